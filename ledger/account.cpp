@@ -1,0 +1,359 @@
+#include "ledger/account.hpp"
+
+#include <algorithm>
+
+#include "ledger/limits.hpp"
+
+namespace ledger {
+namespace {
+
+enum class trigger : uint8_t { balance_change, configuration_change };
+
+bool amount_in_range(money amount) {
+  return amount.is_positive() && amount.micros() <= limits::amount_max_micros;
+}
+
+// balance <= percent % of threshold, exactly, in 128 bits.
+bool at_or_below_percent(money balance, money threshold, uint8_t percent) {
+  return wide_sum{balance.micros()} * 100 <= wide_sum{threshold.micros()} * percent;
+}
+
+bool auto_attempt_due(const account& acct) {
+  const uint8_t tier = acct.retry_tier;
+  if (tier >= retry_tier_count) return false;
+  if (tier == 0) return acct.balance < acct.auto_recharge.threshold;
+  return at_or_below_percent(acct.balance, acct.auto_recharge.threshold, retry_tier_percent[tier]);
+}
+
+// Money the gateway may still credit: charges in flight.
+wide_sum pending_credits(const account& acct) {
+  wide_sum total = 0;
+  if (acct.auto_charge) total += acct.auto_charge->amount.micros();
+  for (const auto& charge : acct.manual_charges)
+    total += charge.amount.micros();
+  return total;
+}
+
+// The balance after `delta`, or limit_exceeded when it (plus every credit still in flight)
+// would leave [-balance_limit, +balance_limit].
+result<money> bounded_balance(const account& acct, money delta) {
+  const wide_sum after = wide_sum{acct.balance.micros()} + delta.micros();
+  const wide_sum highest = after + pending_credits(acct);
+  if (after < -limits::balance_limit_micros || highest > limits::balance_limit_micros) {
+    return error_code::limit_exceeded;
+  }
+  return money::from_micros(static_cast<int64_t>(after));
+}
+
+journal_entry post(account& acct, entry_kind kind, system_account contra, money amount,
+                   money balance_after, uint64_t reference) {
+  acct.balance = balance_after;
+  acct.journal_seq += 1;
+  return journal_entry{acct.id, acct.journal_seq, kind, contra, amount, balance_after, reference};
+}
+
+void set_tier(account& acct, uint8_t tier, outcome& out) {
+  if (acct.retry_tier == tier) return;
+  acct.retry_tier = tier;
+  out.events |= event_tier_changed;
+}
+
+void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
+  if (acct.status != account_status::active || !has_working_auto_recharge(acct)) return;
+  if (acct.auto_charge) return;  // one automatic charge at a time
+  if (acct.retry_tier > 0 && cause != trigger::balance_change) return;
+  if (!auto_attempt_due(acct)) return;
+  const stored_card* card = find_card(acct, acct.default_card_id);
+  LEDGER_ASSERT(card != nullptr);
+  charge_intent intent;
+  intent.charge_seq = acct.next_charge_seq++;
+  intent.kind = charge_kind::automatic;
+  intent.amount = acct.auto_recharge.recharge_amount;
+  intent.card_id = card->card_id;
+  intent.card_token = card->token;
+  intent.tier = acct.retry_tier;
+  acct.auto_charge = intent;
+  out.charge = std::move(intent);
+  out.events |= event_charge_started;
+}
+
+void suspend_if_exhausted(account& acct, outcome& out) {
+  if (acct.status == account_status::active && acct.retry_tier == retry_tier_exhausted &&
+      has_working_auto_recharge(acct) && acct.balance <= money{}) {
+    acct.status = account_status::suspended;
+    acct.suspension = suspension_cause::retries_exhausted;
+    out.events |= event_suspended;
+  }
+}
+
+void after_balance_change(account& acct, outcome& out) {
+  suspend_if_exhausted(acct, out);
+  maybe_start_auto_charge(acct, trigger::balance_change, out);
+}
+
+outcome rejected(error_code code) {
+  outcome out;
+  out.code = code;
+  return out;
+}
+
+}  // namespace
+
+std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq) {
+  return "acct-" + std::to_string(account_id) + "-charge-" + std::to_string(charge_seq);
+}
+
+bool operator==(const account& a, const account& b) {
+  return a.id == b.id && a.status == b.status && a.suspension == b.suspension &&
+         a.balance == b.balance && a.auto_recharge == b.auto_recharge &&
+         a.retry_tier == b.retry_tier && a.maximum_recharge == b.maximum_recharge &&
+         a.cards == b.cards && a.default_card_id == b.default_card_id &&
+         a.next_card_id == b.next_card_id && a.auto_charge == b.auto_charge &&
+         a.manual_charges == b.manual_charges && a.next_charge_seq == b.next_charge_seq &&
+         a.journal_seq == b.journal_seq;
+}
+
+account make_account(uint64_t id) {
+  LEDGER_ASSERT(id != 0);
+  account acct;
+  acct.id = id;
+  return acct;
+}
+
+bool is_consistent(const account& acct) {
+  const bool suspended = acct.status == account_status::suspended;
+  if (acct.id == 0 || acct.retry_tier > retry_tier_exhausted) return false;
+  if (suspended != (acct.suspension != suspension_cause::none)) return false;
+  if (acct.balance.micros() < -limits::balance_limit_micros ||
+      acct.balance.micros() > limits::balance_limit_micros) {
+    return false;
+  }
+  if (acct.cards.size() > limits::cards_per_account_max) return false;
+  if (acct.cards.empty() != (acct.default_card_id == 0)) return false;
+  if (!acct.cards.empty() && find_card(acct, acct.default_card_id) == nullptr) return false;
+  for (const auto& card : acct.cards) {
+    if (card.card_id == 0 || card.card_id >= acct.next_card_id) return false;
+  }
+  if (acct.manual_charges.size() > limits::manual_charges_in_flight_max) return false;
+  if (acct.auto_charge && (acct.auto_charge->kind != charge_kind::automatic ||
+                           acct.auto_charge->charge_seq >= acct.next_charge_seq)) {
+    return false;
+  }
+  for (const auto& charge : acct.manual_charges) {
+    if (charge.kind != charge_kind::manual || charge.charge_seq >= acct.next_charge_seq) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_working_auto_recharge(const account& acct) {
+  return acct.auto_recharge.enabled && acct.default_card_id != 0;
+}
+
+money maximum_recharge(const account& acct, const policy& rules) {
+  return acct.maximum_recharge.value_or(rules.default_maximum_recharge);
+}
+
+const stored_card* find_card(const account& acct, uint32_t card_id) {
+  for (const auto& card : acct.cards) {
+    if (card.card_id == card_id) return &card;
+  }
+  return nullptr;
+}
+
+outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_record* prior) {
+  if (!amount_in_range(amount)) return rejected(error_code::invalid_amount);
+  if (prior != nullptr) {
+    return rejected(prior->amount == amount ? error_code::duplicate
+                                            : error_code::exists_with_different_fields);
+  }
+  if (acct.status == account_status::suspended) return rejected(error_code::account_suspended);
+  if (!has_working_auto_recharge(acct) && acct.balance <= money{}) {
+    return rejected(error_code::insufficient_funds);
+  }
+  auto balance_after = bounded_balance(acct, money::from_micros(-amount.micros()));
+  if (!balance_after) return rejected(balance_after.code());
+  outcome out;
+  out.entry = post(acct, entry_kind::debit, system_account::revenue,
+                   money::from_micros(-amount.micros()), *balance_after, debit_id);
+  after_balance_change(acct, out);
+  return out;
+}
+
+outcome apply_charge_result(account& acct, const charge_result& result) {
+  charge_intent intent;
+  if (acct.auto_charge && acct.auto_charge->charge_seq == result.charge_seq) {
+    intent = std::move(*acct.auto_charge);
+    acct.auto_charge.reset();
+  } else {
+    auto it = std::find_if(
+        acct.manual_charges.begin(), acct.manual_charges.end(),
+        [&](const charge_intent& charge) { return charge.charge_seq == result.charge_seq; });
+    if (it == acct.manual_charges.end()) return rejected(error_code::charge_not_found);
+    intent = std::move(*it);
+    acct.manual_charges.erase(it);
+  }
+  outcome out;
+  if (!result.captured) {
+    out.events |= event_charge_failed;
+    if (intent.kind == charge_kind::automatic) {
+      // Any failed automatic charge is the attempt of the current tier (SPEC 4).
+      set_tier(acct, static_cast<uint8_t>(acct.retry_tier + 1), out);
+      suspend_if_exhausted(acct, out);
+    }
+    return out;
+  }
+  // Bounds were checked when the charge started, counting it as pending.
+  auto balance_after = checked_add(acct.balance, intent.amount);
+  LEDGER_ASSERT(balance_after.ok());
+  const entry_kind kind = intent.kind == charge_kind::automatic ? entry_kind::auto_recharge
+                                                                : entry_kind::manual_recharge;
+  out.entry = post(acct, kind, system_account::card_clearing, intent.amount, *balance_after,
+                   intent.charge_seq);
+  out.events |= event_charge_captured;
+  set_tier(acct, 0, out);
+  if (intent.kind == charge_kind::manual && acct.status == account_status::suspended &&
+      acct.suspension == suspension_cause::retries_exhausted && acct.balance > money{}) {
+    acct.status = account_status::active;
+    acct.suspension = suspension_cause::none;
+    out.events |= event_reactivated;
+  }
+  after_balance_change(acct, out);
+  return out;
+}
+
+outcome begin_manual_recharge(account& acct, const policy& rules, const std::string& key,
+                              money amount, uint32_t card_id, const recharge_record* prior) {
+  if (key.empty() || key.size() > limits::idempotency_key_length_max) {
+    return rejected(error_code::malformed_request);
+  }
+  if (!amount_in_range(amount)) return rejected(error_code::invalid_amount);
+  if (prior != nullptr) {
+    const bool same = prior->amount == amount && prior->card_id == card_id;
+    return rejected(same ? error_code::duplicate : error_code::exists_with_different_fields);
+  }
+  if (amount < rules.minimum_recharge) return rejected(error_code::below_minimum_recharge);
+  if (amount > maximum_recharge(acct, rules)) return rejected(error_code::above_maximum_recharge);
+  const uint32_t chosen = card_id != 0 ? card_id : acct.default_card_id;
+  const stored_card* card = find_card(acct, chosen);
+  if (card == nullptr) {
+    return rejected(card_id != 0 ? error_code::card_not_found : error_code::no_card);
+  }
+  if (acct.manual_charges.size() >= limits::manual_charges_in_flight_max) {
+    return rejected(error_code::limit_exceeded);
+  }
+  auto bound = bounded_balance(acct, amount);
+  if (!bound) return rejected(bound.code());
+  charge_intent intent;
+  intent.charge_seq = acct.next_charge_seq++;
+  intent.kind = charge_kind::manual;
+  intent.amount = amount;
+  intent.card_id = card->card_id;
+  intent.card_token = card->token;
+  intent.tier = acct.retry_tier;
+  intent.recharge_key = key;
+  acct.manual_charges.push_back(intent);
+  outcome out;
+  out.charge = std::move(intent);
+  out.events |= event_charge_started;
+  return out;
+}
+
+outcome set_auto_recharge(account& acct, const policy& rules, const auto_recharge_settings& s) {
+  if (!amount_in_range(s.threshold) || !amount_in_range(s.recharge_amount)) {
+    return rejected(error_code::invalid_amount);
+  }
+  if (s.recharge_amount < rules.minimum_recharge) {
+    return rejected(error_code::below_minimum_recharge);
+  }
+  if (s.recharge_amount > maximum_recharge(acct, rules)) {
+    return rejected(error_code::above_maximum_recharge);
+  }
+  acct.auto_recharge = s;
+  outcome out;
+  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  return out;
+}
+
+outcome add_card(account& acct, stored_card card) {
+  if (acct.cards.size() >= limits::cards_per_account_max) {
+    return rejected(error_code::limit_exceeded);
+  }
+  if (card.token.empty() || card.last4.size() != 4) return rejected(error_code::invalid_card);
+  card.card_id = acct.next_card_id++;
+  if (acct.default_card_id == 0) acct.default_card_id = card.card_id;
+  acct.cards.push_back(std::move(card));
+  outcome out;
+  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  return out;
+}
+
+outcome remove_card(account& acct, uint32_t card_id) {
+  auto it = std::find_if(acct.cards.begin(), acct.cards.end(),
+                         [&](const stored_card& card) { return card.card_id == card_id; });
+  if (it == acct.cards.end()) return rejected(error_code::card_not_found);
+  acct.cards.erase(it);
+  if (acct.default_card_id == card_id) {
+    acct.default_card_id = acct.cards.empty() ? 0 : acct.cards.front().card_id;
+  }
+  return outcome{};
+}
+
+outcome set_default_card(account& acct, uint32_t card_id) {
+  if (find_card(acct, card_id) == nullptr) return rejected(error_code::card_not_found);
+  acct.default_card_id = card_id;
+  outcome out;
+  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  return out;
+}
+
+outcome set_maximum_recharge(account& acct, const policy& rules, money maximum) {
+  if (!amount_in_range(maximum)) return rejected(error_code::invalid_amount);
+  if (maximum < rules.minimum_recharge) return rejected(error_code::below_minimum_recharge);
+  acct.maximum_recharge = maximum;
+  return outcome{};
+}
+
+outcome suspend(account& acct) {
+  outcome out;
+  if (acct.status != account_status::suspended) out.events |= event_suspended;
+  acct.status = account_status::suspended;
+  acct.suspension = suspension_cause::support;
+  return out;
+}
+
+outcome resume(account& acct) {
+  outcome out;
+  if (acct.status == account_status::suspended) {
+    acct.status = account_status::active;
+    acct.suspension = suspension_cause::none;
+    out.events |= event_reactivated;
+    set_tier(acct, 0, out);
+  }
+  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  return out;
+}
+
+outcome reset_retry_tier(account& acct) {
+  outcome out;
+  set_tier(acct, 0, out);
+  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  return out;
+}
+
+outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id) {
+  if (amount.micros() == 0 || amount.micros() < -limits::amount_max_micros ||
+      amount.micros() > limits::amount_max_micros) {
+    return rejected(error_code::invalid_amount);
+  }
+  auto balance_after = bounded_balance(acct, amount);
+  if (!balance_after) return rejected(balance_after.code());
+  outcome out;
+  out.entry = post(acct, entry_kind::adjustment, system_account::adjustments, amount,
+                   *balance_after, adjustment_id);
+  after_balance_change(acct, out);
+  return out;
+}
+
+}  // namespace ledger

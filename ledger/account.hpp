@@ -1,0 +1,192 @@
+#pragma once
+// The account state machine: the FAQ's rules (SPEC sections 3 to 6) as pure functions.
+//
+// Each command takes the account by reference and returns an `outcome`: an error code (when
+// it is not ok, the account is unchanged), at most one journal entry, at most one charge to
+// send to the gateway, and events for observers. Nothing here does I/O, reads a clock or
+// draws a random number: the caller persists what the outcome says, sends the charge, and
+// later feeds the gateway's answer back through apply_charge_result.
+//
+// Retry tiers. retry_tier is the tier of the next automatic attempt:
+//   0: 100 % of T (attempt when balance <  T)
+//   1:  75 % of T (attempt when balance <= 0.75 T)
+//   2:  50 %, 3: 25 %, 4: 0 % (attempt when balance <= 0)
+//   5: every tier failed; no automatic attempt until a charge succeeds or support resets it.
+// A tier above 0 is only attempted on a balance change (SPEC 4: "until a balance change
+// leaves balance <= tier(k+1) * T"); tier 0 is also attempted when settings or cards change.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/card.hpp"
+#include "ledger/journal.hpp"
+#include "ledger/money.hpp"
+#include "ledger/policy.hpp"
+
+namespace ledger {
+
+enum class account_status : uint8_t { active = 0, suspended = 1 };
+
+enum class suspension_cause : uint8_t {
+  none = 0,
+  retries_exhausted = 1,  // the 0 % tier failed and balance <= 0; a manual recharge lifts it
+  support = 2,            // support suspended it; only support's resume lifts it
+};
+
+inline constexpr uint8_t retry_tier_count = 5;  // tiers 0..4
+inline constexpr uint8_t retry_tier_exhausted = 5;
+
+// Percent of the Balance Amount at which tier k is attempted.
+inline constexpr uint8_t retry_tier_percent[retry_tier_count] = {100, 75, 50, 25, 0};
+
+struct auto_recharge_settings {
+  bool enabled = false;
+  money threshold;        // the FAQ's Balance Amount, T
+  money recharge_amount;  // the FAQ's Recharge Amount, R
+
+  friend bool operator==(const auto_recharge_settings& a, const auto_recharge_settings& b) {
+    return a.enabled == b.enabled && a.threshold == b.threshold &&
+           a.recharge_amount == b.recharge_amount;
+  }
+};
+
+enum class charge_kind : uint8_t { automatic = 1, manual = 2 };
+
+// A card charge that the account has asked for and not yet seen answered. It is made
+// durable before the gateway is called; its idempotency key derives from (account, seq).
+struct charge_intent {
+  uint64_t charge_seq = 0;  // 1, 2, 3... per account
+  charge_kind kind = charge_kind::automatic;
+  money amount;
+  uint32_t card_id = 0;
+  std::string card_token;
+  uint8_t tier = 0;          // automatic: the retry tier of this attempt
+  std::string recharge_key;  // manual: the client's idempotency key
+
+  friend bool operator==(const charge_intent& a, const charge_intent& b) {
+    return a.charge_seq == b.charge_seq && a.kind == b.kind && a.amount == b.amount &&
+           a.card_id == b.card_id && a.card_token == b.card_token && a.tier == b.tier &&
+           a.recharge_key == b.recharge_key;
+  }
+};
+
+// "acct-42-charge-7": deterministic, so a restarted server asks the gateway about the same
+// key instead of charging again.
+std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq);
+
+struct account {
+  uint64_t id = 0;  // non-zero
+  account_status status = account_status::active;
+  suspension_cause suspension = suspension_cause::none;
+  money balance;
+  auto_recharge_settings auto_recharge;
+  uint8_t retry_tier = 0;
+  std::optional<money> maximum_recharge;  // per-account maximum set by support
+  std::vector<stored_card> cards;         // at most limits::cards_per_account_max
+  uint32_t default_card_id = 0;           // 0: no card
+  uint32_t next_card_id = 1;
+  std::optional<charge_intent> auto_charge;   // the one automatic charge in flight
+  std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
+  uint64_t next_charge_seq = 1;
+  uint64_t journal_seq = 0;  // seq of the last journal entry
+
+  friend bool operator==(const account& a, const account& b);
+};
+
+// A new active account with a zero balance and nothing configured.
+account make_account(uint64_t id);
+
+// Checks the account's own invariants (tier range, default card present, bounds...).
+// For tests and for data read back from storage; true when consistent.
+bool is_consistent(const account& acct);
+
+bool has_working_auto_recharge(const account& acct);
+money maximum_recharge(const account& acct, const policy& rules);
+const stored_card* find_card(const account& acct, uint32_t card_id);
+
+// Events a command may cause, for logs, metrics and `ledgerctl tail`.
+enum account_event : uint8_t {
+  event_none = 0,
+  event_tier_changed = 1 << 0,
+  event_suspended = 1 << 1,
+  event_reactivated = 1 << 2,
+  event_charge_started = 1 << 3,
+  event_charge_captured = 1 << 4,
+  event_charge_failed = 1 << 5,
+};
+
+struct [[nodiscard]] outcome {
+  error_code code = error_code::ok;
+  std::optional<journal_entry> entry;   // the balance change to persist, if any
+  std::optional<charge_intent> charge;  // a new charge to persist, then send to the gateway
+  uint8_t events = event_none;          // account_event bits
+
+  bool ok() const { return code == error_code::ok; }
+};
+
+// What the store remembers of an applied debit, forever, to answer retries.
+struct debit_record {
+  uint64_t debit_id = 0;
+  money amount;
+  uint64_t journal_seq = 0;
+};
+
+// What the store remembers of a manual recharge request, per idempotency key.
+struct recharge_record {
+  std::string key;
+  money amount;
+  uint32_t card_id = 0;  // the card asked for; 0: the default card
+  uint64_t charge_seq = 0;
+};
+
+// ---- usage -------------------------------------------------------------------------------
+
+// SPEC 3. `prior` is the stored record for this debit_id, if the store has one: same amount
+// gives `duplicate` (nothing changes), another amount `exists_with_different_fields`.
+// Rejected debits are not recorded, so a retry of one is decided afresh.
+outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_record* prior);
+
+// ---- charges -----------------------------------------------------------------------------
+
+struct charge_result {
+  uint64_t charge_seq = 0;
+  bool captured = false;
+  error_code failure = error_code::ok;  // when not captured: card_declined, card_expired...
+};
+
+// The gateway's final answer for a charge in flight. A captured charge is credited (once:
+// the intent is removed); a failed automatic charge counts as the attempt of the current
+// tier. Unknown outcomes (timeouts) are not answers: keep the intent open and ask again.
+outcome apply_charge_result(account& acct, const charge_result& result);
+
+// SPEC 5. Validates and starts a manual recharge; the credit happens when the gateway's
+// capture comes back through apply_charge_result. card_id 0 means the default card.
+outcome begin_manual_recharge(account& acct, const policy& rules, const std::string& key,
+                              money amount, uint32_t card_id, const recharge_record* prior);
+
+// ---- settings and cards ------------------------------------------------------------------
+
+// SPEC 4. T > 0; min <= R <= the account's maximum. Allowed at any time: a charge in flight
+// keeps its amount, the retry tier is kept, and the trigger is evaluated at once.
+outcome set_auto_recharge(account& acct, const policy& rules, const auto_recharge_settings& s);
+
+// Adds a tokenized card (the caller validated and tokenized it through the gateway).
+// The first card becomes the default.
+outcome add_card(account& acct, stored_card card);
+outcome remove_card(account& acct, uint32_t card_id);
+outcome set_default_card(account& acct, uint32_t card_id);
+
+// ---- support -----------------------------------------------------------------------------
+
+// The per-account maximum recharge; at least the policy minimum.
+outcome set_maximum_recharge(account& acct, const policy& rules, money maximum);
+outcome suspend(account& acct);
+// Lifts any suspension and resets the retry tier.
+outcome resume(account& acct);
+outcome reset_retry_tier(account& acct);
+// A signed manual balance change against the adjustments account.
+outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id);
+
+}  // namespace ledger

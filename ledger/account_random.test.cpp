@@ -1,0 +1,190 @@
+// Seeded randomized test: thousands of random command sequences against one account, with a
+// gateway that answers charges late and in any order. After every step the invariants of
+// SPEC 4 and 9 are checked against an independent model of the retry tier.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "ledger/test_support.hpp"
+
+namespace ledger {
+namespace {
+
+using testing::account_harness;
+
+class random_run {
+ public:
+  explicit random_run(uint64_t seed) : random_(seed) {}
+
+  void run(int steps) {
+    for (step_ = 0; step_ < steps; ++step_) {
+      const account before = h_.acct();
+      const uint8_t tier_before = model_tier_;
+      const outcome out = random_command();
+      if (!out.ok()) {
+        EXPECT_EQ(h_.acct(), before) << where() << "a refused command changed the account";
+      }
+      check_new_charge(out, tier_before);
+      check_invariants(out);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+
+ private:
+  money dollars_between(int64_t low, int64_t high) {
+    return money::from_micros(
+        std::uniform_int_distribution<int64_t>(low * 1'000'000, high * 1'000'000)(random_));
+  }
+  bool chance(int percent) {
+    return std::uniform_int_distribution<int>(1, 100)(random_) <= percent;
+  }
+  size_t index_below(size_t size) {
+    return std::uniform_int_distribution<size_t>(0, size - 1)(random_);
+  }
+
+  outcome random_command() {
+    const int pick = std::uniform_int_distribution<int>(1, 100)(random_);
+    if (pick <= 45) return debit();
+    if (pick <= 70) return answer_charge();
+    if (pick <= 76) return manual_recharge();
+    if (pick <= 84) return change_settings();
+    if (pick <= 88) return h_.card("tok_" + std::to_string(step_));
+    if (pick <= 90) return change_cards();
+    if (pick <= 95) return h_.adjust(dollars_between(-30, 30));
+    return support_action();
+  }
+
+  outcome debit() {
+    const bool suspended = h_.acct().status == account_status::suspended;
+    outcome out;
+    if (!applied_debits_.empty() && chance(10)) {
+      const auto& [id, amount] = applied_debits_[index_below(applied_debits_.size())];
+      const bool same = chance(50);
+      out = h_.debit_with_id(id, same ? amount : money::from_micros(amount.micros() + 1));
+      EXPECT_EQ(out.code, same ? error_code::duplicate : error_code::exists_with_different_fields)
+          << where();
+      return out;
+    }
+    const uint64_t id = next_debit_id_++;
+    const money amount = chance(3) ? dollars_between(-1, 0) : dollars_between(0, 40);
+    out = h_.debit_with_id(id, amount);
+    if (suspended) {
+      EXPECT_FALSE(out.ok()) << where() << "a suspended account took a debit";
+    }
+    if (out.ok()) applied_debits_.emplace_back(id, amount);
+    return out;
+  }
+
+  outcome answer_charge() {
+    std::vector<uint64_t> open;
+    if (h_.acct().auto_charge) open.push_back(h_.acct().auto_charge->charge_seq);
+    for (const auto& charge : h_.acct().manual_charges)
+      open.push_back(charge.charge_seq);
+    if (open.empty()) return h_.answer(999'999, true);  // unknown: charge_not_found
+    const uint64_t seq = open[index_below(open.size())];
+    const bool automatic = h_.acct().auto_charge && h_.acct().auto_charge->charge_seq == seq;
+    const bool captured = chance(55);
+    outcome out = h_.answer(seq, captured);
+    EXPECT_TRUE(out.ok()) << where();
+    if (captured) {
+      model_tier_ = 0;
+    } else if (automatic) {
+      model_tier_ = static_cast<uint8_t>(model_tier_ + 1);
+    }
+    EXPECT_EQ(h_.answer(seq, captured).code, error_code::charge_not_found)
+        << where() << "a charge was answered twice";
+    return out;
+  }
+
+  outcome manual_recharge() {
+    const uint32_t card = chance(20) ? static_cast<uint32_t>(index_below(8)) : 0;
+    return h_.recharge("key-" + std::to_string(step_), dollars_between(15, 70), card);
+  }
+
+  outcome change_settings() {
+    return h_.settings(chance(80), dollars_between(-5, 200), dollars_between(15, 90));
+  }
+
+  outcome change_cards() {
+    const auto card_id = static_cast<uint32_t>(index_below(h_.acct().next_card_id + 1));
+    if (chance(50)) return h_.record(remove_card(h_.acct(), card_id));
+    return h_.record(set_default_card(h_.acct(), card_id));
+  }
+
+  outcome support_action() {
+    const int pick = std::uniform_int_distribution<int>(1, 4)(random_);
+    if (pick == 1) return h_.record(suspend(h_.acct()));
+    if (pick == 2) {
+      if (h_.acct().status == account_status::suspended) model_tier_ = 0;
+      return h_.record(resume(h_.acct()));
+    }
+    if (pick == 3) {
+      model_tier_ = 0;
+      return h_.record(reset_retry_tier(h_.acct()));
+    }
+    return h_.record(set_maximum_recharge(h_.acct(), h_.rules(), dollars_between(10, 100)));
+  }
+
+  // A new automatic charge is attempted at the model's tier, only when that tier is due.
+  void check_new_charge(const outcome& out, uint8_t tier_before) {
+    if (!out.charge || out.charge->kind != charge_kind::automatic) return;
+    const auto& charge = *out.charge;
+    const account& acct = h_.acct();
+    EXPECT_EQ(charge.tier, model_tier_) << where() << "an attempt skipped or repeated a tier";
+    EXPECT_LT(charge.tier, retry_tier_count) << where();
+    EXPECT_TRUE(has_working_auto_recharge(acct)) << where();
+    const wide_sum balance = acct.balance.micros();
+    const wide_sum threshold = acct.auto_recharge.threshold.micros();
+    if (charge.tier == 0) {
+      EXPECT_LT(balance, threshold) << where();
+    } else {
+      EXPECT_LE(balance * 100, threshold * retry_tier_percent[charge.tier]) << where();
+      EXPECT_TRUE(out.entry.has_value()) << where() << "tier > 0 needs a balance change";
+    }
+    (void)tier_before;
+  }
+
+  void check_invariants(const outcome& out) {
+    const account& acct = h_.acct();
+    EXPECT_EQ(acct.balance, h_.journal_sum()) << where() << "balance != journal";
+    EXPECT_TRUE(h_.ledger_books().sum() == 0) << where() << "books do not sum to zero";
+    EXPECT_EQ(acct.retry_tier, model_tier_) << where();
+    EXPECT_TRUE(is_consistent(acct)) << where();
+    size_t automatic_in_flight = acct.auto_charge ? 1 : 0;
+    for (const auto& charge : acct.manual_charges) {
+      if (charge.kind == charge_kind::automatic) ++automatic_in_flight;
+    }
+    EXPECT_LE(automatic_in_flight, 1u) << where();
+    if ((out.events & event_suspended) && acct.suspension == suspension_cause::retries_exhausted) {
+      EXPECT_EQ(acct.retry_tier, retry_tier_exhausted) << where();
+      EXPECT_LE(acct.balance, money{}) << where();
+    }
+    if (out.events & event_reactivated) {
+      EXPECT_EQ(acct.status, account_status::active) << where();
+    }
+  }
+
+  std::string where() const {
+    return "step " + std::to_string(step_) + ", balance " + format_money(h_.acct().balance) + ": ";
+  }
+
+  std::mt19937_64 random_;
+  account_harness h_;
+  uint8_t model_tier_ = 0;
+  int step_ = 0;
+  uint64_t next_debit_id_ = 1;
+  std::vector<std::pair<uint64_t, money>> applied_debits_;
+};
+
+TEST(AccountRandomized, InvariantsHoldOverThousandsOfSequences) {
+  constexpr uint64_t sequences = 3000;
+  constexpr int steps = 200;
+  for (uint64_t seed = 1; seed <= sequences; ++seed) {
+    random_run run(seed);
+    run.run(steps);
+    ASSERT_FALSE(HasFailure()) << "reproduce with seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace ledger

@@ -1,0 +1,51 @@
+#pragma once
+// Cards as the ledger sees them. The full number and the CVC exist only in card_input, on
+// their way to the gateway's tokenizer; what an account stores is a stored_card: the
+// gateway's token, brand, last four digits and expiry.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ledger/error.hpp"
+
+namespace ledger {
+
+// A calendar month; the core has no clock, so "today" is always passed in.
+struct year_month {
+  uint16_t year = 0;
+  uint8_t month = 0;  // 1..12
+};
+
+struct card_input {
+  std::string number;  // digits only, 12..19 of them, Luhn-valid
+  uint8_t exp_month = 0;
+  uint16_t exp_year = 0;  // four digits
+  std::string cvc;        // 3 or 4 digits
+  std::string holder_name;
+};
+
+struct stored_card {
+  uint32_t card_id = 0;  // per account, assigned by the account, never reused
+  std::string token;     // the gateway's reference for the card
+  std::string brand;     // "visa", "mastercard", ...
+  std::string last4;
+  uint8_t exp_month = 0;
+  uint16_t exp_year = 0;
+
+  friend bool operator==(const stored_card& a, const stored_card& b) {
+    return a.card_id == b.card_id && a.token == b.token && a.brand == b.brand &&
+           a.last4 == b.last4 && a.exp_month == b.exp_month && a.exp_year == b.exp_year;
+  }
+};
+
+bool luhn_valid(std::string_view digits);
+
+// ok, invalid_card (digits, length, Luhn, CVC, month, holder name) or card_expired.
+// A card is valid through the last day of its expiry month.
+error_code validate_card(const card_input& card, year_month today);
+
+// "**** **** **** 4242": the only form of a card number that is ever displayed.
+std::string masked_card_number(std::string_view last4);
+
+}  // namespace ledger

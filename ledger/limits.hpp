@@ -1,0 +1,35 @@
+#pragma once
+// Every hard limit of the accounting core, in one place. Configurable policy (minimum and
+// default maximum recharge) lives in policy.hpp; these are the bounds that keep the
+// arithmetic exact and the state bounded.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace ledger::limits {
+
+inline constexpr int64_t micros_per_dollar = 1'000'000;
+
+// The largest amount one operation (debit, charge, adjustment, setting) may carry:
+// one billion dollars.
+inline constexpr int64_t amount_max_micros = 1'000'000'000LL * micros_per_dollar;
+
+// A balance stays within [-balance_limit, +balance_limit]: one trillion dollars.
+inline constexpr int64_t balance_limit_micros = 1'000'000'000'000LL * micros_per_dollar;
+
+// Cards one account may hold, and manual recharges one account may have at the gateway.
+inline constexpr size_t cards_per_account_max = 5;
+inline constexpr size_t manual_charges_in_flight_max = 4;
+
+// Card holder names and recharge idempotency keys are bounded strings.
+inline constexpr size_t card_holder_length_max = 100;
+inline constexpr size_t idempotency_key_length_max = 64;
+inline constexpr size_t reason_length_max = 200;
+
+// Balance plus any amount, or any tier threshold scaled by 100, cannot overflow int64.
+static_assert(balance_limit_micros + amount_max_micros < std::numeric_limits<int64_t>::max());
+static_assert(amount_max_micros < std::numeric_limits<int64_t>::max() / 100);
+static_assert(balance_limit_micros < std::numeric_limits<int64_t>::max() / 2);
+
+}  // namespace ledger::limits

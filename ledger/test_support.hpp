@@ -1,0 +1,109 @@
+#pragma once
+// Test-only: drives one account through the core the way the actors will, recording every
+// journal entry into a journal and the books, every charge sent to the gateway, and the
+// debit and recharge records a store would keep.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ledger/account.hpp"
+
+namespace ledger::testing {
+
+inline money usd(int64_t whole) {
+  return money::dollars(whole);
+}
+
+inline stored_card test_card(const std::string& token) {
+  stored_card card;
+  card.token = token;
+  card.brand = "visa";
+  card.last4 = "4242";
+  card.exp_month = 12;
+  card.exp_year = 2030;
+  return card;
+}
+
+class account_harness {
+ public:
+  explicit account_harness(uint64_t id = 42, policy rules = {})
+      : rules_(rules), acct_(make_account(id)) {}
+
+  account& acct() { return acct_; }
+  const account& acct() const { return acct_; }
+  const policy& rules() const { return rules_; }
+  const std::vector<journal_entry>& journal() const { return journal_; }
+  const books& ledger_books() const { return books_; }
+  const std::vector<charge_intent>& charges_sent() const { return charges_sent_; }
+
+  outcome record(outcome out) {
+    if (out.entry) {
+      EXPECT_EQ(out.entry->seq, journal_.size() + 1) << "journal sequence has a gap";
+      journal_.push_back(*out.entry);
+      books_.post(*out.entry);
+    }
+    if (out.charge) charges_sent_.push_back(*out.charge);
+    EXPECT_TRUE(is_consistent(acct_));
+    return out;
+  }
+
+  outcome debit_with_id(uint64_t debit_id, money amount) {
+    auto found = debits_.find(debit_id);
+    auto out =
+        apply_debit(acct_, debit_id, amount, found == debits_.end() ? nullptr : &found->second);
+    if (out.ok()) debits_[debit_id] = debit_record{debit_id, amount, out.entry->seq};
+    return record(std::move(out));
+  }
+  outcome debit(money amount) { return debit_with_id(next_debit_id_++, amount); }
+
+  outcome recharge(const std::string& key, money amount, uint32_t card_id = 0) {
+    auto found = recharges_.find(key);
+    auto out = begin_manual_recharge(acct_, rules_, key, amount, card_id,
+                                     found == recharges_.end() ? nullptr : &found->second);
+    if (out.ok()) recharges_[key] = recharge_record{key, amount, card_id, out.charge->charge_seq};
+    return record(std::move(out));
+  }
+
+  outcome answer(uint64_t charge_seq, bool captured,
+                 error_code failure = error_code::card_declined) {
+    charge_result result{charge_seq, captured, captured ? error_code::ok : failure};
+    return record(apply_charge_result(acct_, result));
+  }
+  // Answers the automatic charge in flight; the test fails if there is none.
+  outcome answer_auto(bool captured) {
+    EXPECT_TRUE(acct_.auto_charge.has_value()) << "no automatic charge in flight";
+    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0};
+    return answer(acct_.auto_charge->charge_seq, captured);
+  }
+
+  outcome settings(bool enabled, money threshold, money recharge_amount) {
+    return record(set_auto_recharge(acct_, rules_, {enabled, threshold, recharge_amount}));
+  }
+  outcome card(const std::string& token = "tok_visa") {
+    return record(add_card(acct_, test_card(token)));
+  }
+  outcome adjust(money amount) { return record(adjust_balance(acct_, amount, ++adjustments_)); }
+
+  money journal_sum() const {
+    int64_t total = 0;
+    for (const auto& entry : journal_)
+      total += entry.amount.micros();
+    return money::from_micros(total);
+  }
+
+ private:
+  policy rules_;
+  account acct_;
+  std::vector<journal_entry> journal_;
+  books books_;
+  std::vector<charge_intent> charges_sent_;
+  std::map<uint64_t, debit_record> debits_;
+  std::map<std::string, recharge_record> recharges_;
+  uint64_t next_debit_id_ = 1;
+  uint64_t adjustments_ = 0;
+};
+
+}  // namespace ledger::testing

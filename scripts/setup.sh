@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs, then configures and builds.
+# Idempotent: packages already present are not fetched again.
+#   scripts/setup.sh            release build in build/
+#   scripts/setup.sh --sanitize ASan+UBSan build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcaf-dev librocksdb-dev libspdlog-dev libfmt-dev
+  libsodium-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev libedit-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+build_dir=build
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [ "${1:-}" = "--sanitize" ]; then
+  build_dir=build-asan
+  cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEDGER_SANITIZE=ON)
+fi
+
+cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
+echo "setup: built in $build_dir/"
