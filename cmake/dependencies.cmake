@@ -1,0 +1,24 @@
+# Third-party libraries, all from Debian 12 packages (scripts/setup.sh installs them).
+# Each is an imported target, so its headers are SYSTEM and -Werror applies to our code only.
+
+find_package(Threads REQUIRED)
+find_package(RocksDB REQUIRED CONFIG)
+find_package(spdlog REQUIRED CONFIG)
+find_package(nlohmann_json REQUIRED CONFIG)
+find_package(benchmark REQUIRED CONFIG)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+
+# CAF 0.17 (libcaf-dev) ships no CMake package.
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+add_library(caf_deps INTERFACE)
+add_library(dep::caf ALIAS caf_deps)
+target_link_libraries(caf_deps INTERFACE ${CAF_IO_LIBRARY} ${CAF_CORE_LIBRARY} Threads::Threads)
+
+# cpp-httplib (libcpp-httplib-dev) is header-only and ships no CMake package.
+add_library(httplib_deps INTERFACE)
+add_library(dep::httplib ALIAS httplib_deps)
+target_link_libraries(httplib_deps INTERFACE Threads::Threads)
+
+add_library(dep::rocksdb ALIAS RocksDB::rocksdb)

@@ -1,0 +1,167 @@
+#include "protocol/frames.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+namespace protocol {
+namespace {
+
+std::vector<frame> decode_all(frame_decoder& decoder) {
+  std::vector<frame> frames;
+  frame next;
+  while (decoder.next(next) == frame_decoder::status::frame_ready)
+    frames.push_back(next);
+  return frames;
+}
+
+TEST(Frames, DebitBatchHasTheDocumentedByteLayout) {
+  std::vector<char> wire;
+  const debit one{0x0102030405060708, 9, -2};
+  encode_debit_batch(wire, 0x11, &one, 1);
+  const unsigned char expected[] = {
+      40,   0,    0,    0,                          // frame_length: 12 header bytes + 4 count + 24
+      3,    0,                                      // frame_type debit_batch
+      0,    0,                                      // flags
+      0x11, 0,    0,    0,    0,    0,    0,    0,  // request_id
+      1,    0,    0,    0,                          // count
+      8,    7,    6,    5,    4,    3,    2,    1,  // account_id
+      9,    0,    0,    0,    0,    0,    0,    0,  // debit_id
+      0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // amount_micros -2
+  };
+  ASSERT_EQ(wire.size(), sizeof(expected));
+  for (size_t i = 0; i < sizeof(expected); ++i) {
+    EXPECT_EQ(static_cast<unsigned char>(wire[i]), expected[i]) << "byte " << i;
+  }
+}
+
+TEST(Frames, RoundTripsEveryFrameTypeFedOneByteAtATime) {
+  std::vector<char> wire;
+  encode_hello(wire, 1, hello{});
+  encode_hello_ok(wire, 1, hello_ok{1, frame_length_max, debits_per_batch_max, 64});
+  std::vector<debit> debits;
+  for (uint64_t i = 0; i < debits_per_batch_max; ++i) {
+    debits.push_back({i + 1, i * 3, static_cast<int64_t>(i) * 1000 + 1});
+  }
+  encode_debit_batch(wire, 2, debits.data(), debits.size());
+  const debit_result results[] = {{ledger::error_code::ok, -5},
+                                  {ledger::error_code::account_suspended, 0}};
+  encode_debit_results(wire, 3, results, 2);
+  encode_error(wire, 4, {ledger::error_code::limit_exceeded, "too many"});
+
+  frame_decoder decoder;
+  std::vector<frame> frames;
+  std::vector<std::vector<char>> copies;  // frames view the decoder's buffer: copy bodies
+  std::vector<frame_header> headers;
+  for (char byte : wire) {
+    decoder.feed(&byte, 1);
+    frame next;
+    while (decoder.next(next) == frame_decoder::status::frame_ready) {
+      headers.push_back(next.header);
+      copies.emplace_back(next.body.begin(), next.body.end());
+    }
+  }
+  ASSERT_EQ(headers.size(), 5u);
+  EXPECT_EQ(decoder.buffered_bytes(), 0u);
+  auto body = [&](size_t i) { return std::string_view(copies[i].data(), copies[i].size()); };
+
+  hello h;
+  EXPECT_EQ(decode_hello(body(0), h), ledger::error_code::ok);
+  EXPECT_EQ(h.version, version);
+  hello_ok ok;
+  EXPECT_EQ(decode_hello_ok(body(1), ok), ledger::error_code::ok);
+  EXPECT_EQ(ok.batches_in_flight_max, 64u);
+  EXPECT_EQ(ok.debits_per_batch_max, debits_per_batch_max);
+  std::vector<debit> decoded;
+  ASSERT_EQ(decode_debit_batch(body(2), decoded), ledger::error_code::ok);
+  ASSERT_EQ(decoded.size(), debits.size());
+  EXPECT_EQ(decoded.back().account_id, debits.back().account_id);
+  EXPECT_EQ(decoded.back().debit_id, debits.back().debit_id);
+  EXPECT_EQ(decoded.back().amount_micros, debits.back().amount_micros);
+  EXPECT_EQ(headers[2].request_id, 2u);
+  std::vector<debit_result> decoded_results;
+  ASSERT_EQ(decode_debit_results(body(3), decoded_results), ledger::error_code::ok);
+  ASSERT_EQ(decoded_results.size(), 2u);
+  EXPECT_EQ(decoded_results[0].balance_after_micros, -5);
+  EXPECT_EQ(decoded_results[1].code, ledger::error_code::account_suspended);
+  error_frame error;
+  ASSERT_EQ(decode_error(body(4), error), ledger::error_code::ok);
+  EXPECT_EQ(error.code, ledger::error_code::limit_exceeded);
+  EXPECT_EQ(error.message, "too many");
+}
+
+TEST(Frames, BrokenFramingIsFatal) {
+  for (uint32_t length : {uint32_t{0}, uint32_t{11}, frame_length_max + 1, uint32_t{0xffffffff}}) {
+    std::vector<char> wire(header_size, 0);
+    std::memcpy(wire.data(), &length, 4);
+    frame_decoder decoder;
+    decoder.feed(wire.data(), wire.size());
+    frame next;
+    EXPECT_EQ(decoder.next(next), frame_decoder::status::broken) << length;
+    EXPECT_FALSE(decoder.failure().empty());
+    EXPECT_EQ(decoder.next(next), frame_decoder::status::broken) << "stays broken";
+  }
+  std::vector<char> flagged;
+  encode_hello(flagged, 1, hello{});
+  flagged[6] = 1;
+  frame_decoder decoder;
+  decoder.feed(flagged.data(), flagged.size());
+  frame next;
+  EXPECT_EQ(decoder.next(next), frame_decoder::status::broken);
+}
+
+TEST(Frames, MalformedBodiesAreRejected) {
+  std::vector<debit> debits;
+  EXPECT_EQ(decode_debit_batch(std::string_view("\x01\x00\x00", 3), debits),
+            ledger::error_code::malformed_request);
+  // count 2 but only one debit's bytes
+  std::string body(4 + debit_wire_size, '\0');
+  body[0] = 2;
+  EXPECT_EQ(decode_debit_batch(body, debits), ledger::error_code::malformed_request);
+  std::string too_many(4, '\0');
+  const uint32_t count = debits_per_batch_max + 1;
+  std::memcpy(too_many.data(), &count, 4);
+  EXPECT_EQ(decode_debit_batch(too_many, debits), ledger::error_code::limit_exceeded);
+  hello h;
+  EXPECT_EQ(decode_hello(std::string_view("\x01", 1), h), ledger::error_code::malformed_request);
+  std::vector<debit_result> results;
+  std::string bad_code(4 + result_wire_size, '\0');
+  bad_code[0] = 1;
+  bad_code[4] = static_cast<char>(200);
+  EXPECT_EQ(decode_debit_results(bad_code, results), ledger::error_code::malformed_request);
+  error_frame error;
+  EXPECT_EQ(decode_error(std::string_view("\x16\x05\x00ab", 5), error),
+            ledger::error_code::malformed_request);
+}
+
+TEST(Frames, RandomBytesNeverCrashTheDecoder) {
+  std::mt19937_64 random(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<char> bytes(std::uniform_int_distribution<size_t>(0, 300)(random));
+    for (auto& byte : bytes)
+      byte = static_cast<char>(random());
+    if (bytes.size() >= 4 && round % 2 == 0) {
+      const uint32_t length = static_cast<uint32_t>(bytes.size() - 4);
+      std::memcpy(bytes.data(), &length, 4);
+      bytes[6] = bytes[7] = 0;
+    }
+    frame_decoder decoder;
+    decoder.feed(bytes.data(), bytes.size());
+    for (const auto& next : decode_all(decoder)) {
+      std::vector<debit> debits;
+      std::vector<debit_result> results;
+      hello h;
+      hello_ok ok;
+      error_frame error;
+      (void)decode_debit_batch(next.body, debits);
+      (void)decode_debit_results(next.body, results);
+      (void)decode_hello(next.body, h);
+      (void)decode_hello_ok(next.body, ok);
+      (void)decode_error(next.body, error);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace protocol
