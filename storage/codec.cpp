@@ -1,0 +1,511 @@
+#include "storage/codec.hpp"
+
+#include <utility>
+
+#include "ledger/limits.hpp"
+
+namespace ledger::storage {
+namespace {
+
+// ---- primitives --------------------------------------------------------------------------
+
+void put_u8(std::string& out, uint8_t value) {
+  out.push_back(static_cast<char>(value));
+}
+
+void put_varint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7fU) | 0x80U));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+// Zigzag keeps small negative amounts (every debit) as short as small positive ones.
+void put_money(std::string& out, money amount) {
+  const int64_t micros = amount.micros();
+  const uint64_t zigzag =
+      (static_cast<uint64_t>(micros) << 1) ^ static_cast<uint64_t>(micros >> 63);
+  put_varint(out, zigzag);
+}
+
+void put_string(std::string& out, std::string_view text) {
+  put_varint(out, text.size());
+  out.append(text.data(), text.size());
+}
+
+void put_header(std::string& out, record_tag tag) {
+  put_u8(out, codec_version);
+  put_u8(out, static_cast<uint8_t>(tag));
+}
+
+// Reads fields in order; the first failure sticks, so a decoder can read every field and
+// check once. Every read is bounds-checked against the end of the input.
+class reader {
+ public:
+  explicit reader(std::string_view bytes) : bytes_(bytes) {}
+
+  bool u8(uint8_t& value) {
+    if (!ok_ || pos_ >= bytes_.size()) return fail();
+    value = static_cast<uint8_t>(bytes_[pos_++]);
+    return true;
+  }
+
+  bool varint(uint64_t& value) {
+    value = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      uint8_t byte = 0;
+      if (!u8(byte)) return false;
+      // The tenth byte may only carry the top bit of a 64-bit value.
+      if (shift == 63 && byte > 1) return fail();
+      value |= static_cast<uint64_t>(byte & 0x7fU) << shift;
+      if ((byte & 0x80U) == 0) return true;
+    }
+    return fail();
+  }
+
+  bool u32(uint32_t& value) {
+    uint64_t wide = 0;
+    if (!varint(wide)) return false;
+    if (wide > UINT32_MAX) return fail();
+    value = static_cast<uint32_t>(wide);
+    return true;
+  }
+
+  bool u16(uint16_t& value) {
+    uint64_t wide = 0;
+    if (!varint(wide)) return false;
+    if (wide > UINT16_MAX) return fail();
+    value = static_cast<uint16_t>(wide);
+    return true;
+  }
+
+  bool amount(money& value) {
+    uint64_t zigzag = 0;
+    if (!varint(zigzag)) return false;
+    const uint64_t magnitude = zigzag >> 1;
+    const uint64_t bits = (zigzag & 1U) != 0 ? ~magnitude : magnitude;
+    value = money::from_micros(static_cast<int64_t>(bits));
+    return true;
+  }
+
+  bool text(std::string& value, size_t length_max) {
+    uint64_t length = 0;
+    if (!varint(length)) return false;
+    if (length > length_max || length > bytes_.size() - pos_) return fail();
+    value.assign(bytes_.data() + pos_, static_cast<size_t>(length));
+    pos_ += static_cast<size_t>(length);
+    return true;
+  }
+
+  bool flag(bool& value) {
+    uint8_t byte = 0;
+    if (!u8(byte)) return false;
+    if (byte > 1) return fail();
+    value = byte == 1;
+    return true;
+  }
+
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == bytes_.size(); }
+
+ private:
+  bool fail() {
+    ok_ = false;
+    return false;
+  }
+
+  std::string_view bytes_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+status corrupt(std::string_view what, std::string_view why) {
+  std::string text = "corrupt ";
+  text.append(what).append(" record: ").append(why);
+  return status::failure(std::move(text));
+}
+
+// Checks version and tag; the caller decodes the body.
+status read_header(reader& in, record_tag expected_tag, std::string_view what) {
+  uint8_t version = 0;
+  uint8_t tag = 0;
+  if (!in.u8(version) || !in.u8(tag)) return corrupt(what, "truncated header");
+  if (version != codec_version) {
+    return corrupt(what, "unknown format version " + std::to_string(version));
+  }
+  if (tag != static_cast<uint8_t>(expected_tag)) {
+    return corrupt(what, "wrong record tag " + std::to_string(tag));
+  }
+  return status::success();
+}
+
+status finish(const reader& in, std::string_view what) {
+  if (!in.ok()) return corrupt(what, "truncated or malformed field");
+  if (!in.at_end()) return corrupt(what, "trailing bytes");
+  return status::success();
+}
+
+status invalid(std::string_view what, std::string_view why) {
+  std::string text = "invalid ";
+  text.append(what).append(": ").append(why);
+  return status::failure(std::move(text));
+}
+
+bool amount_in_range(money amount) {
+  return amount.is_positive() && amount.micros() <= limits::amount_max_micros;
+}
+
+bool balance_in_range(money balance) {
+  return balance.micros() >= -limits::balance_limit_micros &&
+         balance.micros() <= limits::balance_limit_micros;
+}
+
+// A setting that is either unset (zero) or a valid amount.
+bool setting_in_range(money amount) {
+  return amount.micros() == 0 || amount_in_range(amount);
+}
+
+}  // namespace
+
+// ---- validation --------------------------------------------------------------------------
+
+status validate_card(const stored_card& card) {
+  if (card.card_id == 0) return invalid("card", "card_id 0");
+  if (card.token.empty() || card.token.size() > card_token_length_max) {
+    return invalid("card", "token length");
+  }
+  if (card.brand.size() > card_brand_length_max) return invalid("card", "brand length");
+  if (card.last4.size() > card_last4_length_max) return invalid("card", "last4 length");
+  if (card.exp_month > 12) return invalid("card", "expiry month");
+  return status::success();
+}
+
+status validate_intent(const charge_intent& intent) {
+  if (intent.charge_seq == 0) return invalid("charge intent", "charge_seq 0");
+  if (intent.kind != charge_kind::automatic && intent.kind != charge_kind::manual) {
+    return invalid("charge intent", "kind");
+  }
+  if (!amount_in_range(intent.amount)) return invalid("charge intent", "amount");
+  if (intent.card_token.size() > card_token_length_max) {
+    return invalid("charge intent", "card token length");
+  }
+  // A manual intent records the account's tier at the time, which may be "exhausted".
+  if (intent.tier > retry_tier_exhausted) return invalid("charge intent", "tier");
+  if (intent.recharge_key.size() > limits::idempotency_key_length_max) {
+    return invalid("charge intent", "recharge key length");
+  }
+  return status::success();
+}
+
+status validate_account(const account& acct) {
+  if (static_cast<uint8_t>(acct.status) > 1) return invalid("account", "status");
+  if (static_cast<uint8_t>(acct.suspension) > 2) return invalid("account", "suspension cause");
+  if (!setting_in_range(acct.auto_recharge.threshold) ||
+      !setting_in_range(acct.auto_recharge.recharge_amount)) {
+    return invalid("account", "auto-recharge amounts");
+  }
+  if (acct.maximum_recharge && !amount_in_range(*acct.maximum_recharge)) {
+    return invalid("account", "maximum recharge");
+  }
+  for (const auto& card : acct.cards) {
+    if (auto checked = validate_card(card); !checked.ok()) return checked;
+  }
+  if (acct.auto_charge) {
+    if (auto checked = validate_intent(*acct.auto_charge); !checked.ok()) return checked;
+  }
+  for (const auto& intent : acct.manual_charges) {
+    if (auto checked = validate_intent(intent); !checked.ok()) return checked;
+  }
+  if (!is_consistent(acct)) return invalid("account", "inconsistent state");
+  return status::success();
+}
+
+status validate_journal_entry(const journal_entry& entry) {
+  const int64_t amount = entry.amount.micros();
+  if (entry.account_id == 0 || entry.seq == 0) return invalid("journal entry", "key");
+  if (amount == 0 || amount < -limits::amount_max_micros || amount > limits::amount_max_micros) {
+    return invalid("journal entry", "amount");
+  }
+  if (!balance_in_range(entry.balance_after)) return invalid("journal entry", "balance");
+  // Each kind posts against one system account, with a fixed sign.
+  switch (entry.kind) {
+    case entry_kind::debit:
+      if (entry.contra != system_account::revenue || amount > 0) break;
+      return status::success();
+    case entry_kind::auto_recharge:
+    case entry_kind::manual_recharge:
+      if (entry.contra != system_account::card_clearing || amount < 0) break;
+      return status::success();
+    case entry_kind::adjustment:
+      if (entry.contra != system_account::adjustments) break;
+      return status::success();
+  }
+  return invalid("journal entry", "kind, contra account or sign");
+}
+
+status validate_debit(const debit_record& record) {
+  if (!amount_in_range(record.amount)) return invalid("debit record", "amount");
+  if (record.journal_seq == 0) return invalid("debit record", "journal seq");
+  return status::success();
+}
+
+status validate_recharge(const recharge_record& record) {
+  if (record.key.empty() || record.key.size() > limits::idempotency_key_length_max) {
+    return invalid("recharge record", "key length");
+  }
+  if (!amount_in_range(record.amount)) return invalid("recharge record", "amount");
+  if (record.charge_seq == 0) return invalid("recharge record", "charge seq");
+  return status::success();
+}
+
+// ---- encoding ----------------------------------------------------------------------------
+
+namespace {
+void put_intent_body(std::string& out, const charge_intent& intent) {
+  put_varint(out, intent.charge_seq);
+  put_u8(out, static_cast<uint8_t>(intent.kind));
+  put_money(out, intent.amount);
+  put_varint(out, intent.card_id);
+  put_string(out, intent.card_token);
+  put_u8(out, intent.tier);
+  put_string(out, intent.recharge_key);
+}
+
+bool read_intent_body(reader& in, charge_intent& intent) {
+  uint8_t kind = 0;
+  in.varint(intent.charge_seq) && in.u8(kind) && in.amount(intent.amount) &&
+      in.u32(intent.card_id) && in.text(intent.card_token, card_token_length_max) &&
+      in.u8(intent.tier) && in.text(intent.recharge_key, limits::idempotency_key_length_max);
+  intent.kind = static_cast<charge_kind>(kind);
+  return in.ok();
+}
+}  // namespace
+
+void append_account_state(std::string& out, const account& acct) {
+  put_header(out, record_tag::account_state);
+  put_varint(out, acct.id);
+  put_u8(out, static_cast<uint8_t>(acct.status));
+  put_u8(out, static_cast<uint8_t>(acct.suspension));
+  put_money(out, acct.balance);
+  put_u8(out, acct.auto_recharge.enabled ? 1 : 0);
+  put_money(out, acct.auto_recharge.threshold);
+  put_money(out, acct.auto_recharge.recharge_amount);
+  put_u8(out, acct.retry_tier);
+  put_u8(out, acct.maximum_recharge ? 1 : 0);
+  if (acct.maximum_recharge) put_money(out, *acct.maximum_recharge);
+  put_u8(out, static_cast<uint8_t>(acct.cards.size()));
+  put_varint(out, acct.default_card_id);
+  put_varint(out, acct.next_card_id);
+  put_u8(out, acct.auto_charge ? 1 : 0);
+  if (acct.auto_charge) put_intent_body(out, *acct.auto_charge);
+  put_varint(out, acct.manual_charges.size());
+  for (const auto& intent : acct.manual_charges)
+    put_intent_body(out, intent);
+  put_varint(out, acct.next_charge_seq);
+  put_varint(out, acct.journal_seq);
+}
+
+void append_journal_entry(std::string& out, const journal_entry& entry) {
+  put_header(out, record_tag::journal_entry);
+  put_u8(out, static_cast<uint8_t>(entry.kind));
+  put_u8(out, static_cast<uint8_t>(entry.contra));
+  put_money(out, entry.amount);
+  put_money(out, entry.balance_after);
+  put_varint(out, entry.reference);
+}
+
+void append_debit(std::string& out, const debit_record& record) {
+  put_header(out, record_tag::debit);
+  put_money(out, record.amount);
+  put_varint(out, record.journal_seq);
+}
+
+void append_recharge(std::string& out, const recharge_record& record) {
+  put_header(out, record_tag::recharge);
+  put_money(out, record.amount);
+  put_varint(out, record.card_id);
+  put_varint(out, record.charge_seq);
+}
+
+void append_intent(std::string& out, const charge_intent& intent) {
+  put_header(out, record_tag::intent);
+  put_intent_body(out, intent);
+}
+
+void append_card(std::string& out, const stored_card& card) {
+  put_header(out, record_tag::card);
+  put_varint(out, card.card_id);
+  put_string(out, card.token);
+  put_string(out, card.brand);
+  put_string(out, card.last4);
+  put_u8(out, card.exp_month);
+  put_varint(out, card.exp_year);
+}
+
+namespace {
+template <class T>
+std::string encode_with(void (*append)(std::string&, const T&), const T& value) {
+  std::string out;
+  append(out, value);
+  return out;
+}
+}  // namespace
+
+std::string encode_account_state(const account& acct) {
+  return encode_with(append_account_state, acct);
+}
+std::string encode_journal_entry(const journal_entry& entry) {
+  return encode_with(append_journal_entry, entry);
+}
+std::string encode_debit(const debit_record& record) {
+  return encode_with(append_debit, record);
+}
+std::string encode_recharge(const recharge_record& record) {
+  return encode_with(append_recharge, record);
+}
+std::string encode_intent(const charge_intent& intent) {
+  return encode_with(append_intent, intent);
+}
+std::string encode_card(const stored_card& card) {
+  return encode_with(append_card, card);
+}
+
+// ---- decoding ----------------------------------------------------------------------------
+
+namespace {
+bool read_optional_intent(reader& in, std::optional<charge_intent>& intent) {
+  bool present = false;
+  if (!in.flag(present)) return false;
+  if (!present) return true;
+  intent.emplace();
+  return read_intent_body(in, *intent);
+}
+
+bool read_manual_charges(reader& in, std::vector<charge_intent>& charges) {
+  uint64_t count = 0;
+  if (!in.varint(count)) return false;
+  if (count > limits::manual_charges_in_flight_max) return false;
+  charges.resize(static_cast<size_t>(count));
+  for (auto& intent : charges) {
+    if (!read_intent_body(in, intent)) return false;
+  }
+  return true;
+}
+
+bool read_optional_money(reader& in, std::optional<money>& value) {
+  bool present = false;
+  if (!in.flag(present)) return false;
+  if (!present) return true;
+  value.emplace();
+  return in.amount(*value);
+}
+}  // namespace
+
+expected<account_state> decode_account_state(std::string_view bytes) {
+  constexpr std::string_view what = "account";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::account_state, what); !header.ok()) return header;
+  account_state state;
+  account& acct = state.acct;
+  uint8_t status_byte = 0;
+  uint8_t suspension_byte = 0;
+  in.varint(acct.id) && in.u8(status_byte) && in.u8(suspension_byte) && in.amount(acct.balance) &&
+      in.flag(acct.auto_recharge.enabled) && in.amount(acct.auto_recharge.threshold) &&
+      in.amount(acct.auto_recharge.recharge_amount) && in.u8(acct.retry_tier) &&
+      read_optional_money(in, acct.maximum_recharge) && in.u8(state.card_count) &&
+      in.u32(acct.default_card_id) && in.u32(acct.next_card_id) &&
+      read_optional_intent(in, acct.auto_charge) && read_manual_charges(in, acct.manual_charges) &&
+      in.varint(acct.next_charge_seq) && in.varint(acct.journal_seq);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (status_byte > 1 || suspension_byte > 2) return corrupt(what, "unknown status");
+  if (state.card_count > limits::cards_per_account_max) return corrupt(what, "card count");
+  acct.status = static_cast<account_status>(status_byte);
+  acct.suspension = static_cast<suspension_cause>(suspension_byte);
+  return state;
+}
+
+expected<account> assemble_account(account_state state, std::vector<stored_card> cards) {
+  if (cards.size() != state.card_count) {
+    return corrupt("account", "expected " + std::to_string(state.card_count) + " cards, found " +
+                                  std::to_string(cards.size()));
+  }
+  state.acct.cards = std::move(cards);
+  if (auto checked = validate_account(state.acct); !checked.ok()) {
+    return corrupt("account", checked.message);
+  }
+  return std::move(state.acct);
+}
+
+expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
+                                             std::string_view bytes) {
+  constexpr std::string_view what = "journal entry";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::journal_entry, what); !header.ok()) return header;
+  journal_entry entry;
+  entry.account_id = account_id;
+  entry.seq = seq;
+  uint8_t kind = 0;
+  uint8_t contra = 0;
+  in.u8(kind) && in.u8(contra) && in.amount(entry.amount) && in.amount(entry.balance_after) &&
+      in.varint(entry.reference);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  entry.kind = static_cast<entry_kind>(kind);
+  entry.contra = static_cast<system_account>(contra);
+  if (auto checked = validate_journal_entry(entry); !checked.ok()) {
+    return corrupt(what, checked.message);
+  }
+  return entry;
+}
+
+expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes) {
+  constexpr std::string_view what = "debit";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::debit, what); !header.ok()) return header;
+  debit_record record;
+  record.debit_id = debit_id;
+  in.amount(record.amount) && in.varint(record.journal_seq);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_debit(record); !checked.ok()) return corrupt(what, checked.message);
+  return record;
+}
+
+expected<recharge_record> decode_recharge(std::string_view key, std::string_view bytes) {
+  constexpr std::string_view what = "recharge";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::recharge, what); !header.ok()) return header;
+  recharge_record record;
+  record.key = std::string(key);
+  in.amount(record.amount) && in.u32(record.card_id) && in.varint(record.charge_seq);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_recharge(record); !checked.ok()) {
+    return corrupt(what, checked.message);
+  }
+  return record;
+}
+
+expected<charge_intent> decode_intent(std::string_view bytes) {
+  constexpr std::string_view what = "charge intent";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::intent, what); !header.ok()) return header;
+  charge_intent intent;
+  read_intent_body(in, intent);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_intent(intent); !checked.ok()) return corrupt(what, checked.message);
+  return intent;
+}
+
+expected<stored_card> decode_card(std::string_view bytes) {
+  constexpr std::string_view what = "card";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::card, what); !header.ok()) return header;
+  stored_card card;
+  in.u32(card.card_id) && in.text(card.token, card_token_length_max) &&
+      in.text(card.brand, card_brand_length_max) && in.text(card.last4, card_last4_length_max) &&
+      in.u8(card.exp_month) && in.u16(card.exp_year);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_card(card); !checked.ok()) return corrupt(what, checked.message);
+  return card;
+}
+
+}  // namespace ledger::storage

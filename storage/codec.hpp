@@ -1,0 +1,87 @@
+#pragma once
+// The value encoding of every record storage keeps. Pure: no RocksDB.
+//
+// Format: byte 0 is the format version (codec_version), byte 1 the record tag, then the
+// fields in a fixed order: unsigned integers as LEB128 varints, money as zigzag varints,
+// enums and small numbers as one byte, strings as a varint length and the bytes. Fields that
+// the key already holds (a journal entry's account and seq, a debit's id, a recharge's key)
+// are not repeated in the value; the decoder takes them from the key.
+//
+// Decoding never trusts its input: truncated, oversized or garbage bytes, unknown versions
+// and tags, trailing bytes and out-of-range values are a storage_failure status with a
+// message, never undefined behaviour. validate_* holds the same rules for data about to be
+// written, so that nothing is written that could not be read back.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/account.hpp"
+#include "ledger/card.hpp"
+#include "ledger/journal.hpp"
+#include "storage/status.hpp"
+
+namespace ledger::storage {
+
+inline constexpr uint8_t codec_version = 1;
+
+enum class record_tag : uint8_t {
+  account_state = 1,
+  journal_entry = 2,
+  debit = 3,
+  recharge = 4,
+  intent = 5,
+  card = 6,
+};
+
+// Bounds on strings, checked on both sides. The gateway's token is opaque to us; 512 bytes
+// is far above any processor's token format.
+inline constexpr size_t card_token_length_max = 512;
+inline constexpr size_t card_brand_length_max = 64;
+inline constexpr size_t card_last4_length_max = 4;
+
+// ---- validation (before writing, and after reading) -------------------------------------
+status validate_card(const stored_card& card);
+status validate_intent(const charge_intent& intent);
+// The full account, cards included: field bounds plus ledger::is_consistent.
+status validate_account(const account& acct);
+status validate_journal_entry(const journal_entry& entry);
+status validate_debit(const debit_record& record);
+status validate_recharge(const recharge_record& record);
+
+// ---- encoding: append to `out` (callers batch many records into one buffer) --------------
+// The account's state without its cards (they live in the cards column); it records the
+// number of cards so that loading can check that all of them came back.
+void append_account_state(std::string& out, const account& acct);
+void append_journal_entry(std::string& out, const journal_entry& entry);
+void append_debit(std::string& out, const debit_record& record);
+void append_recharge(std::string& out, const recharge_record& record);
+void append_intent(std::string& out, const charge_intent& intent);
+void append_card(std::string& out, const stored_card& card);
+
+std::string encode_account_state(const account& acct);
+std::string encode_journal_entry(const journal_entry& entry);
+std::string encode_debit(const debit_record& record);
+std::string encode_recharge(const recharge_record& record);
+std::string encode_intent(const charge_intent& intent);
+std::string encode_card(const stored_card& card);
+
+// ---- decoding ----------------------------------------------------------------------------
+// An account state as stored: everything but the cards, and how many cards it had.
+struct account_state {
+  account acct;  // cards empty
+  uint8_t card_count = 0;
+};
+expected<account_state> decode_account_state(std::string_view bytes);
+// Attaches the cards read from the cards column and validates the whole account.
+expected<account> assemble_account(account_state state, std::vector<stored_card> cards);
+
+expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
+                                             std::string_view bytes);
+expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes);
+expected<recharge_record> decode_recharge(std::string_view key, std::string_view bytes);
+expected<charge_intent> decode_intent(std::string_view bytes);
+expected<stored_card> decode_card(std::string_view bytes);
+
+}  // namespace ledger::storage

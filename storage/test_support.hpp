@@ -1,0 +1,52 @@
+#pragma once
+// Test-only helpers for storage: temporary directories and accounts in interesting states.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "ledger/test_support.hpp"
+
+namespace ledger::storage::testing {
+
+// A fresh directory under /tmp, removed with everything in it when the object goes away.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = "/tmp/ledger-storage-test-XXXXXX";
+    const char* made = ::mkdtemp(pattern.data());
+    EXPECT_NE(made, nullptr);
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // A path inside the directory that does not exist yet.
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// An account with two cards, auto-recharge on, an automatic charge and a manual recharge
+// in flight, and a support maximum: every optional field of the state is set.
+inline account rich_account(uint64_t id) {
+  ledger::testing::account_harness h(id);
+  using ledger::testing::usd;
+  (void)h.card("tok_first");
+  (void)h.card("tok_second");
+  (void)h.settings(true, usd(100), usd(30));  // balance 0 < T: a charge starts
+  (void)h.recharge("key-1", usd(50));
+  (void)set_maximum_recharge(h.acct(), h.rules(), usd(2000));
+  return h.acct();
+}
+
+}  // namespace ledger::storage::testing
