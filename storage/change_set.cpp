@@ -1,0 +1,108 @@
+#include "storage/change_set.hpp"
+
+#include "storage/codec.hpp"
+
+namespace ledger::storage {
+
+change_set::op& change_set::begin(column family, op_kind kind) {
+  op& entry = ops_.emplace_back();
+  entry.family = family;
+  entry.kind = kind;
+  entry.key_offset = static_cast<uint32_t>(buffer_.size());
+  return entry;
+}
+
+void change_set::end_key(op& entry) {
+  entry.key_size = static_cast<uint32_t>(buffer_.size() - entry.key_offset);
+  entry.value_offset = static_cast<uint32_t>(buffer_.size());
+}
+
+void change_set::end_value(op& entry) {
+  entry.value_size = static_cast<uint32_t>(buffer_.size() - entry.value_offset);
+}
+
+bool change_set::check(const status& checked) {
+  if (checked.ok()) return true;
+  if (validity_.ok()) validity_ = status::bug("change_set refused: " + checked.message);
+  return false;
+}
+
+void change_set::put_account_state(const account& acct) {
+  if (!check(validate_account(acct))) return;
+  op& entry = begin(column::accounts, op_kind::put);
+  append_account_key(buffer_, acct.id);
+  end_key(entry);
+  append_account_state(buffer_, acct);
+  end_value(entry);
+}
+
+void change_set::put_cards(const account& acct) {
+  for (const auto& card : acct.cards) {
+    if (!check(validate_card(card))) return;
+  }
+  // A range deletion of the account's card keys, then the current cards: card ids are never
+  // reused, so we cannot enumerate the removed ones without reading first.
+  op& range = begin(column::cards, op_kind::erase_range);
+  append_account_key(buffer_, acct.id);
+  end_key(range);
+  buffer_.append(account_range_end(acct.id));
+  end_value(range);
+  for (const auto& card : acct.cards) {
+    op& entry = begin(column::cards, op_kind::put);
+    append_card_key(buffer_, acct.id, card.card_id);
+    end_key(entry);
+    append_card(buffer_, card);
+    end_value(entry);
+  }
+}
+
+void change_set::put_journal(const journal_entry& journal) {
+  if (!check(validate_journal_entry(journal))) return;
+  op& entry = begin(column::journal, op_kind::put);
+  append_pair_key(buffer_, journal.account_id, journal.seq);
+  end_key(entry);
+  append_journal_entry(buffer_, journal);
+  end_value(entry);
+}
+
+void change_set::put_debit(uint64_t account_id, const debit_record& record) {
+  if (!check(validate_debit(record))) return;
+  op& entry = begin(column::debits, op_kind::put);
+  append_pair_key(buffer_, account_id, record.debit_id);
+  end_key(entry);
+  append_debit(buffer_, record);
+  end_value(entry);
+}
+
+void change_set::put_intent(uint64_t account_id, const charge_intent& intent) {
+  if (!check(validate_intent(intent))) return;
+  op& entry = begin(column::intents, op_kind::put);
+  append_pair_key(buffer_, account_id, intent.charge_seq);
+  end_key(entry);
+  append_intent(buffer_, intent);
+  end_value(entry);
+}
+
+void change_set::delete_intent(uint64_t account_id, uint64_t charge_seq) {
+  op& entry = begin(column::intents, op_kind::erase);
+  append_pair_key(buffer_, account_id, charge_seq);
+  end_key(entry);
+  end_value(entry);
+}
+
+void change_set::put_recharge(uint64_t account_id, const recharge_record& record) {
+  if (!check(validate_recharge(record))) return;
+  op& entry = begin(column::recharges, op_kind::put);
+  append_recharge_key(buffer_, account_id, record.key);
+  end_key(entry);
+  append_recharge(buffer_, record);
+  end_value(entry);
+}
+
+void change_set::clear() {
+  buffer_.clear();
+  ops_.clear();
+  validity_ = status::success();
+}
+
+}  // namespace ledger::storage

@@ -1,0 +1,68 @@
+#pragma once
+// change_set: the records one account command changes, written atomically (all or none).
+//
+// An account actor fills one per command (or per batch of commands) and submits it to the
+// group_commit_writer. Each put validates its record (codec.hpp's validate_*) and encodes
+// it at once, on the caller's thread, into one buffer; the writer thread only copies bytes
+// into a RocksDB WriteBatch. A record that would not read back (a bug upstream) marks the
+// change_set invalid: it is refused whole, with internal_error, and nothing of it is written.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ledger/account.hpp"
+#include "ledger/journal.hpp"
+#include "storage/layout.hpp"
+#include "storage/status.hpp"
+
+namespace ledger::storage {
+
+class change_set {
+ public:
+  // The account's state without its cards; call put_cards too when the cards changed.
+  void put_account_state(const account& acct);
+  // Replaces every stored card of the account with acct.cards.
+  void put_cards(const account& acct);
+  void put_journal(const journal_entry& entry);
+  void put_debit(uint64_t account_id, const debit_record& record);
+  // An open charge intent, the recovery index; delete_intent once the gateway answered.
+  void put_intent(uint64_t account_id, const charge_intent& intent);
+  void delete_intent(uint64_t account_id, uint64_t charge_seq);
+  void put_recharge(uint64_t account_id, const recharge_record& record);
+
+  // The RocksDB operations this change_set holds (put_cards counts one per card plus one
+  // range deletion).
+  size_t record_count() const { return ops_.size(); }
+  size_t byte_size() const { return buffer_.size(); }
+  bool empty() const { return ops_.empty(); }
+  // ok, or internal_error naming the first record that failed validation.
+  const status& validity() const { return validity_; }
+  void clear();
+
+  enum class op_kind : uint8_t { put, erase, erase_range };
+  // One operation; key and value (or range end) are slices of buffer().
+  struct op {
+    column family = column::accounts;
+    op_kind kind = op_kind::put;
+    uint32_t key_offset = 0;
+    uint32_t key_size = 0;
+    uint32_t value_offset = 0;
+    uint32_t value_size = 0;
+  };
+  const std::vector<op>& ops() const { return ops_; }
+  const std::string& buffer() const { return buffer_; }
+
+ private:
+  // Starts an op whose key the caller appends to buffer_ next.
+  op& begin(column family, op_kind kind);
+  void end_key(op& entry);
+  void end_value(op& entry);
+  bool check(const status& checked);
+
+  std::string buffer_;
+  std::vector<op> ops_;
+  status validity_;
+};
+
+}  // namespace ledger::storage

@@ -1,0 +1,588 @@
+#include "storage/database.hpp"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <random>
+#include <system_error>
+
+#include "storage/change_set.hpp"
+#include "storage/codec.hpp"
+#include "storage/layout.hpp"
+
+namespace ledger::storage {
+
+struct database::impl {
+  std::string path;
+  std::string instance_id;
+  uint32_t version = 0;
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::unique_ptr<rocksdb::DB> db;
+  std::array<rocksdb::ColumnFamilyHandle*, column_count> handles{};
+  std::vector<rocksdb::ColumnFamilyHandle*> owned_handles;  // ours and "default"
+
+  rocksdb::ColumnFamilyHandle* handle(column family) const {
+    return handles[static_cast<size_t>(family)];
+  }
+
+  ~impl() {
+    if (!db) return;
+    for (auto* handle : owned_handles)
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    db->Close().PermitUncheckedError();
+  }
+};
+
+namespace {
+
+constexpr std::string_view meta_format_key = "format";
+constexpr std::string_view meta_version_key = "format_version";
+constexpr std::string_view meta_instance_key = "instance_id";
+
+rocksdb::Slice to_slice(std::string_view text) {
+  return rocksdb::Slice(text.data(), text.size());
+}
+
+status rocks_failure(std::string_view what, const rocksdb::Status& failed) {
+  std::string text(what);
+  text.append(": ").append(failed.ToString());
+  return status::failure(std::move(text));
+}
+
+// ---- options -----------------------------------------------------------------------------
+
+rocksdb::CompressionType fastest_compression() {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  for (auto wanted : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    if (std::find(supported.begin(), supported.end(), wanted) != supported.end()) return wanted;
+  }
+  return rocksdb::kNoCompression;
+}
+
+// Two cores: two background jobs (one flush, one compaction), no subcompactions.
+rocksdb::DBOptions make_db_options(const database_options& options) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = false;  // open() decides what to create
+  // See docs/storage.md: never silently drop an acknowledged write, but open after a torn,
+  // unacknowledged tail left by kill -9 or power loss.
+  db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db.track_and_verify_wals_in_manifest = true;  // a missing WAL file fails the open
+  db.paranoid_checks = true;
+  db.max_background_jobs = 2;
+  db.max_subcompactions = 1;
+  db.bytes_per_sync = 1 << 20;
+  // Rarely written columns (cards, meta) would otherwise pin old WAL files for ever.
+  db.max_total_wal_size = uint64_t{256} << 20;
+  db.db_write_buffer_size = options.write_buffer_bytes * 4;
+  db.keep_log_file_num = 5;
+  db.avoid_unnecessary_blocking_io = true;
+  if (options.env != nullptr) db.env = options.env;
+  return db;
+}
+
+bool is_busy(column family) {
+  return family == column::journal || family == column::debits || family == column::accounts;
+}
+
+rocksdb::ColumnFamilyOptions make_column_options(column family, const database_options& options,
+                                                 const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;  // bounded memory however large the data grows
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  table.optimize_filters_for_memory = true;
+  // The journal is only ever scanned, never probed: a filter would be dead weight.
+  if (family != column::journal) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  rocksdb::ColumnFamilyOptions cf;
+  if (family == column::cards) {
+    // Cards are read by account prefix; the prefix filter lets a seek skip files.
+    cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(account_key_size));
+    table.whole_key_filtering = false;
+  }
+  if (family == column::debits || family == column::accounts) {
+    // "Is this debit id new?" is usually a miss: answer it from a memtable bloom as well.
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = fastest_compression();
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.write_buffer_size =
+      is_busy(family) ? options.write_buffer_bytes : options.write_buffer_bytes / 4;
+  cf.max_write_buffer_number = 3;
+  return cf;
+}
+
+// ---- opening -----------------------------------------------------------------------------
+
+enum class directory_kind { empty, rocksdb, foreign };
+
+expected<directory_kind> inspect_directory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const auto state = fs::status(path, error);
+  if (!fs::exists(state)) return directory_kind::empty;
+  if (!fs::is_directory(state)) return status::failure(path + " exists and is not a directory");
+  if (fs::is_empty(path, error)) return directory_kind::empty;
+  if (error) return status::failure("cannot read " + path + ": " + error.message());
+  return fs::exists(fs::path(path) / "CURRENT", error) ? directory_kind::rocksdb
+                                                       : directory_kind::foreign;
+}
+
+status refuse_foreign(const std::string& path, std::string_view why) {
+  std::string text = "refusing to open " + path + ": not a Contacto Ledger database (";
+  text.append(why).append("); point the server at an empty or missing directory");
+  return status::failure(std::move(text));
+}
+
+std::optional<column> column_by_name(std::string_view name) {
+  for (column family : all_columns) {
+    if (column_name(family) == name) return family;
+  }
+  return std::nullopt;
+}
+
+std::string random_instance_id() {
+  std::random_device device;
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id;
+  for (int word = 0; word < 4; ++word) {
+    uint32_t bits = device();
+    for (int nibble = 0; nibble < 8; ++nibble, bits >>= 4)
+      id.push_back(digits[bits & 0xfU]);
+  }
+  return id;
+}
+
+// The column families already on disk: "default" for a new database, otherwise RocksDB's
+// list, which must contain our meta column and nothing we do not know.
+expected<std::vector<std::string>> existing_columns(const rocksdb::DBOptions& db_options,
+                                                    const std::string& path, directory_kind kind) {
+  std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
+  if (kind == directory_kind::empty) return names;
+  auto listed = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+  if (!listed.ok())
+    return refuse_foreign(path, "cannot list column families: " + listed.ToString());
+  if (std::find(names.begin(), names.end(), column_name(column::meta)) == names.end()) {
+    return refuse_foreign(path, "a RocksDB database without our meta column");
+  }
+  for (const auto& name : names) {
+    if (name != rocksdb::kDefaultColumnFamilyName && !column_by_name(name)) {
+      return status::failure("refusing to open " + path + ": unknown column family '" + name +
+                             "' (written by a newer version?)");
+    }
+  }
+  return names;
+}
+
+status open_columns(database::impl& state, const database_options& options,
+                    const std::vector<std::string>& names) {
+  const auto db_options = make_db_options(options);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names) {
+    auto family = column_by_name(name);
+    descriptors.emplace_back(name, family ? make_column_options(*family, options, state.cache)
+                                          : rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto opened = rocksdb::DB::Open(db_options, state.path, descriptors, &handles, &raw);
+  if (!opened.ok()) return rocks_failure("cannot open " + state.path, opened);
+  state.db.reset(raw);
+  state.owned_handles = handles;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (auto family = column_by_name(names[i]))
+      state.handles[static_cast<size_t>(*family)] = handles[i];
+  }
+  return status::success();
+}
+
+// Creates the columns a new (or half-created) database lacks, meta first.
+status create_missing_columns(database::impl& state, const database_options& options) {
+  for (column family : {column::meta, column::accounts, column::journal, column::debits,
+                        column::intents, column::recharges, column::cards, column::credentials}) {
+    if (state.handle(family) != nullptr) continue;
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    auto created = state.db->CreateColumnFamily(make_column_options(family, options, state.cache),
+                                                std::string(column_name(family)), &handle);
+    if (!created.ok()) return rocks_failure("cannot create column family", created);
+    state.owned_handles.push_back(handle);
+    state.handles[static_cast<size_t>(family)] = handle;
+  }
+  return status::success();
+}
+
+bool all_columns_empty(database::impl& state) {
+  for (column family : all_columns) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        state.db->NewIterator(rocksdb::ReadOptions(), state.handle(family)));
+    it->SeekToFirst();
+    if (it->Valid()) return false;
+  }
+  return true;
+}
+
+status write_meta(database::impl& state) {
+  state.instance_id = random_instance_id();
+  state.version = format_version;
+  std::string version;
+  append_be32(version, format_version);
+  rocksdb::WriteBatch batch;
+  auto* meta = state.handle(column::meta);
+  auto put = batch.Put(meta, to_slice(meta_format_key), to_slice(format_marker));
+  if (put.ok()) put = batch.Put(meta, to_slice(meta_version_key), version);
+  if (put.ok()) put = batch.Put(meta, to_slice(meta_instance_key), state.instance_id);
+  if (!put.ok()) return rocks_failure("cannot build meta batch", put);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto written = state.db->Write(sync, &batch);
+  return written.ok() ? status::success() : rocks_failure("cannot write meta", written);
+}
+
+// Reads the marker; a database created by a crashed first start (columns, no marker, no
+// data) is finished here, anything else without the marker is refused.
+status read_or_initialize_meta(database::impl& state) {
+  auto* meta = state.handle(column::meta);
+  std::string marker;
+  auto got = state.db->Get(rocksdb::ReadOptions(), meta, to_slice(meta_format_key), &marker);
+  if (got.IsNotFound()) {
+    if (!all_columns_empty(state)) return refuse_foreign(state.path, "no format marker");
+    return write_meta(state);
+  }
+  if (!got.ok()) return rocks_failure("cannot read meta", got);
+  if (marker != format_marker) return refuse_foreign(state.path, "foreign format marker");
+  std::string version;
+  got = state.db->Get(rocksdb::ReadOptions(), meta, to_slice(meta_version_key), &version);
+  if (!got.ok() || version.size() != 4)
+    return status::failure("missing or bad format version in " + state.path);
+  state.version = read_be32(version.data());
+  if (state.version > format_version) {
+    return status::failure("refusing to open " + state.path + ": format version " +
+                           std::to_string(state.version) + " is newer than this build's " +
+                           std::to_string(format_version));
+  }
+  got =
+      state.db->Get(rocksdb::ReadOptions(), meta, to_slice(meta_instance_key), &state.instance_id);
+  if (!got.ok()) return rocks_failure("cannot read instance id", got);
+  return status::success();
+}
+
+}  // namespace
+
+expected<std::unique_ptr<database>> database::open(const database_options& options) {
+  auto kind = inspect_directory(options.path);
+  if (!kind) return kind.error();
+  if (*kind == directory_kind::foreign) {
+    return refuse_foreign(options.path, "the directory is not empty and holds no RocksDB database");
+  }
+  if (*kind == directory_kind::empty && !options.create_if_missing) {
+    return status::failure("no database at " + options.path);
+  }
+  const auto db_options = make_db_options(options);
+  auto names = existing_columns(db_options, options.path, *kind);
+  if (!names) return names.error();
+
+  auto state = std::make_unique<impl>();
+  state->path = options.path;
+  state->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (auto opened = open_columns(*state, options, *names); !opened.ok()) return opened;
+  // A RocksDB directory that is not ours is refused before anything is created in it.
+  if (*kind == directory_kind::rocksdb) {
+    if (auto checked = read_or_initialize_meta(*state); !checked.ok()) return checked;
+    if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
+  } else {
+    if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
+    if (auto written = write_meta(*state); !written.ok()) return written;
+  }
+  return std::unique_ptr<database>(new database(std::move(state)));
+}
+
+database::database(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+database::~database() = default;
+
+const std::string& database::path() const {
+  return impl_->path;
+}
+const std::string& database::instance_id() const {
+  return impl_->instance_id;
+}
+uint32_t database::stored_format_version() const {
+  return impl_->version;
+}
+
+// ---- reads -------------------------------------------------------------------------------
+
+namespace {
+
+// The cards of one account, read with `read` (which carries the snapshot, if any).
+expected<std::vector<stored_card>> read_cards(const database::impl& state, uint64_t account_id,
+                                              rocksdb::ReadOptions read) {
+  const std::string end = account_range_end(account_id);
+  const rocksdb::Slice upper(end);
+  read.iterate_upper_bound = &upper;
+  read.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(state.db->NewIterator(read, state.handle(column::cards)));
+  std::vector<stored_card> cards;
+  for (it->Seek(account_key(account_id)); it->Valid(); it->Next()) {
+    auto key = parse_card_key(it->key().ToStringView());
+    if (!key || key->account_id != account_id) return status::failure("corrupt card key");
+    auto card = decode_card(it->value().ToStringView());
+    if (!card) return card.error();
+    if (card->card_id != key->id) return status::failure("card record under another card's key");
+    if (cards.size() == limits::cards_per_account_max) return status::failure("too many cards");
+    cards.push_back(std::move(card).value());
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read cards", it->status());
+  return cards;
+}
+
+expected<std::optional<account>> load_account_at(const database::impl& state, uint64_t account_id,
+                                                 const rocksdb::ReadOptions& read) {
+  rocksdb::PinnableSlice value;
+  auto got = state.db->Get(read, state.handle(column::accounts), account_key(account_id), &value);
+  if (got.IsNotFound()) return std::optional<account>{};
+  if (!got.ok()) return rocks_failure("cannot read account", got);
+  auto decoded = decode_account_state(value.ToStringView());
+  if (!decoded) return decoded.error();
+  if (decoded->acct.id != account_id) return status::failure("account record under another id");
+  std::vector<stored_card> cards;
+  if (decoded->card_count > 0) {
+    auto read_back = read_cards(state, account_id, read);
+    if (!read_back) return read_back.error();
+    cards = std::move(read_back).value();
+  }
+  auto assembled = assemble_account(std::move(decoded).value(), std::move(cards));
+  if (!assembled) return assembled.error();
+  return std::optional<account>(std::move(assembled).value());
+}
+
+}  // namespace
+
+expected<std::optional<account>> database::load_account(uint64_t account_id) const {
+  // Most accounts are read with one Get. The state and its cards must come from one point
+  // in time, so an account with cards is read again under a snapshot.
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::accounts),
+                            account_key(account_id), &value);
+  if (got.IsNotFound()) return std::optional<account>{};
+  if (!got.ok()) return rocks_failure("cannot read account", got);
+  auto decoded = decode_account_state(value.ToStringView());
+  if (!decoded) return decoded.error();
+  if (decoded->card_count == 0) {
+    if (decoded->acct.id != account_id) return status::failure("account record under another id");
+    auto assembled = assemble_account(std::move(decoded).value(), {});
+    if (!assembled) return assembled.error();
+    return std::optional<account>(std::move(assembled).value());
+  }
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  return load_account_at(*impl_, account_id, read);
+}
+
+expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
+                                                           uint64_t debit_id) const {
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::debits),
+                            debit_key(account_id, debit_id), &value);
+  if (got.IsNotFound()) return std::optional<debit_record>{};
+  if (!got.ok()) return rocks_failure("cannot read debit", got);
+  auto record = decode_debit(debit_id, value.ToStringView());
+  if (!record) return record.error();
+  return std::optional<debit_record>(std::move(record).value());
+}
+
+expected<std::optional<recharge_record>> database::find_recharge(uint64_t account_id,
+                                                                 std::string_view key) const {
+  // A key that could never be stored is simply not there.
+  if (key.empty() || key.size() > limits::idempotency_key_length_max) {
+    return std::optional<recharge_record>{};
+  }
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::recharges),
+                            recharge_key(account_id, key), &value);
+  if (got.IsNotFound()) return std::optional<recharge_record>{};
+  if (!got.ok()) return rocks_failure("cannot read recharge", got);
+  auto record = decode_recharge(key, value.ToStringView());
+  if (!record) return record.error();
+  return std::optional<recharge_record>(std::move(record).value());
+}
+
+expected<std::vector<journal_entry>> database::read_journal(uint64_t account_id, uint64_t from_seq,
+                                                            size_t limit) const {
+  const size_t count_max = std::min(limit, journal_page_max);
+  const std::string end = account_range_end(account_id);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::journal)));
+  std::vector<journal_entry> entries;
+  for (it->Seek(journal_key(account_id, from_seq)); it->Valid() && entries.size() < count_max;
+       it->Next()) {
+    auto key = parse_pair_key(it->key().ToStringView());
+    if (!key || key->account_id != account_id) return status::failure("corrupt journal key");
+    auto entry = decode_journal_entry(key->account_id, key->id, it->value().ToStringView());
+    if (!entry) return entry.error();
+    entries.push_back(*entry);
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read journal", it->status());
+  return entries;
+}
+
+status database::for_each_open_intent(const intent_visitor& visit) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::intents)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = parse_pair_key(it->key().ToStringView());
+    if (!key) return status::failure("corrupt intent key");
+    auto intent = decode_intent(it->value().ToStringView());
+    if (!intent) return intent.error();
+    if (intent->charge_seq != key->id) return status::failure("intent under another charge's key");
+    if (!visit(key->account_id, *intent)) return status::success();
+  }
+  if (!it->status().ok()) return rocks_failure("cannot scan intents", it->status());
+  return status::success();
+}
+
+namespace {
+
+// Collects the cards of `account_id` from an iterator that walks the cards column in step
+// with the accounts column (both are sorted by account id).
+expected<std::vector<stored_card>> cards_in_step(rocksdb::Iterator& it, uint64_t account_id) {
+  std::vector<stored_card> cards;
+  for (; it.Valid(); it.Next()) {
+    auto key = parse_card_key(it.key().ToStringView());
+    if (!key) return status::failure("corrupt card key");
+    if (key->account_id < account_id) continue;  // cards of an account that is gone
+    if (key->account_id > account_id) break;
+    auto card = decode_card(it.value().ToStringView());
+    if (!card) return card.error();
+    if (cards.size() == limits::cards_per_account_max) return status::failure("too many cards");
+    cards.push_back(std::move(card).value());
+  }
+  if (!it.status().ok()) return rocks_failure("cannot scan cards", it.status());
+  return cards;
+}
+
+}  // namespace
+
+status database::for_each_account(const account_visitor& visit) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  read.fill_cache = false;
+  read.total_order_seek = true;  // walk the cards column across prefixes
+  std::unique_ptr<rocksdb::Iterator> accounts(
+      impl_->db->NewIterator(read, impl_->handle(column::accounts)));
+  std::unique_ptr<rocksdb::Iterator> cards(
+      impl_->db->NewIterator(read, impl_->handle(column::cards)));
+  cards->SeekToFirst();
+  for (accounts->SeekToFirst(); accounts->Valid(); accounts->Next()) {
+    auto decoded = decode_account_state(accounts->value().ToStringView());
+    if (!decoded) return decoded.error();
+    const uint64_t id = decoded->acct.id;
+    if (accounts->key().ToStringView() != account_key(id))
+      return status::failure("account record under another id");
+    auto owned = cards_in_step(*cards, id);
+    if (!owned) return owned.error();
+    auto assembled = assemble_account(std::move(decoded).value(), std::move(owned).value());
+    if (!assembled) return assembled.error();
+    if (!visit(*assembled)) return status::success();
+  }
+  if (!accounts->status().ok()) return rocks_failure("cannot scan accounts", accounts->status());
+  return status::success();
+}
+
+uint64_t database::account_count() const {
+  uint64_t count = 0;
+  if (!impl_->db->GetIntProperty(impl_->handle(column::accounts), "rocksdb.estimate-num-keys",
+                                 &count)) {
+    return 0;
+  }
+  return count;
+}
+
+// ---- writes and maintenance --------------------------------------------------------------
+
+namespace {
+rocksdb::Status add_op(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* handle,
+                       const std::string& buffer, const change_set::op& entry) {
+  const rocksdb::Slice key(buffer.data() + entry.key_offset, entry.key_size);
+  const rocksdb::Slice value(buffer.data() + entry.value_offset, entry.value_size);
+  switch (entry.kind) {
+    case change_set::op_kind::put:
+      return batch.Put(handle, key, value);
+    case change_set::op_kind::erase:
+      return batch.Delete(handle, key);
+    case change_set::op_kind::erase_range:
+      return batch.DeleteRange(handle, key, value);
+  }
+  return rocksdb::Status::InvalidArgument("unknown change_set operation");
+}
+}  // namespace
+
+status database::write(const change_set* const* sets, size_t count, durability mode) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (!sets[i]->validity().ok()) return sets[i]->validity();
+    bytes += sets[i]->byte_size() + sets[i]->record_count() * 8;
+  }
+  rocksdb::WriteBatch batch(bytes + 64);
+  for (size_t i = 0; i < count; ++i) {
+    for (const auto& entry : sets[i]->ops()) {
+      auto added = add_op(batch, impl_->handle(entry.family), sets[i]->buffer(), entry);
+      if (!added.ok()) return rocks_failure("cannot build write batch", added);
+    }
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = mode == durability::fsync;
+  write_options.disableWAL = false;  // never: the WAL is what makes an acknowledgement true
+  auto written = impl_->db->Write(write_options, &batch);
+  return written.ok() ? status::success() : rocks_failure("write failed", written);
+}
+
+status database::checkpoint(const std::string& directory) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto created = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
+  if (!created.ok()) return rocks_failure("cannot start checkpoint", created);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  auto made = checkpoint->CreateCheckpoint(directory);
+  return made.ok() ? status::success()
+                   : rocks_failure("checkpoint to " + directory + " failed", made);
+}
+
+status database::flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles(impl_->handles.begin(), impl_->handles.end());
+  auto flushed = impl_->db->Flush(rocksdb::FlushOptions(), handles);
+  return flushed.ok() ? status::success() : rocks_failure("flush failed", flushed);
+}
+
+std::optional<std::string> database::property(std::string_view column_name_text,
+                                              std::string_view name) const {
+  auto family = column_by_name(column_name_text);
+  if (!family) return std::nullopt;
+  std::string value;
+  if (!impl_->db->GetProperty(impl_->handle(*family), to_slice(name), &value)) return std::nullopt;
+  return value;
+}
+
+}  // namespace ledger::storage

@@ -1,0 +1,105 @@
+#pragma once
+// database: the ledger's RocksDB instance. Opens (or creates) the directory with our column
+// families (layout.hpp), refuses directories that are not ours or come from a newer
+// version, and offers the reads the account actors and the operators' tools need.
+//
+// Writes go through group_commit_writer (writer.hpp), which calls write() from its one
+// thread; write() is public for single-threaded tools and tests. Reads are thread-safe and
+// may run concurrently with the writer. RocksDB's headers stay out of this header.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/account.hpp"
+#include "ledger/journal.hpp"
+#include "storage/status.hpp"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
+namespace ledger::storage {
+
+class change_set;
+
+// The on-disk format this code writes; a database with a higher version is refused.
+inline constexpr uint32_t format_version = 1;
+// The marker in the meta column that says "this directory is a Contacto Ledger database".
+inline constexpr std::string_view format_marker = "contacto-ledger";
+// read_journal returns at most this many entries per call.
+inline constexpr size_t journal_page_max = 1000;
+
+enum class durability : uint8_t {
+  process = 0,  // WAL written, not fsynced: survives kill -9 of the process
+  fsync = 1,    // WAL fsynced per group: also survives power loss
+};
+
+struct database_options {
+  std::string path;
+  bool create_if_missing = true;
+  size_t block_cache_bytes = size_t{256} << 20;
+  // Memtable size of the busy columns (journal, debits, accounts); the others get a quarter.
+  size_t write_buffer_bytes = size_t{64} << 20;
+  // Tests only: an Env that injects faults. Not owned; must outlive the database.
+  rocksdb::Env* env = nullptr;
+};
+
+class database {
+ public:
+  // Opens or creates. storage_failure with a message when the directory is foreign, newer,
+  // or RocksDB fails.
+  static expected<std::unique_ptr<database>> open(const database_options& options);
+  ~database();
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  // ---- identity ----
+  const std::string& path() const;
+  // 32 hex digits drawn when the database was created; tells copies and restores apart.
+  const std::string& instance_id() const;
+  uint32_t stored_format_version() const;
+
+  // ---- reads (nullopt: not stored) ----
+  // The account with its cards, validated (ledger::is_consistent).
+  expected<std::optional<account>> load_account(uint64_t account_id) const;
+  expected<std::optional<debit_record>> find_debit(uint64_t account_id, uint64_t debit_id) const;
+  expected<std::optional<recharge_record>> find_recharge(uint64_t account_id,
+                                                         std::string_view key) const;
+  // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).
+  expected<std::vector<journal_entry>> read_journal(uint64_t account_id, uint64_t from_seq,
+                                                    size_t limit) const;
+
+  // Scans for recovery and operators. A visitor returns false to stop early. Each scan reads
+  // one consistent snapshot and does not fill the block cache.
+  using intent_visitor = std::function<bool(uint64_t account_id, const charge_intent& intent)>;
+  using account_visitor = std::function<bool(const account& acct)>;
+  status for_each_open_intent(const intent_visitor& visit) const;
+  status for_each_account(const account_visitor& visit) const;
+  // RocksDB's estimate of the number of accounts (exact only after compaction).
+  uint64_t account_count() const;
+
+  // ---- writes and maintenance ----
+  // Writes the change_sets as one atomic batch; sync = (mode == fsync). The WAL is always on.
+  // Not for concurrent use with a group_commit_writer on the same database.
+  status write(const change_set* const* sets, size_t count, durability mode);
+  // A consistent copy in `directory` (which must not exist), hard-linked where possible.
+  status checkpoint(const std::string& directory) const;
+  // Flushes every memtable to SST files (tools, benchmarks, tests).
+  status flush();
+  // A RocksDB property of one column ("rocksdb.estimate-num-keys"...), for metrics.
+  std::optional<std::string> property(std::string_view column_name, std::string_view name) const;
+
+  struct impl;
+
+ private:
+  explicit database(std::unique_ptr<impl> state);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace ledger::storage

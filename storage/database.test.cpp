@@ -1,0 +1,363 @@
+// The database through RocksDB: round trips, reopen, paging, scans, foreign and newer
+// directories, corruption on disk, checkpoints.
+#include "storage/database.hpp"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <fstream>
+
+#include "storage/change_set.hpp"
+#include "storage/codec.hpp"
+#include "storage/layout.hpp"
+#include "storage/test_support.hpp"
+
+namespace ledger::storage {
+namespace {
+
+using ledger::testing::usd;
+using testing::temp_dir;
+
+std::unique_ptr<database> open_db(const std::string& path) {
+  database_options options;
+  options.path = path;
+  options.block_cache_bytes = size_t{8} << 20;
+  auto opened = database::open(options);
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  return opened ? std::move(opened).value() : nullptr;
+}
+
+void write(database& db, const change_set& changes) {
+  const change_set* sets[] = {&changes};
+  auto written = db.write(sets, 1, durability::process);
+  ASSERT_TRUE(written.ok()) << written.message;
+}
+
+// Writes straight into one column with RocksDB, bypassing our checks (for corruption tests).
+void raw_put(const std::string& path, column family, const std::string& key,
+             const std::string& value) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw).ok());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == column_name(family)) {
+      EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], key, value).ok());
+    }
+  }
+  for (auto* handle : handles)
+    EXPECT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
+  delete raw;
+}
+
+// A little history for one account: the rich account's state, cards, intents, a recharge
+// record, and `entries` debits with their journal entries.
+struct history {
+  account acct;
+  std::vector<journal_entry> journal;
+};
+
+history write_history(database& db, uint64_t account_id, int entries) {
+  history h{testing::rich_account(account_id), {}};
+  change_set changes;
+  changes.put_cards(h.acct);
+  changes.put_intent(account_id, *h.acct.auto_charge);
+  for (const auto& intent : h.acct.manual_charges) {
+    changes.put_intent(account_id, intent);
+    changes.put_recharge(account_id, {intent.recharge_key, intent.amount, 0, intent.charge_seq});
+  }
+  for (int i = 0; i < entries; ++i) {
+    auto out =
+        apply_debit(h.acct, 1000 + static_cast<uint64_t>(i), money::from_micros(2500), nullptr);
+    EXPECT_TRUE(out.ok());
+    changes.put_journal(*out.entry);
+    changes.put_debit(account_id,
+                      {1000 + static_cast<uint64_t>(i), money::from_micros(2500), out.entry->seq});
+    h.journal.push_back(*out.entry);
+  }
+  changes.put_account_state(h.acct);
+  EXPECT_TRUE(changes.validity().ok()) << changes.validity().message;
+  write(db, changes);
+  return h;
+}
+
+TEST(database, creates_a_marked_database) {
+  temp_dir dir;
+  auto db = open_db(dir.sub("db"));
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->instance_id().size(), 32U);
+  EXPECT_EQ(db->stored_format_version(), format_version);
+  EXPECT_EQ(db->instance_id().find_first_not_of("0123456789abcdef"), std::string::npos);
+  auto missing = db->load_account(1);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST(database, round_trip_and_reopen) {
+  temp_dir dir;
+  std::string instance;
+  history h;
+  {
+    auto db = open_db(dir.path());  // an existing, empty directory is fine
+    ASSERT_TRUE(db);
+    instance = db->instance_id();
+    h = write_history(*db, 42, 30);
+  }
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->instance_id(), instance);
+  auto loaded = db->load_account(42);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ(**loaded, h.acct);
+
+  auto debit = db->find_debit(42, 1007);
+  ASSERT_TRUE(debit.ok() && debit->has_value());
+  EXPECT_EQ((*debit)->amount, money::from_micros(2500));
+  EXPECT_EQ((*debit)->journal_seq, h.journal[7].seq);
+  auto no_debit = db->find_debit(42, 999);
+  ASSERT_TRUE(no_debit.ok());
+  EXPECT_FALSE(no_debit->has_value());
+
+  auto recharge = db->find_recharge(42, "key-1");
+  ASSERT_TRUE(recharge.ok() && recharge->has_value());
+  EXPECT_EQ((*recharge)->amount, usd(50));
+  auto no_recharge = db->find_recharge(42, "key-2");
+  ASSERT_TRUE(no_recharge.ok());
+  EXPECT_FALSE(no_recharge->has_value());
+}
+
+TEST(database, journal_pages_in_order) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  const auto before = write_history(*db, 41, 3);
+  const auto h = write_history(*db, 42, 25);
+  const auto after = write_history(*db, 43, 3);
+  std::vector<journal_entry> read;
+  for (uint64_t from = 1;;) {
+    auto page = db->read_journal(42, from, 10);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 10U);
+    read.insert(read.end(), page->begin(), page->end());
+    from = page->back().seq + 1;
+  }
+  EXPECT_EQ(read, h.journal);
+  auto tail = db->read_journal(42, 24, 100);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 2U);
+  EXPECT_EQ(tail->front().seq, 24U);
+  auto none = db->read_journal(44, 1, 100);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(database, scans_intents_and_accounts) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  std::vector<account> written;
+  for (uint64_t id = 1; id <= 20; ++id) {
+    if (id % 3 == 0) {
+      change_set plain;
+      plain.put_account_state(make_account(id));
+      write(*db, plain);
+      written.push_back(make_account(id));
+    } else {
+      written.push_back(write_history(*db, id, 2).acct);
+    }
+  }
+  std::vector<account> scanned;
+  ASSERT_TRUE(db->for_each_account([&](const account& acct) {
+                  scanned.push_back(acct);
+                  return true;
+                }).ok());
+  EXPECT_EQ(scanned, written);
+  size_t intents = 0;
+  ASSERT_TRUE(db->for_each_open_intent([&](uint64_t account_id, const charge_intent& intent) {
+                  EXPECT_NE(account_id % 3, 0U);
+                  EXPECT_GT(intent.charge_seq, 0U);
+                  ++intents;
+                  return true;
+                }).ok());
+  EXPECT_EQ(intents, 14U * 2);  // one automatic and one manual per rich account
+  size_t visited = 0;
+  ASSERT_TRUE(db->for_each_account([&](const account&) { return ++visited < 5; }).ok());
+  EXPECT_EQ(visited, 5U);
+  ASSERT_TRUE(db->flush().ok());
+  EXPECT_GT(db->account_count(), 0U);
+}
+
+TEST(database, put_cards_replaces_and_delete_intent_removes) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto h = write_history(*db, 7, 1);
+  ASSERT_TRUE(remove_card(h.acct, h.acct.cards[0].card_id).ok());
+  const uint64_t charge_seq = h.acct.auto_charge->charge_seq;
+  ASSERT_TRUE(apply_charge_result(h.acct, {charge_seq, false, error_code::card_declined}).ok());
+  change_set changes;
+  changes.put_cards(h.acct);
+  changes.put_account_state(h.acct);
+  changes.delete_intent(7, charge_seq);
+  write(*db, changes);
+
+  auto loaded = db->load_account(7);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value()) << loaded.error().message;
+  EXPECT_EQ((*loaded)->cards.size(), 1U);
+  EXPECT_EQ(**loaded, h.acct);
+  size_t intents = 0;
+  ASSERT_TRUE(db->for_each_open_intent([&](uint64_t, const charge_intent& intent) {
+                  EXPECT_NE(intent.charge_seq, charge_seq);
+                  ++intents;
+                  return true;
+                }).ok());
+  EXPECT_EQ(intents, 1U);
+}
+
+TEST(database, invalid_change_set_writes_nothing) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  change_set changes;
+  changes.put_account_state(make_account(5));
+  changes.put_debit(5, {1, money{}, 1});  // a zero amount can never be stored
+  EXPECT_EQ(changes.validity().code, error_code::internal_error);
+  const change_set* sets[] = {&changes};
+  auto written = db->write(sets, 1, durability::process);
+  EXPECT_EQ(written.code, error_code::internal_error);
+  auto loaded = db->load_account(5);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_FALSE(loaded->has_value());
+}
+
+TEST(database, refuses_a_foreign_directory) {
+  temp_dir dir;
+  std::ofstream(dir.sub("notes.txt")) << "someone else's data\n";
+  database_options options;
+  options.path = dir.path();
+  auto opened = database::open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, error_code::storage_failure);
+  EXPECT_NE(opened.error().message.find("not a Contacto Ledger database"), std::string::npos)
+      << opened.error().message;
+
+  options.path = dir.sub("notes.txt");
+  auto file = database::open(options);
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.error().message.find("not a directory"), std::string::npos);
+
+  options.path = dir.sub("missing");
+  options.create_if_missing = false;
+  EXPECT_FALSE(database::open(options).ok());
+}
+
+TEST(database, refuses_another_rocksdb_database) {
+  temp_dir dir;
+  {
+    rocksdb::Options other;
+    other.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(other, dir.path(), &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "k", "v").ok());
+    delete raw;
+  }
+  database_options options;
+  options.path = dir.path();
+  auto opened = database::open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("without our meta column"), std::string::npos)
+      << opened.error().message;
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.path(), &names).ok());
+  EXPECT_EQ(names.size(), 1U) << "the refused database was modified";
+}
+
+TEST(database, refuses_a_newer_format_version) {
+  temp_dir dir;
+  { ASSERT_TRUE(open_db(dir.path())); }
+  std::string newer;
+  append_be32(newer, format_version + 1);
+  raw_put(dir.path(), column::meta, "format_version", newer);
+  database_options options;
+  options.path = dir.path();
+  auto opened = database::open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("newer than this build"), std::string::npos)
+      << opened.error().message;
+}
+
+TEST(database, corruption_on_disk_is_an_error) {
+  temp_dir dir;
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    (void)write_history(*db, 9, 2);
+  }
+  raw_put(dir.path(), column::accounts, account_key(9), "\x01\x01garbage");
+  raw_put(dir.path(), column::debits, debit_key(9, 1000), "");
+  raw_put(dir.path(), column::journal, journal_key(9, 2), std::string("\x01\x02\x01", 3));
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto loaded = db->load_account(9);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, error_code::storage_failure);
+  EXPECT_FALSE(db->find_debit(9, 1000).ok());
+  EXPECT_FALSE(db->read_journal(9, 1, 10).ok());
+  EXPECT_FALSE(db->for_each_account([](const account&) { return true; }).ok());
+}
+
+TEST(database, lost_card_rows_are_detected) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto h = write_history(*db, 11, 0);
+  account no_cards = h.acct;
+  no_cards.cards.clear();
+  change_set changes;
+  changes.put_cards(no_cards);  // cards gone, state still says two
+  write(*db, changes);
+  auto loaded = db->load_account(11);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("expected 2 cards"), std::string::npos);
+}
+
+TEST(database, checkpoint_is_a_consistent_copy) {
+  temp_dir dir;
+  history h;
+  std::string instance;
+  {
+    auto db = open_db(dir.sub("live"));
+    ASSERT_TRUE(db);
+    instance = db->instance_id();
+    h = write_history(*db, 3, 5);
+    ASSERT_TRUE(db->checkpoint(dir.sub("copy")).ok());
+    EXPECT_FALSE(db->checkpoint(dir.sub("copy")).ok()) << "the target must not exist";
+    (void)write_history(*db, 4, 1);
+  }
+  auto copy = open_db(dir.sub("copy"));
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->instance_id(), instance);
+  auto loaded = copy->load_account(3);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, h.acct);
+  auto later = copy->load_account(4);
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later->has_value());
+}
+
+TEST(database, properties_for_metrics) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  EXPECT_TRUE(db->property("debits", "rocksdb.estimate-num-keys").has_value());
+  EXPECT_FALSE(db->property("nope", "rocksdb.estimate-num-keys").has_value());
+}
+
+}  // namespace
+}  // namespace ledger::storage

@@ -1,0 +1,118 @@
+#pragma once
+// group_commit_writer: the one thread that writes to the database.
+//
+// Callers (account actors) submit change_sets with a completion callback. The writer thread
+// takes everything waiting (up to batch_change_sets_max / batch_bytes_max), writes it as ONE
+// RocksDB WriteBatch with sync = (mode == fsync), and only after that write returned calls
+// each callback, in submission order, with ok or storage_failure. While one batch is being
+// written the next one gathers in the queue, so under load one fsync covers many commands.
+//
+// Ordering: one queue and one thread, so change_sets are applied in the order submit()
+// accepted them; what one thread submits in order is applied in that order.
+//
+// Back-pressure: the queue holds at most queue_change_sets_max change_sets. submit() never
+// blocks: when the queue is full it returns limit_exceeded and the callback is not called.
+// The callers are actors on a two-thread scheduler; blocking one of those threads would
+// stall every other actor on it, so the caller turns limit_exceeded into a refusal its
+// client retries (debits are idempotent by id), or holds the command and tries again later.
+//
+// Fail-stop: if a write fails, its callbacks and those of every change_set still queued get
+// storage_failure, and every later submit() returns storage_failure at once. The owner's
+// memory may be ahead of the disk, so it must stop the process (failed(), failure_message()).
+//
+// Callbacks run on the writer thread: they must be short, must not throw, and may call
+// submit() (it does not block). CAF-free: the account actors wrap them into messages.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "ledger/error.hpp"
+#include "storage/change_set.hpp"
+#include "storage/database.hpp"
+
+namespace ledger::storage {
+
+struct writer_options {
+  durability mode = durability::process;
+  size_t queue_change_sets_max = 16384;
+  size_t batch_change_sets_max = 1024;
+  size_t batch_bytes_max = size_t{4} << 20;  // a batch stops growing past this many bytes
+};
+
+// Batches by change_set count: bucket k counts batches of [2^k, 2^(k+1)) change_sets.
+inline constexpr size_t batch_size_buckets = 16;
+
+struct writer_stats {
+  uint64_t batches_written = 0;
+  uint64_t change_sets_written = 0;
+  uint64_t records_written = 0;
+  uint64_t bytes_written = 0;
+  uint64_t batch_change_sets_max = 0;
+  uint64_t write_latency_ns_sum = 0;
+  uint64_t write_latency_ns_max = 0;
+  uint64_t rejected_queue_full = 0;
+  uint64_t batch_size_histogram[batch_size_buckets] = {};
+};
+
+class group_commit_writer {
+ public:
+  using completion = std::function<void(error_code)>;
+
+  // The database must outlive the writer.
+  group_commit_writer(database& db, writer_options options);
+  // Writes everything accepted so far, calls its callbacks, then joins the thread.
+  ~group_commit_writer();
+  group_commit_writer(const group_commit_writer&) = delete;
+  group_commit_writer& operator=(const group_commit_writer&) = delete;
+
+  // ok: accepted; `done` will be called exactly once. Otherwise `done` is never called:
+  // limit_exceeded (queue full), storage_failure (the writer failed or is stopping) or
+  // internal_error (the change_set is invalid: changes.validity()).
+  [[nodiscard]] error_code submit(change_set changes, completion done);
+
+  // Same as the destructor; later submits get storage_failure.
+  void stop();
+
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // RocksDB's status text of the write that failed; empty while not failed.
+  std::string failure_message() const;
+  writer_stats stats() const;
+  size_t queue_depth() const;
+  durability mode() const { return options_.mode; }
+
+ private:
+  struct pending {
+    change_set changes;
+    completion done;
+  };
+
+  void run();
+  // Moves the next batch out of the queue; false when stopping and nothing is left.
+  bool take_batch(std::deque<pending>& batch);
+  void write_batch(std::deque<pending>& batch);
+  void record(const std::deque<pending>& batch, uint64_t latency_ns);
+
+  database& db_;
+  const writer_options options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<pending> queue_;
+  bool stopping_ = false;
+  std::string failure_message_;
+  std::atomic<bool> failed_{false};
+
+  mutable std::mutex stats_mutex_;
+  writer_stats stats_;
+
+  std::thread thread_;  // last: started after everything above is initialized
+};
+
+}  // namespace ledger::storage
