@@ -1,0 +1,423 @@
+#include "actors/account_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+#include "storage/writer.hpp"
+
+namespace actors {
+namespace {
+
+// Work that waits for one submitted change_set to become durable, in submission order.
+struct pending_commit {
+  uint64_t token = 0;
+  caf::actor stream_reply_to;  // debits: where the debit_reply goes
+  debit_reply stream_reply;
+  caf::response_promise promise;  // commands: the request to answer
+  bool has_promise = false;
+  account_reply reply;
+  std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
+  std::optional<uint64_t> debit_to_forget;              // in storage now
+  std::optional<std::string> recharge_to_forget;
+};
+
+struct account_state {
+  std::shared_ptr<const account_context> context;
+  caf::actor shard;
+  ledger::account acct;
+  bool exists = false;
+  uint64_t messages_received = 0;  // routed messages, compared by the shard on passivation
+  uint64_t next_token = 1;
+  std::deque<pending_commit> pending;
+  // Applied but not yet durable: a retry must see them although storage does not yet.
+  std::unordered_map<uint64_t, ledger::debit_record> uncommitted_debits;
+  std::map<std::string, ledger::recharge_record> uncommitted_recharges;
+  // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
+  std::map<uint64_t, caf::response_promise> recharge_waiters;
+  std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
+
+  static inline const char* name = "account";
+};
+
+using account_actor = caf::stateful_actor<account_state>;
+
+const account_context& context_of(account_actor* self) {
+  return *self->state.context;
+}
+
+bool is_idle(const account_state& st) {
+  return st.pending.empty() && !st.acct.auto_charge && st.acct.manual_charges.empty();
+}
+
+// Records what an accepted outcome changed. Cards are written only when they changed.
+void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
+                     const ledger::outcome& out) {
+  if (!out.ok()) return;
+  changes.put_account_state(acct);
+  if (out.entry) changes.put_journal(*out.entry);
+  if (out.charge) changes.put_intent(acct.id, *out.charge);
+}
+
+void count_events(account_actor* self, const ledger::outcome& out) {
+  auto* counters = context_of(self).counters;
+  if (out.charge) {
+    bump(counters->charges_started);
+    counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (out.events & ledger::event_suspended) {
+    bump(counters->suspensions);
+    spdlog::info("account {} suspended ({})", self->state.acct.id,
+                 self->state.acct.suspension == ledger::suspension_cause::support
+                     ? "support"
+                     : "retry tiers exhausted");
+  }
+  if (out.events & ledger::event_reactivated) {
+    spdlog::info("account {} active again", self->state.acct.id);
+  }
+}
+
+void submit(account_actor* self, ledger::storage::change_set changes, pending_commit work) {
+  auto& st = self->state;
+  work.token = st.next_token++;
+  const uint64_t token = work.token;
+  st.pending.push_back(std::move(work));
+  auto me = caf::actor_cast<caf::actor>(self);
+  const auto accepted =
+      st.context->writer->submit(std::move(changes), [me, token](ledger::error_code code) {
+        caf::anon_send(me, committed_atom::value, token, code);
+      });
+  if (accepted != ledger::error_code::ok) {
+    // writer_has_room() said there was room, so this is a failed or stopping writer, or an
+    // invalid change_set (a bug): memory is ahead of disk either way.
+    caf::anon_send(me, committed_atom::value, token, accepted);
+  }
+}
+
+void send_charge(account_actor* self, const ledger::charge_intent& intent, bool lookup_only) {
+  charge_order order{self->state.acct.id, intent, lookup_only};
+  self->send(context_of(self).gateway, charge_atom::value, std::move(order));
+}
+
+void maybe_report_idle(account_actor* self) {
+  if (is_idle(self->state)) {
+    self->send(self->state.shard, idle_atom::value, self->state.acct.id,
+               self->state.messages_received);
+  }
+}
+
+void on_committed(account_actor* self, uint64_t token, ledger::error_code code) {
+  auto& st = self->state;
+  LEDGER_ASSERT(!st.pending.empty() && st.pending.front().token == token);
+  pending_commit work = std::move(st.pending.front());
+  st.pending.pop_front();
+  if (code != ledger::error_code::ok) {
+    // Memory is ahead of disk: answer nothing as done, and stop the process.
+    if (work.stream_reply_to) {
+      work.stream_reply.code = code;
+      self->send(work.stream_reply_to, std::move(work.stream_reply));
+    }
+    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}});
+    st.context->on_storage_failure("durable write failed for account " +
+                                   std::to_string(st.acct.id));
+    return;
+  }
+  if (work.debit_to_forget) st.uncommitted_debits.erase(*work.debit_to_forget);
+  if (work.recharge_to_forget) st.uncommitted_recharges.erase(*work.recharge_to_forget);
+  if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
+  if (work.stream_reply_to) {
+    context_of(self).counters->count_reply(work.stream_reply.code);
+    self->send(work.stream_reply_to, std::move(work.stream_reply));
+  }
+  if (work.has_promise) work.promise.deliver(std::move(work.reply));
+  maybe_report_idle(self);
+}
+
+// True when the writer has room for one more change_set. Checked before a command touches
+// memory, so that a refused submit can never leave memory ahead of disk. The reserve covers
+// the other scheduler threads submitting between this check and submit().
+bool writer_has_room(account_actor* self) {
+  const auto& ctx = context_of(self);
+  return ctx.writer->queue_depth() + writer_reserve < ctx.writer_queue_max;
+}
+
+void reply_now(account_actor* self, const debit_request& request, ledger::error_code code) {
+  context_of(self).counters->count_reply(code);
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (sender) self->send(sender, debit_reply{request.tag, code, self->state.acct.balance});
+}
+
+void handle_debit(account_actor* self, const debit_request& request) {
+  auto& st = self->state;
+  if (!st.exists) return reply_now(self, request, ledger::error_code::account_not_found);
+  if (!writer_has_room(self)) return reply_now(self, request, ledger::error_code::limit_exceeded);
+  const ledger::debit_record* prior = nullptr;
+  std::optional<ledger::debit_record> stored;
+  if (auto it = st.uncommitted_debits.find(request.debit_id); it != st.uncommitted_debits.end()) {
+    prior = &it->second;
+  } else if (request.amount.is_positive()) {
+    auto found = st.context->database->find_debit(st.acct.id, request.debit_id);
+    if (!found) return reply_now(self, request, ledger::error_code::storage_failure);
+    stored = std::move(*found);
+    if (stored) prior = &*stored;
+  }
+  ledger::outcome out = ledger::apply_debit(st.acct, request.debit_id, request.amount, prior);
+  auto* counters = context_of(self).counters;
+  bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
+  if (!out.ok() && st.pending.empty()) {
+    // Everything this decision read is durable already: answer at once.
+    return reply_now(self, request, out.code);
+  }
+  pending_commit work;
+  work.stream_reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+  work.stream_reply = debit_reply{request.tag, out.code, st.acct.balance};
+  ledger::storage::change_set changes;
+  if (out.ok()) {
+    ledger::debit_record record{request.debit_id, request.amount, out.entry->seq};
+    st.uncommitted_debits[request.debit_id] = record;
+    changes.put_debit(st.acct.id, record);
+    work.debit_to_forget = request.debit_id;
+  }
+  persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  work.charge_to_send = out.charge;
+  submit(self, std::move(changes), std::move(work));
+}
+
+// Applies one non-debit command; returns the outcome and fills `changes`.
+struct command_visitor {
+  account_actor* self;
+  ledger::storage::change_set& changes;
+  pending_commit& work;
+
+  ledger::account& acct() { return self->state.acct; }
+  const ledger::policy& rules() { return context_of(self).rules; }
+
+  ledger::outcome operator()(const commands::create&) {
+    if (self->state.exists) return ledger::outcome{ledger::error_code::account_exists, {}, {}, 0};
+    self->state.exists = true;
+    changes.put_account_state(acct());
+    return ledger::outcome{};
+  }
+  ledger::outcome operator()(const commands::get&) { return ledger::outcome{}; }
+  ledger::outcome operator()(const commands::recharge& cmd) {
+    auto& st = self->state;
+    const ledger::recharge_record* prior = nullptr;
+    std::optional<ledger::recharge_record> stored;
+    if (auto it = st.uncommitted_recharges.find(cmd.key); it != st.uncommitted_recharges.end()) {
+      prior = &it->second;
+    } else {
+      auto found = st.context->database->find_recharge(acct().id, cmd.key);
+      if (!found) return ledger::outcome{ledger::error_code::storage_failure, {}, {}, 0};
+      stored = std::move(*found);
+      if (stored) prior = &*stored;
+    }
+    auto out =
+        ledger::begin_manual_recharge(acct(), rules(), cmd.key, cmd.amount, cmd.card_id, prior);
+    if (out.code == ledger::error_code::duplicate && prior != nullptr) {
+      const bool in_flight = std::any_of(
+          acct().manual_charges.begin(), acct().manual_charges.end(),
+          [&](const ledger::charge_intent& c) { return c.charge_seq == prior->charge_seq; });
+      work.reply.charge = in_flight ? charge_state::pending : charge_state::none;
+    }
+    if (!out.ok()) return out;
+    ledger::recharge_record record{cmd.key, cmd.amount, cmd.card_id, out.charge->charge_seq};
+    st.uncommitted_recharges[cmd.key] = record;
+    changes.put_recharge(acct().id, record);
+    work.recharge_to_forget = cmd.key;
+    return out;
+  }
+  ledger::outcome operator()(const commands::set_auto_recharge& cmd) {
+    return ledger::set_auto_recharge(acct(), rules(), cmd.settings);
+  }
+  ledger::outcome operator()(const commands::add_card& cmd) {
+    auto out = ledger::add_card(acct(), cmd.card);
+    if (out.ok()) changes.put_cards(acct());
+    return out;
+  }
+  ledger::outcome operator()(const commands::remove_card& cmd) {
+    auto out = ledger::remove_card(acct(), cmd.card_id);
+    if (out.ok()) changes.put_cards(acct());
+    return out;
+  }
+  ledger::outcome operator()(const commands::set_default_card& cmd) {
+    return ledger::set_default_card(acct(), cmd.card_id);
+  }
+  ledger::outcome operator()(const commands::set_maximum_recharge& cmd) {
+    return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum);
+  }
+  ledger::outcome operator()(const commands::suspend&) { return ledger::suspend(acct()); }
+  ledger::outcome operator()(const commands::resume&) { return ledger::resume(acct()); }
+  ledger::outcome operator()(const commands::reset_retry_tier&) {
+    return ledger::reset_retry_tier(acct());
+  }
+  ledger::outcome operator()(const commands::adjust& cmd) {
+    return ledger::adjust_balance(acct(), cmd.amount, cmd.adjustment_id);
+  }
+};
+
+void handle_command(account_actor* self, const account_request& request) {
+  auto& st = self->state;
+  if (!writer_has_room(self)) {
+    self->make_response_promise().deliver(
+        account_reply{ledger::error_code::limit_exceeded, st.acct, {}, {}, {}});
+    return;
+  }
+  pending_commit work;
+  work.has_promise = true;
+  work.promise = self->make_response_promise();
+  ledger::storage::change_set changes;
+  const bool is_create = std::holds_alternative<commands::create>(request.cmd);
+  ledger::outcome out;
+  if (!st.exists && !is_create) {
+    out.code = ledger::error_code::account_not_found;
+  } else {
+    out = std::visit(command_visitor{self, changes, work}, request.cmd);
+  }
+  if (!is_create) persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  if (!out.ok() || std::holds_alternative<commands::get>(request.cmd)) {
+    if (st.pending.empty()) {
+      // Nothing undurable to wait for: answer at once.
+      work.promise.deliver(account_reply{out.code, st.acct, {}, work.reply.charge, {}});
+      return;
+    }
+  }
+  work.reply.code = out.code;
+  work.reply.snapshot = st.acct;
+  work.reply.entry = out.entry;
+  work.charge_to_send = out.charge;
+  if (out.ok() && std::holds_alternative<commands::recharge>(request.cmd)) {
+    // The requester hears when the gateway has answered, not when the intent is durable.
+    st.recharge_waiters[out.charge->charge_seq] = work.promise;
+    work.has_promise = false;
+  }
+  submit(self, std::move(changes), std::move(work));
+}
+
+const ledger::charge_intent* find_intent(const ledger::account& acct, uint64_t charge_seq) {
+  if (acct.auto_charge && acct.auto_charge->charge_seq == charge_seq) return &*acct.auto_charge;
+  for (const auto& charge : acct.manual_charges) {
+    if (charge.charge_seq == charge_seq) return &charge;
+  }
+  return nullptr;
+}
+
+void schedule_lookup(account_actor* self, uint64_t charge_seq) {
+  auto& st = self->state;
+  const auto& ctx = context_of(self);
+  auto [it, inserted] = st.lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
+  if (!inserted) it->second = std::min(it->second * 2, ctx.lookup_backoff_max);
+  self->delayed_send(self, it->second, retry_atom::value, charge_seq);
+}
+
+void handle_charge_answer(account_actor* self, const charge_answer& answer) {
+  auto& st = self->state;
+  const ledger::charge_intent* intent = find_intent(st.acct, answer.charge_seq);
+  if (intent == nullptr) return;  // a late duplicate answer: already applied
+  auto* counters = context_of(self).counters;
+  switch (answer.status) {
+    case gateway::charge_status::unknown:
+      bump(counters->charges_unknown);
+      schedule_lookup(self, answer.charge_seq);
+      return;
+    case gateway::charge_status::not_found:
+      // The processor never saw the key: nothing was charged, so submitting it is safe.
+      send_charge(self, *intent, false);
+      return;
+    case gateway::charge_status::captured:
+    case gateway::charge_status::failed:
+      break;
+  }
+  const bool captured = answer.status == gateway::charge_status::captured;
+  bump(captured ? counters->charges_captured : counters->charges_failed);
+  counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  st.lookup_backoff.erase(answer.charge_seq);
+  const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
+  ledger::outcome out = ledger::apply_charge_result(st.acct, result);
+  LEDGER_ASSERT(out.ok());
+  ledger::storage::change_set changes;
+  changes.delete_intent(st.acct.id, answer.charge_seq);
+  persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  pending_commit work;
+  work.charge_to_send = out.charge;
+  if (auto waiter = st.recharge_waiters.find(answer.charge_seq);
+      waiter != st.recharge_waiters.end()) {
+    work.has_promise = true;
+    work.promise = std::move(waiter->second);
+    st.recharge_waiters.erase(waiter);
+    work.reply.code = captured ? ledger::error_code::ok : answer.failure;
+    work.reply.snapshot = st.acct;
+    work.reply.entry = out.entry;
+    work.reply.charge = captured ? charge_state::captured : charge_state::failed;
+    work.reply.charge_failure = answer.failure;
+  }
+  submit(self, std::move(changes), std::move(work));
+}
+
+// After activation: every intent that survived in storage is resolved by asking the gateway
+// about its key, never by charging blindly.
+void resolve_open_intents(account_actor* self) {
+  const auto& acct = self->state.acct;
+  auto* counters = context_of(self).counters;
+  if (acct.auto_charge) {
+    counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
+    send_charge(self, *acct.auto_charge, true);
+  }
+  for (const auto& charge : acct.manual_charges) {
+    counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
+    send_charge(self, charge, true);
+  }
+}
+
+caf::behavior account_behavior(account_actor* self, std::shared_ptr<const account_context> ctx,
+                               caf::actor shard, ledger::account acct, bool exists) {
+  auto& st = self->state;
+  st.context = std::move(ctx);
+  st.shard = std::move(shard);
+  st.acct = std::move(acct);
+  st.exists = exists;
+  resolve_open_intents(self);
+  return {
+      [=](const debit_request& request) {
+        ++self->state.messages_received;
+        handle_debit(self, request);
+      },
+      [=](command_atom, const account_request& request) {
+        ++self->state.messages_received;
+        handle_command(self, request);
+      },
+      [=](committed_atom, uint64_t token, ledger::error_code code) {
+        on_committed(self, token, code);
+      },
+      [=](charge_done_atom, const charge_answer& answer) {
+        handle_charge_answer(self, answer);
+        maybe_report_idle(self);
+      },
+      [=](retry_atom, uint64_t charge_seq) {
+        if (const auto* intent = find_intent(self->state.acct, charge_seq)) {
+          send_charge(self, *intent, true);
+        }
+      },
+      [=](evict_atom) { maybe_report_idle(self); },
+      [=](passivate_atom) { self->quit(); },
+      caf::after(self->state.context->idle_timeout) >> [=] { maybe_report_idle(self); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_account(caf::actor_system& system, std::shared_ptr<const account_context> context,
+                         caf::actor shard, ledger::account state, bool exists) {
+  return system.spawn<caf::lazy_init>(account_behavior, std::move(context), std::move(shard),
+                                      std::move(state), exists);
+}
+
+}  // namespace actors

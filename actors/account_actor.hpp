@@ -1,0 +1,53 @@
+#pragma once
+// The account actor: one per resident account. It owns its ledger::account, applies every
+// command through the pure core, persists the outcome through the group-commit writer and
+// answers only after the write returned. It sends card charges to the gateway actor after
+// their intent is durable, and resolves open intents when it is activated.
+//
+// Messages: see messages.hpp. Spawned only by a directory shard (directory.hpp).
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "ledger/account.hpp"
+#include "ledger/policy.hpp"
+
+namespace ledger::storage {
+class database;
+class group_commit_writer;
+}  // namespace ledger::storage
+
+namespace actors {
+
+struct metrics;
+
+// Room kept free in the writer's queue for submissions racing the room check.
+inline constexpr size_t writer_reserve = 64;
+
+// What every account actor of one server shares. Immutable after start.
+struct account_context {
+  ledger::policy rules;
+  ledger::storage::database* database = nullptr;
+  ledger::storage::group_commit_writer* writer = nullptr;
+  size_t writer_queue_max = 0;  // the writer's queue_change_sets_max
+  caf::actor gateway;
+  metrics* counters = nullptr;
+  // An account with nothing in flight passivates after this long without a message.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // First and longest wait before asking the gateway again about an unknown outcome.
+  std::chrono::milliseconds lookup_backoff_min{std::chrono::milliseconds(200)};
+  std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
+  // Called once when a durable write failed: memory may now be ahead of disk, so the
+  // process must stop. The server logs the reason and exits; tests record it.
+  std::function<void(const std::string& reason)> on_storage_failure;
+};
+
+// `exists`: false for an account that is being created (its create command persists it).
+caf::actor spawn_account(caf::actor_system& system, std::shared_ptr<const account_context> context,
+                         caf::actor shard, ledger::account state, bool exists);
+
+}  // namespace actors

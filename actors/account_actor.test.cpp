@@ -1,0 +1,199 @@
+// The account actors end to end inside one process: real RocksDB in a temporary directory,
+// the group-commit writer, the directory shards and the in-process simulated processor.
+#include "actors/account_actor.hpp"
+
+#include "actors/test_support.hpp"
+
+namespace actors {
+namespace {
+
+using ledger::error_code;
+using ledger::money;
+money usd(int64_t whole) {
+  return money::dollars(whole);
+}
+
+class AccountActors : public testing::node_fixture {};
+
+TEST_F(AccountActors, FaqExampleRunsThroughTheActorsAndTheGateway) {
+  start([](node_options& options) { options.rules.minimum_recharge = usd(20); });
+  const uint64_t id = 7;
+  ASSERT_EQ(command(id, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(id, commands::create{}).code, error_code::account_exists);
+  auto card = tokenize(testing::card_with_number("4242424242424242"));
+  EXPECT_EQ(card.last4, "4242");
+  ASSERT_EQ(command(id, commands::add_card{card}).code, error_code::ok);
+  ASSERT_EQ(command(id, commands::adjust{usd(100), 1}).code, error_code::ok);
+  ledger::auto_recharge_settings settings{true, usd(100), usd(20)};
+  ASSERT_EQ(command(id, commands::set_auto_recharge{settings}).code, error_code::ok);
+
+  auto spent = debit(id, 1, usd(90));
+  EXPECT_EQ(spent.code, error_code::ok);
+  EXPECT_EQ(spent.balance_after, usd(10));
+
+  auto settled = wait_for(id, [](const ledger::account& a) {
+    return a.balance == money::dollars(110) && !a.auto_charge;
+  });
+  EXPECT_EQ(settled.balance, usd(110));
+  EXPECT_EQ(settled.retry_tier, 0);
+  const auto entries = journal(id);
+  ASSERT_EQ(entries.size(), 7u);  // adjustment, debit, five charges
+  int64_t sum = 0;
+  for (const auto& entry : entries)
+    sum += entry.amount.micros();
+  EXPECT_EQ(sum, usd(110).micros());
+  for (size_t i = 2; i < 7; ++i) {
+    EXPECT_EQ(entries[i].kind, ledger::entry_kind::auto_recharge);
+    EXPECT_EQ(entries[i].amount, usd(20));
+  }
+  const auto charges = processor_->list_charges();
+  ASSERT_EQ(charges.size(), 5u);
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    auto found = processor_->find_charge(ledger::charge_idempotency_key(id, seq));
+    ASSERT_TRUE(found.has_value()) << seq;
+  }
+  EXPECT_TRUE(storage_failure_.empty());
+}
+
+TEST_F(AccountActors, DuplicatesConflictsAndUnknownAccounts) {
+  start();
+  ASSERT_EQ(command(1, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(1, commands::adjust{usd(10), 1}).code, error_code::ok);
+  EXPECT_EQ(debit(1, 5, money::from_micros(3'500)).code, error_code::ok);
+  auto again = debit(1, 5, money::from_micros(3'500));
+  EXPECT_EQ(again.code, error_code::duplicate);
+  EXPECT_EQ(again.balance_after, money::from_micros(9'996'500));
+  EXPECT_EQ(debit(1, 5, money::from_micros(1)).code, error_code::exists_with_different_fields);
+  EXPECT_EQ(debit(1, 6, money{}).code, error_code::invalid_amount);
+  EXPECT_EQ(debit(2, 1, usd(1)).code, error_code::account_not_found);
+  EXPECT_EQ(debit(0, 1, usd(1)).code, error_code::account_not_found);
+  EXPECT_EQ(command(2, commands::get{}).code, error_code::account_not_found);
+  EXPECT_EQ(journal(1).size(), 2u);
+}
+
+TEST_F(AccountActors, StateSurvivesPassivationAndReactivation) {
+  start([](node_options& options) { options.idle_timeout = std::chrono::milliseconds(50); });
+  ASSERT_EQ(command(3, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(3, commands::adjust{usd(40), 1}).code, error_code::ok);
+  auto card = tokenize(testing::card_with_number("5555555555554444"));
+  ASSERT_EQ(command(3, commands::add_card{card}).code, error_code::ok);
+  ASSERT_EQ(debit(3, 1, usd(15)).code, error_code::ok);
+  const auto before = command(3, commands::get{}).snapshot;
+
+  // Idle now: wait until the shard has passivated the actor.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (node_->counters().resident_accounts.load() != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(node_->counters().resident_accounts.load(), 0);
+  const uint64_t passivations = node_->counters().passivations.load();
+  const uint64_t activations = node_->counters().activations.load();
+  EXPECT_EQ(passivations, activations);
+
+  const auto after = command(3, commands::get{}).snapshot;
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after.balance, usd(25));
+  ASSERT_EQ(after.cards.size(), 1u);
+  EXPECT_EQ(after.cards[0].brand, "mastercard");
+  EXPECT_EQ(node_->counters().activations.load(), activations + 1) << "loaded from storage";
+  EXPECT_EQ(debit(3, 1, usd(15)).code, error_code::duplicate) << "debit ids outlive activations";
+}
+
+TEST_F(AccountActors, StateSurvivesARestart) {
+  start();
+  ASSERT_EQ(command(4, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(4, commands::adjust{usd(70), 1}).code, error_code::ok);
+  ASSERT_EQ(command(4, commands::set_maximum_recharge{usd(5000)}).code, error_code::ok);
+  ASSERT_EQ(debit(4, 9, usd(5)).code, error_code::ok);
+  const auto before = command(4, commands::get{}).snapshot;
+  restart();
+  EXPECT_EQ(command(4, commands::get{}).snapshot, before);
+  EXPECT_EQ(debit(4, 9, usd(5)).code, error_code::duplicate);
+}
+
+TEST_F(AccountActors, DebitsKeepFlowingWhileAChargeIsInFlight) {
+  sim_config_.latency_ms = 400;
+  start();
+  ASSERT_EQ(command(5, commands::create{}).code, error_code::ok);
+  auto card = tokenize(testing::card_with_number("4242424242424242"));
+  ASSERT_EQ(command(5, commands::add_card{card}).code, error_code::ok);
+  ASSERT_EQ(command(5, commands::adjust{usd(100), 1}).code, error_code::ok);
+  ledger::auto_recharge_settings settings{true, usd(50), usd(25)};
+  ASSERT_EQ(command(5, commands::set_auto_recharge{settings}).code, error_code::ok);
+  ASSERT_EQ(debit(5, 1, usd(60)).code, error_code::ok);  // 40: a charge starts
+  const auto started = std::chrono::steady_clock::now();
+  for (uint64_t id = 2; id <= 21; ++id)
+    ASSERT_EQ(debit(5, id, usd(1)).code, error_code::ok);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  auto during = command(5, commands::get{}).snapshot;
+  EXPECT_TRUE(during.auto_charge.has_value()) << "the charge is still at the gateway";
+  EXPECT_EQ(during.balance, usd(20));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(400)) << "debits did not wait for the gateway";
+  auto settled = wait_for(5, [](const ledger::account& a) { return !a.auto_charge; });
+  EXPECT_EQ(settled.balance, usd(70));  // 20 + 25 + 25
+}
+
+TEST_F(AccountActors, ManualRechargeAnswersAfterTheGatewayAndDeclinesWalkTheTiers) {
+  start();
+  ASSERT_EQ(command(6, commands::create{}).code, error_code::ok);
+  auto good = tokenize(testing::card_with_number("4242424242424242"));
+  ASSERT_EQ(command(6, commands::add_card{good}).code, error_code::ok);
+  auto recharged = command(6, commands::recharge{"r-1", usd(30), 0});
+  EXPECT_EQ(recharged.code, error_code::ok);
+  EXPECT_EQ(recharged.charge, charge_state::captured);
+  EXPECT_EQ(recharged.snapshot.balance, usd(30));
+  auto retried = command(6, commands::recharge{"r-1", usd(30), 0});
+  EXPECT_EQ(retried.code, error_code::duplicate);
+  EXPECT_EQ(retried.snapshot.balance, usd(30));
+  EXPECT_EQ(command(6, commands::recharge{"r-2", usd(24), 0}).code,
+            error_code::below_minimum_recharge);
+
+  auto declining = tokenize(testing::card_with_number("4000000000000341"));
+  ASSERT_EQ(command(6, commands::add_card{declining}).code, error_code::ok);
+  ASSERT_EQ(command(6, commands::set_default_card{2}).code, error_code::ok);
+  ledger::auto_recharge_settings settings{true, usd(100), usd(25)};
+  ASSERT_EQ(command(6, commands::set_auto_recharge{settings}).code, error_code::ok);
+  wait_for(6, [](const ledger::account& a) { return a.retry_tier == 1 && !a.auto_charge; });
+  ASSERT_EQ(debit(6, 1, usd(5)).code, error_code::ok);  // 25 <= 75 %: tier 1
+  wait_for(6, [](const ledger::account& a) { return a.retry_tier == 2 && !a.auto_charge; });
+  ASSERT_EQ(debit(6, 2, usd(1)).code, error_code::ok);  // 24 <= 50 %: tier 2
+  wait_for(6, [](const ledger::account& a) { return a.retry_tier == 3 && !a.auto_charge; });
+  ASSERT_EQ(debit(6, 3, usd(1)).code, error_code::ok);  // 23 <= 25 %: tier 3
+  wait_for(6, [](const ledger::account& a) { return a.retry_tier == 4 && !a.auto_charge; });
+  ASSERT_EQ(debit(6, 4, usd(23)).code, error_code::ok);  // 0: tier 4
+  auto suspended = wait_for(
+      6, [](const ledger::account& a) { return a.status == ledger::account_status::suspended; });
+  EXPECT_EQ(suspended.retry_tier, ledger::retry_tier_exhausted);
+  EXPECT_EQ(debit(6, 5, usd(1)).code, error_code::account_suspended);
+  auto back = command(6, commands::recharge{"r-3", usd(50), 1});
+  EXPECT_EQ(back.code, error_code::ok);
+  EXPECT_EQ(back.snapshot.status, ledger::account_status::active);
+}
+
+TEST_F(AccountActors, AnIntentOpenAtShutdownIsResolvedByLookupNotByChargingAgain) {
+  sim_config_.latency_ms = 300;
+  start();
+  ASSERT_EQ(command(8, commands::create{}).code, error_code::ok);
+  auto card = tokenize(testing::card_with_number("4242424242424242"));
+  ASSERT_EQ(command(8, commands::add_card{card}).code, error_code::ok);
+  ledger::auto_recharge_settings settings{true, usd(50), usd(25)};
+  ASSERT_EQ(command(8, commands::set_auto_recharge{settings}).code, error_code::ok);
+  // Balance 0 < 50: the first charge is at the gateway for 300 ms. Stop the node now: the
+  // processor captures it, but the answer reaches nobody.
+  restart();
+  EXPECT_EQ(node_->recovered_intents(), 1u);
+  auto settled = wait_for(8, [](const ledger::account& a) {
+    return !a.auto_charge && a.balance >= money::dollars(50);
+  });
+  EXPECT_EQ(settled.balance, usd(50));
+  const auto charges = processor_->list_charges();
+  EXPECT_EQ(charges.size(), 2u) << "two intents, each charged once";
+  const auto entries = journal(8);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].reference, 1u) << "the charge captured during the restart, credited once";
+  EXPECT_EQ(entries[1].reference, 2u);
+}
+
+}  // namespace
+}  // namespace actors

@@ -1,0 +1,133 @@
+#include "actors/directory.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <list>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+
+namespace actors {
+namespace {
+
+struct resident {
+  caf::actor handle;
+  uint64_t forwarded = 0;
+  std::list<uint64_t>::iterator recency;  // position in shard_state::recency
+};
+
+struct shard_state {
+  std::shared_ptr<const account_context> context;
+  size_t resident_max = 0;
+  std::unordered_map<uint64_t, resident> accounts;
+  std::list<uint64_t> recency;  // least recently used first
+  size_t eviction_cursor = 0;
+
+  static inline const char* name = "directory_shard";
+};
+
+using shard_actor = caf::stateful_actor<shard_state>;
+
+void ask_oldest_to_leave(shard_actor* self) {
+  auto& st = self->state;
+  if (st.accounts.size() <= st.resident_max) return;
+  // Ask a few of the least recently used; only idle ones will report back and leave.
+  size_t asked = 0;
+  for (auto id : st.recency) {
+    if (++asked > 8) break;
+    self->send(st.accounts.at(id).handle, evict_atom::value);
+  }
+}
+
+// The resident actor for `account_id`, activating it from storage if needed:
+// account_not_found when the account does not exist and `create` is false, storage_failure
+// when it cannot be read.
+ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_id, bool create) {
+  auto& st = self->state;
+  if (account_id == 0) return ledger::error_code::account_not_found;  // ids are non-zero
+  if (auto it = st.accounts.find(account_id); it != st.accounts.end()) {
+    st.recency.splice(st.recency.end(), st.recency, it->second.recency);
+    return &it->second;
+  }
+  auto read = st.context->database->load_account(account_id);
+  if (!read) {
+    spdlog::error("loading account {} failed: {}", account_id, read.error().message);
+    return ledger::error_code::storage_failure;
+  }
+  std::optional<ledger::account> loaded = std::move(*read);
+  if (!loaded && !create) return ledger::error_code::account_not_found;
+  const bool exists = loaded.has_value();
+  ledger::account acct = exists ? std::move(*loaded) : ledger::make_account(account_id);
+  auto handle = spawn_account(self->system(), st.context, caf::actor_cast<caf::actor>(self),
+                              std::move(acct), exists);
+  // Linked: when the shard stops, its accounts stop with it; an account that passivates
+  // (a normal exit) leaves the shard running.
+  self->link_to(handle);
+  bump(st.context->counters->activations);
+  st.context->counters->resident_accounts.fetch_add(1, std::memory_order_relaxed);
+  st.recency.push_back(account_id);
+  auto [it, inserted] =
+      st.accounts.emplace(account_id, resident{std::move(handle), 0, std::prev(st.recency.end())});
+  ask_oldest_to_leave(self);
+  return &it->second;
+}
+
+void on_idle(shard_actor* self, uint64_t account_id, uint64_t received) {
+  auto& st = self->state;
+  auto it = st.accounts.find(account_id);
+  if (it == st.accounts.end() || it->second.forwarded != received) return;
+  self->send(it->second.handle, passivate_atom::value);
+  st.recency.erase(it->second.recency);
+  st.accounts.erase(it);
+  bump(st.context->counters->passivations);
+  st.context->counters->resident_accounts.fetch_sub(1, std::memory_order_relaxed);
+}
+
+caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_context> context,
+                             size_t resident_max) {
+  self->state.context = std::move(context);
+  self->state.resident_max = resident_max;
+  return {
+      [=](debit_request& request) {
+        auto target = find_or_activate(self, request.account_id, false);
+        if (!target) {
+          // Nothing to order against: no actor exists for the account, and none is pending.
+          auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+          if (sender) self->send(sender, debit_reply{request.tag, target.code(), {}});
+          return;
+        }
+        ++(*target)->forwarded;
+        self->delegate((*target)->handle, std::move(request));
+      },
+      [=](command_atom a, account_request& request) {
+        const bool create = std::holds_alternative<commands::create>(request.cmd);
+        auto target = find_or_activate(self, request.account_id, create);
+        auto promise = self->make_response_promise();
+        if (!target) {
+          promise.deliver(account_reply{target.code(), {}, {}, {}, {}});
+          return;
+        }
+        ++(*target)->forwarded;
+        promise.delegate((*target)->handle, a, std::move(request));
+      },
+      [=](idle_atom, uint64_t account_id, uint64_t received) {
+        on_idle(self, account_id, received);
+      },
+  };
+}
+
+}  // namespace
+
+directory::directory(caf::actor_system& system, std::shared_ptr<const account_context> context,
+                     const directory_options& options) {
+  const size_t count = std::max<size_t>(1, options.shard_count);
+  const size_t per_shard = std::max<size_t>(1, options.resident_accounts_max / count);
+  for (size_t i = 0; i < count; ++i) {
+    shards_.push_back(system.spawn(shard_behavior, context, per_shard));
+  }
+}
+
+}  // namespace actors

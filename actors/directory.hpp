@@ -1,0 +1,42 @@
+#pragma once
+// The directory: which account actors are resident, split into shards by account id.
+// A shard activates an account on first use (loading it from storage), forwards every
+// routed message to it in arrival order, and passivates it when it reports idle with
+// nothing left in flight, or when the shard holds more than its resident maximum.
+//
+// Passivation never loses or reorders a message: an account reports (idle, id, n) with n
+// the number of routed messages it has received; the shard passivates it only if it has
+// forwarded exactly n, so a message on its way keeps the actor alive.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "actors/account_actor.hpp"
+
+namespace actors {
+
+struct directory_options {
+  size_t shard_count = 2;
+  size_t resident_accounts_max = 1'000'000;  // over all shards
+};
+
+// Front ends hold a directory and send to route(id); it is a cheap value to copy.
+class directory {
+ public:
+  directory() = default;
+  directory(caf::actor_system& system, std::shared_ptr<const account_context> context,
+            const directory_options& options);
+
+  const caf::actor& route(uint64_t account_id) const {
+    return shards_[account_id % shards_.size()];
+  }
+  const std::vector<caf::actor>& shards() const { return shards_; }
+
+ private:
+  std::vector<caf::actor> shards_;
+};
+
+}  // namespace actors

@@ -1,0 +1,53 @@
+#include "actors/gateway_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "gateway/processor.hpp"
+
+namespace actors {
+namespace {
+
+charge_answer answer_for(const charge_order& order, const gateway::charge_response& response) {
+  return charge_answer{order.intent.charge_seq, response.status, response.failure};
+}
+
+caf::behavior gateway_worker(caf::event_based_actor* self,
+                             std::shared_ptr<gateway::processor> processor) {
+  return {
+      [=](charge_atom, const charge_order& order) {
+        const auto key = ledger::charge_idempotency_key(order.account_id, order.intent.charge_seq);
+        gateway::charge_response response;
+        if (order.lookup_only) {
+          response = processor->lookup(key);
+        } else {
+          response = processor->charge(gateway::charge_request{
+              key, order.intent.card_token, order.intent.amount, order.account_id});
+        }
+        spdlog::debug("charge {} {}: {}", key, order.lookup_only ? "lookup" : "submit",
+                      gateway::to_string(response.status));
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        if (sender) self->send(sender, charge_done_atom::value, answer_for(order, response));
+      },
+      [=](tokenize_atom, const ledger::card_input& card, ledger::year_month today) {
+        auto tokenized = processor->tokenize(card, today);
+        if (!tokenized) return caf::make_message(tokenized.code(), ledger::stored_card{});
+        return caf::make_message(ledger::error_code::ok, std::move(tokenized).value());
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_gateway(caf::actor_system& system, std::shared_ptr<gateway::processor> processor,
+                         size_t workers) {
+  auto factory = [&system, processor] {
+    return system.spawn<caf::detached>(gateway_worker, processor);
+  };
+  return caf::actor_pool::make(system.dummy_execution_unit(), std::max<size_t>(1, workers), factory,
+                               caf::actor_pool::round_robin());
+}
+
+}  // namespace actors

@@ -1,0 +1,138 @@
+#pragma once
+// The messages between the server's front ends, the directory shards, the account actors and
+// the gateway actor. All are local to one process (the admin console speaks its own,
+// serializable protocol), so ledger types travel as they are.
+//
+// Protocol summary (docs/actors.md has the sequence diagrams):
+//   front end -> shard -> account:  debit_request            (one-way; reply: debit_reply)
+//   front end -> shard -> account:  account_request          (request; reply: account_reply)
+//   account -> gateway:             (charge_atom, charge_order)      (one-way; answer below)
+//   gateway -> account:             (charge_done_atom, charge_answer)
+//   account -> shard:               (idle_atom, id, messages_received)
+//   shard -> account:               (passivate_atom)
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "gateway/processor.hpp"
+#include "ledger/account.hpp"
+
+namespace actors {
+
+using debit_atom = caf::atom_constant<caf::atom("debit")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+using charge_atom = caf::atom_constant<caf::atom("charge")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using charge_done_atom = caf::atom_constant<caf::atom("chargedone")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using evict_atom = caf::atom_constant<caf::atom("evict")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+// ---- usage debits (the hot path) ---------------------------------------------------------
+
+// One debit. The account actor answers the sender with a debit_reply carrying the same tag,
+// only after the debit (or the state that decided its rejection) is durable.
+struct debit_request {
+  uint64_t account_id = 0;
+  uint64_t debit_id = 0;
+  ledger::money amount;
+  uint64_t tag = 0;  // chosen by the sender to match the reply
+};
+
+struct debit_reply {
+  uint64_t tag = 0;
+  ledger::error_code code = ledger::error_code::ok;
+  ledger::money balance_after;
+};
+
+// ---- everything else on one account ------------------------------------------------------
+
+namespace commands {
+struct create {};
+struct get {};
+struct recharge {
+  std::string key;
+  ledger::money amount;
+  uint32_t card_id = 0;  // 0: the default card
+};
+struct set_auto_recharge {
+  ledger::auto_recharge_settings settings;
+};
+struct add_card {
+  ledger::stored_card card;  // already tokenized by the gateway
+};
+struct remove_card {
+  uint32_t card_id = 0;
+};
+struct set_default_card {
+  uint32_t card_id = 0;
+};
+struct set_maximum_recharge {
+  ledger::money maximum;
+};
+struct suspend {};
+struct resume {};
+struct reset_retry_tier {};
+struct adjust {
+  ledger::money amount;
+  uint64_t adjustment_id = 0;
+};
+}  // namespace commands
+
+using command =
+    std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
+                 commands::add_card, commands::remove_card, commands::set_default_card,
+                 commands::set_maximum_recharge, commands::suspend, commands::resume,
+                 commands::reset_retry_tier, commands::adjust>;
+
+struct account_request {
+  uint64_t account_id = 0;
+  command cmd;
+};
+
+// How a manual recharge ended when its reply was sent.
+enum class charge_state : uint8_t { none, captured, failed, pending };
+
+struct account_reply {
+  ledger::error_code code = ledger::error_code::ok;
+  ledger::account snapshot;  // the account after the command (or unchanged on error)
+  std::optional<ledger::journal_entry> entry;
+  charge_state charge = charge_state::none;
+  ledger::error_code charge_failure = ledger::error_code::ok;
+};
+
+// ---- card charges ------------------------------------------------------------------------
+
+struct charge_order {
+  uint64_t account_id = 0;
+  ledger::charge_intent intent;
+  bool lookup_only = false;  // ask for the outcome of the key; never submit a charge
+};
+
+struct charge_answer {
+  uint64_t charge_seq = 0;
+  gateway::charge_status status = gateway::charge_status::unknown;
+  ledger::error_code failure = ledger::error_code::ok;
+};
+
+}  // namespace actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::charge_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::charge_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::card_input)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::error_code)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::year_month)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::stored_card)

@@ -1,0 +1,96 @@
+#include "actors/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <set>
+
+#include "actors/gateway_actor.hpp"
+#include "actors/messages.hpp"
+#include "gateway/processor.hpp"
+
+namespace actors {
+
+std::unique_ptr<node> node::start(caf::actor_system& system, node_options options,
+                                  std::string& error) {
+  if (ledger::validate(options.rules) != ledger::error_code::ok) {
+    error = "invalid recharge policy: the minimum must be positive and at most the maximum";
+    return nullptr;
+  }
+  if (!options.processor) {
+    error = "no card processor configured";
+    return nullptr;
+  }
+  std::unique_ptr<node> result(new node());
+  ledger::storage::database_options database_options;
+  database_options.path = options.data_dir;
+  database_options.block_cache_bytes = options.block_cache_bytes;
+  auto opened = ledger::storage::database::open(database_options);
+  if (!opened) {
+    error = opened.error().message;
+    return nullptr;
+  }
+  result->database_ = std::move(*opened);
+  result->counters_ = std::make_unique<metrics>();
+  options.writer.mode = options.durability;
+  result->writer_ =
+      std::make_unique<ledger::storage::group_commit_writer>(*result->database_, options.writer);
+  result->processor_ = options.processor;
+  result->gateway_ = spawn_gateway(system, options.processor, options.gateway_workers);
+
+  auto context = std::make_shared<account_context>();
+  context->rules = options.rules;
+  context->database = result->database_.get();
+  context->writer = result->writer_.get();
+  context->writer_queue_max = options.writer.queue_change_sets_max;
+  context->gateway = result->gateway_;
+  context->counters = result->counters_.get();
+  context->idle_timeout = options.idle_timeout;
+  context->lookup_backoff_min = options.lookup_backoff_min;
+  context->lookup_backoff_max = options.lookup_backoff_max;
+  context->on_storage_failure = options.on_storage_failure;
+  result->context_ = context;
+  result->directory_ = directory(system, context, options.directory);
+
+  // Resolve what a previous run left open: activating an account asks the gateway about
+  // each of its intents by key.
+  std::set<uint64_t> accounts_with_intents;
+  auto scanned = result->database_->for_each_open_intent(
+      [&](uint64_t account_id, const ledger::charge_intent&) {
+        ++result->recovered_intents_;
+        accounts_with_intents.insert(account_id);
+        return true;
+      });
+  if (!scanned.ok()) {
+    error = "scanning open charge intents failed: " + scanned.message;
+    return nullptr;
+  }
+  for (uint64_t account_id : accounts_with_intents) {
+    caf::anon_send(result->directory_.route(account_id), command_atom::value,
+                   account_request{account_id, commands::get{}});
+  }
+  result->recovered_accounts_ = accounts_with_intents.size();
+  if (result->recovered_intents_ > 0) {
+    spdlog::info("resolving {} open charge intents of {} accounts", result->recovered_intents_,
+                 result->recovered_accounts_);
+  }
+  return result;
+}
+
+void node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (const auto& shard : directory_.shards()) {
+    caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+  }
+  if (gateway_) caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown);
+  if (writer_) writer_->stop();
+}
+
+node::~node() {
+  stop();
+  writer_.reset();
+  database_.reset();
+}
+
+}  // namespace actors

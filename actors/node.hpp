@@ -1,0 +1,85 @@
+#pragma once
+// node: one ledger in one process, wired together. Opens the database, starts the
+// group-commit writer, the gateway actor and the directory shards, then resolves every
+// charge intent left open by a previous run (by activating its account, which asks the
+// gateway about the intent's key). Front ends (the stream broker, the HTTP API, the admin
+// actor) send to accounts().route(id).
+//
+// Stopping: stop() (or the destructor) ends the shards, their accounts and the gateway
+// workers, then lets the writer write and answer everything it accepted, then closes the
+// database. The actor_system must outlive the node.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/directory.hpp"
+#include "actors/metrics.hpp"
+#include "ledger/policy.hpp"
+#include "ledger/result.hpp"
+#include "storage/database.hpp"
+#include "storage/writer.hpp"
+
+namespace gateway {
+class processor;
+}
+
+namespace actors {
+
+struct node_options {
+  std::string data_dir;
+  ledger::storage::durability durability = ledger::storage::durability::process;
+  size_t block_cache_bytes = size_t{256} << 20;
+  ledger::policy rules;
+  directory_options directory;
+  size_t gateway_workers = 4;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds lookup_backoff_min{std::chrono::milliseconds(200)};
+  std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
+  ledger::storage::writer_options writer;
+  std::shared_ptr<gateway::processor> processor;  // required
+  // Called when a durable write failed; the process must stop (see account_context).
+  std::function<void(const std::string& reason)> on_storage_failure;
+};
+
+class node {
+ public:
+  // nullptr and `error` when the database cannot be opened (foreign, newer, corrupt) or
+  // the options are invalid.
+  static std::unique_ptr<node> start(caf::actor_system& system, node_options options,
+                                     std::string& error);
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  void stop();
+
+  const directory& accounts() const { return directory_; }
+  const caf::actor& gateway() const { return gateway_; }
+  metrics& counters() { return *counters_; }
+  ledger::storage::database& database() { return *database_; }
+  ledger::storage::group_commit_writer& writer() { return *writer_; }
+  const ledger::policy& rules() const { return context_->rules; }
+  // Open charge intents found at start, and the accounts activated to resolve them.
+  size_t recovered_intents() const { return recovered_intents_; }
+  size_t recovered_accounts() const { return recovered_accounts_; }
+
+ private:
+  node() = default;
+
+  std::unique_ptr<metrics> counters_;
+  std::unique_ptr<ledger::storage::database> database_;
+  std::unique_ptr<ledger::storage::group_commit_writer> writer_;
+  std::shared_ptr<gateway::processor> processor_;
+  std::shared_ptr<account_context> context_;
+  caf::actor gateway_;
+  directory directory_;
+  size_t recovered_intents_ = 0;
+  size_t recovered_accounts_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace actors

@@ -1,0 +1,136 @@
+#pragma once
+// Test-only: a node on a temporary directory with the in-process simulated processor, and
+// blocking helpers that talk to it the way the front ends do.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "actors/messages.hpp"
+#include "actors/node.hpp"
+#include "gateway/simulated_processor.hpp"
+
+namespace actors::testing {
+
+inline std::string temporary_directory(const std::string& name) {
+  auto path = std::filesystem::temp_directory_path() /
+              (name + "-" + std::to_string(::getpid()) + "-" +
+               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  return path.string();
+}
+
+struct system_config : caf::actor_system_config {
+  system_config() {
+    set("scheduler.max-threads", 2);
+    set("scheduler.policy", caf::atom("sharing"));
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+inline constexpr auto reply_timeout = std::chrono::seconds(10);
+
+// A card a test can add: approve by default; other numbers select other outcomes.
+inline ledger::card_input card_with_number(const std::string& number) {
+  ledger::card_input card;
+  card.number = number;
+  card.exp_month = 12;
+  card.exp_year = 2031;
+  card.cvc = "123";
+  card.holder_name = "Test Holder";
+  return card;
+}
+
+class node_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override { data_dir_ = temporary_directory("actors-test"); }
+  void TearDown() override {
+    node_.reset();
+    system_.reset();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  void start(std::function<void(node_options&)> adjust = {}) {
+    if (!system_) system_ = std::make_unique<caf::actor_system>(config_);
+    if (!processor_) processor_ = std::make_shared<gateway::simulated_processor>(sim_config_);
+    node_options options;
+    options.data_dir = data_dir_;
+    options.processor = processor_;
+    options.on_storage_failure = [this](const std::string& reason) { storage_failure_ = reason; };
+    if (adjust) adjust(options);
+    std::string error;
+    node_ = node::start(*system_, options, error);
+    ASSERT_TRUE(node_) << error;
+  }
+  void restart(std::function<void(node_options&)> adjust = {}) {
+    node_.reset();
+    start(std::move(adjust));
+  }
+
+  account_reply command(uint64_t account_id, command cmd) {
+    caf::scoped_actor self{*system_};
+    account_reply reply;
+    reply.code = ledger::error_code::internal_error;
+    self->request(node_->accounts().route(account_id), reply_timeout, command_atom::value,
+                  account_request{account_id, std::move(cmd)})
+        .receive([&](account_reply& r) { reply = std::move(r); },
+                 [&](caf::error& e) { ADD_FAILURE() << system_->render(e); });
+    return reply;
+  }
+
+  debit_reply debit(uint64_t account_id, uint64_t debit_id, ledger::money amount) {
+    caf::scoped_actor self{*system_};
+    self->send(node_->accounts().route(account_id),
+               debit_request{account_id, debit_id, amount, debit_id});
+    debit_reply reply{0, ledger::error_code::internal_error, {}};
+    self->receive([&](debit_reply& r) { reply = r; },
+                  caf::after(reply_timeout) >> [&] { ADD_FAILURE() << "no debit reply"; });
+    return reply;
+  }
+
+  ledger::stored_card tokenize(const ledger::card_input& card) {
+    caf::scoped_actor self{*system_};
+    ledger::stored_card stored;
+    self->request(node_->gateway(), reply_timeout, tokenize_atom::value, card,
+                  ledger::year_month{2026, 11})
+        .receive(
+            [&](ledger::error_code code, ledger::stored_card& result) {
+              EXPECT_EQ(code, ledger::error_code::ok);
+              stored = std::move(result);
+            },
+            [&](caf::error& e) { ADD_FAILURE() << system_->render(e); });
+    return stored;
+  }
+
+  // Polls the account until `done` holds or a few seconds pass.
+  ledger::account wait_for(uint64_t account_id, std::function<bool(const ledger::account&)> done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    account_reply reply = command(account_id, commands::get{});
+    while (!done(reply.snapshot) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      reply = command(account_id, commands::get{});
+    }
+    EXPECT_TRUE(done(reply.snapshot)) << "condition not reached in time";
+    return reply.snapshot;
+  }
+
+  std::vector<ledger::journal_entry> journal(uint64_t account_id) {
+    auto entries = node_->database().read_journal(account_id, 1, 1000);
+    EXPECT_TRUE(entries.ok());
+    return entries.ok() ? *entries : std::vector<ledger::journal_entry>{};
+  }
+
+  system_config config_;
+  gateway::simulated_config sim_config_;
+  std::string data_dir_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::shared_ptr<gateway::simulated_processor> processor_;
+  std::unique_ptr<node> node_;
+  std::string storage_failure_;
+};
+
+}  // namespace actors::testing
