@@ -80,7 +80,7 @@ TEST_F(sim_server_test, tokenize_over_http) {
   EXPECT_EQ(stored->brand, "amex");
   EXPECT_EQ(stored->last4, "0005");
   EXPECT_EQ(stored->exp_month, 12);
-  EXPECT_EQ(stored->exp_year, 2030);
+  EXPECT_EQ(stored->exp_year, 2099);
   EXPECT_EQ(client().tokenize(card("4242424242424241"), today).code(), error_code::invalid_card);
 }
 

@@ -42,7 +42,7 @@ TEST(simulated_tokenize, returns_token_brand_last4_and_expiry) {
     EXPECT_EQ(stored->brand, e.brand);
     EXPECT_EQ(stored->last4, e.last4);
     EXPECT_EQ(stored->exp_month, 12);
-    EXPECT_EQ(stored->exp_year, 2030);
+    EXPECT_EQ(stored->exp_year, 2099);
     EXPECT_EQ(stored->card_id, 0u);
   }
 }

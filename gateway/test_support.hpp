@@ -38,7 +38,7 @@ inline ledger::card_input card(std::string_view number) {
   ledger::card_input input;
   input.number = std::string{number};
   input.exp_month = 12;
-  input.exp_year = 2030;
+  input.exp_year = 2099;  // far ahead: gateway-sim checks expiry with its own clock
   // Amex cards have four-digit codes; the value is distinctive so tests can look for it.
   input.cvc = number.size() == 15 ? "7391" : "739";
   input.holder_name = "Ada Lovelace";
