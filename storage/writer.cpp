@@ -26,7 +26,7 @@ void group_commit_writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-error_code group_commit_writer::submit(change_set changes, completion done) {
+error_code group_commit_writer::submit(change_set&& changes, completion&& done) {
   if (!changes.validity().ok()) return changes.validity().code;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -72,10 +72,11 @@ class group_commit_writer {
   group_commit_writer(const group_commit_writer&) = delete;
   group_commit_writer& operator=(const group_commit_writer&) = delete;
 
-  // ok: accepted; `done` will be called exactly once. Otherwise `done` is never called:
-  // limit_exceeded (queue full), storage_failure (the writer failed or is stopping) or
-  // internal_error (the change_set is invalid: changes.validity()).
-  [[nodiscard]] error_code submit(change_set changes, completion done);
+  // ok: accepted, `changes` and `done` were moved from, and `done` will be called exactly
+  // once. Otherwise both are left untouched (so the caller may retry them) and `done` is
+  // never called: limit_exceeded (queue full), storage_failure (the writer failed or is
+  // stopping) or internal_error (the change_set is invalid: changes.validity()).
+  [[nodiscard]] error_code submit(change_set&& changes, completion&& done);
 
   // Same as the destructor; later submits get storage_failure.
   void stop();

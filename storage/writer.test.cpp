@@ -146,8 +146,11 @@ TEST(writer, full_queue_is_limit_exceeded) {
   for (uint64_t seq = 2; seq <= 5; ++seq) {
     EXPECT_EQ(writer.submit(debit_changes(1, seq), [&](error_code) { ++done; }), error_code::ok);
   }
-  EXPECT_EQ(writer.submit(debit_changes(1, 6), [&](error_code) { ADD_FAILURE(); }),
-            error_code::limit_exceeded);
+  change_set refused = debit_changes(1, 6);
+  group_commit_writer::completion refused_done = [&](error_code) { ADD_FAILURE(); };
+  EXPECT_EQ(writer.submit(std::move(refused), std::move(refused_done)), error_code::limit_exceeded);
+  EXPECT_EQ(refused.record_count(), 3U) << "a refused change_set stays with the caller";
+  EXPECT_TRUE(refused_done != nullptr);
   EXPECT_EQ(writer.queue_depth(), 4U);
   EXPECT_EQ(writer.stats().rejected_queue_full, 1U);
   release.set_value();
