@@ -42,14 +42,21 @@ ledger::stored_card to_stored_card(const token_record& token) {
 }  // namespace
 
 simulated_processor::simulated_processor(simulated_config config)
+    : simulated_processor(std::move(config), durable_tag{}) {
+  // A data directory here would be silently ignored: a durable processor comes from open().
+  LEDGER_ASSERT(config_.data_dir.empty());
+}
+
+simulated_processor::simulated_processor(simulated_config config, durable_tag)
     : config_(std::move(config)), engine_(config_.seed, config_.rates, config_.trust_token_tags) {}
 
 simulated_processor::~simulated_processor() = default;
 
 std::unique_ptr<simulated_processor> simulated_processor::open(simulated_config config,
                                                                std::string& error) {
-  LEDGER_ASSERT(!config.data_dir.empty());
-  std::unique_ptr<simulated_processor> processor{new simulated_processor(std::move(config))};
+  if (config.data_dir.empty()) return std::make_unique<simulated_processor>(std::move(config));
+  std::unique_ptr<simulated_processor> processor{
+      new simulated_processor(std::move(config), durable_tag{})};
   record_log::replay replayed;
   processor->log_ =
       record_log::open(processor->config_.data_dir + "/" + log_file_name, replayed, error);

@@ -45,10 +45,10 @@ struct sim_charge {
 
 class simulated_processor final : public processor {
  public:
-  // In memory only; config.data_dir is ignored.
+  // In memory only: config.data_dir must be empty (use open() for a durable log).
   explicit simulated_processor(simulated_config config);
   // With config.data_dir set: opens and replays the durable log. nullptr and `error` when
-  // the log cannot be opened or is corrupt.
+  // the log cannot be opened or is corrupt. With it empty: in memory, as the constructor.
   static std::unique_ptr<simulated_processor> open(simulated_config config, std::string& error);
   ~simulated_processor() override;
 
@@ -72,6 +72,8 @@ class simulated_processor final : public processor {
   uint64_t torn_bytes_dropped() const { return torn_bytes_dropped_; }
 
  private:
+  struct durable_tag {};
+  simulated_processor(simulated_config config, durable_tag);
   bool replay(const std::vector<std::string>& records, std::string& error);
   void sleep_latency() const;
 
