@@ -99,7 +99,7 @@ void write_run(const settings& cfg, durability mode, size_t group, bool hashed) 
       for (;;) {
         group_commit_writer::completion none;
         if (writer.submit(std::move(changes), std::move(none)) != error_code::limit_exceeded) break;
-        std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::microseconds(20));  // leave the core to the writer
       }
     }
   }
@@ -157,7 +157,7 @@ void populate(const settings& cfg, database& db) {
     for (;;) {
       group_commit_writer::completion none;
       if (writer.submit(std::move(changes), std::move(none)) != error_code::limit_exceeded) return;
-      std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::microseconds(20));  // leave the core to the writer
     }
   };
   for (uint64_t i = 0; i < cfg.accounts; ++i) {
@@ -187,6 +187,15 @@ void activation_run(const settings& cfg) {
               static_cast<unsigned long long>(cfg.accounts * cfg.debits_per_account),
               std::chrono::duration<double>(clock_type::now() - populate_start).count());
   auto db = reopen(path);
+  auto sst_bytes = [&](const char* family) {
+    auto text = db->property(family, "rocksdb.total-sst-files-size");
+    return text ? std::strtod(text->c_str(), nullptr) : 0.0;
+  };
+  std::printf(
+      "on disk after flush (LZ4): %.1f bytes per debit record, %.1f bytes per account"
+      " (state + cards)\n\n",
+      sst_bytes("debits") / static_cast<double>(cfg.accounts * cfg.debits_per_account),
+      (sst_bytes("accounts") + sst_bytes("cards")) / static_cast<double>(cfg.accounts));
   std::vector<uint64_t> order(cfg.accounts);
   for (uint64_t i = 0; i < cfg.accounts; ++i)
     order[i] = i;
@@ -250,6 +259,9 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(cfg.dir);
   std::printf("write path: %.1f s per row, one submitter thread, %llu accounts when hashed\n\n",
               cfg.seconds, static_cast<unsigned long long>(cfg.accounts));
+  const change_set sample = debit(hashed_id(7), 1234, 987654);
+  std::printf("one debit: %zu records, %zu bytes of keys and values before compression\n\n",
+              sample.record_count(), sample.byte_size());
   std::printf(
       "| mode    | group | account ids | debits/s | records/s | avg batch | avg write us | max "
       "write us |\n");
