@@ -16,9 +16,11 @@ add_library(caf_deps INTERFACE)
 add_library(dep::caf ALIAS caf_deps)
 target_link_libraries(caf_deps INTERFACE ${CAF_IO_LIBRARY} ${CAF_CORE_LIBRARY} Threads::Threads)
 
-# cpp-httplib (libcpp-httplib-dev) is header-only and ships no CMake package.
+# cpp-httplib (libcpp-httplib-dev) is a compiled library in Debian: its header must see the
+# CPPHTTPLIB_* definitions the library was built with, which pkg-config supplies.
+pkg_check_modules(ledger_httplib_pc REQUIRED IMPORTED_TARGET cpp-httplib)
 add_library(httplib_deps INTERFACE)
 add_library(dep::httplib ALIAS httplib_deps)
-target_link_libraries(httplib_deps INTERFACE Threads::Threads)
+target_link_libraries(httplib_deps INTERFACE PkgConfig::ledger_httplib_pc Threads::Threads)
 
 add_library(dep::rocksdb ALIAS RocksDB::rocksdb)

@@ -1,0 +1,168 @@
+#include "client/stream_client.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace client {
+namespace {
+
+int connect_socket(const std::string& host, uint16_t port, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    error = "cannot resolve " + host + ": " + ::gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, at->ai_addr, at->ai_addrlen) == 0) break;
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) {
+    error = "cannot connect to " + host + ":" + service + ": " + std::strerror(errno);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<stream_client> stream_client::connect(const std::string& host, uint16_t port,
+                                                      std::string& error,
+                                                      std::chrono::milliseconds timeout) {
+  const int fd = connect_socket(host, port, error);
+  if (fd < 0) return nullptr;
+  std::unique_ptr<stream_client> result(new stream_client(fd));
+  std::vector<char> hello;
+  protocol::encode_hello(hello, 0, protocol::hello{});
+  if (!result->send_raw(hello, error)) return nullptr;
+  protocol::frame frame;
+  if (!result->read_frame(frame, error, timeout)) return nullptr;
+  if (frame.type() == protocol::frame_type::error) {
+    protocol::error_frame refused;
+    (void)protocol::decode_error(frame.body, refused);
+    error = "server refused the connection: " + std::string{ledger::to_string(refused.code)} +
+            ": " + refused.message;
+    return nullptr;
+  }
+  if (frame.type() != protocol::frame_type::hello_ok ||
+      protocol::decode_hello_ok(frame.body, result->limits_) != ledger::error_code::ok) {
+    error = "unexpected answer to hello";
+    return nullptr;
+  }
+  return result;
+}
+
+stream_client::~stream_client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool stream_client::send_raw(const std::vector<char>& bytes, std::string& error) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = std::string{"send failed: "} + std::strerror(errno);
+      return false;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool stream_client::send(const std::vector<protocol::debit>& debits, uint64_t& request_id,
+                         std::string& error) {
+  request_id = next_request_id_++;
+  send_buffer_.clear();
+  protocol::encode_debit_batch(send_buffer_, request_id, debits.data(), debits.size());
+  return send_raw(send_buffer_, error);
+}
+
+bool stream_client::read_frame(protocol::frame& out, std::string& error,
+                               std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[64 * 1024];
+  for (;;) {
+    switch (decoder_.next(out)) {
+      case protocol::frame_decoder::status::frame_ready:
+        return true;
+      case protocol::frame_decoder::status::broken:
+        error = "broken frame from server: " + decoder_.failure();
+        return false;
+      case protocol::frame_decoder::status::need_more:
+        break;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      error = "timed out waiting for the server";
+      return false;
+    }
+    pollfd waiting{fd_, POLLIN, 0};
+    const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;  // the deadline check above reports it
+    const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n == 0 ? "connection closed by the server"
+                     : std::string{"receive failed: "} + std::strerror(errno);
+      return false;
+    }
+    decoder_.feed(buffer, static_cast<size_t>(n));
+  }
+}
+
+bool stream_client::receive(results& out, std::string& error, std::chrono::milliseconds timeout) {
+  protocol::frame frame;
+  if (!read_frame(frame, error, timeout)) return false;
+  out.request_id = frame.header.request_id;
+  out.debits.clear();
+  out.error.reset();
+  if (frame.type() == protocol::frame_type::error) {
+    protocol::error_frame body;
+    if (protocol::decode_error(frame.body, body) != ledger::error_code::ok) {
+      error = "malformed error frame from server";
+      return false;
+    }
+    out.error = std::move(body);
+    return true;
+  }
+  if (frame.type() != protocol::frame_type::debit_results ||
+      protocol::decode_debit_results(frame.body, out.debits) != ledger::error_code::ok) {
+    error = "unexpected frame from server";
+    return false;
+  }
+  return true;
+}
+
+bool stream_client::debit(const std::vector<protocol::debit>& debits, results& out,
+                          std::string& error) {
+  uint64_t request_id = 0;
+  if (!send(debits, request_id, error)) return false;
+  if (!receive(out, error)) return false;
+  if (out.request_id != request_id) {
+    error = "results for another request";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace client

@@ -1,0 +1,259 @@
+#include "server/stream/stream_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "protocol/frames.hpp"
+
+namespace server {
+namespace {
+
+using open_atom = caf::atom_constant<caf::atom("open")>;
+
+// A reply's tag holds the batch id and the debit's index in the batch.
+constexpr unsigned index_bits = 13;
+static_assert((1u << index_bits) >= protocol::debits_per_batch_max);
+constexpr uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
+
+struct connection {
+  protocol::frame_decoder decoder;
+  bool greeted = false;
+  bool halted = false;
+  size_t batches_in_flight = 0;
+};
+
+struct batch {
+  caf::io::connection_handle handle;
+  uint64_t request_id = 0;
+  std::vector<protocol::debit_result> results;
+  size_t remaining = 0;
+};
+
+struct stream_state {
+  actors::directory accounts;
+  stream_options options;
+  std::shared_ptr<stream_metrics> counters;
+  std::unordered_map<caf::io::connection_handle, connection> connections;
+  std::unordered_map<uint64_t, batch> batches;
+  uint64_t next_batch_id = 1;
+  size_t debits_in_flight = 0;
+
+  static inline const char* name = "stream_server";
+};
+
+using stream_broker = caf::io::stateful_broker<stream_state>;
+
+void send_error(stream_broker* self, caf::io::connection_handle handle, uint64_t request_id,
+                ledger::error_code code, const std::string& message) {
+  protocol::encode_error(self->wr_buf(handle), request_id, {code, message});
+  self->flush(handle);
+  self->state.counters->frames_rejected.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool over_limits(const stream_state& st, const connection& conn) {
+  return conn.batches_in_flight >= st.options.batches_in_flight_max ||
+         st.debits_in_flight >= st.options.debits_in_flight_max;
+}
+
+// Resumes reading from halted connections that are under their limits again.
+void resume_connections(stream_broker* self) {
+  auto& st = self->state;
+  if (st.debits_in_flight >= st.options.debits_in_flight_max) return;
+  for (auto& [handle, conn] : st.connections) {
+    if (conn.halted && !over_limits(st, conn)) {
+      conn.halted = false;
+      self->trigger(handle);
+    }
+  }
+}
+
+void handle_hello(stream_broker* self, caf::io::connection_handle handle, connection& conn,
+                  const protocol::frame& frame) {
+  protocol::hello hello;
+  if (protocol::decode_hello(frame.body, hello) != ledger::error_code::ok ||
+      hello.version != protocol::version) {
+    send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
+               "unsupported protocol version; this server speaks version 1");
+    return;
+  }
+  conn.greeted = true;
+  protocol::hello_ok answer;
+  answer.batches_in_flight_max = static_cast<uint32_t>(self->state.options.batches_in_flight_max);
+  protocol::encode_hello_ok(self->wr_buf(handle), frame.header.request_id, answer);
+  self->flush(handle);
+}
+
+void handle_batch(stream_broker* self, caf::io::connection_handle handle, connection& conn,
+                  const protocol::frame& frame) {
+  auto& st = self->state;
+  std::vector<protocol::debit> debits;
+  if (auto code = protocol::decode_debit_batch(frame.body, debits);
+      code != ledger::error_code::ok) {
+    send_error(self, handle, frame.header.request_id, code,
+               code == ledger::error_code::limit_exceeded ? "too many debits in one batch"
+                                                          : "malformed debit batch");
+    return;
+  }
+  st.counters->batches_received.fetch_add(1, std::memory_order_relaxed);
+  st.counters->debits_received.fetch_add(debits.size(), std::memory_order_relaxed);
+  if (debits.empty()) {
+    protocol::encode_debit_results(self->wr_buf(handle), frame.header.request_id, nullptr, 0);
+    self->flush(handle);
+    return;
+  }
+  const uint64_t batch_id = st.next_batch_id++;
+  batch& pending = st.batches[batch_id];
+  pending.handle = handle;
+  pending.request_id = frame.header.request_id;
+  pending.results.resize(debits.size());
+  pending.remaining = debits.size();
+  for (size_t i = 0; i < debits.size(); ++i) {
+    const auto& d = debits[i];
+    self->send(
+        st.accounts.route(d.account_id),
+        actors::debit_request{d.account_id, d.debit_id, ledger::money::from_micros(d.amount_micros),
+                              (batch_id << index_bits) | i});
+  }
+  ++conn.batches_in_flight;
+  st.debits_in_flight += debits.size();
+  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
+                                      std::memory_order_relaxed);
+}
+
+// Handles every complete frame; false when the connection must be closed.
+bool handle_frames(stream_broker* self, caf::io::connection_handle handle, connection& conn) {
+  protocol::frame frame;
+  for (;;) {
+    switch (conn.decoder.next(frame)) {
+      case protocol::frame_decoder::status::need_more:
+        return true;
+      case protocol::frame_decoder::status::broken:
+        send_error(self, handle, 0, ledger::error_code::malformed_request, conn.decoder.failure());
+        return false;
+      case protocol::frame_decoder::status::frame_ready:
+        break;
+    }
+    if (frame.type() == protocol::frame_type::hello) {
+      handle_hello(self, handle, conn, frame);
+    } else if (!conn.greeted) {
+      send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
+                 "the first frame must be hello");
+      return false;
+    } else if (frame.type() == protocol::frame_type::debit_batch) {
+      handle_batch(self, handle, conn, frame);
+    } else {
+      send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
+                 "unknown frame type " + std::to_string(frame.header.frame_type));
+    }
+  }
+}
+
+void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
+  auto& st = self->state;
+  auto it = st.connections.find(message.handle);
+  if (it == st.connections.end()) return;
+  connection& conn = it->second;
+  conn.decoder.feed(message.buf.data(), message.buf.size());
+  if (!handle_frames(self, message.handle, conn)) {
+    self->close(message.handle);  // flushes what was written first
+    return;
+  }
+  if (!conn.halted && over_limits(st, conn)) {
+    conn.halted = true;
+    self->halt(message.handle);
+  }
+}
+
+void on_reply(stream_broker* self, const actors::debit_reply& reply) {
+  auto& st = self->state;
+  auto it = st.batches.find(reply.tag >> index_bits);
+  if (it == st.batches.end()) return;
+  batch& pending = it->second;
+  const size_t index = reply.tag & index_mask;
+  if (index >= pending.results.size()) return;
+  pending.results[index] = protocol::debit_result{reply.code, reply.balance_after.micros()};
+  --st.debits_in_flight;
+  if (--pending.remaining > 0) return;
+  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
+                                      std::memory_order_relaxed);
+  if (auto conn = st.connections.find(pending.handle); conn != st.connections.end()) {
+    protocol::encode_debit_results(self->wr_buf(pending.handle), pending.request_id,
+                                   pending.results.data(), pending.results.size());
+    self->flush(pending.handle);
+    --conn->second.batches_in_flight;
+  }
+  st.batches.erase(it);
+  resume_connections(self);
+}
+
+void on_connection(stream_broker* self, const caf::io::new_connection_msg& message) {
+  auto& st = self->state;
+  if (st.connections.size() >= st.options.connections_max) {
+    st.counters->connections_refused.fetch_add(1, std::memory_order_relaxed);
+    send_error(self, message.handle, 0, ledger::error_code::limit_exceeded, "too many connections");
+    self->close(message.handle);
+    return;
+  }
+  st.connections.emplace(message.handle, connection{});
+  st.counters->connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  st.counters->connections_open.fetch_add(1, std::memory_order_relaxed);
+  self->configure_read(message.handle, caf::io::receive_policy::at_most(64 * 1024));
+}
+
+void on_closed(stream_broker* self, caf::io::connection_handle handle) {
+  // Batches still in flight finish at the accounts; their results have nowhere to go, and
+  // the client retries them under the same debit ids.
+  if (self->state.connections.erase(handle) > 0) {
+    self->state.counters->connections_open.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
+                              stream_options options, std::shared_ptr<stream_metrics> counters) {
+  self->state.accounts = std::move(accounts);
+  self->state.options = options;
+  self->state.counters = std::move(counters);
+  return {
+      [=](open_atom, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
+        auto opened = self->add_tcp_doorman(port, host.c_str(), true);
+        if (!opened) return opened.error();
+        return opened->second;
+      },
+      [=](const caf::io::new_connection_msg& message) { on_connection(self, message); },
+      [=](const caf::io::new_data_msg& message) { on_data(self, message); },
+      [=](const actors::debit_reply& reply) { on_reply(self, reply); },
+      [=](const caf::io::connection_closed_msg& message) { on_closed(self, message.handle); },
+      [=](const caf::io::acceptor_closed_msg&) {},
+  };
+}
+
+}  // namespace
+
+caf::actor start_stream_server(caf::actor_system& system, const actors::directory& accounts,
+                               stream_options& options, std::shared_ptr<stream_metrics> counters,
+                               std::string& error) {
+  auto broker = system.middleman().spawn_broker(stream_behavior, accounts, options, counters);
+  caf::scoped_actor self{system};
+  bool bound = false;
+  self->request(broker, std::chrono::seconds(10), open_atom::value, options.host, options.port)
+      .receive(
+          [&](uint16_t port) {
+            options.port = port;
+            bound = true;
+          },
+          [&](caf::error& failure) {
+            error = "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                    system.render(failure);
+          });
+  if (!bound) {
+    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    return caf::actor{};
+  }
+  return broker;
+}
+
+}  // namespace server

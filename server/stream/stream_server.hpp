@@ -1,0 +1,48 @@
+#pragma once
+// The debit stream server (docs/protocol.md): a CAF broker on the middleman's network
+// thread. It splits the TCP byte stream into frames, sends one debit_request per debit to
+// the account's directory shard, collects the replies by tag and writes one debit_results
+// frame per batch, in the order the replies complete (a client matches them by request_id).
+//
+// Back-pressure: a connection with batches_in_flight_max batches unanswered is not read
+// from (CAF halt) until one is answered; the same when the whole server has
+// debits_in_flight_max debits unanswered. So memory is bounded by the limits, not by the
+// clients' speed.
+
+#include <atomic>
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/directory.hpp"
+
+namespace server {
+
+struct stream_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port; start_stream_server writes back the bound one
+  size_t connections_max = 64;
+  size_t batches_in_flight_max = 16;
+  size_t debits_in_flight_max = 262'144;
+};
+
+// Counters for /metrics and the console.
+struct stream_metrics {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> batches_received{0};
+  std::atomic<uint64_t> debits_received{0};
+  std::atomic<uint64_t> frames_rejected{0};
+  std::atomic<int64_t> debits_in_flight{0};
+};
+
+// Spawns the broker and binds host:port. The broker and nullptr error on success; an
+// invalid handle and a message otherwise. Stop it with anon_send_exit.
+caf::actor start_stream_server(caf::actor_system& system, const actors::directory& accounts,
+                               stream_options& options, std::shared_ptr<stream_metrics> counters,
+                               std::string& error);
+
+}  // namespace server

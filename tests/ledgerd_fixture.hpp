@@ -1,0 +1,62 @@
+#pragma once
+// Test-only: a real ledgerd process on a temporary data directory and ephemeral ports.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/child_process.hpp"
+
+namespace e2e {
+
+inline std::string fresh_directory(const std::string& name) {
+  auto path = std::filesystem::temp_directory_path() /
+              (name + "-" + std::to_string(::getpid()) + "-" +
+               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::filesystem::create_directories(path);
+  return path.string();
+}
+
+class ledgerd_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override { work_dir_ = fresh_directory("ledgerd-e2e"); }
+  void TearDown() override {
+    server_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(work_dir_);
+  }
+
+  // Starts ledgerd (extra flags appended) and waits for its ready line.
+  void start_ledgerd(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--ledger.data-dir=" + work_dir_ + "/data",
+                                     "--net.stream-port=0", "--net.http-port=0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<harness::child_process>(LEDGERD_BINARY, args, work_dir_,
+                                                       work_dir_ + "/ledgerd.log");
+    auto ready = server_->wait_for_line("ready ", std::chrono::seconds(30));
+    ASSERT_TRUE(ready.has_value()) << "ledgerd did not start; see " << work_dir_ << "/ledgerd.log";
+    stream_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "stream")));
+    http_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "http")));
+  }
+
+  // SIGTERM and the exit status (0 for a clean stop).
+  int stop_ledgerd() {
+    server_->signal(SIGTERM);
+    auto status = server_->wait(std::chrono::seconds(30));
+    EXPECT_TRUE(status.has_value()) << "ledgerd did not stop on SIGTERM";
+    return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+  }
+
+  std::string work_dir_;
+  std::unique_ptr<harness::child_process> server_;
+  uint16_t stream_port_ = 0;
+  uint16_t http_port_ = 0;
+};
+
+}  // namespace e2e
