@@ -3,8 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if [ ! -x build/apps/ledgerd ]; then
-  echo "run: the server (ledgerd) does not exist yet; see README.md, 'Status'." >&2
-  exit 1
-fi
-exec build/apps/ledgerd "$@"
+# The embedded default: data in ./data, the in-process simulated card gateway, loopback
+# ports 7400 (debit stream) and 7401 (HTTP). Flags override (build/apps/ledgerd/ledgerd --help).
+exec build/apps/ledgerd/ledgerd "$@"
