@@ -11,6 +11,9 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -228,6 +231,7 @@ status create_missing_columns(database::impl& state, const database_options& opt
 
 bool all_columns_empty(database::impl& state) {
   for (column family : all_columns) {
+    if (state.handle(family) == nullptr) continue;  // not created yet
     std::unique_ptr<rocksdb::Iterator> it(
         state.db->NewIterator(rocksdb::ReadOptions(), state.handle(family)));
     it->SeekToFirst();
@@ -281,6 +285,44 @@ status read_or_initialize_meta(database::impl& state) {
   return status::success();
 }
 
+// The directory entry of `path` reaches the disk.
+void sync_parent_directory(const std::filesystem::path& path) {
+  const int fd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+// Creates a complete database (every column and the marker) in a staging directory beside
+// `path` and renames it into place, so that `path` never holds a half-created database: a
+// crash during creation leaves only the staging directory, which the next attempt removes.
+status create_database(const database_options& options) {
+  namespace fs = std::filesystem;
+  fs::path target = fs::absolute(options.path).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  const fs::path staging = target.string() + ".creating";
+  std::error_code error;
+  fs::remove_all(staging, error);
+  {
+    database::impl state;
+    state.path = staging.string();
+    state.cache = rocksdb::NewLRUCache(size_t{1} << 20);
+    if (auto opened = open_columns(state, options, {rocksdb::kDefaultColumnFamilyName});
+        !opened.ok()) {
+      return opened;
+    }
+    if (auto created = create_missing_columns(state, options); !created.ok()) return created;
+    if (auto written = write_meta(state); !written.ok()) return written;
+  }  // closed here
+  // rename(2) replaces an empty directory at the target atomically.
+  fs::rename(staging, target, error);
+  if (error)
+    return status::failure("cannot move the new database into " + options.path + ": " +
+                           error.message());
+  sync_parent_directory(target);
+  return status::success();
+}
+
 }  // namespace
 
 expected<std::unique_ptr<database>> database::open(const database_options& options) {
@@ -292,8 +334,11 @@ expected<std::unique_ptr<database>> database::open(const database_options& optio
   if (*kind == directory_kind::empty && !options.create_if_missing) {
     return status::failure("no database at " + options.path);
   }
+  if (*kind == directory_kind::empty) {
+    if (auto created = create_database(options); !created.ok()) return created;
+  }
   const auto db_options = make_db_options(options);
-  auto names = existing_columns(db_options, options.path, *kind);
+  auto names = existing_columns(db_options, options.path, directory_kind::rocksdb);
   if (!names) return names.error();
 
   auto state = std::make_unique<impl>();
@@ -301,13 +346,8 @@ expected<std::unique_ptr<database>> database::open(const database_options& optio
   state->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   if (auto opened = open_columns(*state, options, *names); !opened.ok()) return opened;
   // A RocksDB directory that is not ours is refused before anything is created in it.
-  if (*kind == directory_kind::rocksdb) {
-    if (auto checked = read_or_initialize_meta(*state); !checked.ok()) return checked;
-    if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
-  } else {
-    if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
-    if (auto written = write_meta(*state); !written.ok()) return written;
-  }
+  if (auto checked = read_or_initialize_meta(*state); !checked.ok()) return checked;
+  if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
   return std::unique_ptr<database>(new database(std::move(state)));
 }
 

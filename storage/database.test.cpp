@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "storage/change_set.hpp"
@@ -95,6 +96,16 @@ TEST(database, creates_a_marked_database) {
   auto missing = db->load_account(1);
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+}
+
+TEST(database, creation_is_staged_and_a_crashed_one_is_cleaned_up) {
+  temp_dir dir;
+  std::filesystem::create_directory(dir.sub("db.creating"));
+  std::ofstream(dir.sub("db.creating/CURRENT")) << "left by a crash during creation\n";
+  auto db = open_db(dir.sub("db/"));
+  ASSERT_TRUE(db);
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("db.creating")));
+  EXPECT_TRUE(std::filesystem::exists(dir.sub("db/CURRENT")));
 }
 
 TEST(database, round_trip_and_reopen) {
