@@ -1,0 +1,197 @@
+#include "server/http/http_api.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "server/http/routes.hpp"
+#include "server/http/views.hpp"
+
+namespace server {
+namespace {
+
+using ledger::error_code;
+
+// Socket limits (docs/api.md, "Limits"): a client that stalls mid-request or mid-response
+// frees its thread after these; a kept-alive connection serves this many requests and idles
+// this long before it is closed, so a few clients cannot hold every thread forever.
+constexpr time_t socket_read_timeout_seconds = 5;
+constexpr time_t socket_write_timeout_seconds = 5;
+constexpr size_t keep_alive_requests_max = 100;
+constexpr time_t keep_alive_idle_seconds = 5;
+
+uint64_t micros_since(std::chrono::steady_clock::time_point start) {
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+}
+
+// SO_REUSEADDR only. cpp-httplib's default also sets SO_REUSEPORT, which would let a second
+// ledgerd bind the same port and silently take half of the connections.
+void listen_socket_options(socket_t sock) {
+  int yes = 1;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+void write_response(httplib::Response& out, const api_response& response) {
+  out.status = response.status;
+  if (!response.allow.empty()) out.set_header("Allow", response.allow);
+  out.set_content(response.body, response.content_type.c_str());
+}
+
+}  // namespace
+
+struct http_api::impl {
+  impl(caf::actor_system& system, actors::node& node, http_options opts)
+      : options(std::move(opts)), handlers(system, node, options, counters) {}
+
+  const http_options options;
+  http_metrics counters;
+  routes handlers;
+  httplib::Server http;
+  std::thread thread;
+  uint16_t port = 0;
+
+  std::mutex state_mutex;
+  bool started = false;  // guarded by state_mutex
+  bool stopped = false;  // guarded by state_mutex
+  std::atomic<bool> loop_finished{false};
+
+  void configure();
+  void serve(const httplib::Request& request, httplib::Response& response);
+  httplib::Server::HandlerResponse on_error(const httplib::Request& request,
+                                            httplib::Response& response);
+};
+
+void http_api::impl::configure() {
+  const size_t threads = std::max<size_t>(options.threads, 1);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(options.body_bytes_max);
+  http.set_read_timeout(socket_read_timeout_seconds, 0);
+  http.set_write_timeout(socket_write_timeout_seconds, 0);
+  http.set_keep_alive_max_count(keep_alive_requests_max);
+  http.set_keep_alive_timeout(keep_alive_idle_seconds);
+  http.set_socket_options(listen_socket_options);
+  // One handler per method for every path: routes decides between 404 and 405 itself.
+  const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
+    serve(request, response);
+  };
+  const std::string any_path = ".*";
+  http.Get(any_path, handler);
+  http.Post(any_path, handler);
+  http.Put(any_path, handler);
+  http.Delete(any_path, handler);
+  http.Patch(any_path, handler);
+  http.Options(any_path, handler);
+  http.set_error_handler(httplib::Server::HandlerWithResponse{
+      [this](const httplib::Request& request, httplib::Response& response) {
+        return on_error(request, response);
+      }});
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+        write_response(response, error_response(error_code::internal_error, "internal error"));
+      });
+}
+
+void http_api::impl::serve(const httplib::Request& request, httplib::Response& response) {
+  const auto start = std::chrono::steady_clock::now();
+  api_request in;
+  in.method = request.method == "HEAD" ? "GET" : request.method;
+  in.path = request.path;
+  in.body = &request.body;
+  in.query = [&request](const std::string& name) -> std::optional<std::string> {
+    if (!request.has_param(name)) return std::nullopt;
+    return request.get_param_value(name);
+  };
+  route_class route = route_class::unknown;
+  api_response out;
+  try {
+    out = handlers.handle(in, route);
+  } catch (const std::exception& e) {
+    // A bug, not bad input: bad input is answered without exceptions. The body is not
+    // logged: it may hold a card number.
+    spdlog::error("http: {} {}: {}", request.method, to_string(route), e.what());
+    out = error_response(error_code::internal_error, "internal error");
+  }
+  write_response(response, out);
+  counters.record(route, out.status, micros_since(start));
+}
+
+// Errors cpp-httplib answers itself (body too large, unreadable request) get our JSON form;
+// our own error answers already have a body and pass through.
+httplib::Server::HandlerResponse http_api::impl::on_error(const httplib::Request&,
+                                                          httplib::Response& response) {
+  if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  const bool too_large = response.status == views::http_payload_too_large;
+  const error_code code = too_large ? error_code::limit_exceeded : error_code::malformed_request;
+  const std::string message =
+      too_large ? "the body is larger than " + std::to_string(options.body_bytes_max) + " bytes"
+                : "the request could not be read";
+  write_response(response, error_response(response.status, code, message));
+  counters.record(route_class::unknown, response.status, 0);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+http_api::http_api(caf::actor_system& system, actors::node& node, http_options options)
+    : impl_(std::make_unique<impl>(system, node, std::move(options))) {
+  impl_->configure();
+}
+
+http_api::~http_api() {
+  stop();
+}
+
+bool http_api::start(std::string& error) {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  if (impl_->started || impl_->stopped) {
+    error = "the HTTP API was already started";
+    return false;
+  }
+  const std::string& host = impl_->options.host;
+  int bound = impl_->options.port;
+  if (bound == 0) {
+    bound = impl_->http.bind_to_any_port(host);
+  } else if (!impl_->http.bind_to_port(host, bound)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    error = "cannot listen on " + host + ":" + std::to_string(impl_->options.port);
+    return false;
+  }
+  impl_->port = static_cast<uint16_t>(bound);
+  impl_->started = true;
+  impl_->thread = std::thread([state = impl_.get()] {
+    state->http.listen_after_bind();
+    state->loop_finished = true;
+  });
+  spdlog::info("http: listening on {}:{}", host, impl_->port);
+  return true;
+}
+
+uint16_t http_api::port() const {
+  return impl_->port;
+}
+
+void http_api::stop() {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  if (!impl_->started) return;
+  // cpp-httplib ignores stop() until its loop runs, so wait for the loop to start (or to
+  // have failed) instead of losing the stop.
+  while (!impl_->http.is_running() && !impl_->loop_finished) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->http.stop();
+  // listen_after_bind returns after the thread pool has finished the requests in progress.
+  impl_->thread.join();
+  spdlog::info("http: stopped");
+}
+
+}  // namespace server

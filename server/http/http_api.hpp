@@ -1,0 +1,55 @@
+#pragma once
+// http_api: the HTTP/JSON API of ledgerd (docs/api.md). Accounts, usage debits (single and
+// batched), manual recharges, auto-recharge settings, cards, the journal, /healthz and
+// /metrics, served by cpp-httplib on its own threads and answered by the account actors of
+// one actors::node. Every request is bounded: body size, socket timeouts, keep-alive, and a
+// timeout on every call into the actors.
+//
+// cpp-httplib and CAF stay out of this header: ledgerd includes it without either.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace caf {
+class actor_system;
+}
+namespace actors {
+class node;
+}
+
+namespace server {
+
+struct http_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: an ephemeral port, see http_api::port()
+  size_t threads = 4;
+  size_t body_bytes_max = 64 * 1024;
+  // The longest a request waits for the actors (and, through them, the gateway).
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+class http_api {
+ public:
+  // The actor system and the node must outlive the http_api.
+  http_api(caf::actor_system& system, actors::node& node, http_options options);
+  ~http_api();  // stops
+  http_api(const http_api&) = delete;
+  http_api& operator=(const http_api&) = delete;
+
+  // Binds and serves on its own threads; false and `error` when it cannot bind.
+  bool start(std::string& error);
+  // The bound port, after start.
+  uint16_t port() const;
+  // Stops accepting, finishes the requests in progress, joins the threads. Idempotent.
+  void stop();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace server

@@ -1,0 +1,494 @@
+// The HTTP API end to end inside one process: a real actors::node on a temporary directory
+// (RocksDB, the writer, the simulated processor) and http_api on an ephemeral loopback port,
+// driven with cpp-httplib's client.
+#include "server/http/http_api.hpp"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/test_support.hpp"
+
+namespace server {
+namespace {
+
+using ledger::error_code;
+using nlohmann::json;
+
+struct answer {
+  int status = 0;
+  json body;
+  std::string text;
+};
+
+class HttpApi : public actors::testing::node_fixture {
+ protected:
+  void TearDown() override {
+    client_.reset();
+    api_.reset();
+    node_fixture::TearDown();
+  }
+
+  void start_api(std::function<void(actors::node_options&)> adjust = {},
+                 http_options options = {}) {
+    start(std::move(adjust));
+    serve(options);
+  }
+  // A new http_api on the running node.
+  void serve(http_options options) {
+    client_.reset();
+    api_.reset();
+    api_ = std::make_unique<http_api>(*system_, *node_, options);
+    std::string error;
+    ASSERT_TRUE(api_->start(error)) << error;
+    ASSERT_NE(api_->port(), 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", api_->port());
+    client_->set_read_timeout(15, 0);
+  }
+
+  answer finish(const httplib::Result& result) {
+    answer out;
+    if (!result) {
+      ADD_FAILURE() << "no HTTP answer: " << httplib::to_string(result.error());
+      return out;
+    }
+    out.status = result->status;
+    out.text = result->body;
+    out.body = json::parse(result->body, nullptr, false);
+    return out;
+  }
+  answer get(const std::string& path) { return finish(client_->Get(path.c_str())); }
+  answer post(const std::string& path, const std::string& body) {
+    return finish(client_->Post(path.c_str(), body, "application/json"));
+  }
+  answer put(const std::string& path, const std::string& body) {
+    return finish(client_->Put(path.c_str(), body, "application/json"));
+  }
+  answer del(const std::string& path) { return finish(client_->Delete(path.c_str())); }
+
+  static std::string account_path(uint64_t id) { return "/v1/accounts/" + std::to_string(id); }
+
+  void create(uint64_t id) {
+    auto created = post("/v1/accounts", json{{"id", std::to_string(id)}}.dump());
+    ASSERT_EQ(created.status, 201) << created.text;
+  }
+  // Adds a test card over HTTP and returns its card id.
+  uint32_t add_card(uint64_t id, const std::string& number) {
+    auto added = post(account_path(id) + "/cards", card_json(number).dump());
+    EXPECT_EQ(added.status, 201) << added.text;
+    return added.body.value("card_id", 0u);
+  }
+  static json card_json(const std::string& number) {
+    return json{{"number", number},
+                {"exp_month", 12},
+                {"exp_year", 2031},
+                {"cvc", "123"},
+                {"holder_name", "Test Holder"}};
+  }
+  // Credits the account directly through the node (support's adjustment).
+  void fund(uint64_t id, int64_t dollars, uint64_t adjustment_id) {
+    ASSERT_EQ(
+        command(id, actors::commands::adjust{ledger::money::dollars(dollars), adjustment_id}).code,
+        error_code::ok);
+  }
+  answer debit(uint64_t id, const std::string& debit_id, const std::string& amount) {
+    return post(account_path(id) + "/debits",
+                json{{"debit_id", debit_id}, {"amount", amount}}.dump());
+  }
+
+  std::unique_ptr<http_api> api_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(HttpApi, CreatesAndReadsAccounts) {
+  start_api();
+  auto created = post("/v1/accounts", R"({"id": "42"})");
+  ASSERT_EQ(created.status, 201) << created.text;
+  EXPECT_EQ(created.body["id"], "42");
+  EXPECT_EQ(created.body["state"], "active");
+  EXPECT_EQ(created.body["balance"], "0.00");
+  EXPECT_EQ(post("/v1/accounts", R"({"id": 43})").status, 201);
+  auto again = post("/v1/accounts", R"({"id": 42})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.body["error"], "account_exists");
+
+  auto view = get("/v1/accounts/42");
+  ASSERT_EQ(view.status, 200) << view.text;
+  EXPECT_EQ(view.body["suspension_cause"], "none");
+  EXPECT_EQ(view.body["retry_tier"], 0);
+  EXPECT_EQ(view.body["retry_tier_percent"], 100);
+  EXPECT_EQ(view.body["minimum_recharge"], "25.00");
+  EXPECT_EQ(view.body["maximum_recharge"], "1000.00");
+  EXPECT_EQ(view.body["auto_recharge"]["enabled"], false);
+  EXPECT_TRUE(view.body["cards"].empty());
+  EXPECT_TRUE(view.body["charges_in_flight"].empty());
+
+  auto missing = get("/v1/accounts/44");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body["error"], "account_not_found");
+}
+
+TEST_F(HttpApi, DebitsSingleBatchDuplicateAndConflict) {
+  start_api();
+  create(1);
+  fund(1, 10, 1);
+  auto applied = debit(1, "5", "0.0035");
+  ASSERT_EQ(applied.status, 200) << applied.text;
+  EXPECT_EQ(applied.body["result"], "ok");
+  EXPECT_EQ(applied.body["balance_after"], "9.9965");
+  auto retried = debit(1, "5", "0.0035");
+  EXPECT_EQ(retried.status, 200);
+  EXPECT_EQ(retried.body["result"], "duplicate");
+  EXPECT_EQ(retried.body["balance_after"], "9.9965");
+  auto conflict = debit(1, "5", "0.0036");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.body["error"], "exists_with_different_fields");
+
+  json batch{{"debits",
+              {{{"debit_id", "6"}, {"amount", "1.00"}},
+               {{"debit_id", 7}, {"amount", "2.00"}},
+               {{"debit_id", "6"}, {"amount", "1.00"}},
+               {{"debit_id", "5"}, {"amount", "3.00"}}}}};
+  auto results = post(account_path(1) + "/debits", batch.dump());
+  ASSERT_EQ(results.status, 200) << results.text;
+  const auto& items = results.body["results"];
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0]["result"], "ok");
+  EXPECT_EQ(items[0]["balance_after"], "8.9965");
+  EXPECT_EQ(items[1]["debit_id"], "7");
+  EXPECT_EQ(items[1]["balance_after"], "6.9965");
+  EXPECT_EQ(items[2]["result"], "duplicate");
+  EXPECT_EQ(items[3]["result"], "error");
+  EXPECT_EQ(items[3]["code"], "exists_with_different_fields");
+  EXPECT_EQ(get(account_path(1)).body["balance"], "6.9965");
+  EXPECT_EQ(debit(2, "1", "1.00").body["error"], "account_not_found");
+}
+
+TEST_F(HttpApi, DebitsAreRefusedWhenSuspendedOrWithoutFunds) {
+  start_api();
+  create(3);
+  auto empty = debit(3, "1", "1.00");
+  EXPECT_EQ(empty.status, 409);
+  EXPECT_EQ(empty.body["error"], "insufficient_funds");
+  fund(3, 5, 1);
+  ASSERT_EQ(command(3, actors::commands::suspend{}).code, error_code::ok);
+  auto suspended = debit(3, "2", "1.00");
+  EXPECT_EQ(suspended.status, 409);
+  EXPECT_EQ(suspended.body["error"], "account_suspended");
+  auto view = get(account_path(3));
+  EXPECT_EQ(view.body["state"], "suspended");
+  EXPECT_EQ(view.body["suspension_cause"], "support");
+  EXPECT_EQ(view.body["balance"], "5.00");
+}
+
+TEST_F(HttpApi, FaqExampleOverHttp) {
+  start_api([](actors::node_options& options) {
+    options.rules.minimum_recharge = ledger::money::dollars(20);
+  });
+  create(7);
+  add_card(7, "4242424242424242");
+  auto funded =
+      post(account_path(7) + "/recharges", R"({"amount": "100.00", "idempotency_key": "first"})");
+  ASSERT_EQ(funded.status, 200) << funded.text;
+  EXPECT_EQ(funded.body["result"], "captured");
+  EXPECT_EQ(funded.body["balance"], "100.00");
+  auto settings = put(account_path(7) + "/auto-recharge",
+                      R"({"enabled": true, "balance_amount": "100.00", "recharge_amount": "20"})");
+  ASSERT_EQ(settings.status, 200) << settings.text;
+  EXPECT_EQ(settings.body["auto_recharge"]["recharge_amount"], "20.00");
+
+  auto spent = debit(7, "1", "90.00");
+  ASSERT_EQ(spent.status, 200) << spent.text;
+  EXPECT_EQ(spent.body["balance_after"], "10.00");
+  json view;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    view = get(account_path(7)).body;
+    if (view["balance"] == "110.00" && view["charges_in_flight"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(view["balance"], "110.00");
+  EXPECT_EQ(view["retry_tier"], 0);
+
+  auto journal = get(account_path(7) + "/journal?from_seq=1&limit=100");
+  ASSERT_EQ(journal.status, 200) << journal.text;
+  const auto& entries = journal.body["entries"];
+  ASSERT_EQ(entries.size(), 7u);
+  EXPECT_EQ(entries[0]["kind"], "manual_recharge");
+  EXPECT_EQ(entries[1]["kind"], "debit");
+  EXPECT_EQ(entries[1]["amount"], "-90.00");
+  EXPECT_EQ(entries[1]["contra"], "revenue");
+  for (size_t i = 2; i < 7; ++i) {
+    EXPECT_EQ(entries[i]["kind"], "auto_recharge");
+    EXPECT_EQ(entries[i]["amount"], "20.00");
+  }
+  EXPECT_EQ(entries[6]["balance_after"], "110.00");
+  EXPECT_EQ(journal.body["next_from_seq"], 8);
+
+  auto page = get(account_path(7) + "/journal?from_seq=3&limit=2");
+  ASSERT_EQ(page.body["entries"].size(), 2u);
+  EXPECT_EQ(page.body["entries"][0]["seq"], 3);
+  EXPECT_EQ(page.body["next_from_seq"], 5);
+}
+
+TEST_F(HttpApi, ManualRechargesCaptureDeclineAndRepeat) {
+  start_api();
+  create(8);
+  auto no_card =
+      post(account_path(8) + "/recharges", R"({"amount": "30.00", "idempotency_key": "k0"})");
+  EXPECT_EQ(no_card.body["error"], "no_card");
+  const uint32_t good = add_card(8, "4242424242424242");
+  const uint32_t bad = add_card(8, "4000000000000002");
+  auto captured =
+      post(account_path(8) + "/recharges", R"({"amount": "30.00", "idempotency_key": "k1"})");
+  ASSERT_EQ(captured.status, 200) << captured.text;
+  EXPECT_EQ(captured.body["result"], "captured");
+  EXPECT_EQ(captured.body["balance"], "30.00");
+  auto repeated =
+      post(account_path(8) + "/recharges", R"({"amount": "30.00", "idempotency_key": "k1"})");
+  EXPECT_EQ(repeated.status, 200);
+  EXPECT_EQ(repeated.body["result"], "duplicate");
+  EXPECT_EQ(repeated.body["balance"], "30.00");
+  auto changed =
+      post(account_path(8) + "/recharges", R"({"amount": "31.00", "idempotency_key": "k1"})");
+  EXPECT_EQ(changed.status, 409);
+  EXPECT_EQ(changed.body["error"], "exists_with_different_fields");
+
+  auto declined =
+      post(account_path(8) + "/recharges",
+           json{{"amount", "40.00"}, {"idempotency_key", "k2"}, {"card_id", bad}}.dump());
+  EXPECT_EQ(declined.status, 402) << declined.text;
+  EXPECT_EQ(declined.body["error"], "card_declined");
+  EXPECT_EQ(declined.body["result"], "declined");
+  EXPECT_EQ(declined.body["balance"], "30.00");
+
+  auto low =
+      post(account_path(8) + "/recharges", R"({"amount": "24.99", "idempotency_key": "k3"})");
+  EXPECT_EQ(low.status, 400);
+  EXPECT_EQ(low.body["error"], "below_minimum_recharge");
+  auto high =
+      post(account_path(8) + "/recharges", R"({"amount": "1000.01", "idempotency_key": "k4"})");
+  EXPECT_EQ(high.status, 400);
+  EXPECT_EQ(high.body["error"], "above_maximum_recharge");
+  EXPECT_TRUE(high.body.contains("hint"));
+  auto unknown_card = post(account_path(8) + "/recharges",
+                           R"({"amount": "30.00", "idempotency_key": "k5", "card_id": 9})");
+  EXPECT_EQ(unknown_card.status, 404);
+  EXPECT_EQ(unknown_card.body["error"], "card_not_found");
+  EXPECT_EQ(get(account_path(8)).body["balance"], "30.00");
+  EXPECT_NE(good, bad);
+}
+
+TEST_F(HttpApi, CardsAreMaskedListedRemovedAndChosen) {
+  start_api();
+  create(9);
+  const std::string number = "4242424242424242";
+  auto added = post(account_path(9) + "/cards", card_json(number).dump());
+  ASSERT_EQ(added.status, 201) << added.text;
+  EXPECT_EQ(added.body["brand"], "visa");
+  EXPECT_EQ(added.body["last4"], "4242");
+  EXPECT_EQ(added.body["masked_number"], "**** **** **** 4242");
+  EXPECT_EQ(added.body["default"], true);
+  EXPECT_EQ(added.text.find(number), std::string::npos);
+  EXPECT_EQ(added.text.find("\"123\""), std::string::npos) << "the CVC is never echoed";
+  const uint32_t second = add_card(9, "5555555555554444");
+
+  auto listed = get(account_path(9) + "/cards");
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.body["cards"].size(), 2u);
+  EXPECT_EQ(listed.body["default_card_id"], 1);
+  auto chosen = put(account_path(9) + "/cards/" + std::to_string(second) + "/default", "");
+  ASSERT_EQ(chosen.status, 200) << chosen.text;
+  EXPECT_EQ(chosen.body["default_card_id"], second);
+  auto removed = del(account_path(9) + "/cards/1");
+  ASSERT_EQ(removed.status, 200);
+  EXPECT_EQ(removed.body["cards"].size(), 1u);
+  EXPECT_EQ(del(account_path(9) + "/cards/1").body["error"], "card_not_found");
+
+  auto bad_luhn = card_json("4242424242424241");
+  auto invalid = post(account_path(9) + "/cards", bad_luhn.dump());
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_EQ(invalid.body["error"], "invalid_card");
+  EXPECT_EQ(invalid.text.find("4242424242424241"), std::string::npos);
+  auto old = card_json(number);
+  old["exp_year"] = 2020;
+  auto expired = post(account_path(9) + "/cards", old.dump());
+  EXPECT_EQ(expired.status, 400);
+  EXPECT_EQ(expired.body["error"], "card_expired");
+  EXPECT_EQ(post(account_path(99) + "/cards", card_json(number).dump()).status, 404);
+
+  for (const auto& path :
+       {account_path(9), account_path(9) + "/cards", account_path(9) + "/journal"}) {
+    EXPECT_EQ(get(path).text.find(number), std::string::npos) << path;
+  }
+}
+
+TEST_F(HttpApi, BadInputIsRefusedWithItsCodeAndChangesNothing) {
+  start_api();
+  create(5);
+  fund(5, 50, 1);
+  add_card(5, "4242424242424242");
+  const std::string before = get(account_path(5)).text;
+  struct bad_request {
+    const char* method;
+    std::string path;
+    std::string body;
+    int status;
+    const char* code;
+  };
+  const std::string debits = account_path(5) + "/debits";
+  const std::string recharges = account_path(5) + "/recharges";
+  const std::string settings = account_path(5) + "/auto-recharge";
+  const std::vector<bad_request> cases = {
+      {"POST", debits, "{not json", 400, "malformed_request"},
+      {"POST", debits, "", 400, "malformed_request"},
+      {"POST", debits, "[1, 2]", 400, "malformed_request"},
+      {"POST", debits, R"({"debit_id": "1"})", 400, "malformed_request"},
+      {"POST", debits, R"({"debit_id": "x1", "amount": "1.00"})", 400, "malformed_request"},
+      {"POST", debits, R"({"debit_id": 0, "amount": "1.00"})", 400, "malformed_request"},
+      {"POST", debits, R"({"debit_id": "1", "amount": 1.5})", 400, "invalid_amount"},
+      {"POST", debits, R"({"debit_id": "1", "amount": 2})", 400, "invalid_amount"},
+      {"POST", debits, R"({"debit_id": "1", "amount": "0.0000001"})", 400, "invalid_amount"},
+      {"POST", debits, R"({"debit_id": "1", "amount": "-1.00"})", 400, "invalid_amount"},
+      {"POST", debits, R"({"debit_id": "1", "amount": "1,00"})", 400, "invalid_amount"},
+      {"POST", debits, R"({"debit_id": "1", "amount": "1.00", "extra": 1})", 400,
+       "malformed_request"},
+      {"POST", debits, R"({"debits": []})", 400, "malformed_request"},
+      {"POST", debits,
+       R"({"debits": [{"debit_id": "1", "amount": "1.00"}, {"debit_id": "2", "amount": 1}]})", 400,
+       "invalid_amount"},
+      {"POST", "/v1/accounts/abc/debits", R"({"debit_id": "1", "amount": "1.00"})", 400,
+       "malformed_request"},
+      {"POST", "/v1/accounts/0", "", 405, "malformed_request"},
+      {"GET", "/v1/accounts/0", "", 400, "malformed_request"},
+      {"GET", "/v1/accounts/18446744073709551616", "", 400, "malformed_request"},
+      {"POST", recharges, R"({"amount": 30, "idempotency_key": "k"})", 400, "invalid_amount"},
+      {"POST", recharges, R"({"amount": "30.00"})", 400, "malformed_request"},
+      {"POST", recharges, R"({"amount": "30.00", "idempotency_key": ""})", 400,
+       "malformed_request"},
+      {"POST", recharges,
+       R"({"amount": "30.00", "idempotency_key": ")" + std::string(65, 'k') + R"("})", 400,
+       "malformed_request"},
+      {"POST", recharges, R"({"amount": "30.00", "idempotency_key": "k", "card_id": "1"})", 400,
+       "malformed_request"},
+      {"PUT", settings, R"({"enabled": "yes", "balance_amount": "1", "recharge_amount": "30"})",
+       400, "malformed_request"},
+      {"PUT", settings, R"({"enabled": true, "balance_amount": 100, "recharge_amount": "30"})", 400,
+       "invalid_amount"},
+      {"PUT", settings, R"({"enabled": true, "balance_amount": "100", "recharge_amount": "3"})",
+       400, "below_minimum_recharge"},
+      {"PUT", settings, R"({"enabled": true, "balance_amount": "100"})", 400, "malformed_request"},
+      {"POST", account_path(5) + "/cards", R"({"number": "4242424242424242"})", 400,
+       "malformed_request"},
+      {"GET", account_path(5) + "/journal?limit=1001", "", 400, "malformed_request"},
+      {"GET", account_path(5) + "/journal?from_seq=0", "", 400, "malformed_request"},
+      {"GET", account_path(5) + "/journal?limit=x", "", 400, "malformed_request"},
+      {"DELETE", account_path(5) + "/cards/x", "", 400, "malformed_request"},
+      {"GET", "/v1/nothing", "", 404, "malformed_request"},
+      {"GET", account_path(5) + "/cards/1/other", "", 404, "malformed_request"},
+      {"DELETE", account_path(5), "", 405, "malformed_request"},
+      {"GET", debits, "", 405, "malformed_request"},
+      {"PATCH", "/healthz", "", 405, "malformed_request"},
+  };
+  for (const auto& c : cases) {
+    httplib::Request request;
+    request.method = c.method;
+    request.path = c.path;
+    request.body = c.body;
+    request.set_header("Content-Type", "application/json");
+    auto got = finish(client_->send(request));
+    EXPECT_EQ(got.status, c.status)
+        << c.method << " " << c.path << " " << c.body << ": " << got.text;
+    EXPECT_EQ(got.body.value("error", ""), c.code) << c.method << " " << c.path << " " << c.body;
+    EXPECT_TRUE(got.body.contains("message")) << got.text;
+  }
+  EXPECT_EQ(get(account_path(5)).text, before) << "bad input changed the account";
+}
+
+TEST_F(HttpApi, OversizedBodiesAndBatchesAreRefused) {
+  http_options options;
+  options.body_bytes_max = 4096;
+  start_api({}, options);
+  create(6);
+  fund(6, 50, 1);
+  const std::string before = get(account_path(6)).text;
+  const std::string big =
+      R"({"debit_id": "1", "amount": "1.00", "pad": ")" + std::string(8192, 'x') + R"("})";
+  auto refused = post(account_path(6) + "/debits", big);
+  EXPECT_EQ(refused.status, 413) << refused.text;
+  EXPECT_EQ(refused.body.value("error", ""), "limit_exceeded");
+  json batch{{"debits", json::array()}};
+  for (int i = 1; i <= 1001; ++i)
+    batch["debits"].push_back({{"debit_id", i}, {"amount", "0.01"}});
+  serve({});  // the default 64 KiB body takes a batch of 1001 debits
+  auto too_many = post(account_path(6) + "/debits", batch.dump());
+  EXPECT_EQ(too_many.status, 400) << too_many.text.substr(0, 200);
+  EXPECT_EQ(too_many.body.value("error", ""), "malformed_request");
+  batch["debits"].erase(1000);
+  auto full = post(account_path(6) + "/debits", batch.dump());
+  ASSERT_EQ(full.status, 200);
+  EXPECT_EQ(full.body["results"].size(), 1000u);
+  EXPECT_EQ(full.body["results"][999]["balance_after"], "40.00");
+  EXPECT_NE(get(account_path(6)).text, before);
+}
+
+TEST_F(HttpApi, HealthAndMetrics) {
+  start_api();
+  auto health = get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body["status"], "ok");
+  create(11);
+  fund(11, 1, 1);
+  EXPECT_EQ(debit(11, "1", "0.50").status, 200);
+  EXPECT_EQ(debit(11, "2", "0.50").status, 200);
+  EXPECT_EQ(debit(11, "3", "0.50").status, 409);
+  EXPECT_EQ(get("/v1/nowhere").status, 404);
+  auto result = client_->Get("/metrics");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_NE(result->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  const std::string& text = result->body;
+  for (const char* expected : {"ledger_debits_total{result=\"applied\"} 2",
+                               "ledger_debits_total{result=\"rejected\"} 1",
+                               "ledger_replies_total{code=\"insufficient_funds\"}",
+                               "ledger_charges_total{outcome=\"captured\"}",
+                               "ledger_charges_in_flight",
+                               "ledger_accounts_resident",
+                               "ledger_account_activations_total",
+                               "ledger_account_passivations_total",
+                               "ledger_suspensions_total",
+                               "ledger_writer_batches_total",
+                               "ledger_writer_change_sets_total",
+                               "ledger_writer_records_total",
+                               "ledger_writer_bytes_total",
+                               "# TYPE ledger_writer_batch_size histogram",
+                               "ledger_writer_batch_size_bucket{le=\"1\"}",
+                               "ledger_writer_batch_size_bucket{le=\"+Inf\"}",
+                               "ledger_writer_latency_seconds_total",
+                               "ledger_writer_latency_max_seconds",
+                               "ledger_http_requests_total{route=\"debits\",status=\"200\"} 2",
+                               "ledger_http_requests_total{route=\"debits\",status=\"409\"} 1",
+                               "ledger_http_requests_total{route=\"unknown\",status=\"404\"} 1",
+                               "ledger_http_requests_total{route=\"healthz\",status=\"200\"} 1",
+                               "# TYPE ledger_http_request_duration_seconds histogram",
+                               "ledger_http_request_duration_seconds_bucket{le=\"+Inf\"}",
+                               "ledger_http_request_duration_seconds_count"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+}
+
+TEST_F(HttpApi, StopsAndRefusesASecondBindOnTheSamePort) {
+  start_api();
+  http_options taken;
+  taken.port = api_->port();
+  http_api second(*system_, *node_, taken);
+  std::string error;
+  EXPECT_FALSE(second.start(error));
+  EXPECT_FALSE(error.empty());
+  api_->stop();
+  api_->stop();
+  EXPECT_FALSE(client_->Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace server

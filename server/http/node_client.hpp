@@ -1,0 +1,61 @@
+#pragma once
+// node_client: blocking calls from an HTTP request thread to the actors, each bounded by a
+// timeout. The only code of the HTTP API that includes caf/all.hpp (in its .cpp), so the
+// route handlers compile without CAF's heavy headers.
+//
+// Every call creates its own caf::scoped_actor, so concurrent request threads never share a
+// mailbox, and a reply that arrives after its timeout goes to an actor that is gone.
+
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "ledger/card.hpp"
+
+namespace actors {
+class node;
+}
+
+namespace server {
+
+// How a blocking call ended when it did not bring an answer.
+enum class call_failure : uint8_t {
+  none,
+  timeout,  // no answer within the timeout; the command may still be applied
+  failed,   // the actor is gone or refused the message (a bug or a stopping node)
+};
+
+template <class T>
+struct call_result {
+  std::optional<T> answer;
+  call_failure failure = call_failure::none;
+};
+
+class node_client {
+ public:
+  node_client(caf::actor_system& system, actors::node& node, std::chrono::milliseconds timeout)
+      : system_(system), node_(node), timeout_(timeout) {}
+
+  // (command_atom, account_request) -> account_reply.
+  call_result<actors::account_reply> command(uint64_t account_id, actors::command cmd) const;
+
+  // Sends every debit (one-way, in order) and collects the replies by tag until all are in
+  // or the timeout passes. The result has one entry per request, in order; nullopt where no
+  // reply came in time. Tags are assigned here.
+  std::vector<std::optional<actors::debit_reply>> debit(
+      std::vector<actors::debit_request> requests) const;
+
+  // (tokenize_atom, card_input, year_month) -> (error_code, stored_card).
+  call_result<std::pair<ledger::error_code, ledger::stored_card>> tokenize(
+      const ledger::card_input& card, ledger::year_month today) const;
+
+ private:
+  caf::actor_system& system_;
+  actors::node& node_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace server

@@ -1,0 +1,174 @@
+#include "server/http/prometheus.hpp"
+
+#include <string_view>
+
+#include "ledger/error.hpp"
+
+namespace server {
+namespace {
+
+// Prometheus wants seconds; micros printed as an exact decimal, no floating point.
+std::string seconds_from_micros(uint64_t micros) {
+  std::string fraction = std::to_string(micros % 1'000'000);
+  fraction.insert(0, 6 - fraction.size(), '0');
+  return std::to_string(micros / 1'000'000) + "." + fraction;
+}
+
+std::string seconds_from_nanos(uint64_t nanos) {
+  std::string fraction = std::to_string(nanos % 1'000'000'000);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  return std::to_string(nanos / 1'000'000'000) + "." + fraction;
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+template <class T>
+void sample(std::string& out, std::string_view name, std::string_view labels, T value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+template <class T>
+void single(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            T value) {
+  header(out, name, type, help);
+  sample(out, name, "", value);
+}
+
+uint64_t load(const std::atomic<uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+int64_t load(const std::atomic<int64_t>& gauge) {
+  return gauge.load(std::memory_order_relaxed);
+}
+
+void render_debits_and_replies(std::string& out, const actors::metrics& counters) {
+  header(out, "ledger_debits_total", "counter", "Usage debits by result.");
+  sample(out, "ledger_debits_total", "result=\"applied\"", load(counters.debits_applied));
+  sample(out, "ledger_debits_total", "result=\"rejected\"", load(counters.debits_rejected));
+  header(out, "ledger_replies_total", "counter", "Account replies by error code.");
+  for (uint8_t code = 0; code < ledger::error_code_count; ++code) {
+    const auto name = ledger::to_string(static_cast<ledger::error_code>(code));
+    sample(out, "ledger_replies_total", "code=\"" + std::string{name} + "\"",
+           load(counters.replies_by_code[code]));
+  }
+}
+
+void render_charges_and_accounts(std::string& out, const actors::metrics& counters) {
+  header(out, "ledger_charges_total", "counter", "Card charges by outcome.");
+  sample(out, "ledger_charges_total", "outcome=\"started\"", load(counters.charges_started));
+  sample(out, "ledger_charges_total", "outcome=\"captured\"", load(counters.charges_captured));
+  sample(out, "ledger_charges_total", "outcome=\"failed\"", load(counters.charges_failed));
+  sample(out, "ledger_charges_total", "outcome=\"unknown\"", load(counters.charges_unknown));
+  single(out, "ledger_charges_in_flight", "gauge", "Card charges at the gateway.",
+         load(counters.charges_in_flight));
+  single(out, "ledger_accounts_resident", "gauge", "Account actors in memory.",
+         load(counters.resident_accounts));
+  single(out, "ledger_account_activations_total", "counter", "Accounts loaded into memory.",
+         load(counters.activations));
+  single(out, "ledger_account_passivations_total", "counter", "Accounts evicted from memory.",
+         load(counters.passivations));
+  single(out, "ledger_suspensions_total", "counter", "Accounts suspended.",
+         load(counters.suspensions));
+}
+
+void render_writer(std::string& out, const ledger::storage::writer_stats& writer) {
+  single(out, "ledger_writer_batches_total", "counter", "Write batches.", writer.batches_written);
+  single(out, "ledger_writer_change_sets_total", "counter", "Change sets written.",
+         writer.change_sets_written);
+  single(out, "ledger_writer_records_total", "counter", "Records written.", writer.records_written);
+  single(out, "ledger_writer_bytes_total", "counter", "Bytes written.", writer.bytes_written);
+  single(out, "ledger_writer_rejected_queue_full_total", "counter",
+         "Change sets refused because the writer's queue was full.", writer.rejected_queue_full);
+  // Bucket k holds batches of [2^k, 2^(k+1)) change sets; sizes are integers, so the
+  // cumulative bucket le = 2^(k+1) - 1 holds every batch up to that size.
+  const std::string name = "ledger_writer_batch_size";
+  header(out, name, "histogram", "Change sets per write batch.");
+  uint64_t cumulative = 0;
+  for (size_t k = 0; k < ledger::storage::batch_size_buckets; ++k) {
+    cumulative += writer.batch_size_histogram[k];
+    const uint64_t upper = (uint64_t{1} << (k + 1)) - 1;
+    sample(out, name + "_bucket", "le=\"" + std::to_string(upper) + "\"", cumulative);
+  }
+  sample(out, name + "_bucket", "le=\"+Inf\"", writer.batches_written);
+  sample(out, name + "_sum", "", writer.change_sets_written);
+  sample(out, name + "_count", "", writer.batches_written);
+  header(out, "ledger_writer_latency_seconds_total", "counter", "Time spent in writes.");
+  out.append("ledger_writer_latency_seconds_total ")
+      .append(seconds_from_nanos(writer.write_latency_ns_sum))
+      .append("\n");
+  header(out, "ledger_writer_latency_max_seconds", "gauge", "The longest write.");
+  out.append("ledger_writer_latency_max_seconds ")
+      .append(seconds_from_nanos(writer.write_latency_ns_max))
+      .append("\n");
+}
+
+}  // namespace
+
+const char* to_string(route_class route) {
+  static constexpr const char* names[route_class_count] = {
+      "accounts", "account", "debits",  "recharges", "auto_recharge",
+      "cards",    "journal", "healthz", "metrics",   "unknown"};
+  return names[static_cast<size_t>(route)];
+}
+
+size_t http_metrics::status_slot(int status) {
+  for (size_t i = 0; i + 1 < statuses.size(); ++i) {
+    if (statuses[i] == status) return i;
+  }
+  return statuses.size() - 1;
+}
+
+void http_metrics::record(route_class route, int status, uint64_t latency_us) {
+  requests_[static_cast<size_t>(route)][status_slot(status)].fetch_add(1,
+                                                                       std::memory_order_relaxed);
+  size_t bucket = 0;
+  while (bucket < latency_bounds_us.size() && latency_us > latency_bounds_us[bucket])
+    ++bucket;
+  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_.fetch_add(latency_us, std::memory_order_relaxed);
+}
+
+std::string http_metrics::render() const {
+  std::string out;
+  header(out, "ledger_http_requests_total", "counter", "HTTP requests by route class and status.");
+  for (size_t route = 0; route < route_class_count; ++route) {
+    for (size_t slot = 0; slot < statuses.size(); ++slot) {
+      const uint64_t count = load(requests_[route][slot]);
+      if (count == 0) continue;
+      const std::string status = statuses[slot] == 0 ? "other" : std::to_string(statuses[slot]);
+      sample(out, "ledger_http_requests_total",
+             std::string{"route=\""} + to_string(static_cast<route_class>(route)) + "\",status=\"" +
+                 status + "\"",
+             count);
+    }
+  }
+  const std::string name = "ledger_http_request_duration_seconds";
+  header(out, name, "histogram", "HTTP request latency.");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < latency_bounds_us.size(); ++i) {
+    cumulative += load(latency_buckets_[i]);
+    sample(out, name + "_bucket", "le=\"" + seconds_from_micros(latency_bounds_us[i]) + "\"",
+           cumulative);
+  }
+  cumulative += load(latency_buckets_.back());
+  sample(out, name + "_bucket", "le=\"+Inf\"", cumulative);
+  out.append(name + "_sum ").append(seconds_from_micros(load(latency_sum_us_))).append("\n");
+  sample(out, name + "_count", "", cumulative);
+  return out;
+}
+
+std::string render_node_metrics(const actors::metrics& counters,
+                                const ledger::storage::writer_stats& writer) {
+  std::string out;
+  render_debits_and_replies(out, counters);
+  render_charges_and_accounts(out, counters);
+  render_writer(out, writer);
+  return out;
+}
+
+}  // namespace server

@@ -1,0 +1,59 @@
+#pragma once
+// /metrics: the node's counters, the writer's statistics and the HTTP API's own counters in
+// the Prometheus text exposition format (version 0.0.4). Every name starts with `ledger_`.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "actors/metrics.hpp"
+#include "storage/writer.hpp"
+
+namespace server {
+
+// Routes grouped for metrics, so that account ids never become label values.
+enum class route_class : uint8_t {
+  accounts,       // POST /v1/accounts
+  account,        // GET /v1/accounts/{id}
+  debits,         // POST .../debits
+  recharges,      // POST .../recharges
+  auto_recharge,  // PUT .../auto-recharge
+  cards,          // .../cards and .../cards/{card_id}[/default]
+  journal,        // GET .../journal
+  healthz,
+  metrics,
+  unknown,  // no route matched, or the body was refused before routing
+};
+inline constexpr size_t route_class_count = 10;
+
+const char* to_string(route_class route);
+
+// Counters of the HTTP API: requests by route class and status, and a latency histogram.
+// Relaxed atomics, like actors::metrics: each count is independent.
+class http_metrics {
+ public:
+  // Upper bounds of the latency buckets in microseconds (then +Inf).
+  static constexpr std::array<uint64_t, 14> latency_bounds_us = {
+      500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
+      100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
+  // The statuses the API answers with; anything else is counted as "other".
+  static constexpr std::array<int, 12> statuses = {200, 201, 202, 400, 402, 404,
+                                                   405, 409, 413, 500, 503, 0};
+
+  void record(route_class route, int status, uint64_t latency_us);
+  std::string render() const;
+
+ private:
+  static size_t status_slot(int status);
+
+  std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_class_count> requests_{};
+  std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_sum_us_{0};
+};
+
+// The node's counters and the writer's statistics.
+std::string render_node_metrics(const actors::metrics& counters,
+                                const ledger::storage::writer_stats& writer);
+
+}  // namespace server

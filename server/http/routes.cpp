@@ -1,0 +1,304 @@
+#include "server/http/routes.hpp"
+
+#include <ctime>
+#include <limits>
+
+#include "actors/node.hpp"
+#include "ledger/limits.hpp"
+#include "server/http/json_input.hpp"
+#include "server/http/views.hpp"
+
+namespace server {
+namespace {
+
+using ledger::error_code;
+using nlohmann::json;
+namespace in = http_input;
+namespace v = views;
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  if (path.empty() || path[0] != '/') return parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+json debit_result(uint64_t debit_id, const std::optional<actors::debit_reply>& reply) {
+  json item{{"debit_id", std::to_string(debit_id)}};
+  if (!reply) {
+    item["result"] = "error";
+    item["error"] = std::string{ledger::to_string(error_code::limit_exceeded)};
+    item["message"] = "no answer in time; retry (debits are idempotent by id)";
+    return item;
+  }
+  const bool applied = reply->code == error_code::ok || reply->code == error_code::duplicate;
+  item["result"] = applied ? std::string{ledger::to_string(reply->code)} : "error";
+  item["code"] = std::string{ledger::to_string(reply->code)};
+  if (applied) item["balance_after"] = ledger::format_money(reply->balance_after);
+  return item;
+}
+
+// One debit of a request body, or the error in `refusal` (prefixed with where it was).
+std::optional<actors::debit_request> debit_from_json(uint64_t id, const json& item,
+                                                     const std::string& where,
+                                                     api_response& refusal) {
+  if (!item.is_object() || in::check_fields(item, {"debit_id", "amount"}) != error_code::ok) {
+    refusal = error_response(error_code::malformed_request,
+                             where + "a debit is {\"debit_id\", \"amount\"}");
+    return std::nullopt;
+  }
+  auto debit_id = in::required_id(item, "debit_id");
+  if (!debit_id) {
+    refusal = error_response(debit_id.code(), where + "debit_id: a non-zero 64-bit integer");
+    return std::nullopt;
+  }
+  auto amount = in::required_positive_amount(item, "amount");
+  if (!amount) {
+    refusal = error_response(
+        amount.code(),
+        field_message(amount.code(), where + "amount") +
+            (amount.code() == error_code::invalid_amount ? " and greater than zero" : ""));
+    return std::nullopt;
+  }
+  return actors::debit_request{id, *debit_id, *amount, 0};
+}
+
+}  // namespace
+
+// The calendar month of the server's clock (UTC), for card expiry at tokenization: the
+// core has no clock, so "today" is decided here.
+ledger::year_month today_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  return {static_cast<uint16_t>(parts.tm_year + 1900), static_cast<uint8_t>(parts.tm_mon + 1)};
+}
+
+api_response method_not_allowed(const std::string& allow) {
+  api_response response = error_response(v::http_method_not_allowed, error_code::malformed_request,
+                                         "method not allowed; allowed: " + allow);
+  response.allow = allow;
+  return response;
+}
+
+api_response no_route() {
+  return error_response(v::http_not_found, error_code::malformed_request, "no such route");
+}
+
+api_response unanswered(call_failure failure) {
+  if (failure == call_failure::timeout) {
+    return error_response(error_code::limit_exceeded,
+                          "the ledger did not answer in time; retry the request");
+  }
+  return error_response(error_code::internal_error, "the ledger could not take the request");
+}
+
+// The body as a JSON object holding only `fields`, or the error answer in `refusal`.
+std::optional<json> parse_body(const api_request& request,
+                               std::initializer_list<std::string_view> fields,
+                               api_response& refusal) {
+  auto body = in::parse_object(request.body ? *request.body : std::string{});
+  if (!body) {
+    refusal = error_response(body.code(), "the body must be a JSON object");
+    return std::nullopt;
+  }
+  if (in::check_fields(*body, fields) != error_code::ok) {
+    refusal = error_response(error_code::malformed_request, "the body has an unknown field");
+    return std::nullopt;
+  }
+  return std::move(body).value();
+}
+
+std::string field_message(error_code code, const std::string& field) {
+  if (code == error_code::invalid_amount) {
+    return field + ": an amount is a string of digits with at most 6 decimals, e.g. \"25.00\"";
+  }
+  return field + ": missing or of the wrong type";
+}
+
+api_response json_response(int status, const json& body) {
+  api_response response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+api_response error_response(int status, error_code code, const std::string& message) {
+  return json_response(status, v::error_body(code, message));
+}
+
+api_response error_response(error_code code, const std::string& message) {
+  return error_response(v::status_of(code), code, message);
+}
+
+routes::routes(caf::actor_system& system, actors::node& node, const http_options& options,
+               const http_metrics& http_counters)
+    : node_(node),
+      client_(system, node, options.request_timeout),
+      options_(options),
+      http_counters_(http_counters) {}
+
+api_response routes::handle(const api_request& request, route_class& route) const {
+  const segments parts = split_path(request.path);
+  route = route_class::unknown;
+  if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "metrics")) {
+    const bool health = parts[0] == "healthz";
+    route = health ? route_class::healthz : route_class::metrics;
+    if (request.method != "GET") return method_not_allowed("GET");
+    return health ? json_response(v::http_ok, json{{"status", "ok"}}) : get_metrics();
+  }
+  if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "accounts") return no_route();
+  if (parts.size() == 2) {
+    route = route_class::accounts;
+    if (request.method != "POST") return method_not_allowed("POST");
+    return create_account(request);
+  }
+  return dispatch_account(request, parts, route);
+}
+
+// /v1/accounts/{id}[/...]: the route's shape first (404, 405), then the id (400).
+api_response routes::dispatch_account(const api_request& request, const segments& parts,
+                                      route_class& route) const {
+  const std::string leaf = parts.size() >= 4 ? parts[3] : std::string{};
+  std::string allow;
+  if (parts.size() == 3) {
+    route = route_class::account, allow = "GET";
+  } else if (parts.size() == 4 && leaf == "debits") {
+    route = route_class::debits, allow = "POST";
+  } else if (parts.size() == 4 && leaf == "recharges") {
+    route = route_class::recharges, allow = "POST";
+  } else if (parts.size() == 4 && leaf == "auto-recharge") {
+    route = route_class::auto_recharge, allow = "PUT";
+  } else if (parts.size() == 4 && leaf == "journal") {
+    route = route_class::journal, allow = "GET";
+  } else if (leaf == "cards" && parts.size() <= 6) {
+    route = route_class::cards;
+    allow = parts.size() == 4 ? "GET, POST" : parts.size() == 5 ? "DELETE" : "PUT";
+    if (parts.size() == 6 && parts[5] != "default") return no_route();
+  } else {
+    return no_route();
+  }
+  if (allow.find(request.method) == std::string::npos) return method_not_allowed(allow);
+  const auto id = in::parse_id_text(parts[2]);
+  if (!id) {
+    return error_response(error_code::malformed_request,
+                          "the account id must be a non-zero 64-bit decimal integer");
+  }
+  switch (route) {
+    case route_class::account:
+      return get_account(*id);
+    case route_class::debits:
+      return post_debits(*id, request);
+    case route_class::recharges:
+      return post_recharge(*id, request);
+    case route_class::auto_recharge:
+      return put_auto_recharge(*id, request);
+    case route_class::journal:
+      return get_journal(*id, request);
+    default:
+      return dispatch_cards(request, *id, parts);
+  }
+}
+
+api_response routes::dispatch_cards(const api_request& request, uint64_t id,
+                                    const segments& parts) const {
+  if (parts.size() == 4) return request.method == "GET" ? get_cards(id) : post_card(id, request);
+  const auto card_id = in::parse_small_id_text(parts[4]);
+  if (!card_id) {
+    return error_response(error_code::malformed_request,
+                          "the card id must be a non-zero 32-bit decimal integer");
+  }
+  if (parts.size() == 5) return change_card(id, actors::commands::remove_card{*card_id});
+  return change_card(id, actors::commands::set_default_card{*card_id});
+}
+
+std::optional<actors::account_reply> routes::run(uint64_t id, actors::command cmd,
+                                                 api_response& refusal) const {
+  auto result = client_.command(id, std::move(cmd));
+  if (!result.answer) {
+    refusal = unanswered(result.failure);
+    return std::nullopt;
+  }
+  const error_code code = result.answer->code;
+  if (code != error_code::ok) {
+    refusal = error_response(code, code == error_code::account_not_found
+                                       ? "no account with this id"
+                                       : "the ledger refused the request");
+    return std::nullopt;
+  }
+  return std::move(result.answer);
+}
+
+api_response routes::create_account(const api_request& request) const {
+  api_response refusal;
+  auto body = parse_body(request, {"id"}, refusal);
+  if (!body) return refusal;
+  auto id = in::required_id(*body, "id");
+  if (!id) {
+    return error_response(error_code::malformed_request,
+                          "id: a non-zero 64-bit integer, as a JSON string or number");
+  }
+  auto reply = run(*id, actors::commands::create{}, refusal);
+  if (!reply) return refusal;
+  return json_response(v::http_created, v::account_view(reply->snapshot, node_.rules()));
+}
+
+api_response routes::get_account(uint64_t id) const {
+  api_response refusal;
+  auto reply = run(id, actors::commands::get{}, refusal);
+  if (!reply) return refusal;
+  return json_response(v::http_ok, v::account_view(reply->snapshot, node_.rules()));
+}
+
+api_response routes::post_debits(uint64_t id, const api_request& request) const {
+  api_response refusal;
+  auto body = in::parse_object(request.body ? *request.body : std::string{});
+  if (!body) return error_response(body.code(), "the body must be a JSON object");
+  if (body->contains("debits")) return post_debit_batch(id, *body);
+  auto debit = debit_from_json(id, *body, "", refusal);
+  if (!debit) return refusal;
+  auto replies = client_.debit({*debit});
+  if (!replies[0]) return unanswered(call_failure::timeout);
+  const auto& reply = *replies[0];
+  if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
+    return error_response(reply.code, "the debit was not applied");
+  }
+  return json_response(v::http_ok, debit_result(debit->debit_id, reply));
+}
+
+api_response routes::post_debit_batch(uint64_t id, const json& body) const {
+  const json& items = body["debits"];
+  if (in::check_fields(body, {"debits"}) != error_code::ok || !items.is_array() || items.empty() ||
+      items.size() > debit_batch_max) {
+    return error_response(error_code::malformed_request,
+                          "{\"debits\": [...]} holds 1 to 1000 debits and nothing else");
+  }
+  std::vector<actors::debit_request> requests;
+  requests.reserve(items.size());
+  api_response refusal;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto debit = debit_from_json(id, items[i], "debits[" + std::to_string(i) + "].", refusal);
+    if (!debit) return refusal;
+    requests.push_back(*debit);
+  }
+  const auto replies = client_.debit(requests);
+  json results = json::array();
+  for (size_t i = 0; i < requests.size(); ++i)
+    results.push_back(debit_result(requests[i].debit_id, replies[i]));
+  return json_response(v::http_ok, json{{"results", std::move(results)}});
+}
+
+api_response routes::get_metrics() const {
+  api_response response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body =
+      render_node_metrics(node_.counters(), node_.writer().stats()) + http_counters_.render();
+  return response;
+}
+
+}  // namespace server

@@ -1,0 +1,97 @@
+#pragma once
+// routes: the API's routing and handlers, free of cpp-httplib so that the transport stays in
+// http_api.cpp. A handler takes an api_request and returns an api_response; it never throws
+// on bad input (every refusal is an error answer) and changes nothing when it refuses.
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http/http_api.hpp"
+#include "server/http/node_client.hpp"
+#include "server/http/prometheus.hpp"
+
+namespace server {
+
+// Limits stated in docs/api.md ("Limits").
+inline constexpr size_t debit_batch_max = 1000;  // debits in one request
+inline constexpr uint64_t journal_limit_default = 100;
+inline constexpr uint64_t journal_limit_max = 1000;  // entries in one journal page
+
+struct api_request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;
+  const std::string* body = nullptr;
+  std::function<std::optional<std::string>(const std::string&)> query;
+};
+
+struct api_response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string allow;  // for 405: the methods the route accepts
+};
+
+class routes {
+ public:
+  routes(caf::actor_system& system, actors::node& node, const http_options& options,
+         const http_metrics& http_counters);
+
+  // Routes and answers one request; `route` is set to the request's class for metrics.
+  api_response handle(const api_request& request, route_class& route) const;
+
+ private:
+  using json = nlohmann::json;
+  using segments = std::vector<std::string>;
+
+  api_response dispatch_account(const api_request& request, const segments& parts,
+                                route_class& route) const;
+  api_response dispatch_cards(const api_request& request, uint64_t id, const segments& parts) const;
+
+  api_response create_account(const api_request& request) const;
+  api_response get_account(uint64_t id) const;
+  api_response post_debits(uint64_t id, const api_request& request) const;
+  api_response post_debit_batch(uint64_t id, const json& body) const;
+  api_response post_recharge(uint64_t id, const api_request& request) const;
+  api_response put_auto_recharge(uint64_t id, const api_request& request) const;
+  api_response post_card(uint64_t id, const api_request& request) const;
+  api_response get_cards(uint64_t id) const;
+  api_response change_card(uint64_t id, actors::command cmd) const;
+  api_response get_journal(uint64_t id, const api_request& request) const;
+  api_response get_metrics() const;
+
+  // Runs a command; an answer that is not ok becomes an error response in `refusal`.
+  std::optional<actors::account_reply> run(uint64_t id, actors::command cmd,
+                                           api_response& refusal) const;
+
+  actors::node& node_;
+  node_client client_;
+  const http_options options_;
+  const http_metrics& http_counters_;
+};
+
+// Helpers shared by the route files and http_api.cpp.
+api_response json_response(int status, const nlohmann::json& body);
+// The status of `code` (views::status_of), or the one given.
+api_response error_response(ledger::error_code code, const std::string& message);
+api_response error_response(int status, ledger::error_code code, const std::string& message);
+api_response method_not_allowed(const std::string& allow);
+api_response no_route();
+// No answer from the actors: 503 limit_exceeded on a timeout, 500 internal_error otherwise.
+api_response unanswered(call_failure failure);
+// The body as a JSON object holding only `fields`, or the error answer in `refusal`.
+std::optional<nlohmann::json> parse_body(const api_request& request,
+                                         std::initializer_list<std::string_view> fields,
+                                         api_response& refusal);
+// "<field>: missing or of the wrong type", or how to write an amount for invalid_amount.
+std::string field_message(ledger::error_code code, const std::string& field);
+// The calendar month of the server's clock (UTC), for card expiry at tokenization: the core
+// has no clock, so "today" is decided here.
+ledger::year_month today_utc();
+
+}  // namespace server

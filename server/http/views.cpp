@@ -1,0 +1,144 @@
+#include "server/http/views.hpp"
+
+#include <string>
+
+namespace server::views {
+namespace {
+
+using ledger::error_code;
+
+std::string_view status_name(ledger::account_status status) {
+  return status == ledger::account_status::active ? "active" : "suspended";
+}
+
+std::string_view suspension_name(ledger::suspension_cause cause) {
+  switch (cause) {
+    case ledger::suspension_cause::none:
+      return "none";
+    case ledger::suspension_cause::retries_exhausted:
+      return "retries_exhausted";
+    case ledger::suspension_cause::support:
+      return "support";
+  }
+  return "none";
+}
+
+std::string money_text(ledger::money amount) {
+  return ledger::format_money(amount);
+}
+
+json charge_view(const ledger::charge_intent& intent) {
+  const bool automatic = intent.kind == ledger::charge_kind::automatic;
+  json view{{"charge_seq", intent.charge_seq},
+            {"kind", automatic ? "automatic" : "manual"},
+            {"amount", money_text(intent.amount)},
+            {"card_id", intent.card_id}};
+  if (automatic) {
+    view["tier"] = intent.tier;
+  } else {
+    view["idempotency_key"] = intent.recharge_key;
+  }
+  return view;
+}
+
+json retry_tier_percent(uint8_t tier) {
+  if (tier >= ledger::retry_tier_count) return nullptr;
+  return ledger::retry_tier_percent[tier];
+}
+
+json retry_tier_value(uint8_t tier) {
+  if (tier >= ledger::retry_tier_count) return "exhausted";
+  return tier;
+}
+
+}  // namespace
+
+int status_of(error_code code) {
+  switch (code) {
+    case error_code::ok:
+    case error_code::duplicate:
+      return http_ok;
+    case error_code::account_not_found:
+    case error_code::card_not_found:
+    case error_code::charge_not_found:
+      return http_not_found;
+    case error_code::exists_with_different_fields:
+    case error_code::account_exists:
+    case error_code::account_suspended:
+    case error_code::insufficient_funds:
+    case error_code::no_card:
+      return http_conflict;
+    case error_code::card_declined:
+      return http_payment_required;
+    case error_code::gateway_unavailable:
+    case error_code::limit_exceeded:
+    case error_code::storage_failure:
+      return http_unavailable;
+    case error_code::internal_error:
+      return http_internal_error;
+    default:
+      // malformed_request, invalid_amount, below/above the recharge limits, invalid_card,
+      // card_expired and the credential codes this API does not produce.
+      return http_bad_request;
+  }
+}
+
+json error_body(error_code code, std::string_view message) {
+  json body{{"error", std::string{ledger::to_string(code)}}, {"message", std::string{message}}};
+  if (code == error_code::above_maximum_recharge) {
+    body["hint"] = "contact support to raise the maximum recharge of this account";
+  }
+  return body;
+}
+
+json card_view(const ledger::stored_card& card, uint32_t default_card_id) {
+  return json{{"card_id", card.card_id},
+              {"brand", card.brand},
+              {"last4", card.last4},
+              {"masked_number", ledger::masked_card_number(card.last4)},
+              {"exp_month", card.exp_month},
+              {"exp_year", card.exp_year},
+              {"default", card.card_id == default_card_id}};
+}
+
+json cards_view(const ledger::account& acct) {
+  json cards = json::array();
+  for (const auto& card : acct.cards)
+    cards.push_back(card_view(card, acct.default_card_id));
+  return cards;
+}
+
+json account_view(const ledger::account& acct, const ledger::policy& rules) {
+  json charges = json::array();
+  if (acct.auto_charge) charges.push_back(charge_view(*acct.auto_charge));
+  for (const auto& charge : acct.manual_charges)
+    charges.push_back(charge_view(charge));
+  return json{
+      {"id", std::to_string(acct.id)},
+      {"state", status_name(acct.status)},
+      {"suspension_cause", suspension_name(acct.suspension)},
+      {"balance", money_text(acct.balance)},
+      {"auto_recharge",
+       {{"enabled", acct.auto_recharge.enabled},
+        {"balance_amount", money_text(acct.auto_recharge.threshold)},
+        {"recharge_amount", money_text(acct.auto_recharge.recharge_amount)}}},
+      {"retry_tier", retry_tier_value(acct.retry_tier)},
+      {"retry_tier_percent", retry_tier_percent(acct.retry_tier)},
+      {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
+      {"minimum_recharge", money_text(rules.minimum_recharge)},
+      {"cards", cards_view(acct)},
+      {"default_card_id", acct.default_card_id},
+      {"charges_in_flight", std::move(charges)},
+  };
+}
+
+json journal_entry_view(const ledger::journal_entry& entry) {
+  return json{{"seq", entry.seq},
+              {"kind", std::string{ledger::to_string(entry.kind)}},
+              {"contra", std::string{ledger::to_string(entry.contra)}},
+              {"amount", money_text(entry.amount)},
+              {"balance_after", money_text(entry.balance_after)},
+              {"reference", std::to_string(entry.reference)}};
+}
+
+}  // namespace server::views

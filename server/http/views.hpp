@@ -1,0 +1,44 @@
+#pragma once
+// The JSON forms the HTTP API answers with, and the HTTP status of each error code.
+// Amounts are exact decimal strings (ledger::format_money); 64-bit ids are strings, because
+// many JSON clients read numbers as doubles and would round them. Cards are masked: no view
+// holds more of a number than its last four digits.
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/account.hpp"
+#include "ledger/journal.hpp"
+#include "ledger/policy.hpp"
+
+namespace server::views {
+
+using nlohmann::json;
+
+// HTTP statuses used by the API.
+inline constexpr int http_ok = 200;
+inline constexpr int http_created = 201;
+inline constexpr int http_accepted = 202;
+inline constexpr int http_bad_request = 400;
+inline constexpr int http_payment_required = 402;
+inline constexpr int http_not_found = 404;
+inline constexpr int http_method_not_allowed = 405;
+inline constexpr int http_conflict = 409;
+inline constexpr int http_payload_too_large = 413;
+inline constexpr int http_internal_error = 500;
+inline constexpr int http_unavailable = 503;
+
+// The status of an error answer (see docs/api.md, "Errors").
+int status_of(ledger::error_code code);
+
+// {"error": "<code name>", "message": "..."}; above_maximum_recharge adds the hint to ask
+// support for a higher maximum.
+json error_body(ledger::error_code code, std::string_view message);
+
+json card_view(const ledger::stored_card& card, uint32_t default_card_id);
+json cards_view(const ledger::account& acct);
+json account_view(const ledger::account& acct, const ledger::policy& rules);
+json journal_entry_view(const ledger::journal_entry& entry);
+
+}  // namespace server::views
