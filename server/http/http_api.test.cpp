@@ -477,6 +477,29 @@ TEST_F(HttpApi, HealthAndMetrics) {
   }
 }
 
+TEST_F(HttpApi, ARechargeTheGatewayHasNotAnsweredIsPendingThenResolved) {
+  sim_config_.latency_ms = 600;
+  start_api();
+  create(12);
+  add_card(12, "4242424242424242");
+  http_options impatient;
+  impatient.request_timeout = std::chrono::milliseconds(100);
+  serve(impatient);
+  const std::string body = R"({"amount": "30.00", "idempotency_key": "slow"})";
+  auto pending = post(account_path(12) + "/recharges", body);
+  EXPECT_EQ(pending.status, 202) << pending.text;
+  EXPECT_EQ(pending.body["result"], "pending");
+  auto still = post(account_path(12) + "/recharges", body);
+  EXPECT_EQ(still.status, 202) << still.text;
+  auto settled = wait_for(12, [](const ledger::account& a) { return a.manual_charges.empty(); });
+  EXPECT_EQ(settled.balance, ledger::money::dollars(30));
+  auto resolved = post(account_path(12) + "/recharges", body);
+  EXPECT_EQ(resolved.status, 200) << resolved.text;
+  EXPECT_EQ(resolved.body["result"], "duplicate");
+  EXPECT_EQ(resolved.body["balance"], "30.00");
+  EXPECT_EQ(processor_->list_charges().size(), 1u) << "charged once";
+}
+
 TEST_F(HttpApi, StopsAndRefusesASecondBindOnTheSamePort) {
   start_api();
   http_options taken;

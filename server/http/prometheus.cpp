@@ -20,6 +20,14 @@ std::string seconds_from_nanos(uint64_t nanos) {
   return std::to_string(nanos / 1'000'000'000) + "." + fraction;
 }
 
+// "0.000500" -> "0.0005": bucket bounds as Prometheus clients print them.
+std::string trimmed_seconds(uint64_t micros) {
+  std::string text = seconds_from_micros(micros);
+  while (text.back() == '0' && text[text.size() - 2] != '.')
+    text.pop_back();
+  return text;
+}
+
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
@@ -152,7 +160,7 @@ std::string http_metrics::render() const {
   uint64_t cumulative = 0;
   for (size_t i = 0; i < latency_bounds_us.size(); ++i) {
     cumulative += load(latency_buckets_[i]);
-    sample(out, name + "_bucket", "le=\"" + seconds_from_micros(latency_bounds_us[i]) + "\"",
+    sample(out, name + "_bucket", "le=\"" + trimmed_seconds(latency_bounds_us[i]) + "\"",
            cumulative);
   }
   cumulative += load(latency_buckets_.back());

@@ -62,7 +62,7 @@ std::optional<actors::debit_request> debit_from_json(uint64_t id, const json& it
     refusal = error_response(
         amount.code(),
         field_message(amount.code(), where + "amount") +
-            (amount.code() == error_code::invalid_amount ? " and greater than zero" : ""));
+            (amount.code() == error_code::invalid_amount ? ", greater than zero" : ""));
     return std::nullopt;
   }
   return actors::debit_request{id, *debit_id, *amount, 0};
@@ -116,7 +116,7 @@ std::optional<json> parse_body(const api_request& request,
 
 std::string field_message(error_code code, const std::string& field) {
   if (code == error_code::invalid_amount) {
-    return field + ": an amount is a string of digits with at most 6 decimals, e.g. \"25.00\"";
+    return field + ": an amount is a JSON string of digits with at most 6 decimals (\"25.00\")";
   }
   return field + ": missing or of the wrong type";
 }
@@ -226,9 +226,7 @@ std::optional<actors::account_reply> routes::run(uint64_t id, actors::command cm
   }
   const error_code code = result.answer->code;
   if (code != error_code::ok) {
-    refusal = error_response(code, code == error_code::account_not_found
-                                       ? "no account with this id"
-                                       : "the ledger refused the request");
+    refusal = error_response(code, v::describe(code));
     return std::nullopt;
   }
   return std::move(result.answer);
@@ -266,7 +264,7 @@ api_response routes::post_debits(uint64_t id, const api_request& request) const 
   if (!replies[0]) return unanswered(call_failure::timeout);
   const auto& reply = *replies[0];
   if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
-    return error_response(reply.code, "the debit was not applied");
+    return error_response(reply.code, v::describe(reply.code));
   }
   return json_response(v::http_ok, debit_result(debit->debit_id, reply));
 }

@@ -44,7 +44,7 @@ api_response recharge_response(const std::string& key, const actors::account_rep
   if (reply.charge == actors::charge_state::failed) {
     const int status = reply.code == error_code::gateway_unavailable ? v::http_unavailable
                                                                      : v::http_payment_required;
-    json body = v::error_body(reply.code, "the card was not charged");
+    json body = v::error_body(reply.code, v::describe(reply.code));
     body.update(recharge_result("declined", key, reply));
     return json_response(status, body);
   }
@@ -56,7 +56,7 @@ api_response recharge_response(const std::string& key, const actors::account_rep
     return error_response(reply.code, reply.code == error_code::limit_exceeded
                                           ? "too many manual recharges at the card processor; "
                                             "retry when one has finished"
-                                          : "the recharge was refused; nothing was charged");
+                                          : v::describe(reply.code));
   }
   return json_response(v::http_ok, recharge_result("captured", key, reply));
 }
@@ -135,7 +135,7 @@ api_response routes::post_card(uint64_t id, const api_request& request) const {
   auto tokenized = client_.tokenize(*card, today_utc());
   if (!tokenized.answer) return unanswered(tokenized.failure);
   if (tokenized.answer->first != error_code::ok) {
-    return error_response(tokenized.answer->first, "the card was not accepted");
+    return error_response(tokenized.answer->first, v::describe(tokenized.answer->first));
   }
   auto added = run(id, actors::commands::add_card{tokenized.answer->second}, refusal);
   if (!added) return refusal;

@@ -83,6 +83,47 @@ int status_of(error_code code) {
   }
 }
 
+const char* describe(error_code code) {
+  switch (code) {
+    case error_code::exists_with_different_fields:
+      return "this id was used before with other fields; nothing changed";
+    case error_code::account_not_found:
+      return "no account with this id";
+    case error_code::account_exists:
+      return "an account with this id exists";
+    case error_code::account_suspended:
+      return "the account is suspended; a manual recharge or support brings it back";
+    case error_code::insufficient_funds:
+      return "the balance is not positive and auto-recharge is not working; recharge first";
+    case error_code::invalid_amount:
+      return "the amount is out of range";
+    case error_code::below_minimum_recharge:
+      return "the amount is below the minimum recharge";
+    case error_code::above_maximum_recharge:
+      return "the amount is above this account's maximum recharge";
+    case error_code::no_card:
+      return "the account has no card";
+    case error_code::card_not_found:
+      return "the account has no card with this id";
+    case error_code::invalid_card:
+      return "the card was not accepted: check the number, expiry, CVC and holder name";
+    case error_code::card_expired:
+      return "the card has expired";
+    case error_code::card_declined:
+      return "the card was declined";
+    case error_code::gateway_unavailable:
+      return "the card processor is unavailable; retry later";
+    case error_code::limit_exceeded:
+      return "a limit was reached; retry later";
+    case error_code::storage_failure:
+      return "the ledger cannot write; nothing was changed";
+    case error_code::malformed_request:
+      return "the request is malformed";
+    default:
+      return "the request was refused; nothing was changed";
+  }
+}
+
 json error_body(error_code code, std::string_view message) {
   json body{{"error", std::string{ledger::to_string(code)}}, {"message", std::string{message}}};
   if (code == error_code::above_maximum_recharge) {

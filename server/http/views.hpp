@@ -36,6 +36,9 @@ int status_of(ledger::error_code code);
 // support for a higher maximum.
 json error_body(ledger::error_code code, std::string_view message);
 
+// One sentence for people about what `code` means here ("no account with this id").
+const char* describe(ledger::error_code code);
+
 json card_view(const ledger::stored_card& card, uint32_t default_card_id);
 json cards_view(const ledger::account& acct);
 json account_view(const ledger::account& acct, const ledger::policy& rules);
