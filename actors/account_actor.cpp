@@ -187,6 +187,10 @@ void handle_debit(account_actor* self, const debit_request& request) {
   persist_outcome(changes, st.acct, out);
   count_events(self, out);
   work.charge_to_send = out.charge;
+  if (context_of(self).planted_bug_ack_before_write && work.stream_reply_to) {
+    self->send(work.stream_reply_to, work.stream_reply);  // the bug: before the write
+    work.stream_reply_to = caf::actor{};
+  }
   submit(self, std::move(changes), std::move(work));
 }
 

@@ -41,6 +41,9 @@ struct account_context {
   // First and longest wait before asking the gateway again about an unknown outcome.
   std::chrono::milliseconds lookup_backoff_min{std::chrono::milliseconds(200)};
   std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
+  // A planted bug for the crash drill's self-test only: answer debits before they are
+  // durable. ledgerd accepts it only with LEDGER_ALLOW_PLANTED_BUGS=1 in its environment.
+  bool planted_bug_ack_before_write = false;
   // Called once when a durable write failed: memory may now be ahead of disk, so the
   // process must stop. The server logs the reason and exits; tests record it.
   std::function<void(const std::string& reason)> on_storage_failure;

@@ -49,6 +49,7 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
   context->lookup_backoff_min = options.lookup_backoff_min;
   context->lookup_backoff_max = options.lookup_backoff_max;
   context->on_storage_failure = options.on_storage_failure;
+  context->planted_bug_ack_before_write = options.planted_bug_ack_before_write;
   result->context_ = context;
   result->directory_ = directory(system, context, options.directory);
 

@@ -41,6 +41,7 @@ struct node_options {
   std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
   ledger::storage::writer_options writer;
   std::shared_ptr<gateway::processor> processor;  // required
+  bool planted_bug_ack_before_write = false;      // see account_context
   // Called when a durable write failed; the process must stop (see account_context).
   std::function<void(const std::string& reason)> on_storage_failure;
 };

@@ -1,6 +1,7 @@
 #include "config/ledgerd_config.hpp"
 
 #include <caf/atom.hpp>
+#include <cstdlib>
 #include <thread>
 
 #include "gateway/http_processor.hpp"
@@ -21,7 +22,9 @@ ledgerd_config::ledgerd_config() {
       .add(s.resident_accounts_max, "resident-accounts-max", "account actors kept in memory")
       .add(s.idle_timeout_ms, "idle-timeout-ms", "passivate an idle account after this")
       .add(s.block_cache_mb, "block-cache-mb", "RocksDB block cache")
-      .add(s.writer_queue_max, "writer-queue-max", "change sets waiting for the disk");
+      .add(s.writer_queue_max, "writer-queue-max", "change sets waiting for the disk")
+      .add(s.planted_bug, "planted-bug",
+           "drill self-test only: \"ack-before-write\" (needs LEDGER_ALLOW_PLANTED_BUGS=1)");
   opt_group{custom_options_, "net"}
       .add(s.host, "host", "address to listen on")
       .add(s.stream_port, "stream-port", "debit stream port (0: any free port)")
@@ -110,6 +113,16 @@ bool make_node_options(const ledgerd_settings& s, actors::node_options& options,
         "ledger.shards, resident-accounts-max, idle-timeout-ms, gateway.workers must be "
         "positive and ledger.writer-queue-max at least 1024";
     return false;
+  }
+  if (!s.planted_bug.empty()) {
+    const char* allowed = std::getenv("LEDGER_ALLOW_PLANTED_BUGS");
+    if (s.planted_bug != "ack-before-write" || allowed == nullptr || std::string{allowed} != "1") {
+      error =
+          "ledger.planted-bug is for the drill's self-test: only \"ack-before-write\", "
+          "and only with LEDGER_ALLOW_PLANTED_BUGS=1";
+      return false;
+    }
+    options.planted_bug_ack_before_write = true;
   }
   options.data_dir = s.data_dir;
   options.block_cache_bytes = s.block_cache_mb << 20;

@@ -25,6 +25,7 @@ struct ledgerd_settings {
   int64_t idle_timeout_ms = 60'000;
   size_t block_cache_mb = 256;
   size_t writer_queue_max = 300'000;
+  std::string planted_bug;  // "ack-before-write": the drill's self-test only
   // [net]
   std::string host = "127.0.0.1";
   uint16_t stream_port = 7400;

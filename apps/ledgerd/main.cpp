@@ -55,6 +55,11 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
     return exit_config;
   }
   options.on_storage_failure = stop_on_storage_failure;
+  if (options.planted_bug_ack_before_write) {
+    spdlog::warn(
+        "PLANTED BUG ACTIVE: debits are acknowledged before they are durable. This "
+        "exists only for the crash drill's self-test; never run it for real.");
+  }
   auto ledger = actors::node::start(system, options, error);
   if (!ledger) {
     spdlog::error("cannot open data directory \"{}\": {}", settings.data_dir, error);

@@ -1,0 +1,223 @@
+#include "drill/audit.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "storage/database.hpp"
+
+namespace drill {
+namespace {
+
+using ledger::storage::database;
+
+struct account_audit {
+  const database& db;
+  const ledger::account& acct;
+  const account_model& expected;
+  const std::map<uint64_t, const gateway_charge*>& charges;  // by charge_seq
+  audit_result& result;
+
+  void violation(const std::string& what) {
+    result.violations.push_back("account " + std::to_string(acct.id) + ": " + what);
+  }
+
+  bool intent_open(uint64_t seq) const {
+    if (acct.auto_charge && acct.auto_charge->charge_seq == seq) return true;
+    for (const auto& c : acct.manual_charges) {
+      if (c.charge_seq == seq) return true;
+    }
+    return false;
+  }
+
+  std::vector<ledger::journal_entry> read_journal() {
+    std::vector<ledger::journal_entry> entries;
+    for (uint64_t from = 1;;) {
+      auto page = db.read_journal(acct.id, from, ledger::storage::journal_page_max);
+      if (!page) {
+        violation("journal unreadable: " + page.error().message);
+        return entries;
+      }
+      if (page->empty()) return entries;
+      from = page->back().seq + 1;
+      entries.insert(entries.end(), page->begin(), page->end());
+    }
+  }
+
+  void check_journal(const std::vector<ledger::journal_entry>& entries) {
+    int64_t balance = 0;
+    uint64_t seq = 0;
+    for (const auto& entry : entries) {
+      if (entry.seq != ++seq) violation("journal gap at seq " + std::to_string(seq));
+      balance += entry.amount.micros();
+      if (entry.balance_after.micros() != balance) {
+        violation("entry " + std::to_string(entry.seq) + " balance_after disagrees");
+      }
+    }
+    if (balance != acct.balance.micros()) violation("balance != sum of journal");
+    if (seq != acct.journal_seq) violation("journal_seq != last entry");
+  }
+
+  void check_debits(const std::vector<ledger::journal_entry>& entries) {
+    std::map<uint64_t, int64_t> journaled;  // debit_id -> amount
+    for (const auto& entry : entries) {
+      if (entry.kind != ledger::entry_kind::debit) continue;
+      if (!journaled.emplace(entry.reference, -entry.amount.micros()).second) {
+        violation("debit " + std::to_string(entry.reference) + " journaled twice");
+      }
+    }
+    for (const auto& [id, expectation] : expected.debits) {
+      auto found = journaled.find(id);
+      if (expectation.fate == debit_fate::applied) {
+        ++result.acknowledged_debits_checked;
+        if (found == journaled.end()) {
+          violation("acknowledged debit " + std::to_string(id) + " is missing");
+        } else if (found->second != expectation.amount_micros) {
+          violation("debit " + std::to_string(id) + " has another amount");
+        }
+      } else if (expectation.fate == debit_fate::refused && found != journaled.end()) {
+        violation("refused debit " + std::to_string(id) + " was applied");
+      }
+    }
+    for (const auto& [id, amount] : journaled) {
+      if (expected.debits.count(id) == 0) {
+        violation("debit " + std::to_string(id) + " was never sent");
+      }
+    }
+  }
+
+  void check_charges(const std::vector<ledger::journal_entry>& entries, bool final) {
+    std::set<uint64_t> credited;
+    for (const auto& entry : entries) {
+      if (entry.kind != ledger::entry_kind::auto_recharge &&
+          entry.kind != ledger::entry_kind::manual_recharge) {
+        continue;
+      }
+      const uint64_t seq = entry.reference;
+      if (!credited.insert(seq).second)
+        violation("charge " + std::to_string(seq) + " credited twice");
+      auto charge = charges.find(seq);
+      if (charge == charges.end() || !charge->second->captured) {
+        violation("charge " + std::to_string(seq) + " credited without a captured charge");
+      } else if (charge->second->amount_micros != entry.amount.micros()) {
+        violation("charge " + std::to_string(seq) + " credited with another amount");
+      }
+    }
+    for (const auto& [seq, charge] : charges) {
+      const bool open = intent_open(seq);
+      if (charge->captured && credited.count(seq) == 0 && !open) {
+        violation("captured charge " + charge->key + " was never credited");
+      }
+      if (open && final) violation("intent " + charge->key + " still open at the end");
+    }
+    for (uint64_t seq = 1; seq < acct.next_charge_seq; ++seq) {
+      if (!intent_open(seq) && charges.count(seq) == 0) {
+        violation("intent " + std::to_string(seq) + " resolved without the gateway's answer");
+      }
+    }
+    if (acct.auto_charge) ++result.open_intents;
+    result.open_intents += acct.manual_charges.size();
+  }
+
+  // The tier is the number of failed automatic charges since the last capture (capped at
+  // the exhausted tier), replayed from the gateway's outcomes in charge order.
+  void check_tier() {
+    if (!expected.recharges.empty()) return;  // manual charges interleave: not replayable
+    uint8_t tier = 0;
+    for (const auto& [seq, charge] : charges) {
+      if (intent_open(seq)) break;
+      tier = charge->captured ? 0 : static_cast<uint8_t>(std::min(tier + 1, 5));
+    }
+    if (tier != acct.retry_tier) {
+      violation("retry tier " + std::to_string(acct.retry_tier) + ", replay says " +
+                std::to_string(tier));
+    }
+    if (acct.status == ledger::account_status::suspended &&
+        acct.suspension == ledger::suspension_cause::retries_exhausted &&
+        (acct.retry_tier != ledger::retry_tier_exhausted || acct.balance.micros() > 0)) {
+      violation("suspended without exhausted tiers and a balance <= 0");
+    }
+  }
+};
+
+}  // namespace
+
+audit_result audit(const std::string& data_dir, const std::map<uint64_t, account_model>& expected,
+                   const std::vector<gateway_charge>& charges, bool final) {
+  audit_result result;
+  ledger::storage::database_options options;
+  options.path = data_dir;
+  options.create_if_missing = false;
+  options.block_cache_bytes = size_t{16} << 20;
+  auto opened = database::open(options);
+  if (!opened) {
+    result.violations.push_back("cannot open the data directory: " + opened.error().message);
+    return result;
+  }
+  std::map<uint64_t, std::map<uint64_t, const gateway_charge*>> by_account;
+  std::set<std::string> keys;
+  for (const auto& charge : charges) {
+    if (!keys.insert(charge.key).second)
+      result.violations.push_back("key charged twice: " + charge.key);
+    by_account[charge.account_id][charge.charge_seq] = &charge;
+    if (charge.captured) ++result.captured_charges;
+  }
+  // The books: every customer balance as stored, and every system account as the sum of
+  // the contra legs of the journal. They must cancel.
+  __extension__ __int128 books = 0;
+  for (const auto& [id, model_account] : expected) {
+    auto loaded = (*opened)->load_account(id);
+    if (!loaded || !loaded->has_value()) {
+      result.violations.push_back("account " + std::to_string(id) + " is missing");
+      continue;
+    }
+    const ledger::account& acct = **loaded;
+    account_audit check{**opened, acct, model_account, by_account[id], result};
+    auto entries = check.read_journal();
+    result.journal_entries += entries.size();
+    check.check_journal(entries);
+    check.check_debits(entries);
+    check.check_charges(entries, final);
+    check.check_tier();
+    if (model_account.auto_recharge && !model_account.settings_in_doubt &&
+        !(acct.auto_recharge == model_account.settings)) {
+      result.violations.push_back("account " + std::to_string(id) +
+                                  ": acknowledged auto-recharge settings are not stored");
+    }
+    books += acct.balance.micros();
+    for (const auto& entry : entries)
+      books -= entry.amount.micros();  // the contra leg
+    ++result.accounts;
+  }
+  if (books != 0) result.violations.push_back("the books do not sum to zero");
+  return result;
+}
+
+bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>& out,
+                           std::string& error) {
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.contains("charges") || !parsed["charges"].is_array()) {
+    error = "gateway-sim's charge list is not {\"charges\": [...]}";
+    return false;
+  }
+  out.clear();
+  for (const auto& record : parsed["charges"]) {
+    gateway_charge charge;
+    charge.key = record.value("idempotency_key", "");
+    const auto dash = charge.key.rfind("-charge-");
+    if (charge.key.rfind("acct-", 0) != 0 || dash == std::string::npos) continue;
+    charge.account_id = std::stoull(charge.key.substr(5, dash - 5));
+    charge.charge_seq = std::stoull(charge.key.substr(dash + 8));
+    auto amount = ledger::parse_money(record.value("amount", ""));
+    if (!amount) {
+      error = "charge " + charge.key + " has an unreadable amount";
+      return false;
+    }
+    charge.amount_micros = amount->micros();
+    charge.captured = record.value("status", "") == "captured";
+    out.push_back(std::move(charge));
+  }
+  return true;
+}
+
+}  // namespace drill

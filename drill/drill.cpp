@@ -1,0 +1,508 @@
+#include "drill/drill.hpp"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "client/stream_client.hpp"
+#include "drill/audit.hpp"
+#include "drill/model.hpp"
+#include "harness/child_process.hpp"
+
+namespace drill {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+constexpr auto start_timeout = 60s;
+constexpr size_t violations_kept_max = 50;
+
+// Cards by role (gateway/test_cards.hpp): approve, attach-then-decline, captured-then-timeout.
+constexpr const char* approving_card = "4242424242424242";
+constexpr const char* declining_card = "4000000000000341";
+constexpr const char* slow_card = "4000000000000911";
+
+double milliseconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+// The two child processes and their ports.
+class cluster {
+ public:
+  explicit cluster(const drill_options& options) : options_(options) {
+    data_dir_ = options.work_dir + "/ledger-data";
+    gateway_dir_ = options.work_dir + "/gateway-data";
+  }
+
+  bool start_gateway(std::string& error) {
+    gateway_ = std::make_unique<harness::child_process>(
+        options_.gateway_sim_binary,
+        std::vector<std::string>{"--data-dir", gateway_dir_, "--port",
+                                 std::to_string(gateway_port_), "--stall-ms", "800", "--seed",
+                                 std::to_string(options_.seed)},
+        options_.work_dir, options_.work_dir + "/gateway-sim.log");
+    auto line = gateway_->wait_for_line("listening on ", start_timeout);
+    if (!line) {
+      error = "gateway-sim did not start (see gateway-sim.log)";
+      return false;
+    }
+    gateway_port_ = static_cast<uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+    return true;
+  }
+
+  // Starts ledgerd; the time until its ready line in `ms`.
+  bool start_ledgerd(std::string& error, double& ms) {
+    std::vector<std::string> args = {
+        "--ledger.data-dir=" + data_dir_,
+        "--ledger.durability=\"" + options_.durability + "\"",
+        "--net.stream-port=0",
+        "--net.http-port=0",
+        "--gateway.kind=\"http\"",
+        "--gateway.url=\"http://127.0.0.1:" + std::to_string(gateway_port_) + "\"",
+        "--gateway.timeout-ms=300"};
+    args.insert(args.end(), options_.extra_ledgerd_flags.begin(),
+                options_.extra_ledgerd_flags.end());
+    const auto started = clock_type::now();
+    ledgerd_ = std::make_unique<harness::child_process>(
+        options_.ledgerd_binary, args, options_.work_dir, options_.work_dir + "/ledgerd.log");
+    auto ready = ledgerd_->wait_for_line("ready ", start_timeout);
+    if (!ready) {
+      error = "ledgerd did not start (see ledgerd.log)";
+      return false;
+    }
+    ms = milliseconds_since(started);
+    stream_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "stream")));
+    http_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "http")));
+    return true;
+  }
+
+  void kill_ledgerd() { ledgerd_->kill_now(); }
+  void kill_gateway() { gateway_->kill_now(); }
+  bool stop_ledgerd() {
+    ledgerd_->signal(SIGTERM);
+    auto status = ledgerd_->wait(60s);
+    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  }
+
+  bool fetch_charges(std::vector<gateway_charge>& charges, std::string& error) {
+    httplib::Client http("127.0.0.1", gateway_port_);
+    http.set_read_timeout(30, 0);
+    auto answer = http.Get("/v1/charges");
+    if (!answer || answer->status != 200) {
+      error = "cannot read gateway-sim's charge log";
+      return false;
+    }
+    return parse_gateway_charges(answer->body, charges, error);
+  }
+
+  const std::string& data_dir() const { return data_dir_; }
+  uint16_t stream_port() const { return stream_port_; }
+  uint16_t http_port() const { return http_port_; }
+
+ private:
+  const drill_options& options_;
+  std::string data_dir_;
+  std::string gateway_dir_;
+  std::unique_ptr<harness::child_process> gateway_;
+  std::unique_ptr<harness::child_process> ledgerd_;
+  uint16_t gateway_port_ = 0;
+  uint16_t stream_port_ = 0;
+  uint16_t http_port_ = 0;
+};
+
+std::string settings_body(const ledger::auto_recharge_settings& s) {
+  return nlohmann::json{{"enabled", s.enabled},
+                        {"balance_amount", ledger::format_money(s.threshold)},
+                        {"recharge_amount", ledger::format_money(s.recharge_amount)}}
+      .dump();
+}
+
+// Creates the accounts over HTTP: most with auto-recharge on an approving card, some on a
+// declining card (the tiers and suspension), some on a card whose answers time out (intents
+// resolved by lookup), and some plain prepaid accounts funded by manual recharges.
+bool create_accounts(uint16_t http_port, const drill_options& options, model& expected,
+                     std::string& error) {
+  httplib::Client http("127.0.0.1", http_port);
+  http.set_read_timeout(10, 0);
+  const ledger::auto_recharge_settings settings{true, ledger::money::dollars(50),
+                                                ledger::money::dollars(25)};
+  for (uint64_t id = 1; id <= options.accounts; ++id) {
+    const uint64_t kind = id % 20;
+    const bool plain = kind == 0 || kind == 10;
+    const char* number = kind == 1 || kind == 11 ? declining_card
+                         : kind == 5             ? slow_card
+                                                 : approving_card;
+    auto created = http.Post("/v1/accounts", nlohmann::json{{"id", std::to_string(id)}}.dump(),
+                             "application/json");
+    auto card = http.Post("/v1/accounts/" + std::to_string(id) + "/cards",
+                          nlohmann::json{{"number", number},
+                                         {"exp_month", 12},
+                                         {"exp_year", 2099},
+                                         {"cvc", "123"},
+                                         {"holder_name", "Drill Holder"}}
+                              .dump(),
+                          "application/json");
+    if (!created || created->status != 201 || !card || card->status >= 300) {
+      error = "creating account " + std::to_string(id) + " over HTTP failed";
+      return false;
+    }
+    expected.add_account(id, !plain, plain ? ledger::auto_recharge_settings{} : settings);
+    if (plain) {
+      auto funded =
+          http.Post("/v1/accounts/" + std::to_string(id) + "/recharges",
+                    R"({"amount": "100.00", "idempotency_key": "initial"})", "application/json");
+      if (funded) expected.recharge_answered(id, "initial", funded->status == 200);
+      continue;
+    }
+    auto set = http.Put("/v1/accounts/" + std::to_string(id) + "/auto-recharge",
+                        settings_body(settings), "application/json");
+    if (!set || set->status != 200) {
+      error = "setting auto-recharge of account " + std::to_string(id) + " failed";
+      return false;
+    }
+  }
+  return true;
+}
+
+// What the load thread and the kill loop share.
+struct load_control {
+  std::mutex mutex;
+  std::condition_variable changed;
+  uint64_t generation = 0;  // bumped at every restart
+  uint16_t stream_port = 0;
+  uint16_t http_port = 0;
+  bool stop = false;
+};
+
+class load_generator {
+ public:
+  load_generator(const drill_options& options, model& expected, load_control& control)
+      : options_(options), expected_(expected), control_(control), random_(options.seed * 7919) {
+    accounts_ = expected.account_ids();
+  }
+
+  void run() {
+    uint64_t generation = 0;
+    for (;;) {
+      uint16_t stream_port = 0;
+      {
+        std::unique_lock lock(control_.mutex);
+        control_.changed.wait(lock,
+                              [&] { return control_.stop || control_.generation > generation; });
+        if (control_.stop) return;
+        generation = control_.generation;
+        stream_port = control_.stream_port;
+        http_port_ = control_.http_port;
+      }
+      run_connection(stream_port);
+    }
+  }
+
+  uint64_t refused() const { return refused_.load(); }
+  uint64_t recharges_acknowledged() const { return recharges_acknowledged_.load(); }
+  uint64_t settings_acknowledged() const { return settings_acknowledged_.load(); }
+
+ private:
+  std::vector<protocol::debit> next_batch() {
+    if (!retry_.empty()) {
+      auto batch = std::move(retry_.back());
+      retry_.pop_back();
+      return batch;
+    }
+    std::vector<protocol::debit> batch;
+    std::uniform_int_distribution<size_t> pick(0, accounts_.size() - 1);
+    std::uniform_int_distribution<int64_t> cents(1, 200);
+    for (size_t i = 0; i < options_.batch_size; ++i) {
+      const uint64_t account = accounts_[pick(random_)];
+      const int64_t amount = cents(random_) * 10'000;
+      batch.push_back({account, expected_.new_debit(account, amount), amount});
+    }
+    return batch;
+  }
+
+  // Streams until the connection fails (the server was killed); unanswered batches are
+  // kept to be resent under the same debit ids.
+  void run_connection(uint16_t port) {
+    std::string error;
+    auto stream = client::stream_client::connect("127.0.0.1", port, error, 5s);
+    if (!stream) return;
+    std::map<uint64_t, std::vector<protocol::debit>> in_flight;
+    for (uint64_t sent = 0;; ++sent) {
+      while (in_flight.size() < options_.batches_in_flight) {
+        auto batch = next_batch();
+        uint64_t request_id = 0;
+        if (!stream->send(batch, request_id, error)) {
+          retry_.push_back(std::move(batch));
+          break;
+        }
+        in_flight.emplace(request_id, std::move(batch));
+      }
+      client::stream_client::results results;
+      if (in_flight.empty() || !stream->receive(results, error, 10s)) break;
+      auto it = in_flight.find(results.request_id);
+      if (it == in_flight.end()) continue;
+      if (results.error || results.debits.size() != it->second.size()) {
+        retry_.push_back(std::move(it->second));
+      } else {
+        for (size_t i = 0; i < results.debits.size(); ++i) {
+          const auto code = results.debits[i].code;
+          expected_.answer_debit(it->second[i].account_id, it->second[i].debit_id, code);
+          if (code != ledger::error_code::ok && code != ledger::error_code::duplicate) ++refused_;
+        }
+      }
+      in_flight.erase(it);
+      if (sent % 8 == 0) http_operation();
+      if (stopping()) break;
+    }
+    for (auto& [id, batch] : in_flight)
+      retry_.push_back(std::move(batch));
+  }
+
+  bool stopping() {
+    std::lock_guard lock(control_.mutex);
+    return control_.stop;
+  }
+
+  // A manual recharge of a plain account, or new auto-recharge settings.
+  void http_operation() {
+    httplib::Client http("127.0.0.1", http_port_);
+    http.set_read_timeout(2, 0);
+    const uint64_t account = accounts_[random_() % accounts_.size()];
+    const auto snapshot = expected_.snapshot().at(account);
+    const std::string path = "/v1/accounts/" + std::to_string(account);
+    if (!snapshot.auto_recharge) {
+      const std::string key = "drill-" + std::to_string(++recharge_counter_);
+      auto answer = http.Post(path + "/recharges",
+                              nlohmann::json{{"amount", "30.00"}, {"idempotency_key", key}}.dump(),
+                              "application/json");
+      if (answer && (answer->status == 200 || answer->status == 402)) {
+        expected_.recharge_answered(account, key, answer->status == 200);
+        ++recharges_acknowledged_;
+      }
+      return;
+    }
+    const ledger::auto_recharge_settings settings{
+        true, ledger::money::dollars(static_cast<int64_t>(30 + random_() % 50)),
+        ledger::money::dollars(static_cast<int64_t>(25 + random_() % 15))};
+    expected_.settings_sent(account);
+    auto answer = http.Put(path + "/auto-recharge", settings_body(settings), "application/json");
+    if (answer && answer->status == 200) {
+      expected_.settings_acknowledged(account, settings);
+      ++settings_acknowledged_;
+    }
+  }
+
+  const drill_options& options_;
+  model& expected_;
+  load_control& control_;
+  std::mt19937_64 random_;
+  std::vector<uint64_t> accounts_;
+  std::vector<std::vector<protocol::debit>> retry_;
+  uint16_t http_port_ = 0;
+  uint64_t recharge_counter_ = 0;
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> recharges_acknowledged_{0};
+  std::atomic<uint64_t> settings_acknowledged_{0};
+};
+
+// Ends every auto-recharge episode: with auto-recharge off, each account's charge in flight
+// is the last one, so the ledger comes to rest and the final audit can demand that no
+// intent is open.
+void disable_auto_recharge(uint16_t http_port, model& expected) {
+  httplib::Client http("127.0.0.1", http_port);
+  http.set_read_timeout(10, 0);
+  for (const auto& [id, acct] : expected.snapshot()) {
+    if (!acct.auto_recharge) continue;
+    ledger::auto_recharge_settings off = acct.settings;
+    off.enabled = false;
+    expected.settings_sent(id);
+    auto answer = http.Put("/v1/accounts/" + std::to_string(id) + "/auto-recharge",
+                           settings_body(off), "application/json");
+    if (answer && answer->status == 200) expected.settings_acknowledged(id, off);
+  }
+}
+
+void keep_violations(drill_report& report, size_t round, const audit_result& audited) {
+  for (const auto& violation : audited.violations) {
+    if (report.violations.size() >= violations_kept_max) return;
+    report.violations.push_back("after kill " + std::to_string(round) + ": " + violation);
+  }
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+}  // namespace
+
+drill_report run_drill(const drill_options& options) {
+  drill_report report;
+  report.seed = options.seed;
+  const auto started = clock_type::now();
+  auto say = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+  std::filesystem::create_directories(options.work_dir);
+  cluster processes(options);
+  std::string error;
+  double recovery_ms = 0;
+  if (!processes.start_gateway(error) || !processes.start_ledgerd(error, recovery_ms)) {
+    report.failure = error;
+    return report;
+  }
+  model expected;
+  if (!create_accounts(processes.http_port(), options, expected, error)) {
+    report.failure = error;
+    return report;
+  }
+  say("created " + std::to_string(options.accounts) + " accounts; starting load");
+
+  load_control control;
+  load_generator load(options, expected, control);
+  auto publish = [&] {
+    std::lock_guard lock(control.mutex);
+    control.stream_port = processes.stream_port();
+    control.http_port = processes.http_port();
+    ++control.generation;
+    control.changed.notify_all();
+  };
+  publish();
+  std::thread load_thread([&] { load.run(); });
+
+  std::mt19937_64 random(options.seed);
+  std::uniform_int_distribution<int64_t> pause(options.kill_after_min.count(),
+                                               options.kill_after_max.count());
+  std::vector<double> recoveries;
+  for (size_t round = 1; round <= options.kills && report.failure.empty(); ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
+    kill_round result;
+    result.number = round;
+    result.gateway_killed = options.kill_gateway && round % 2 == 0;
+    processes.kill_ledgerd();
+    if (result.gateway_killed) {
+      processes.kill_gateway();
+      if (!processes.start_gateway(error)) report.failure = error;
+    }
+    std::vector<gateway_charge> charges;
+    if (report.failure.empty() && !processes.fetch_charges(charges, error)) report.failure = error;
+    if (!report.failure.empty()) break;
+    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, false);
+    keep_violations(report, round, audited);
+    if (!processes.start_ledgerd(error, result.recovery_ms)) {
+      report.failure = error;
+      break;
+    }
+    publish();
+    recoveries.push_back(result.recovery_ms);
+    result.acknowledged_debits = expected.acknowledged_debits();
+    result.violations = audited.violations.size();
+    result.open_intents = audited.open_intents;
+    report.rounds.push_back(result);
+    std::ostringstream line;
+    line << "kill " << round << "/" << options.kills << (result.gateway_killed ? " (+gateway)" : "")
+         << ": " << result.acknowledged_debits << " debits acknowledged, " << audited.open_intents
+         << " intents open, recovery " << static_cast<int>(result.recovery_ms) << " ms, violations "
+         << audited.violations.size();
+    say(line.str());
+  }
+  {
+    std::lock_guard lock(control.mutex);
+    control.stop = true;
+    control.changed.notify_all();
+  }
+  load_thread.join();
+  if (report.failure.empty()) disable_auto_recharge(processes.http_port(), expected);
+
+  // Let every open intent resolve: restart until the audit finds none open (bounded).
+  audit_result last;
+  for (int attempt = 0; attempt < 10 && report.failure.empty(); ++attempt) {
+    std::this_thread::sleep_for(2s);
+    if (!processes.stop_ledgerd()) report.violations.push_back("ledgerd did not stop cleanly");
+    std::vector<gateway_charge> charges;
+    if (!processes.fetch_charges(charges, error)) {
+      report.failure = error;
+      break;
+    }
+    last = audit(processes.data_dir(), expected.snapshot(), charges, attempt == 9);
+    report.captured_charges = last.captured_charges;
+    if (last.open_intents == 0 || attempt == 9) {
+      keep_violations(report, options.kills, last);
+      break;
+    }
+    if (!processes.start_ledgerd(error, recovery_ms)) report.failure = error;
+  }
+  report.acknowledged_debits = expected.acknowledged_debits();
+  report.refused_debits = load.refused();
+  report.recharges_acknowledged = load.recharges_acknowledged();
+  report.settings_acknowledged = load.settings_acknowledged();
+  report.recovery_ms_median = median(recoveries);
+  report.recovery_ms_max =
+      recoveries.empty() ? 0 : *std::max_element(recoveries.begin(), recoveries.end());
+  report.seconds = milliseconds_since(started) / 1000.0;
+  return report;
+}
+
+std::string report_json(const drill_report& report) {
+  nlohmann::json rounds = nlohmann::json::array();
+  for (const auto& r : report.rounds) {
+    rounds.push_back({{"kill", r.number},
+                      {"gateway_killed", r.gateway_killed},
+                      {"acknowledged_debits", r.acknowledged_debits},
+                      {"recovery_ms", r.recovery_ms},
+                      {"open_intents", r.open_intents},
+                      {"violations", r.violations}});
+  }
+  return nlohmann::json{{"seed", report.seed},
+                        {"passed", report.passed()},
+                        {"failure", report.failure},
+                        {"kills", report.rounds.size()},
+                        {"acknowledged_debits", report.acknowledged_debits},
+                        {"refused_debits", report.refused_debits},
+                        {"recharges_acknowledged", report.recharges_acknowledged},
+                        {"settings_acknowledged", report.settings_acknowledged},
+                        {"captured_charges", report.captured_charges},
+                        {"recovery_ms_median", report.recovery_ms_median},
+                        {"recovery_ms_max", report.recovery_ms_max},
+                        {"seconds", report.seconds},
+                        {"violations", report.violations},
+                        {"rounds", rounds}}
+      .dump(2);
+}
+
+std::string report_table(const drill_report& report) {
+  size_t gateway_kills = 0;
+  for (const auto& r : report.rounds)
+    gateway_kills += r.gateway_killed ? 1 : 0;
+  std::ostringstream out;
+  out << "ledger-drill seed " << report.seed << ": " << (report.passed() ? "PASSED" : "FAILED")
+      << "\n"
+      << "  kills                  " << report.rounds.size() << " (gateway-sim " << gateway_kills
+      << ")\n"
+      << "  debits acknowledged    " << report.acknowledged_debits << " (refused "
+      << report.refused_debits << ")\n"
+      << "  recharges / settings   " << report.recharges_acknowledged << " / "
+      << report.settings_acknowledged << " acknowledged\n"
+      << "  charges captured       " << report.captured_charges << "\n"
+      << "  recovery (restart)     median " << static_cast<int>(report.recovery_ms_median)
+      << " ms, max " << static_cast<int>(report.recovery_ms_max) << " ms\n"
+      << "  duration               " << static_cast<int>(report.seconds) << " s\n"
+      << "  violations             " << report.violations.size() << "\n";
+  if (!report.failure.empty()) out << "  could not run: " << report.failure << "\n";
+  for (const auto& violation : report.violations)
+    out << "    " << violation << "\n";
+  if (!report.passed()) out << "  reproduce with --seed " << report.seed << "\n";
+  return out.str();
+}
+
+}  // namespace drill
