@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "actors/test_support.hpp"
 
@@ -498,6 +499,63 @@ TEST_F(HttpApi, ARechargeTheGatewayHasNotAnsweredIsPendingThenResolved) {
   EXPECT_EQ(resolved.body["result"], "duplicate");
   EXPECT_EQ(resolved.body["balance"], "30.00");
   EXPECT_EQ(processor_->list_charges().size(), 1u) << "charged once";
+}
+
+TEST_F(HttpApi, MutatedBodiesNeverCrashOrChangeAnything) {
+  start_api();
+  create(13);
+  fund(13, 20, 1);
+  const std::vector<std::string> seeds = {
+      R"({"debit_id": "1", "amount": "1.00"})",
+      R"({"debits": [{"debit_id": "1", "amount": "1.00"}]})",
+      R"({"amount": "30.00", "idempotency_key": "k", "card_id": 1})",
+      R"({"enabled": true, "balance_amount": "10.00", "recharge_amount": "25.00"})",
+      R"({"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "1",
+          "holder_name": "x"})"};
+  const std::vector<std::pair<const char*, std::string>> targets = {
+      {"POST", "/debits"}, {"POST", "/recharges"}, {"PUT", "/auto-recharge"}, {"POST", "/cards"}};
+  std::mt19937 random(7);
+  const std::string alphabet = "{}[]\":,.-0123456789eE \\ntruefalsnul\x01\xff";
+  int answered = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string body = seeds[random() % seeds.size()];
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      const size_t at = random() % body.size();
+      switch (random() % 3) {
+        case 0:
+          body.erase(at, 1);
+          break;
+        case 1:
+          body.insert(at, 1, alphabet[random() % alphabet.size()]);
+          break;
+        default:
+          body[at] = alphabet[random() % alphabet.size()];
+          break;
+      }
+    }
+    const auto& [method, leaf] = targets[random() % targets.size()];
+    httplib::Request request;
+    request.method = method;
+    request.path = account_path(13) + leaf;
+    request.body = body;
+    auto got = finish(client_->send(request));
+    EXPECT_NE(got.status, 500) << body << " -> " << got.text;
+    EXPECT_FALSE(got.body.is_discarded()) << body << " -> " << got.text;
+    ++answered;
+  }
+  EXPECT_EQ(answered, 300);
+  EXPECT_EQ(get("/healthz").status, 200);
+  // Mutations may have formed a valid debit or setting; the ones that did not changed nothing.
+  EXPECT_EQ(get(account_path(13)).body["id"], "13");
+}
+
+TEST_F(HttpApi, AnOverlongRequestLineIsRefused) {
+  start_api();
+  auto got = get("/v1/accounts/" + std::string(10000, '1'));
+  EXPECT_EQ(got.status, 414) << got.text;
+  EXPECT_EQ(got.body.value("error", ""), "malformed_request") << got.text;
+  EXPECT_EQ(get("/healthz").status, 200);
 }
 
 TEST_F(HttpApi, StopsAndRefusesASecondBindOnTheSamePort) {
