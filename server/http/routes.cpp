@@ -183,7 +183,10 @@ api_response routes::dispatch_account(const api_request& request, const segments
   } else {
     return no_route();
   }
-  if (allow.find(request.method) == std::string::npos) return method_not_allowed(allow);
+  // Whole names only: "GET, POST" allows GET and POST, not "GE".
+  if ((" " + allow + ",").find(" " + request.method + ",") == std::string::npos) {
+    return method_not_allowed(allow);
+  }
   const auto id = in::parse_id_text(parts[2]);
   if (!id) {
     return error_response(error_code::malformed_request,
