@@ -3,6 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 #   scripts/setup.sh            release build in build/
 #   scripts/setup.sh --sanitize ASan+UBSan build in build-asan/
+#   scripts/setup.sh --packages-only  install packages, build nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+[ "${1:-}" = "--packages-only" ] && exit 0
 
 build_dir=build
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
