@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ledger/card.hpp"
+#include "ledger/credentials.hpp"
 #include "ledger/journal.hpp"
 #include "ledger/money.hpp"
 #include "ledger/policy.hpp"
@@ -91,6 +92,10 @@ struct account {
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
   uint64_t next_charge_seq = 1;
   uint64_t journal_seq = 0;  // seq of the last journal entry
+  // SPEC 7. Stored in their own column and read on demand: storage's load_account leaves
+  // them empty; the account actor reads them (database::load_credentials) on the first
+  // credentials command.
+  credentials billing_credentials;
 
   friend bool operator==(const account& a, const account& b);
 };

@@ -8,7 +8,7 @@ error_code validate(const policy& rules) {
       rules.default_maximum_recharge < rules.minimum_recharge) {
     return error_code::invalid_amount;
   }
-  return error_code::ok;
+  return validate(rules.credentials);
 }
 
 }  // namespace ledger
