@@ -56,6 +56,15 @@ void change_set::put_cards(const account& acct) {
   }
 }
 
+void change_set::put_credentials(const account& acct) {
+  if (!check(validate_credentials(acct.billing_credentials))) return;
+  op& entry = begin(column::credentials, op_kind::put);
+  append_account_key(buffer_, acct.id);
+  end_key(entry);
+  append_credentials(buffer_, acct.billing_credentials);
+  end_value(entry);
+}
+
 void change_set::put_journal(const journal_entry& journal) {
   if (!check(validate_journal_entry(journal))) return;
   op& entry = begin(column::journal, op_kind::put);

@@ -30,6 +30,8 @@ class change_set {
   void put_intent(uint64_t account_id, const charge_intent& intent);
   void delete_intent(uint64_t account_id, uint64_t charge_seq);
   void put_recharge(uint64_t account_id, const recharge_record& record);
+  // The account's billing credentials (acct.billing_credentials), in their own column.
+  void put_credentials(const account& acct);
 
   // The RocksDB operations this change_set holds (put_cards counts one per card plus one
   // range deletion).

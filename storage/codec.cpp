@@ -1,5 +1,6 @@
 #include "storage/codec.hpp"
 
+#include <limits>
 #include <utility>
 
 #include "ledger/limits.hpp"
@@ -506,6 +507,86 @@ expected<stored_card> decode_card(std::string_view bytes) {
   if (auto done = finish(in, what); !done.ok()) return done;
   if (auto checked = validate_card(card); !checked.ok()) return corrupt(what, checked.message);
   return card;
+}
+
+}  // namespace ledger::storage
+
+// ---- billing credentials ----------------------------------------------------------------
+// Times are milliseconds since the epoch, never negative (validated), so plain varints.
+
+namespace ledger::storage {
+namespace {
+
+constexpr std::string_view credentials_what = "credentials";
+
+bool read_time(reader& in, int64_t& value) {
+  uint64_t wide = 0;
+  if (!in.varint(wide)) return false;
+  if (wide > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
+  value = static_cast<int64_t>(wide);
+  return true;
+}
+
+bool read_sessions(reader& in, std::vector<session>& sessions) {
+  uint64_t count = 0;
+  if (!in.varint(count)) return false;
+  if (count > sessions_per_account_max) return false;
+  sessions.resize(static_cast<size_t>(count));
+  for (auto& s : sessions) {
+    if (!(in.text(s.token_hash, secret_hash_length_max) && read_time(in, s.expires_at_ms) &&
+          in.flag(s.password_change_only))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+status validate_credentials(const credentials& creds) {
+  if (!is_consistent(creds)) return invalid(credentials_what, "bounds or invariants");
+  return status::success();
+}
+
+void append_credentials(std::string& out, const credentials& creds) {
+  put_header(out, record_tag::credentials);
+  put_string(out, creds.password_hash);
+  put_string(out, creds.temporary_hash);
+  put_varint(out, static_cast<uint64_t>(creds.temporary_expires_at_ms));
+  put_u8(out, creds.temporary_used ? 1 : 0);
+  put_varint(out, creds.failed_logins);
+  put_varint(out, static_cast<uint64_t>(creds.locked_until_ms));
+  put_varint(out, creds.sessions.size());
+  for (const auto& s : creds.sessions) {
+    put_string(out, s.token_hash);
+    put_varint(out, static_cast<uint64_t>(s.expires_at_ms));
+    put_u8(out, s.password_change_only ? 1 : 0);
+  }
+}
+
+std::string encode_credentials(const credentials& creds) {
+  std::string out;
+  append_credentials(out, creds);
+  return out;
+}
+
+expected<credentials> decode_credentials(std::string_view bytes) {
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::credentials, credentials_what); !header.ok()) {
+    return header;
+  }
+  credentials creds;
+  const bool read = in.text(creds.password_hash, secret_hash_length_max) &&
+                    in.text(creds.temporary_hash, secret_hash_length_max) &&
+                    read_time(in, creds.temporary_expires_at_ms) && in.flag(creds.temporary_used) &&
+                    in.u32(creds.failed_logins) && read_time(in, creds.locked_until_ms) &&
+                    read_sessions(in, creds.sessions);
+  if (!read) return corrupt(credentials_what, "truncated or malformed field");
+  if (auto done = finish(in, credentials_what); !done.ok()) return done;
+  if (auto checked = validate_credentials(creds); !checked.ok()) {
+    return corrupt(credentials_what, checked.message);
+  }
+  return creds;
 }
 
 }  // namespace ledger::storage

@@ -19,6 +19,7 @@
 
 #include "ledger/account.hpp"
 #include "ledger/card.hpp"
+#include "ledger/credentials.hpp"
 #include "ledger/journal.hpp"
 #include "storage/status.hpp"
 
@@ -33,6 +34,7 @@ enum class record_tag : uint8_t {
   recharge = 4,
   intent = 5,
   card = 6,
+  credentials = 7,
 };
 
 // Bounds on strings, checked on both sides. The gateway's token is opaque to us; 512 bytes
@@ -49,6 +51,8 @@ status validate_account(const account& acct);
 status validate_journal_entry(const journal_entry& entry);
 status validate_debit(const debit_record& record);
 status validate_recharge(const recharge_record& record);
+// Bounds and invariants of billing credentials (ledger::is_consistent).
+status validate_credentials(const credentials& creds);
 
 // ---- encoding: append to `out` (callers batch many records into one buffer) --------------
 // The account's state without its cards (they live in the cards column); it records the
@@ -59,6 +63,8 @@ void append_debit(std::string& out, const debit_record& record);
 void append_recharge(std::string& out, const recharge_record& record);
 void append_intent(std::string& out, const charge_intent& intent);
 void append_card(std::string& out, const stored_card& card);
+// Billing credentials: hashes, throttle state and sessions (never a password or a token).
+void append_credentials(std::string& out, const credentials& creds);
 
 std::string encode_account_state(const account& acct);
 std::string encode_journal_entry(const journal_entry& entry);
@@ -66,6 +72,7 @@ std::string encode_debit(const debit_record& record);
 std::string encode_recharge(const recharge_record& record);
 std::string encode_intent(const charge_intent& intent);
 std::string encode_card(const stored_card& card);
+std::string encode_credentials(const credentials& creds);
 
 // ---- decoding ----------------------------------------------------------------------------
 // An account state as stored: everything but the cards, and how many cards it had.
@@ -83,5 +90,6 @@ expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes);
 expected<recharge_record> decode_recharge(std::string_view key, std::string_view bytes);
 expected<charge_intent> decode_intent(std::string_view bytes);
 expected<stored_card> decode_card(std::string_view bytes);
+expected<credentials> decode_credentials(std::string_view bytes);
 
 }  // namespace ledger::storage

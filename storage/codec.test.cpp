@@ -9,6 +9,7 @@
 #include <functional>
 #include <random>
 
+#include "storage/change_set.hpp"
 #include "storage/layout.hpp"
 #include "storage/test_support.hpp"
 
@@ -183,6 +184,21 @@ TEST(codec, recharge_and_card_round_trip) {
 // One decoder per record type, reduced to "did it decode, and is the result valid".
 using decoder = std::function<bool(std::string_view)>;
 
+// Billing credentials with everything set: a password, used temporary credentials, a lock,
+// and a full and a password-change-only session.
+credentials sample_credentials() {
+  credentials creds;
+  creds.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+  creds.temporary_hash = "$argon2id$v=19$m=65536,t=2,p=1$dGVtcHNhbHQ$dGVtcGhhc2g";
+  creds.temporary_expires_at_ms = 1'700'000'000'000;
+  creds.temporary_used = true;
+  creds.failed_logins = 3;
+  creds.locked_until_ms = 1'700'000'900'000;
+  creds.sessions.push_back(session{std::string(64, 'a'), 1'700'000'100'000, false});
+  creds.sessions.push_back(session{std::string(64, 'b'), 1'700'000'200'000, true});
+  return creds;
+}
+
 struct sample {
   std::string name;
   std::string bytes;
@@ -225,6 +241,8 @@ std::vector<sample> samples() {
        [](std::string_view bytes) { return decode_intent(bytes).ok(); }},
       {"card", encode_card(rich.cards[0]),
        [](std::string_view bytes) { return decode_card(bytes).ok(); }},
+      {"credentials", encode_credentials(sample_credentials()),
+       [](std::string_view bytes) { return decode_credentials(bytes).ok(); }},
   };
 }
 
@@ -360,6 +378,35 @@ TEST(layout, range_end_bounds_every_key_of_the_account) {
   EXPECT_EQ(card->account_id, 5U);
   EXPECT_EQ(card->id, 6U);
   EXPECT_FALSE(parse_pair_key("short").has_value());
+}
+
+TEST(codec, credentials_round_trip) {
+  const credentials empty;
+  auto back = decode_credentials(encode_credentials(empty));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, empty);
+  const credentials full = sample_credentials();
+  back = decode_credentials(encode_credentials(full));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, full);
+}
+
+TEST(codec, credentials_out_of_bounds_are_refused_both_ways) {
+  credentials too_many = sample_credentials();
+  while (too_many.sessions.size() <= sessions_per_account_max) {
+    too_many.sessions.push_back(session{std::string(64, 'c'), 1, false});
+  }
+  EXPECT_FALSE(validate_credentials(too_many).ok());
+  EXPECT_FALSE(decode_credentials(encode_credentials(too_many)).ok());
+  credentials long_hash;
+  long_hash.password_hash = std::string(secret_hash_length_max + 1, 'h');
+  EXPECT_FALSE(validate_credentials(long_hash).ok());
+  EXPECT_FALSE(decode_credentials(encode_credentials(long_hash)).ok());
+  change_set changes;
+  account acct = make_account(7);
+  acct.billing_credentials = long_hash;
+  changes.put_credentials(acct);
+  EXPECT_FALSE(changes.validity().ok());
 }
 
 }  // namespace

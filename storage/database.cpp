@@ -434,6 +434,17 @@ expected<std::optional<account>> database::load_account(uint64_t account_id) con
   return load_account_at(*impl_, account_id, read);
 }
 
+expected<std::optional<credentials>> database::load_credentials(uint64_t account_id) const {
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::credentials),
+                            account_key(account_id), &value);
+  if (got.IsNotFound()) return std::optional<credentials>{};
+  if (!got.ok()) return rocks_failure("cannot read credentials", got);
+  auto decoded = decode_credentials(value.ToStringView());
+  if (!decoded) return decoded.error();
+  return std::optional<credentials>(std::move(decoded).value());
+}
+
 expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
                                                            uint64_t debit_id) const {
   rocksdb::PinnableSlice value;

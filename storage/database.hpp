@@ -68,6 +68,9 @@ class database {
   // ---- reads (nullopt: not stored) ----
   // The account with its cards, validated (ledger::is_consistent).
   expected<std::optional<account>> load_account(uint64_t account_id) const;
+  // The account's billing credentials (load_account leaves them empty); nullopt when none
+  // were ever stored.
+  expected<std::optional<credentials>> load_credentials(uint64_t account_id) const;
   expected<std::optional<debit_record>> find_debit(uint64_t account_id, uint64_t debit_id) const;
   expected<std::optional<recharge_record>> find_recharge(uint64_t account_id,
                                                          std::string_view key) const;

@@ -142,6 +142,42 @@ TEST(database, round_trip_and_reopen) {
   EXPECT_FALSE(no_recharge->has_value());
 }
 
+TEST(database, credentials_round_trip_apart_from_the_account) {
+  temp_dir dir;
+  account acct = make_account(42);
+  acct.billing_credentials.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  acct.billing_credentials.sessions.push_back(session{std::string(64, 'a'), 5, true});
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    auto none = db->load_credentials(42);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    change_set changes;
+    changes.put_account_state(acct);
+    changes.put_credentials(acct);
+    ASSERT_TRUE(changes.validity().ok());
+    write(*db, changes);
+  }
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto creds = db->load_credentials(42);
+  ASSERT_TRUE(creds.ok()) << creds.error().message;
+  ASSERT_TRUE(creds->has_value());
+  EXPECT_EQ(**creds, acct.billing_credentials);
+  // load_account leaves them out: the account actor reads them when it needs them.
+  auto loaded = db->load_account(42);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ((*loaded)->billing_credentials, credentials{});
+  db.reset();
+  raw_put(dir.path(), column::credentials, account_key(42), "\x01\x07garbage");
+  db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto corrupt = db->load_credentials(42);
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.error().code, error_code::storage_failure);
+}
+
 TEST(database, journal_pages_in_order) {
   temp_dir dir;
   auto db = open_db(dir.path());

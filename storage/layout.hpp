@@ -19,7 +19,7 @@ enum class column : uint8_t {
   intents = 3,      // (account_id, charge_seq) -> open charge intent (recovery index)
   recharges = 4,    // (account_id, idempotency key) -> recharge record
   cards = 5,        // (account_id, card_id) -> stored card
-  credentials = 6,  // reserved for billing credentials; empty for now
+  credentials = 6,  // account_id -> billing credentials (hashes and sessions only)
   meta = 7,         // format marker, format version, instance id
 };
 inline constexpr size_t column_count = 8;
