@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <deque>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 #include "actors/messages.hpp"
@@ -42,6 +43,8 @@ struct account_state {
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
   std::map<uint64_t, caf::response_promise> recharge_waiters;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
+  // acct.billing_credentials are read from storage on the first credentials command.
+  bool credentials_loaded = false;
 
   static inline const char* name = "account";
 };
@@ -194,6 +197,88 @@ void handle_debit(account_actor* self, const debit_request& request) {
   submit(self, std::move(changes), std::move(work));
 }
 
+// ---- billing credentials ----------------------------------------------------------------
+
+template <class T, class = void>
+struct is_credentials_command : std::false_type {};
+template <class T>
+struct is_credentials_command<T, std::void_t<decltype(T::credentials_command)>> : std::true_type {};
+template <class T>
+constexpr bool is_credentials_command_v(const T&) {
+  return is_credentials_command<T>::value;
+}
+
+// Decides one credentials command on acct.billing_credentials (ledger/credentials.hpp).
+struct credentials_visitor {
+  account_actor* self;
+
+  ledger::credentials& creds() { return self->state.acct.billing_credentials; }
+  const ledger::credential_policy& rules() { return context_of(self).rules.credentials; }
+
+  ledger::error_code operator()(const commands::credentials_snapshot&) {
+    return ledger::error_code::ok;
+  }
+  ledger::error_code operator()(const commands::record_login& cmd) {
+    return ledger::record_login(creds(), rules(), cmd.attempt, cmd.now_ms);
+  }
+  ledger::error_code operator()(const commands::authorize& cmd) {
+    return ledger::authorize(creds(), cmd.token_hash, cmd.now_ms, cmd.for_password_change);
+  }
+  ledger::error_code operator()(const commands::change_password& cmd) {
+    return ledger::change_password(creds(), rules(), cmd.change, cmd.now_ms);
+  }
+  ledger::error_code operator()(const commands::issue_temporary_credentials& cmd) {
+    return ledger::issue_temporary_credentials(creds(), rules(), cmd.temporary_hash, cmd.now_ms);
+  }
+  ledger::error_code operator()(const commands::logout& cmd) {
+    return ledger::logout(creds(), cmd.token_hash, cmd.now_ms);
+  }
+  template <class other_cmd, class = std::enable_if_t<!is_credentials_command<other_cmd>::value>>
+  ledger::error_code operator()(const other_cmd&) {
+    return ledger::error_code::internal_error;  // routed by handle_command, never here
+  }
+};
+
+// Reads the credentials from storage once per activation; false when the read failed.
+bool load_credentials(account_actor* self) {
+  auto& st = self->state;
+  if (st.credentials_loaded) return true;
+  auto stored = st.context->database->load_credentials(st.acct.id);
+  if (!stored) {
+    spdlog::error("account {}: cannot read credentials: {}", st.acct.id, stored.error().message);
+    return false;
+  }
+  st.acct.billing_credentials = stored->value_or(ledger::credentials{});
+  st.credentials_loaded = true;
+  return true;
+}
+
+// Unlike the other commands, a refusal may change state (a failed login is counted), so
+// the credentials are written whenever they changed, and then the reply waits for the disk.
+void handle_credentials(account_actor* self, const account_request& request) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise();
+  auto answer_now = [&](ledger::error_code code) {
+    promise.deliver(account_reply{code, st.acct, {}, {}, {}});
+  };
+  if (!st.exists) return answer_now(ledger::error_code::account_not_found);
+  if (!writer_has_room(self)) return answer_now(ledger::error_code::limit_exceeded);
+  if (!load_credentials(self)) return answer_now(ledger::error_code::storage_failure);
+  const ledger::credentials before = st.acct.billing_credentials;
+  const ledger::error_code code = std::visit(credentials_visitor{self}, request.cmd);
+  const bool changed = !(st.acct.billing_credentials == before);
+  // Nothing undurable to wait for: a read or an unchanged refusal is answered at once.
+  if (!changed && st.pending.empty()) return answer_now(code);
+  ledger::storage::change_set changes;
+  if (changed) changes.put_credentials(st.acct);
+  pending_commit work;
+  work.has_promise = true;
+  work.promise = std::move(promise);
+  work.reply.code = code;
+  work.reply.snapshot = st.acct;
+  submit(self, std::move(changes), std::move(work));
+}
+
 // Applies one non-debit command; returns the outcome and fills `changes`.
 struct command_visitor {
   account_actor* self;
@@ -264,9 +349,18 @@ struct command_visitor {
   ledger::outcome operator()(const commands::adjust& cmd) {
     return ledger::adjust_balance(acct(), cmd.amount, cmd.adjustment_id);
   }
+  // Credentials commands are handled by handle_credentials and never reach this visitor.
+  template <class credentials_cmd,
+            class = std::enable_if_t<is_credentials_command<credentials_cmd>::value>>
+  ledger::outcome operator()(const credentials_cmd&) {
+    return ledger::outcome{ledger::error_code::internal_error, {}, {}, 0};
+  }
 };
 
 void handle_command(account_actor* self, const account_request& request) {
+  if (std::visit([](const auto& cmd) { return is_credentials_command_v(cmd); }, request.cmd)) {
+    return handle_credentials(self, request);
+  }
   auto& st = self->state;
   if (!writer_has_room(self)) {
     self->make_response_promise().deliver(

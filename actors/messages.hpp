@@ -86,13 +86,49 @@ struct adjust {
   ledger::money amount;
   uint64_t adjustment_id = 0;
 };
+// Billing credentials (SPEC 7, ledger/credentials.hpp). The account only decides and
+// stores: hashing and verifying happen before, on the caller's thread (security/), never on
+// the scheduler. Every reply carries the credentials in snapshot.billing_credentials. A
+// refusal may still change them (a failed login is counted); the reply waits for that write.
+// `now_ms` is the caller's clock (ms since the epoch): the account reads no clock.
+struct credentials_snapshot {
+  static constexpr bool credentials_command = true;
+};
+struct record_login {  // ok, wrong_password, too_many_attempts, temporary_credentials_expired
+  static constexpr bool credentials_command = true;
+  ledger::login_attempt attempt;
+  int64_t now_ms = 0;
+};
+struct authorize {  // ok, unauthorized, password_change_required; changes nothing
+  static constexpr bool credentials_command = true;
+  std::string token_hash;
+  int64_t now_ms = 0;
+  bool for_password_change = false;
+};
+struct change_password {  // ok, unauthorized, wrong_password, same_password, too_many_...
+  static constexpr bool credentials_command = true;
+  ledger::password_change change;
+  int64_t now_ms = 0;
+};
+struct issue_temporary_credentials {  // support; ok or malformed_request
+  static constexpr bool credentials_command = true;
+  std::string temporary_hash;
+  int64_t now_ms = 0;
+};
+struct logout {  // ok or unauthorized
+  static constexpr bool credentials_command = true;
+  std::string token_hash;
+  int64_t now_ms = 0;
+};
 }  // namespace commands
 
 using command =
     std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
                  commands::add_card, commands::remove_card, commands::set_default_card,
                  commands::set_maximum_recharge, commands::suspend, commands::resume,
-                 commands::reset_retry_tier, commands::adjust>;
+                 commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
+                 commands::record_login, commands::authorize, commands::change_password,
+                 commands::issue_temporary_credentials, commands::logout>;
 
 struct account_request {
   uint64_t account_id = 0;
