@@ -1,0 +1,113 @@
+#include "storage/verify.hpp"
+
+#include <algorithm>
+
+#include "ledger/money.hpp"
+#include "storage/database.hpp"
+
+namespace ledger::storage {
+namespace {
+
+__extension__ typedef unsigned __int128 wide_magnitude;
+
+void add_problem(verify_report& report, uint64_t account_id, std::string kind, std::string detail) {
+  ++report.problems_total;
+  if (report.problems.size() < verify_problems_max) {
+    report.problems.push_back({account_id, std::move(kind), std::move(detail)});
+  }
+}
+
+std::string money_text(int64_t micros) {
+  return format_money(money::from_micros(micros));
+}
+
+// Checks one account's journal against its stored state and posts the entries.
+// false when the journal could not be read (report.scan says why).
+bool verify_account(const database& db, const account& acct, books& totals, verify_report& report) {
+  wide_sum running = 0;
+  uint64_t expected_seq = 1;
+  while (expected_seq <= acct.journal_seq) {
+    const size_t wanted = static_cast<size_t>(
+        std::min<uint64_t>(acct.journal_seq - expected_seq + 1, journal_page_max));
+    auto page = db.read_journal(acct.id, expected_seq, wanted);
+    if (!page) {
+      report.scan = page.error();
+      return false;
+    }
+    if (page->empty() || page->front().seq != expected_seq) {
+      add_problem(report, acct.id, "journal_gap",
+                  "entry " + std::to_string(expected_seq) + " is missing (journal_seq " +
+                      std::to_string(acct.journal_seq) + ")");
+      return true;
+    }
+    for (const auto& entry : *page) {
+      if (entry.seq != expected_seq) {
+        add_problem(report, acct.id, "journal_gap",
+                    "expected entry " + std::to_string(expected_seq) + ", found " +
+                        std::to_string(entry.seq));
+        return true;
+      }
+      running += entry.amount.micros();
+      if (running != entry.balance_after.micros()) {
+        add_problem(report, acct.id, "balance_after_mismatch",
+                    "entry " + std::to_string(entry.seq) + " says balance_after " +
+                        money_text(entry.balance_after.micros()) + ", the entries sum to " +
+                        format_wide_micros(running));
+      }
+      totals.post(entry);
+      ++report.entries_checked;
+      ++expected_seq;
+    }
+  }
+  if (running != acct.balance.micros()) {
+    add_problem(report, acct.id, "balance_mismatch",
+                "stored balance " + money_text(acct.balance.micros()) + ", journal sums to " +
+                    format_wide_micros(running));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string format_wide_micros(wide_sum micros) {
+  // Exact: whole dollars and six decimals, trailing zeros beyond two trimmed like
+  // format_money, without going through int64 (a sum may not fit).
+  const bool negative = micros < 0;
+  const wide_magnitude magnitude = negative ? static_cast<wide_magnitude>(-(micros + 1)) + 1
+                                            : static_cast<wide_magnitude>(micros);
+  wide_magnitude whole = magnitude / 1'000'000;
+  const auto fraction = static_cast<unsigned>(magnitude % 1'000'000);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(whole % 10)));
+    whole /= 10;
+  } while (whole != 0);
+  std::string decimals = std::to_string(fraction + 1'000'000).substr(1);
+  while (decimals.size() > 2 && decimals.back() == '0')
+    decimals.pop_back();
+  return (negative ? "-" : "") + digits + "." + decimals;
+}
+
+verify_report verify(const database& db) {
+  verify_report report;
+  books totals;
+  report.scan = db.for_each_account([&](const account& acct) {
+    ++report.accounts_checked;
+    report.customer_total += acct.balance.micros();
+    return verify_account(db, acct, totals, report);
+  });
+  if (!report.scan.ok()) return report;
+  wide_sum system_total = 0;
+  for (auto contra : all_system_accounts)
+    system_total += totals.system_balance(contra);
+  report.books_sum = report.customer_total + system_total;
+  if (report.books_sum != 0) {
+    add_problem(report, 0, "books_unbalanced",
+                "customer balances " + format_wide_micros(report.customer_total) +
+                    " plus system accounts " + format_wide_micros(system_total) + " sum to " +
+                    format_wide_micros(report.books_sum) + ", not 0");
+  }
+  return report;
+}
+
+}  // namespace ledger::storage
