@@ -68,7 +68,29 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
   if (out.charge) changes.put_intent(acct.id, *out.charge);
 }
 
+// Tells the event sink about an accepted outcome, only while someone listens.
+void publish_event(account_actor* self, const ledger::outcome& out) {
+  const auto& ctx = context_of(self);
+  if (!ctx.events || !ctx.event_listeners ||
+      ctx.event_listeners->load(std::memory_order_relaxed) == 0)
+    return;
+  if (!out.ok() || (!out.entry && out.events == ledger::event_none)) return;
+  const auto& acct = self->state.acct;
+  account_event event;
+  event.account_id = acct.id;
+  event.events = out.events;
+  if (out.entry) {
+    event.entry_kind = out.entry->kind;
+    event.amount = out.entry->amount;
+  }
+  event.balance_after = acct.balance;
+  event.retry_tier = acct.retry_tier;
+  event.status = acct.status;
+  self->send(ctx.events, std::move(event));
+}
+
 void count_events(account_actor* self, const ledger::outcome& out) {
+  publish_event(self, out);
   auto* counters = context_of(self).counters;
   if (out.charge) {
     bump(counters->charges_started);

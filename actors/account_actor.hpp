@@ -6,6 +6,7 @@
 //
 // Messages: see messages.hpp. Spawned only by a directory shard (directory.hpp).
 
+#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -44,6 +45,10 @@ struct account_context {
   // A planted bug for the crash drill's self-test only: answer debits before they are
   // durable. ledgerd accepts it only with LEDGER_ALLOW_PLANTED_BUGS=1 in its environment.
   bool planted_bug_ack_before_write = false;
+  // Optional sink for account_event messages (`ledgerctl tail`). The account sends only
+  // while *event_listeners > 0, so the hot path costs one relaxed load when nobody tails.
+  caf::actor events;
+  std::shared_ptr<const std::atomic<uint32_t>> event_listeners;
   // Called once when a durable write failed: memory may now be ahead of disk, so the
   // process must stop. The server logs the reason and exits; tests record it.
   std::function<void(const std::string& reason)> on_storage_failure;

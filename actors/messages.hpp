@@ -146,6 +146,22 @@ struct account_reply {
   ledger::error_code charge_failure = ledger::error_code::ok;
 };
 
+// ---- events for `ledgerctl tail` ----------------------------------------------------------
+
+// What an account actor tells the event sink (account_context::events) about an accepted
+// outcome that has a journal entry or events. Sent only while someone tails (see
+// account_context::event_listeners), at the time of the decision: the change may still be
+// on its way to the disk.
+struct account_event {
+  uint64_t account_id = 0;
+  uint8_t events = 0;                            // ledger::account_event bits
+  std::optional<ledger::entry_kind> entry_kind;  // set when the outcome has a journal entry
+  ledger::money amount;                          // the entry's amount (0 without an entry)
+  ledger::money balance_after;
+  uint8_t retry_tier = 0;
+  ledger::account_status status = ledger::account_status::active;
+};
+
 // ---- card charges ------------------------------------------------------------------------
 
 struct charge_order {
@@ -168,6 +184,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::charge_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::charge_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::card_input)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::error_code)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ledger::year_month)

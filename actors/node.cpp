@@ -50,6 +50,8 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
   context->lookup_backoff_max = options.lookup_backoff_max;
   context->on_storage_failure = options.on_storage_failure;
   context->planted_bug_ack_before_write = options.planted_bug_ack_before_write;
+  context->events = options.events;
+  context->event_listeners = options.event_listeners;
   result->context_ = context;
   result->directory_ = directory(system, context, options.directory);
 

@@ -9,6 +9,7 @@
 // workers, then lets the writer write and answer everything it accepted, then closes the
 // database. The actor_system must outlive the node.
 
+#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -42,6 +43,10 @@ struct node_options {
   ledger::storage::writer_options writer;
   std::shared_ptr<gateway::processor> processor;  // required
   bool planted_bug_ack_before_write = false;      // see account_context
+  // Optional: where accounts send account_event while *event_listeners > 0 (the admin
+  // console's tail). Both unset: no events.
+  caf::actor events;
+  std::shared_ptr<const std::atomic<uint32_t>> event_listeners;
   // Called when a durable write failed; the process must stop (see account_context).
   std::function<void(const std::string& reason)> on_storage_failure;
 };
