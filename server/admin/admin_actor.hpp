@@ -1,0 +1,47 @@
+#pragma once
+// Internal to server/admin: the admin actor's state and the command handlers. Included only
+// by this folder's .cpp files (it pulls in caf/all.hpp through the precompiled header).
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "server/admin/audit.hpp"
+
+namespace actors {
+class node;
+}
+
+namespace server::admin {
+
+// What every request of one server shares; lives as long as the actor.
+struct admin_shared {
+  actors::node* node = nullptr;
+  caf::actor events;
+  std::string secret;
+  audit_log audit;
+  std::chrono::milliseconds command_timeout{0};
+};
+
+struct admin_state {
+  std::shared_ptr<admin_shared> shared;
+  static inline const char* name = "admin";
+};
+
+using admin_actor = caf::stateful_actor<admin_state>;
+
+// One parsed, authorized request.
+struct admin_request {
+  nlohmann::json body;  // the whole request object
+  std::string command;
+  std::string operator_name;
+  std::string reason;
+};
+
+// Runs one command; the reply is reply JSON (protocol.hpp), possibly later.
+caf::result<std::string> dispatch(admin_actor* self, const admin_request& request);
+
+}  // namespace server::admin

@@ -1,0 +1,121 @@
+#include "server/admin/admin_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <filesystem>
+
+#include "server/admin/admin_actor.hpp"
+#include "server/admin/protocol.hpp"
+#include "server/admin/secret.hpp"
+
+namespace server::admin {
+namespace {
+
+std::string beside_data_dir(const std::string& data_dir, const char* suffix) {
+  auto path = std::filesystem::path(data_dir).lexically_normal().string();
+  while (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  return path + suffix;
+}
+
+std::string text_field(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Parses and checks the envelope; on failure `reply` holds the error reply.
+bool parse_request(const std::string& text, admin_request& request, std::string& reply) {
+  if (text.size() > request_bytes_max) {
+    reply = error_reply("malformed_request", "the request is too long");
+    return false;
+  }
+  request.body = nlohmann::json::parse(text, nullptr, false);
+  if (!request.body.is_object() || !request.body.contains("command") ||
+      !request.body["command"].is_string()) {
+    reply = error_reply("malformed_request", "the request is not a JSON object with a command");
+    return false;
+  }
+  request.command = request.body["command"].get<std::string>();
+  request.operator_name = text_field(request.body, "operator");
+  request.reason = text_field(request.body, "reason");
+  if (request.operator_name.empty()) request.operator_name = "unknown";
+  if (request.operator_name.size() > operator_chars_max ||
+      request.reason.size() > reason_chars_max) {
+    reply = error_reply("malformed_request", "the operator name or the reason is too long");
+    return false;
+  }
+  return true;
+}
+
+caf::behavior admin_behavior(admin_actor* self, std::shared_ptr<admin_shared> shared) {
+  self->state.shared = std::move(shared);
+  return {
+      [=](admin_atom, const std::string& secret,
+          const std::string& text) -> caf::result<std::string> {
+        if (!secrets_equal(secret, self->state.shared->secret)) {
+          spdlog::warn("admin: refused a request with a wrong or missing secret");
+          return error_reply("unauthorized", "wrong or missing admin secret; nothing was done");
+        }
+        admin_request request;
+        std::string reply;
+        if (!parse_request(text, request, reply)) return reply;
+        return dispatch(self, request);
+      },
+  };
+}
+
+}  // namespace
+
+std::string default_secret_file(const std::string& data_dir) {
+  return beside_data_dir(data_dir, "-admin.secret");
+}
+
+std::string default_audit_log_file(const std::string& data_dir) {
+  return beside_data_dir(data_dir, "-admin-audit.log");
+}
+
+admin_server::admin_server(caf::actor_system& system, actors::node& node, caf::actor events,
+                           admin_options options)
+    : system_(system), node_(node), events_(std::move(events)), options_(std::move(options)) {}
+
+admin_server::~admin_server() {
+  stop();
+}
+
+bool admin_server::start(std::string& error) {
+  auto shared = std::make_shared<admin_shared>();
+  shared->node = &node_;
+  shared->events = events_;
+  shared->command_timeout = options_.command_timeout;
+  bool created = false;
+  if (!load_or_create_secret(options_.secret_file, shared->secret, created, error)) return false;
+  if (!shared->audit.open(options_.audit_log_file, error)) return false;
+  actor_ = system_.spawn<caf::detached>(admin_behavior, shared);
+  auto published = system_.middleman().publish(actor_, options_.port, options_.host.c_str());
+  if (!published) {
+    error = "cannot listen for the admin console on " + options_.host + ":" +
+            std::to_string(options_.port) + ": " + system_.render(published.error());
+    caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+    actor_ = caf::actor{};
+    return false;
+  }
+  port_ = *published;
+  spdlog::info("admin console on {}:{}; secret file \"{}\" ({}), audit log \"{}\"", options_.host,
+               port_, options_.secret_file, created ? "created" : "existing",
+               options_.audit_log_file);
+  return true;
+}
+
+void admin_server::stop() {
+  if (!actor_) return;
+  auto unpublished = system_.middleman().unpublish(actor_, port_);
+  if (!unpublished) spdlog::warn("admin: unpublish: {}", system_.render(unpublished.error()));
+  caf::scoped_actor self{system_};
+  self->send_exit(actor_, caf::exit_reason::user_shutdown);
+  self->wait_for(actor_);
+  actor_ = caf::actor{};
+}
+
+}  // namespace server::admin

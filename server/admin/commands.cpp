@@ -1,0 +1,246 @@
+// The admin commands: argument checks, the call into the node, the reply and the audit line.
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+
+#include "actors/messages.hpp"
+#include "actors/node.hpp"
+#include "ledger/limits.hpp"
+#include "server/admin/admin_actor.hpp"
+#include "server/admin/protocol.hpp"
+#include "server/admin/views.hpp"
+
+namespace server::admin {
+namespace {
+
+using ledger::error_code;
+using json = nlohmann::json;
+using handler = caf::result<std::string> (*)(admin_actor*, const admin_request&);
+
+// A failed argument check: the error reply to send.
+struct bad_argument {
+  std::string reply;
+};
+
+std::string code_reply(error_code code) {
+  return error_reply(ledger::to_string(code), describe(code));
+}
+
+// Unsigned 64-bit from a decimal string or a JSON number; `fallback` when absent.
+uint64_t unsigned_arg(const admin_request& request, const char* key, uint64_t fallback,
+                      const char* what) {
+  auto it = request.body.find(key);
+  if (it == request.body.end() || it->is_null()) return fallback;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_string()) {
+    const auto text = it->get<std::string>();
+    if (!text.empty() && text.size() <= 20 &&
+        text.find_first_not_of("0123456789") == std::string::npos) {
+      errno = 0;
+      const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+      if (errno == 0) return value;
+    }
+  }
+  throw bad_argument{error_reply("malformed_request", std::string{what} + " must be a number")};
+}
+
+uint64_t account_id_arg(const admin_request& request) {
+  const uint64_t id = unsigned_arg(request, "id", 0, "the account id");
+  if (id == 0) {
+    throw bad_argument{error_reply("malformed_request", "an account id (1 or more) is required")};
+  }
+  return id;
+}
+
+ledger::money amount_arg(const admin_request& request) {
+  auto it = request.body.find("amount");
+  if (it == request.body.end() || !it->is_string()) {
+    throw bad_argument{error_reply("invalid_amount", "an amount like \"25.00\" is required")};
+  }
+  auto parsed = ledger::parse_money(it->get<std::string>());
+  if (!parsed) {
+    throw bad_argument{error_reply(
+        "invalid_amount", "\"" + it->get<std::string>() +
+                              "\" is not an amount: digits, optionally '.' and 1-6 decimals")};
+  }
+  return *parsed;
+}
+
+void require_reason(const admin_request& request) {
+  if (request.reason.empty()) {
+    throw bad_argument{error_reply("malformed_request",
+                                   "this command changes the account: give a reason (--reason)")};
+  }
+}
+
+json audit_record(const admin_request& request, uint64_t account_id) {
+  json record{{"operator", request.operator_name}, {"command", request.command}};
+  if (account_id != 0) record["account"] = std::to_string(account_id);
+  if (!request.reason.empty()) record["reason"] = request.reason;
+  if (auto it = request.body.find("amount"); it != request.body.end()) record["amount"] = *it;
+  return record;
+}
+
+std::string account_reply_text(const admin_shared& shared, const actors::account_reply& reply,
+                               const json& extra) {
+  if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
+    return code_reply(reply.code);
+  }
+  json result{{"code", std::string{ledger::to_string(reply.code)}},
+              {"account", account_view(reply.snapshot, shared.node->rules())}};
+  if (reply.entry) result["entry"] = journal_entry_view(*reply.entry);
+  for (const auto& [key, value] : extra.items())
+    result[key] = value;
+  return ok_reply(std::move(result));
+}
+
+// Sends one command to the account's actor; answers (and audits, when `audited`) on reply.
+caf::result<std::string> account_command(admin_actor* self, const admin_request& request,
+                                         uint64_t id, actors::command cmd, bool audited,
+                                         json extra = json::object()) {
+  auto promise = self->make_response_promise<std::string>();
+  auto shared = self->state.shared;
+  json record = audit_record(request, id);
+  for (const auto& [key, value] : extra.items())
+    record[key] = value;
+  self->request(shared->node->accounts().route(id), shared->command_timeout,
+                actors::command_atom::value, actors::account_request{id, std::move(cmd)})
+      .then(
+          [=](actors::account_reply& reply) mutable {
+            if (audited) {
+              json line = record;
+              line["outcome"] = std::string{ledger::to_string(reply.code)};
+              if (reply.entry) line["journal_seq"] = reply.entry->seq;
+              shared->audit.append(std::move(line));
+            }
+            promise.deliver(account_reply_text(*shared, reply, extra));
+          },
+          [=](caf::error& failure) mutable {
+            const bool timeout = failure == caf::sec::request_timeout;
+            if (audited) {
+              json line = record;
+              line["outcome"] = timeout ? "timeout" : "failed";
+              shared->audit.append(std::move(line));
+            }
+            promise.deliver(error_reply(
+                timeout ? "timeout" : "internal_error",
+                timeout ? "no answer in time; the command may still be applied: look again"
+                        : "the account actor did not answer: " + caf::to_string(failure)));
+          });
+  return promise;
+}
+
+caf::result<std::string> account_show(admin_actor* self, const admin_request& request) {
+  return account_command(self, request, account_id_arg(request), actors::commands::get{}, false);
+}
+
+caf::result<std::string> account_create(admin_actor* self, const admin_request& request) {
+  return account_command(self, request, account_id_arg(request), actors::commands::create{}, true);
+}
+
+caf::result<std::string> limit_set(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  const auto maximum = amount_arg(request);
+  require_reason(request);
+  return account_command(self, request, id, actors::commands::set_maximum_recharge{maximum}, true);
+}
+
+caf::result<std::string> suspend(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  require_reason(request);
+  return account_command(self, request, id, actors::commands::suspend{}, true);
+}
+
+caf::result<std::string> resume(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  require_reason(request);
+  return account_command(self, request, id, actors::commands::resume{}, true);
+}
+
+caf::result<std::string> tier_reset(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  require_reason(request);
+  return account_command(self, request, id, actors::commands::reset_retry_tier{}, true);
+}
+
+// A fresh, random adjustment id: the journal entry's reference, quoted in the audit line.
+uint64_t fresh_adjustment_id() {
+  uint64_t id = 0;
+  while (id == 0)
+    randombytes_buf(&id, sizeof id);
+  return id;
+}
+
+caf::result<std::string> adjust(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  const auto amount = amount_arg(request);
+  require_reason(request);
+  const uint64_t adjustment_id = fresh_adjustment_id();
+  return account_command(self, request, id, actors::commands::adjust{amount, adjustment_id}, true,
+                         json{{"adjustment_id", std::to_string(adjustment_id)}});
+}
+
+caf::result<std::string> recharge(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  const auto amount = amount_arg(request);
+  auto key = request.body.value("key", std::string{});
+  if (key.empty() || key.size() > ledger::limits::idempotency_key_length_max) {
+    return error_reply("malformed_request", "an idempotency key (--key, 1-64 bytes) is required");
+  }
+  const auto card_id = unsigned_arg(request, "card", 0, "the card id");
+  if (card_id > UINT32_MAX) return error_reply("malformed_request", "the card id is too large");
+  actors::commands::recharge cmd{std::move(key), amount, static_cast<uint32_t>(card_id)};
+  return account_command(self, request, id, std::move(cmd), true);
+}
+
+caf::result<std::string> credentials_issue(admin_actor*, const admin_request& request) {
+  account_id_arg(request);
+  return error_reply(not_available,
+                     "temporary credentials are not available yet: the credentials feature "
+                     "does not exist in this ledgerd; nothing was issued");
+}
+
+}  // namespace
+
+// The storage-backed commands live in commands_storage.cpp.
+caf::result<std::string> account_list(admin_actor* self, const admin_request& request);
+caf::result<std::string> journal(admin_actor* self, const admin_request& request);
+caf::result<std::string> stats(admin_actor* self, const admin_request& request);
+caf::result<std::string> verify(admin_actor* self, const admin_request& request);
+caf::result<std::string> checkpoint(admin_actor* self, const admin_request& request);
+caf::result<std::string> tail(admin_actor* self, const admin_request& request);
+
+caf::result<std::string> dispatch(admin_actor* self, const admin_request& request) {
+  static const std::map<std::string, handler> handlers = {
+      {"account.list", account_list},
+      {"account.show", account_show},
+      {"account.create", account_create},
+      {"credentials.issue", credentials_issue},
+      {"limit.set", limit_set},
+      {"suspend", suspend},
+      {"resume", resume},
+      {"adjust", adjust},
+      {"recharge", recharge},
+      {"tier.reset", tier_reset},
+      {"journal", journal},
+      {"stats", stats},
+      {"verify", verify},
+      {"checkpoint", checkpoint},
+      {"tail", tail},
+  };
+  auto it = handlers.find(request.command);
+  if (it == handlers.end()) {
+    return error_reply("malformed_request", "unknown command \"" + request.command + "\"");
+  }
+  try {
+    return it->second(self, request);
+  } catch (const bad_argument& bad) {
+    return bad.reply;
+  }
+}
+
+}  // namespace server::admin
