@@ -30,6 +30,9 @@ ledgerd_config::ledgerd_config() {
       .add(s.stream_port, "stream-port", "debit stream port (0: any free port)")
       .add(s.http_port, "http-port", "HTTP API port (0: any free port)")
       .add(s.admin_port, "admin-port", "admin console port (0: any free port)")
+      .add(s.admin_host, "admin-host", "admin console address (loopback by default)")
+      .add(s.admin_secret_file, "admin-secret-file",
+           "admin secret, created on first start (default: <data-dir>-admin.secret)")
       .add(s.http_threads, "http-threads", "HTTP worker threads");
   opt_group{custom_options_, "stream"}
       .add(s.connections_max, "connections-max", "stream connections at once")

@@ -31,6 +31,8 @@ struct ledgerd_settings {
   uint16_t stream_port = 7400;
   uint16_t http_port = 7401;
   uint16_t admin_port = 7402;
+  std::string admin_host = "127.0.0.1";  // loopback: the console is for this machine
+  std::string admin_secret_file;         // empty: "<data-dir>-admin.secret"
   size_t http_threads = 4;
   // [stream]
   size_t connections_max = 64;

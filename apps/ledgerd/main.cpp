@@ -15,6 +15,8 @@
 
 #include "actors/node.hpp"
 #include "config/ledgerd_config.hpp"
+#include "server/admin/admin_server.hpp"
+#include "server/admin/event_hub.hpp"
 #include "server/stream/stream_server.hpp"
 #ifdef LEDGERD_HTTP_API
 #include "server/http/http_api.hpp"
@@ -60,6 +62,9 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
         "PLANTED BUG ACTIVE: debits are acknowledged before they are durable. This "
         "exists only for the crash drill's self-test; never run it for real.");
   }
+  server::admin::event_hub events(system);  // for `ledgerctl tail`
+  options.events = events.actor();
+  options.event_listeners = events.listeners();
   auto ledger = actors::node::start(system, options, error);
   if (!ledger) {
     spdlog::error("cannot open data directory \"{}\": {}", settings.data_dir, error);
@@ -96,15 +101,33 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
   }
   http_port = api.port();
 #endif
+  server::admin::admin_options admin_options;
+  admin_options.host = settings.admin_host;
+  admin_options.port = settings.admin_port;
+  admin_options.secret_file = settings.admin_secret_file.empty()
+                                  ? server::admin::default_secret_file(settings.data_dir)
+                                  : settings.admin_secret_file;
+  admin_options.audit_log_file = server::admin::default_audit_log_file(settings.data_dir);
+  server::admin::admin_server admin(system, *ledger, events.actor(), admin_options);
+  if (!admin.start(error)) {
+    spdlog::error("{}", error);
+#ifdef LEDGERD_HTTP_API
+    api.stop();
+#endif
+    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    return exit_start;
+  }
   spdlog::info("listening: debit stream {}:{}, HTTP {}:{}", settings.host, stream.port,
                settings.host, http_port);
   // One machine-readable line for scripts and tests that start ledgerd on port 0.
-  std::printf("ready stream=%u http=%u\n", unsigned{stream.port}, unsigned{http_port});
+  std::printf("ready stream=%u http=%u admin=%u\n", unsigned{stream.port}, unsigned{http_port},
+              unsigned{admin.port()});
   std::fflush(stdout);
 
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  admin.stop();
 #ifdef LEDGERD_HTTP_API
   api.stop();
 #endif
