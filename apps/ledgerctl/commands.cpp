@@ -1,0 +1,296 @@
+#include "apps/ledgerctl/console.hpp"
+
+#include <cstdlib>
+#include <ostream>
+
+#include "ledger/money.hpp"
+
+namespace console {
+namespace {
+
+using json = nlohmann::json;
+
+bool is_flag(const std::string& word) {
+  return word.size() > 2 && word[0] == '-' && word[1] == '-';
+}
+
+bool is_account_id(const std::string& text) {
+  return !text.empty() && text.size() <= 20 &&
+         text.find_first_not_of("0123456789") == std::string::npos &&
+         text.find_first_not_of('0') != std::string::npos;
+}
+
+// Takes a global flag at argv[i] (and its value); false when it is not one of ours.
+bool take_global(const std::vector<std::string>& args, size_t& i, options& opts,
+                 std::string& error) {
+  const std::string& word = args[i];
+  const auto value = [&]() -> std::string {
+    if (i + 1 >= args.size()) {
+      error = word + " needs a value";
+      return {};
+    }
+    return args[++i];
+  };
+  if (word == "--json") {
+    opts.json = true;
+  } else if (word == "--host") {
+    opts.host = value();
+  } else if (word == "--port") {
+    const auto text = value();
+    const long port = std::strtol(text.c_str(), nullptr, 10);
+    if (port <= 0 || port > 65535 || text.find_first_not_of("0123456789") != std::string::npos)
+      error = "--port takes a port number, not \"" + text + "\"";
+    opts.port = static_cast<uint16_t>(port);
+  } else if (word == "--secret-file") {
+    opts.secret_file = value();
+  } else if (word == "--operator") {
+    opts.operator_name = value();
+  } else if (word == "--timeout-ms") {
+    const auto text = value();
+    opts.timeout = std::chrono::milliseconds(std::strtoll(text.c_str(), nullptr, 10));
+    if (opts.timeout.count() <= 0) error = "--timeout-ms takes a positive number";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_options(int argc, const char* const* argv, options& opts,
+                   std::vector<std::string>& words, std::string& error) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    // --flag=value is the same as --flag value.
+    const auto eq = arg.find('=');
+    if (is_flag(arg) && eq != std::string::npos) {
+      args.push_back(arg.substr(0, eq));
+      args.push_back(arg.substr(eq + 1));
+    } else {
+      args.push_back(std::move(arg));
+    }
+  }
+  if (const char* user = std::getenv("USER")) opts.operator_name = user;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      words = {"help"};
+      return true;
+    }
+    if (take_global(args, i, opts, error)) {
+      if (!error.empty()) return false;
+      continue;
+    }
+    words.push_back(args[i]);
+  }
+  if (opts.operator_name.empty()) opts.operator_name = "unknown";
+  return true;
+}
+
+bool split_words(const std::string& line, std::vector<std::string>& words, std::string& error) {
+  words.clear();
+  std::string current;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        current += c;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(std::move(current));
+      current.clear();
+      in_word = false;
+    } else {
+      current += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0) {
+    error = "a quote is not closed";
+    return false;
+  }
+  if (in_word) words.push_back(std::move(current));
+  return true;
+}
+
+const std::vector<command_spec>& commands() {
+  static const std::vector<command_spec> table = {
+      {{"account", "list"},
+       "account.list",
+       {},
+       {"--state", "--tier", "--from", "--limit"},
+       "accounts in id order, a page at a time (--state active|suspended, --tier 0..5)"},
+      {{"account", "show"},
+       "account.show",
+       {"ID"},
+       {},
+       "balance, state, tier, auto-recharge, limits, masked cards, charges in flight"},
+      {{"account", "create"}, "account.create", {"ID"}, {"--reason"}, "create an empty account"},
+      {{"credentials", "issue"},
+       "credentials.issue",
+       {"ID"},
+       {"--reason"},
+       "temporary credentials (not available yet: answers not_available)"},
+      {{"limit", "set"},
+       "limit.set",
+       {"ID", "AMOUNT"},
+       {"--reason"},
+       "set the account's maximum recharge"},
+      {{"suspend"}, "suspend", {"ID"}, {"--reason"}, "suspend the account (support)"},
+      {{"resume"}, "resume", {"ID"}, {"--reason"}, "lift any suspension and reset the retry tier"},
+      {{"adjust"},
+       "adjust",
+       {"ID", "AMOUNT"},
+       {"--reason"},
+       "signed balance adjustment, journaled against the adjustments account"},
+      {{"recharge"},
+       "recharge",
+       {"ID", "AMOUNT"},
+       {"--key", "--card", "--reason"},
+       "manual recharge on the default card (or --card N); --key makes it idempotent"},
+      {{"tier", "reset"}, "tier.reset", {"ID"}, {"--reason"}, "reset the retry tier to 0"},
+      {{"journal"}, "journal", {"ID"}, {"--from", "--limit"}, "the account's journal entries"},
+      {{"stats"},
+       "stats",
+       {},
+       {"--interval-ms"},
+       "live statistics: two samples, rates per second between them"},
+      {{"verify"},
+       "verify",
+       {},
+       {},
+       "check every balance against its journal and that the books sum to zero"},
+      {{"checkpoint"},
+       "checkpoint",
+       {"DIR"},
+       {"--reason"},
+       "a consistent copy of the database in DIR (must not exist)"},
+      {{"tail"},
+       "tail",
+       {},
+       {"--account", "--count", "--for-ms"},
+       "follow account events live (Ctrl-C stops)"},
+      {{"help"}, "", {}, {}, "this list; `help WORD` for one group"},
+  };
+  return table;
+}
+
+namespace {
+
+const command_spec* find_spec(const std::vector<std::string>& words) {
+  for (const auto& spec : commands()) {
+    if (words.size() < spec.words.size()) continue;
+    if (std::equal(spec.words.begin(), spec.words.end(), words.begin())) return &spec;
+  }
+  return nullptr;
+}
+
+std::string usage_of(const command_spec& spec) {
+  std::string text;
+  for (const auto& word : spec.words)
+    text += (text.empty() ? "" : " ") + word;
+  for (const auto& positional : spec.positionals)
+    text += " " + positional;
+  for (const auto& flag : spec.flags) {
+    std::string value = flag.substr(2);
+    for (auto& c : value)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    text += " [" + flag + " " + value + "]";
+  }
+  return text;
+}
+
+// Checks and stores one positional argument in the request.
+bool put_positional(const std::string& name, const std::string& value, json& request,
+                    std::string& error) {
+  if (name == "ID") {
+    if (!is_account_id(value)) {
+      error = "bad account id \"" + value + "\": a positive whole number";
+      return false;
+    }
+    request["id"] = value;
+  } else if (name == "AMOUNT") {
+    if (!ledger::parse_money(value)) {
+      error = "bad amount \"" + value +
+              "\": digits, optionally '.' and 1-6 decimals, e.g. 25.00 or -3.5";
+      return false;
+    }
+    request["amount"] = value;
+  } else if (name == "DIR") {
+    request["directory"] = value;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool build_request(const std::vector<std::string>& words, const options& opts,
+                   const command_spec*& spec, json& request, std::string& error) {
+  spec = find_spec(words);
+  if (spec == nullptr) {
+    error = words.empty() ? "no command given" : "unknown command \"" + words[0] + "\"";
+    return false;
+  }
+  request = json{{"command", spec->request}, {"operator", opts.operator_name}};
+  size_t positional = 0;
+  for (size_t i = spec->words.size(); i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (is_flag(word)) {
+      auto eq = word.find('=');
+      const std::string flag = word.substr(0, eq);
+      if (std::find(spec->flags.begin(), spec->flags.end(), flag) == spec->flags.end()) {
+        error = "unknown option " + flag + "; usage: " + usage_of(*spec);
+        return false;
+      }
+      std::string value;
+      if (eq != std::string::npos) {
+        value = word.substr(eq + 1);
+      } else if (i + 1 < words.size()) {
+        value = words[++i];
+      } else {
+        error = flag + " needs a value; usage: " + usage_of(*spec);
+        return false;
+      }
+      request[flag.substr(2)] = value;
+      continue;
+    }
+    if (positional == spec->positionals.size()) {
+      error = "too many arguments; usage: " + usage_of(*spec);
+      return false;
+    }
+    if (!put_positional(spec->positionals[positional++], word, request, error)) return false;
+  }
+  if (positional < spec->positionals.size()) {
+    error = "missing " + spec->positionals[positional] + "; usage: " + usage_of(*spec);
+    return false;
+  }
+  return true;
+}
+
+void print_help(const std::vector<std::string>& words, std::ostream& out) {
+  const std::string group = words.size() > 1 ? words[1] : std::string{};
+  for (const auto& spec : commands()) {
+    if (!group.empty() && spec.words[0] != group) continue;
+    std::string usage = usage_of(spec);
+    out << "  " << usage;
+    if (usage.size() < 44)
+      out << std::string(44 - usage.size(), ' ');
+    else
+      out << "\n" << std::string(46, ' ');
+    out << spec.summary << "\n";
+  }
+  if (group.empty()) {
+    out << "\nglobal options: --host H --port P --secret-file F --operator NAME --json "
+           "--timeout-ms N\n"
+        << "changing commands need --reason (except account create and recharge); each is "
+           "audit-logged with the operator.\n";
+  }
+}
+
+}  // namespace console

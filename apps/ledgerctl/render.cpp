@@ -1,0 +1,181 @@
+// Text forms of the admin replies. The JSON is the server's (server/admin/views.cpp); text
+// is for people and may change, --json is for scripts.
+#include <iomanip>
+#include <ostream>
+
+#include "apps/ledgerctl/console.hpp"
+
+namespace console {
+namespace {
+
+using json = nlohmann::json;
+
+std::string text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "-";
+  return value.dump();
+}
+
+void row(std::ostream& out, const char* label, const std::string& value) {
+  out << "  " << std::left << std::setw(19) << label << value << "\n";
+}
+
+std::string tier_text(const json& tier) {
+  static const char* percent[] = {"100 %", "75 %", "50 %", "25 %", "0 %"};
+  if (tier.is_number_unsigned() && tier.get<unsigned>() < 5) {
+    return text(tier) + " (next automatic attempt at " + percent[tier.get<unsigned>()] + " of T)";
+  }
+  return "exhausted (every tier failed)";
+}
+
+void render_account(const json& acct, std::ostream& out) {
+  out << "account " << text(acct["id"]) << "\n";
+  std::string state = text(acct["state"]);
+  if (state == "suspended") state += " (" + text(acct["suspension_cause"]) + ")";
+  row(out, "state", state);
+  row(out, "balance", text(acct["balance"]));
+  row(out, "retry tier", tier_text(acct["retry_tier"]));
+  const auto& ar = acct["auto_recharge"];
+  row(out, "auto-recharge",
+      ar.value("enabled", false)
+          ? "on: below " + text(ar["balance_amount"]) + " recharge " + text(ar["recharge_amount"])
+          : "off");
+  const auto& limits = acct["limits"];
+  row(out, "maximum recharge",
+      text(limits["maximum_recharge"]) + " (" + text(limits["maximum_recharge_source"]) + ")");
+  row(out, "minimum recharge", text(limits["minimum_recharge"]));
+  if (acct["cards"].empty()) row(out, "cards", "none");
+  for (const auto& card : acct["cards"]) {
+    std::ostringstream line;
+    line << "#" << text(card["card_id"]) << " " << text(card["brand"]) << " "
+         << text(card["masked_number"]) << " exp " << std::setw(2) << std::setfill('0')
+         << card.value("exp_month", 0) << "/" << card.value("exp_year", 0)
+         << (card.value("default", false) ? " (default)" : "");
+    row(out, "card", line.str());
+  }
+  if (acct["charges_in_flight"].empty()) row(out, "charges in flight", "none");
+  for (const auto& charge : acct["charges_in_flight"]) {
+    row(out, "charge in flight",
+        "#" + text(charge["charge_seq"]) + " " + text(charge["kind"]) + " " +
+            text(charge["amount"]) + " on card #" + text(charge["card_id"]));
+  }
+  row(out, "journal entries", text(acct["journal_seq"]));
+}
+
+void render_list(const json& result, std::ostream& out) {
+  out << std::left << std::setw(22) << "ID" << std::setw(11) << "STATE" << std::right
+      << std::setw(16) << "BALANCE"
+      << "  " << std::left << std::setw(10) << "TIER" << std::setw(6) << "AUTO"
+      << "CARDS\n";
+  for (const auto& acct : result["accounts"]) {
+    out << std::left << std::setw(22) << text(acct["id"]) << std::setw(11) << text(acct["state"])
+        << std::right << std::setw(16) << text(acct["balance"]) << "  " << std::left
+        << std::setw(10) << text(acct["retry_tier"]) << std::setw(6)
+        << (acct.value("auto_recharge", false) ? "on" : "off") << text(acct["cards"]) << "\n";
+  }
+  out << result["accounts"].size() << " shown";
+  if (!result["next_from"].is_null()) out << "; next page: --from " << text(result["next_from"]);
+  out << "\n";
+}
+
+void render_journal(const json& result, std::ostream& out) {
+  out << "journal of account " << text(result["account"]) << "\n";
+  out << std::right << std::setw(6) << "SEQ"
+      << "  " << std::left << std::setw(16) << "KIND" << std::setw(14) << "CONTRA" << std::right
+      << std::setw(16) << "AMOUNT" << std::setw(18) << "BALANCE AFTER"
+      << "  REFERENCE\n";
+  for (const auto& entry : result["entries"]) {
+    out << std::right << std::setw(6) << text(entry["seq"]) << "  " << std::left << std::setw(16)
+        << text(entry["kind"]) << std::setw(14) << text(entry["contra"]) << std::right
+        << std::setw(16) << text(entry["amount"]) << std::setw(18) << text(entry["balance_after"])
+        << "  " << text(entry["reference"]) << "\n";
+  }
+  if (!result["next_from"].is_null()) out << "more: --from " << text(result["next_from"]) << "\n";
+}
+
+void render_verify(const json& result, std::ostream& out) {
+  out << (result.value("ok", false) ? "verify: ok" : "verify: DIFFERENCES FOUND") << "\n";
+  row(out, "accounts checked", text(result["accounts_checked"]));
+  row(out, "journal entries", text(result["entries_checked"]));
+  row(out, "customer balances", text(result["customer_total"]));
+  row(out, "books sum", text(result["books_sum"]) + " (must be 0.00)");
+  for (const auto& problem : result["problems"]) {
+    out << "  account " << text(problem["account"]) << ": " << text(problem["kind"]) << ": "
+        << text(problem["detail"]) << "\n";
+  }
+  const auto total = result.value("problems_total", uint64_t{0});
+  if (total > result["problems"].size()) out << "  ... " << total << " problems in all\n";
+}
+
+std::string rate_text(const json& rates, const char* name) {
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(1) << rates.value(name, 0.0) << "/s";
+  return line.str();
+}
+
+void render_stats(const json& s, std::ostream& out) {
+  const auto& rates = s["rates_per_second"];
+  out << "stats over " << text(rates["interval_ms"]) << " ms\n";
+  row(out, "accounts",
+      text(s["accounts"]["resident"]) + " resident, about " +
+          text(s["accounts"]["total_estimate"]) + " in storage");
+  row(out, "activations", text(s["activations"]) + " (" + rate_text(rates, "activations") + ")");
+  row(out, "passivations", text(s["passivations"]) + " (" + rate_text(rates, "passivations") + ")");
+  row(out, "debits applied",
+      text(s["debits"]["applied"]) + " (" + rate_text(rates, "debits_applied") + ")");
+  row(out, "debits rejected",
+      text(s["debits"]["rejected"]) + " (" + rate_text(rates, "debits_rejected") + ")");
+  const auto& c = s["charges"];
+  row(out, "charges in flight", text(c["in_flight"]));
+  row(out, "charges",
+      text(c["started"]) + " started, " + text(c["captured"]) + " captured, " + text(c["failed"]) +
+          " failed, " + text(c["unknown_outcomes"]) + " unknown outcomes");
+  row(out, "suspensions", text(s["suspensions"]));
+  const auto& w = s["writer"];
+  const double batches = w.value("batches", 0.0);
+  std::ostringstream mean;
+  mean << std::fixed << std::setprecision(1)
+       << (batches > 0 ? w.value("change_sets", 0.0) / batches : 0.0);
+  row(out, "writer queue depth", text(w["queue_depth"]));
+  row(out, "writer batches",
+      text(w["batches"]) + ", mean " + mean.str() + " change sets, max " +
+          text(w["batch_change_sets_max"]) + " (" + rate_text(rates, "writer_batches") + ")");
+  row(out, "mailbox depth", text(s["mailbox_depth"]));
+}
+
+void render_change(const command_spec& spec, const json& result, std::ostream& out) {
+  out << spec.request << ": " << text(result["code"]);
+  if (result.contains("adjustment_id"))
+    out << " (adjustment " << text(result["adjustment_id"]) << ")";
+  out << "\n";
+  if (result.contains("entry")) {
+    const auto& entry = result["entry"];
+    out << "journal entry #" << text(entry["seq"]) << ": " << text(entry["kind"]) << " "
+        << text(entry["amount"]) << ", balance after " << text(entry["balance_after"]) << "\n";
+  }
+  render_account(result["account"], out);
+}
+
+}  // namespace
+
+void render_text(const command_spec& spec, const json& result, std::ostream& out) {
+  const std::string& name = spec.request;
+  if (name == "account.list") return render_list(result, out);
+  if (name == "account.show") return render_account(result["account"], out);
+  if (name == "journal") return render_journal(result, out);
+  if (name == "verify") return render_verify(result, out);
+  if (name == "stats") return render_stats(result, out);
+  if (name == "checkpoint") {
+    out << "checkpoint written to " << text(result["directory"]) << " (database instance "
+        << text(result["instance_id"]) << ")\n"
+        << "to restore: stop ledgerd, then start it with --ledger.data-dir="
+        << text(result["directory"]) << " (or move the checkpoint into place of the data "
+        << "directory); keep the admin secret file next to it or pass "
+           "--net.admin-secret-file\n";
+    return;
+  }
+  if (result.contains("account")) return render_change(spec, result, out);
+  out << result.dump(2) << "\n";
+}
+
+}  // namespace console
