@@ -35,7 +35,8 @@ class ledgerd_fixture : public ::testing::Test {
   // Starts ledgerd (extra flags appended) and waits for its ready line.
   void start_ledgerd(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--ledger.data-dir=" + work_dir_ + "/data",
-                                     "--net.stream-port=0", "--net.http-port=0"};
+                                     "--net.stream-port=0", "--net.http-port=0",
+                                     "--net.admin-port=0"};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<harness::child_process>(LEDGERD_BINARY, args, work_dir_,
                                                        work_dir_ + "/ledgerd.log");
@@ -43,6 +44,9 @@ class ledgerd_fixture : public ::testing::Test {
     ASSERT_TRUE(ready.has_value()) << "ledgerd did not start; see " << work_dir_ << "/ledgerd.log";
     stream_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "stream")));
     http_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "http")));
+    if (auto admin = harness::field(*ready, "admin")) {
+      admin_port_ = static_cast<uint16_t>(std::stoi(*admin));
+    }
   }
 
   // SIGTERM and the exit status (0 for a clean stop).
@@ -57,6 +61,7 @@ class ledgerd_fixture : public ::testing::Test {
   std::unique_ptr<harness::child_process> server_;
   uint16_t stream_port_ = 0;
   uint16_t http_port_ = 0;
+  uint16_t admin_port_ = 0;
 };
 
 }  // namespace e2e

@@ -1,0 +1,346 @@
+// ledgerctl against a real ledgerd: one-shot commands (text and --json), the interactive
+// console through a pseudo-terminal, a wrong secret, a server that is down, and verify
+// catching a balance corrupted behind the server's back.
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "storage/change_set.hpp"
+#include "storage/database.hpp"
+#include "tests/ledgerd_fixture.hpp"
+
+namespace e2e {
+namespace {
+
+using nlohmann::json;
+
+struct ctl_result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class ConsoleEndToEnd : public ledgerd_fixture {
+ protected:
+  std::string secret_file() const { return work_dir_ + "/data-admin.secret"; }
+
+  std::vector<std::string> connect_flags() const {
+    return {"--port", std::to_string(admin_port_), "--secret-file", secret_file(), "--operator",
+            "tester"};
+  }
+
+  // Runs ledgerctl with the connection flags and `args`; collects stdout, stderr, status.
+  ctl_result ctl(std::vector<std::string> args, std::vector<std::string> flags = {}) {
+    if (flags.empty()) flags = connect_flags();
+    flags.insert(flags.end(), args.begin(), args.end());
+    const std::string err_path = work_dir_ + "/ctl-" + std::to_string(++calls_) + ".err";
+    harness::child_process child(LEDGERCTL_BINARY, flags, work_dir_, err_path);
+    child.wait_for_line("\x01never", std::chrono::seconds(120));  // reads to end of output
+    ctl_result result;
+    for (const auto& line : child.lines_seen())
+      result.out += line + "\n";
+    auto status = child.wait(std::chrono::seconds(30));
+    result.status = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    result.err = read_file(err_path);
+    return result;
+  }
+
+  json ctl_json(std::vector<std::string> args) {
+    args.push_back("--json");
+    auto result = ctl(args);
+    EXPECT_EQ(result.status, 0) << result.out << result.err;
+    return json::parse(result.out, nullptr, false);
+  }
+
+  int calls_ = 0;
+};
+
+TEST_F(ConsoleEndToEnd, SupportSessionOneShot) {
+  start_ledgerd();
+  ASSERT_NE(admin_port_, 0);
+  auto created = ctl({"account", "create", "42"});
+  EXPECT_EQ(created.status, 0) << created.err;
+  EXPECT_NE(created.out.find("account.create: ok"), std::string::npos) << created.out;
+
+  auto shown = ctl_json({"account", "show", "42"});
+  EXPECT_EQ(shown["account"]["balance"], "0.00");
+  EXPECT_EQ(shown["account"]["state"], "active");
+  EXPECT_EQ(shown["account"]["limits"]["maximum_recharge"], "1000.00");
+
+  auto adjusted = ctl_json({"adjust", "42", "10.50", "--reason", "goodwill credit, ticket 7"});
+  EXPECT_EQ(adjusted["entry"]["kind"], "adjustment");
+  EXPECT_EQ(adjusted["entry"]["balance_after"], "10.50");
+  EXPECT_EQ(adjusted["entry"]["reference"], adjusted["adjustment_id"]);
+
+  auto text = ctl({"account", "show", "42"});
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("balance            10.50"), std::string::npos) << text.out;
+
+  auto limit = ctl_json({"limit", "set", "42", "2500", "--reason", "customer asked"});
+  EXPECT_EQ(limit["account"]["limits"]["maximum_recharge"], "2500.00");
+  EXPECT_EQ(limit["account"]["limits"]["maximum_recharge_source"], "account");
+
+  auto suspended = ctl_json({"suspend", "42", "--reason", "chargeback"});
+  EXPECT_EQ(suspended["account"]["state"], "suspended");
+  EXPECT_EQ(suspended["account"]["suspension_cause"], "support");
+  auto listed = ctl_json({"account", "list", "--state", "suspended"});
+  ASSERT_EQ(listed["accounts"].size(), 1u);
+  EXPECT_EQ(listed["accounts"][0]["id"], "42");
+  auto resumed = ctl_json({"resume", "42", "--reason", "resolved"});
+  EXPECT_EQ(resumed["account"]["state"], "active");
+  auto reset = ctl_json({"tier", "reset", "42", "--reason", "card replaced"});
+  EXPECT_EQ(reset["account"]["retry_tier"], 0);
+
+  auto journal = ctl_json({"journal", "42"});
+  ASSERT_EQ(journal["entries"].size(), 1u);
+  EXPECT_EQ(journal["entries"][0]["amount"], "10.50");
+  auto journal_text = ctl({"journal", "42"});
+  EXPECT_NE(journal_text.out.find("adjustment"), std::string::npos) << journal_text.out;
+
+  // Every change is in the audit log with the operator and the reason.
+  const auto audit = read_file(work_dir_ + "/data-admin-audit.log");
+  EXPECT_NE(audit.find("\"operator\":\"tester\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("goodwill credit, ticket 7"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("chargeback"), std::string::npos) << audit;
+  EXPECT_EQ(stop_ledgerd(), 0);
+}
+
+TEST_F(ConsoleEndToEnd, ClearErrors) {
+  start_ledgerd();
+  auto unknown = ctl({"account", "show", "999"});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.err.find("account_not_found"), std::string::npos) << unknown.err;
+  auto unknown_json = ctl({"account", "show", "999", "--json"});
+  EXPECT_EQ(json::parse(unknown_json.out, nullptr, false)["error"], "account_not_found");
+
+  ASSERT_EQ(ctl({"account", "create", "5"}).status, 0);
+  auto bad_amount = ctl({"adjust", "5", "12.3456789", "--reason", "x"});
+  EXPECT_EQ(bad_amount.status, 2);
+  EXPECT_NE(bad_amount.err.find("bad amount"), std::string::npos) << bad_amount.err;
+  auto no_reason = ctl({"adjust", "5", "1.00"});
+  EXPECT_EQ(no_reason.status, 1);
+  EXPECT_NE(no_reason.err.find("reason"), std::string::npos) << no_reason.err;
+  auto bad_id = ctl({"account", "show", "abc"});
+  EXPECT_EQ(bad_id.status, 2);
+  auto below_zero = ctl({"adjust", "5", "0", "--reason", "x"});
+  EXPECT_EQ(below_zero.status, 1);
+  EXPECT_NE(below_zero.err.find("invalid_amount"), std::string::npos) << below_zero.err;
+  auto credentials = ctl({"credentials", "issue", "5", "--json"});
+  EXPECT_EQ(credentials.status, 1);
+  EXPECT_EQ(json::parse(credentials.out, nullptr, false)["error"], "not_available");
+  auto unknown_command = ctl({"frobnicate"});
+  EXPECT_EQ(unknown_command.status, 2);
+}
+
+TEST_F(ConsoleEndToEnd, WrongSecretIsUnauthorizedAndChangesNothing) {
+  start_ledgerd();
+  const std::string wrong = work_dir_ + "/wrong.secret";
+  std::ofstream(wrong) << std::string(64, 'a') << "\n";
+  auto refused = ctl({"account", "create", "7"},
+                     {"--port", std::to_string(admin_port_), "--secret-file", wrong});
+  EXPECT_EQ(refused.status, 4);
+  EXPECT_NE(refused.err.find("unauthorized"), std::string::npos) << refused.err;
+  auto missing = ctl({"account", "show", "7"},
+                     {"--port", std::to_string(admin_port_), "--secret-file", work_dir_ + "/none"});
+  EXPECT_EQ(missing.status, 4);
+  EXPECT_EQ(ctl({"account", "show", "7"}).status, 1);  // still not there
+  // The secret file is private and its content never reaches the log.
+  struct stat info {};
+  ASSERT_EQ(::stat(secret_file().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::string secret = read_file(secret_file());
+  secret.pop_back();
+  EXPECT_EQ(secret.size(), 64u);
+  EXPECT_EQ(read_file(work_dir_ + "/ledgerd.log").find(secret), std::string::npos);
+}
+
+TEST_F(ConsoleEndToEnd, ServerDownIsAClearError) {
+  start_ledgerd();
+  EXPECT_EQ(stop_ledgerd(), 0);
+  auto down = ctl({"stats"});
+  EXPECT_EQ(down.status, 3);
+  EXPECT_NE(down.err.find("cannot reach ledgerd"), std::string::npos) << down.err;
+  auto down_json = ctl({"account", "show", "1", "--json"});
+  EXPECT_EQ(json::parse(down_json.out, nullptr, false)["error"], "unreachable");
+}
+
+TEST_F(ConsoleEndToEnd, OperatorCommands) {
+  start_ledgerd();
+  ASSERT_EQ(ctl({"account", "create", "1"}).status, 0);
+  auto stats = ctl_json({"stats", "--interval-ms", "200"});
+  EXPECT_TRUE(stats.contains("rates_per_second"));
+  auto stats_text = ctl({"stats", "--interval-ms", "100"});
+  EXPECT_NE(stats_text.out.find("debits applied"), std::string::npos) << stats_text.out;
+
+  const std::string backup = work_dir_ + "/backup";
+  auto checkpoint = ctl({"checkpoint", backup});
+  EXPECT_EQ(checkpoint.status, 0) << checkpoint.err;
+  EXPECT_NE(checkpoint.out.find("to restore"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(backup + "/CURRENT"));
+
+  // tail: follow while adjusting until the event shows up.
+  const std::string tail_err = work_dir_ + "/tail.err";
+  auto flags = connect_flags();
+  for (const char* arg : {"tail", "--count", "1", "--json", "--for-ms", "20000"})
+    flags.push_back(arg);
+  harness::child_process tail(LEDGERCTL_BINARY, flags, work_dir_, tail_err);
+  std::optional<std::string> line;
+  for (int attempt = 0; attempt < 10 && !line; ++attempt) {
+    ASSERT_EQ(ctl({"adjust", "1", "2.00", "--reason", "tail test"}).status, 0);
+    line = tail.wait_for_line("{", std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(line.has_value()) << read_file(tail_err);
+  auto event = json::parse(*line, nullptr, false);
+  EXPECT_EQ(event["account"], "1");
+  EXPECT_EQ(event["entry"], "adjustment");
+  EXPECT_EQ(event["amount"], "2.00");
+  auto verified = ctl({"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out;
+  EXPECT_NE(verified.out.find("verify: ok"), std::string::npos) << verified.out;
+}
+
+TEST_F(ConsoleEndToEnd, VerifyFindsACorruptedBalance) {
+  start_ledgerd();
+  ASSERT_EQ(ctl({"account", "create", "5"}).status, 0);
+  ASSERT_EQ(ctl({"account", "create", "6"}).status, 0);
+  ASSERT_EQ(ctl({"adjust", "5", "20.00", "--reason", "seed"}).status, 0);
+  EXPECT_EQ(ctl({"verify"}).status, 0);
+  EXPECT_EQ(stop_ledgerd(), 0);
+  {
+    // Behind the server's back: account 5's balance no longer matches its journal.
+    ledger::storage::database_options options;
+    options.path = work_dir_ + "/data";
+    options.create_if_missing = false;
+    auto db = ledger::storage::database::open(options);
+    ASSERT_TRUE(db) << db.error().message;
+    auto acct = (*db)->load_account(5);
+    ASSERT_TRUE(acct && acct->has_value());
+    ledger::account bad = **acct;
+    bad.balance = ledger::money::dollars(999);
+    ledger::storage::change_set changes;
+    changes.put_account_state(bad);
+    const ledger::storage::change_set* sets[] = {&changes};
+    ASSERT_TRUE((*db)->write(sets, 1, ledger::storage::durability::fsync).ok());
+  }
+  start_ledgerd();
+  auto report = ctl({"verify"});
+  EXPECT_EQ(report.status, 1);
+  EXPECT_NE(report.out.find("account 5: balance_mismatch"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("stored balance 999.00, journal sums to 20.00"), std::string::npos);
+  EXPECT_EQ(report.out.find("account 6:"), std::string::npos);
+  auto report_json = ctl({"verify", "--json"});
+  auto parsed = json::parse(report_json.out, nullptr, false);
+  EXPECT_FALSE(parsed["ok"].get<bool>());
+  EXPECT_EQ(parsed["problems"][0]["account"], "5");
+  EXPECT_EQ(parsed["books_sum"], "979.00");
+}
+
+// ---- the interactive console through a pseudo-terminal ----------------------------------
+
+class pty_console {
+ public:
+  pty_console(const std::vector<std::string>& args, const std::string& home) {
+    pid_ = forkpty(&master_, nullptr, nullptr, nullptr);
+    if (pid_ == 0) {
+      ::setenv("HOME", home.c_str(), 1);
+      ::setenv("TERM", "dumb", 1);
+      std::vector<char*> argv{const_cast<char*>(LEDGERCTL_BINARY)};
+      for (const auto& arg : args)
+        argv.push_back(const_cast<char*>(arg.c_str()));
+      argv.push_back(nullptr);
+      ::execv(LEDGERCTL_BINARY, argv.data());
+      ::_exit(127);
+    }
+  }
+  ~pty_console() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+
+  void type(const std::string& keys) {
+    ASSERT_EQ(::write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
+
+  // Reads until `text` appears in the output (since the last expect) or the timeout.
+  bool expect(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto found = seen_.find(text, consumed_); found != std::string::npos) {
+        consumed_ = found + text.size();
+        return true;
+      }
+      pollfd ready{master_, POLLIN, 0};
+      if (::poll(&ready, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(master_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      seen_.append(buffer, static_cast<size_t>(n));
+    }
+    return false;
+  }
+
+  int wait_exit() {
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+      expect("\x01", std::chrono::seconds(0));  // drain
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return -1;
+  }
+
+  const std::string& seen() const { return seen_; }
+
+ private:
+  pid_t pid_ = -1;
+  int master_ = -1;
+  std::string seen_;
+  size_t consumed_ = 0;
+};
+
+TEST_F(ConsoleEndToEnd, InteractiveConsoleThroughAPty) {
+  start_ledgerd();
+  ASSERT_EQ(ctl({"account", "create", "42"}).status, 0);
+  pty_console console(connect_flags(), work_dir_);
+  ASSERT_TRUE(console.expect("ledgerctl> ")) << console.seen();
+  // Tab completes the command words.
+  console.type("acc\t");
+  ASSERT_TRUE(console.expect("account ")) << console.seen();
+  console.type("sh\t");
+  ASSERT_TRUE(console.expect("show ")) << console.seen();
+  console.type("42\r");
+  ASSERT_TRUE(console.expect("balance            0.00")) << console.seen();
+  ASSERT_TRUE(console.expect("ledgerctl> ")) << console.seen();
+  console.type("adjust 42 3.25 --reason \"console test\"\r");
+  ASSERT_TRUE(console.expect("balance after 3.25")) << console.seen();
+  console.type("account show 4242\r");
+  ASSERT_TRUE(console.expect("account_not_found")) << console.seen();
+  console.type("help\r");
+  ASSERT_TRUE(console.expect("checkpoint DIR")) << console.seen();
+  console.type("quit\r");
+  EXPECT_EQ(console.wait_exit(), 0) << console.seen();
+  // History was saved (libedit's format escapes spaces as \040).
+  EXPECT_NE(read_file(work_dir_ + "/.ledgerctl_history").find("adjust\\04042\\0403.25"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace e2e
