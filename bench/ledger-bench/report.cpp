@@ -1,0 +1,104 @@
+#include "bench/ledger-bench/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+#include "ledger/error.hpp"
+
+namespace bench {
+namespace {
+
+double debits_per_second(const run_result& result) {
+  return result.measured_seconds > 0 ? static_cast<double>(result.debits) / result.measured_seconds
+                                     : 0;
+}
+
+double micros(uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+nlohmann::json latency_json(const latency_histogram& h) {
+  return {{"count", h.count()},
+          {"mean_us", h.mean() / 1000.0},
+          {"p50_us", micros(h.value_at_quantile(0.50))},
+          {"p90_us", micros(h.value_at_quantile(0.90))},
+          {"p99_us", micros(h.value_at_quantile(0.99))},
+          {"p999_us", micros(h.value_at_quantile(0.999))},
+          {"max_us", micros(h.max())}};
+}
+
+}  // namespace
+
+std::string summary_text(const run_options& options, const run_result& result,
+                         const report_context& context) {
+  const auto& h = result.batch_latency;
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(
+      line, sizeof line,
+      "target %s; %zu connections, batch %zu, depth %zu, %llu accounts %s, rate %s\n",
+      context.target.c_str(), options.connections, options.workload.batch_size,
+      options.pipeline_depth, static_cast<unsigned long long>(options.workload.accounts),
+      to_string(options.workload.spread).c_str(),
+      options.rate_debits_per_second > 0
+          ? (std::to_string(static_cast<uint64_t>(options.rate_debits_per_second)) + "/s").c_str()
+          : "max");
+  out << line;
+  std::snprintf(line, sizeof line,
+                "throughput %.0f debits/s (%llu debits, %llu batches in %.1f s)\n",
+                debits_per_second(result), static_cast<unsigned long long>(result.debits),
+                static_cast<unsigned long long>(result.batches), result.measured_seconds);
+  out << line;
+  std::snprintf(line, sizeof line,
+                "batch latency us: p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  mean %.0f\n",
+                micros(h.value_at_quantile(0.5)), micros(h.value_at_quantile(0.9)),
+                micros(h.value_at_quantile(0.99)), micros(h.value_at_quantile(0.999)),
+                micros(h.max()), h.mean() / 1000.0);
+  out << line;
+  out << "results:";
+  for (size_t code = 0; code < code_slots; ++code) {
+    if (result.debits_by_code[code] == 0) continue;
+    out << " " << ledger::to_string(static_cast<ledger::error_code>(code)) << "="
+        << result.debits_by_code[code];
+  }
+  out << "\n";
+  if (!result.error.empty()) out << "FAILED: " << result.error << "\n";
+  return out.str();
+}
+
+std::string summary_json(const run_options& options, const run_result& result,
+                         const report_context& context) {
+  nlohmann::json codes = nlohmann::json::object();
+  for (size_t code = 0; code < code_slots; ++code) {
+    if (result.debits_by_code[code] == 0) continue;
+    codes[std::string{ledger::to_string(static_cast<ledger::error_code>(code))}] =
+        result.debits_by_code[code];
+  }
+  nlohmann::json doc = {
+      {"target", context.target},
+      {"durability", context.durability},
+      {"load_average_at_start", context.load_average},
+      {"options",
+       {{"connections", options.connections},
+        {"batch_size", options.workload.batch_size},
+        {"pipeline_depth", options.pipeline_depth},
+        {"accounts", options.workload.accounts},
+        {"distribution", to_string(options.workload.spread)},
+        {"zipf_exponent", options.workload.zipf_exponent},
+        {"rate_debits_per_second", options.rate_debits_per_second},
+        {"warmup_seconds", options.warmup_seconds},
+        {"duration_seconds", options.duration_seconds},
+        {"amount_micros", options.workload.amount_micros}}},
+      {"debits_per_second", debits_per_second(result)},
+      {"debits", result.debits},
+      {"batches", result.batches},
+      {"batch_latency", latency_json(result.batch_latency)},
+      {"results", codes},
+      {"error", result.error},
+  };
+  return doc.dump(2);
+}
+
+}  // namespace bench

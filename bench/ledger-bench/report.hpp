@@ -1,0 +1,22 @@
+#pragma once
+// ledger-bench's report: a human-readable summary and a JSON document with the options,
+// throughput, latency percentiles and result codes of one run.
+
+#include <string>
+
+#include "bench/ledger-bench/runner.hpp"
+
+namespace bench {
+
+struct report_context {
+  std::string target;       // "spawned ledgerd (durability fsync)" or "host:port"
+  std::string durability;   // as passed to a spawned ledgerd, or "unknown"
+  double load_average = 0;  // 1-minute load average when the run started
+};
+
+std::string summary_text(const run_options& options, const run_result& result,
+                         const report_context& context);
+std::string summary_json(const run_options& options, const run_result& result,
+                         const report_context& context);
+
+}  // namespace bench

@@ -1,0 +1,208 @@
+#include "bench/ledger-bench/runner.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "client/stream_client.hpp"
+
+namespace bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct shared_state {
+  std::atomic<uint64_t> answered{0};
+  std::atomic<uint64_t> in_flight{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  run_result total;
+
+  void fail(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (total.error.empty()) total.error = message;
+    failed.store(true);
+  }
+};
+
+struct window {
+  clock_type::time_point measure_from;
+  clock_type::time_point measure_until;
+  bool contains(clock_type::time_point at) const {
+    return at >= measure_from && at < measure_until;
+  }
+};
+
+class connection_runner {
+ public:
+  connection_runner(const run_options& options, const zipf_table* zipf, uint64_t run_stamp,
+                    size_t index, const window& times, shared_state& shared)
+      : options_(options),
+        generator_(options.workload, zipf, run_stamp, index),
+        times_(times),
+        shared_(shared) {
+    if (options.rate_debits_per_second > 0) {
+      const double batches_per_second = options.rate_debits_per_second /
+                                        static_cast<double>(options.workload.batch_size) /
+                                        static_cast<double>(options.connections);
+      interval_ = std::chrono::duration_cast<clock_type::duration>(
+          std::chrono::duration<double>(1.0 / batches_per_second));
+      // Stagger the connections so their batches do not all fall due together.
+      next_due_ = clock_type::now() + interval_ * static_cast<int64_t>(index) /
+                                          static_cast<int64_t>(options.connections);
+    }
+  }
+
+  void run() {
+    std::string error;
+    client_ = client::stream_client::connect(options_.host, options_.stream_port, error);
+    if (!client_) return shared_.fail(error);
+    while (!shared_.failed.load(std::memory_order_relaxed)) {
+      const auto now = clock_type::now();
+      if (now >= times_.measure_until) break;
+      if (sent_.size() < options_.pipeline_depth && due(now)) {
+        if (!send_one(now)) return;
+        continue;
+      }
+      if (!receive_one(now)) return;
+    }
+    // Drain what is in flight so the server is idle for the next run; not counted.
+    while (!sent_.empty() && !shared_.failed.load()) {
+      if (!receive_one(clock_type::now())) return;
+    }
+    merge();
+  }
+
+ private:
+  bool due(clock_type::time_point now) const {
+    return options_.rate_debits_per_second <= 0 || now >= next_due_;
+  }
+
+  bool send_one(clock_type::time_point now) {
+    generator_.fill(batch_);
+    // Open loop: latency counts from when the batch was due.
+    const auto counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
+    if (options_.rate_debits_per_second > 0) next_due_ += interval_;
+    uint64_t request_id = 0;
+    std::string error;
+    if (!client_->send(batch_, request_id, error)) {
+      shared_.fail(error);
+      return false;
+    }
+    sent_.emplace(request_id, counted_from);
+    shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  bool receive_one(clock_type::time_point now) {
+    if (sent_.empty()) {
+      // Open loop with nothing in flight: wait until the next batch is due.
+      std::this_thread::sleep_until(next_due_);
+      return true;
+    }
+    auto wait = std::chrono::milliseconds(30'000);
+    if (options_.rate_debits_per_second > 0 && sent_.size() < options_.pipeline_depth) {
+      wait = std::max(std::chrono::milliseconds(1),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(next_due_ - now));
+    }
+    std::string error;
+    if (!client_->receive(results_, error, wait)) {
+      if (wait.count() < 30'000 && error.rfind("timed out", 0) == 0) return true;
+      shared_.fail(error);
+      return false;
+    }
+    if (results_.error) {
+      shared_.fail("server error frame: " + results_.error->message);
+      return false;
+    }
+    auto it = sent_.find(results_.request_id);
+    if (it == sent_.end()) {
+      shared_.fail("results for an unknown request id");
+      return false;
+    }
+    const auto answered_at = clock_type::now();
+    record(it->second, answered_at);
+    sent_.erase(it);
+    shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    shared_.answered.fetch_add(results_.debits.size(), std::memory_order_relaxed);
+    return true;
+  }
+
+  void record(clock_type::time_point sent_at, clock_type::time_point answered_at) {
+    if (!times_.contains(answered_at) || sent_at < times_.measure_from) return;
+    local_.batches += 1;
+    local_.debits += results_.debits.size();
+    for (const auto& result : results_.debits) {
+      const auto code = static_cast<size_t>(result.code);
+      local_.debits_by_code[code < code_slots ? code : code_slots - 1] += 1;
+    }
+    local_.batch_latency.record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(answered_at - sent_at).count()));
+  }
+
+  void merge() {
+    std::lock_guard<std::mutex> lock(shared_.mutex);
+    auto& total = shared_.total;
+    total.batches += local_.batches;
+    total.debits += local_.debits;
+    for (size_t i = 0; i < code_slots; ++i)
+      total.debits_by_code[i] += local_.debits_by_code[i];
+    total.batch_latency.merge(local_.batch_latency);
+  }
+
+  const run_options& options_;
+  batch_generator generator_;
+  const window& times_;
+  shared_state& shared_;
+  std::unique_ptr<client::stream_client> client_;
+  std::vector<protocol::debit> batch_;
+  client::stream_client::results results_;
+  std::unordered_map<uint64_t, clock_type::time_point> sent_;
+  clock_type::duration interval_{};
+  clock_type::time_point next_due_{};
+  run_result local_;
+};
+
+}  // namespace
+
+run_result run_load(const run_options& options,
+                    const std::function<void(const progress_sample&)>& progress) {
+  std::unique_ptr<zipf_table> zipf;
+  if (options.workload.spread == distribution::zipf) {
+    zipf = std::make_unique<zipf_table>(options.workload.accounts, options.workload.zipf_exponent);
+  }
+  const auto started = clock_type::now();
+  const auto to_duration = [](double seconds) {
+    return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
+  };
+  window times;
+  times.measure_from = started + to_duration(options.warmup_seconds);
+  times.measure_until = times.measure_from + to_duration(options.duration_seconds);
+  shared_state shared;
+  const uint64_t run_stamp = run_stamp_now();
+  std::vector<std::unique_ptr<connection_runner>> runners;
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < options.connections; ++i) {
+    runners.push_back(
+        std::make_unique<connection_runner>(options, zipf.get(), run_stamp, i, times, shared));
+  }
+  for (auto& runner : runners)
+    threads.emplace_back([&runner] { runner->run(); });
+  while (clock_type::now() < times.measure_until && !shared.failed.load()) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const auto now = clock_type::now();
+    progress({std::chrono::duration<double>(now - started).count(), shared.answered.load(),
+              shared.in_flight.load(), now < times.measure_from});
+  }
+  for (auto& thread : threads)
+    thread.join();
+  run_result result = std::move(shared.total);
+  result.measured_seconds = options.duration_seconds;
+  return result;
+}
+
+}  // namespace bench

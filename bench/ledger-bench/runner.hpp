@@ -1,0 +1,52 @@
+#pragma once
+// The load: `connections` threads, each with one stream_client, keeping up to
+// `pipeline_depth` batches in flight. Closed loop (rate 0: send as fast as answers come back)
+// or open loop (a fixed total rate in debits/s, spread evenly over the connections; latency
+// counts from the time a batch was due, not sent, so a stalled server cannot hide its
+// queueing: no coordinated omission).
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "bench/ledger-bench/histogram.hpp"
+#include "bench/ledger-bench/workload.hpp"
+
+namespace bench {
+
+struct run_options {
+  std::string host = "127.0.0.1";
+  uint16_t stream_port = 7400;
+  size_t connections = 8;
+  size_t pipeline_depth = 4;          // batches in flight per connection
+  double rate_debits_per_second = 0;  // 0: as fast as the server answers
+  double warmup_seconds = 3;
+  double duration_seconds = 20;  // measured, after the warm-up
+  workload_options workload;
+};
+
+// Result codes are ledger::error_code numbers (< 64).
+inline constexpr size_t code_slots = 64;
+
+struct run_result {
+  double measured_seconds = 0;
+  uint64_t batches = 0;  // answered in the measured window
+  uint64_t debits = 0;   // answered in the measured window, any code
+  std::array<uint64_t, code_slots> debits_by_code{};
+  latency_histogram batch_latency;  // send (or due) -> results, in the measured window
+  std::string error;                // a connection failed: the numbers are not trustworthy
+};
+
+struct progress_sample {
+  double elapsed_seconds = 0;
+  uint64_t debits_answered = 0;  // since the start, warm-up included
+  uint64_t batches_in_flight = 0;
+  bool warming_up = false;
+};
+
+// Runs the load; `progress` is called about once per second from the calling thread.
+run_result run_load(const run_options& options,
+                    const std::function<void(const progress_sample&)>& progress);
+
+}  // namespace bench
