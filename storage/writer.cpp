@@ -27,6 +27,11 @@ void group_commit_writer::stop() {
 }
 
 error_code group_commit_writer::submit(change_set&& changes, completion&& done) {
+  uint64_t ticket = 0;
+  return submit(std::move(changes), std::move(done), ticket);
+}
+
+error_code group_commit_writer::submit(change_set&& changes, completion&& done, uint64_t& ticket) {
   if (!changes.validity().ok()) return changes.validity().code;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -36,7 +41,8 @@ error_code group_commit_writer::submit(change_set&& changes, completion&& done) 
       ++stats_.rejected_queue_full;
       return error_code::limit_exceeded;
     }
-    queue_.push_back(pending{std::move(changes), std::move(done)});
+    ticket = ++last_ticket_;
+    queue_.push_back(pending{std::move(changes), std::move(done), ticket});
   }
   wake_.notify_one();
   return error_code::ok;
@@ -102,9 +108,13 @@ void group_commit_writer::write_batch(std::deque<pending>& batch) {
     }
   }
   // Only now, after the write returned, is anything acknowledged; in submission order.
+  if (outcome == error_code::ok && !batch.empty()) {
+    durable_ticket_.store(batch.back().ticket, std::memory_order_release);
+  }
   for (auto& entry : batch) {
     if (entry.done) entry.done(outcome);
   }
+  if (options_.after_batch) options_.after_batch();
 }
 
 void group_commit_writer::record(const std::deque<pending>& batch, uint64_t latency_ns) {

@@ -44,6 +44,10 @@ struct writer_options {
   size_t queue_change_sets_max = 16384;
   size_t batch_change_sets_max = 1024;
   size_t batch_bytes_max = size_t{4} << 20;  // a batch stops growing past this many bytes
+  // Called on the writer thread after the completions of each written batch (ok or not),
+  // so that completions can gather answers and send them once per batch instead of once
+  // per change_set. Must be short and must not throw.
+  std::function<void()> after_batch;
 };
 
 // Batches by change_set count: bucket k counts batches of [2^k, 2^(k+1)) change_sets.
@@ -77,6 +81,13 @@ class group_commit_writer {
   // never called: limit_exceeded (queue full), storage_failure (the writer failed or is
   // stopping) or internal_error (the change_set is invalid: changes.validity()).
   [[nodiscard]] error_code submit(change_set&& changes, completion&& done);
+  // The same; on ok, `ticket` is the change_set's position in the write order (1, 2, ...).
+  [[nodiscard]] error_code submit(change_set&& changes, completion&& done, uint64_t& ticket);
+
+  // Every change_set with a ticket <= this is durable (its write returned ok). A caller that
+  // kept the ticket of its last submission knows without a message whether anything of it
+  // is still waiting for the disk. Never advances after a failed write.
+  uint64_t durable_ticket() const { return durable_ticket_.load(std::memory_order_acquire); }
 
   // Same as the destructor; later submits get storage_failure.
   void stop();
@@ -92,6 +103,7 @@ class group_commit_writer {
   struct pending {
     change_set changes;
     completion done;
+    uint64_t ticket = 0;
   };
 
   void run();
@@ -109,6 +121,8 @@ class group_commit_writer {
   bool stopping_ = false;
   std::string failure_message_;
   std::atomic<bool> failed_{false};
+  uint64_t last_ticket_ = 0;  // guarded by mutex_
+  std::atomic<uint64_t> durable_ticket_{0};
 
   mutable std::mutex stats_mutex_;
   writer_stats stats_;
