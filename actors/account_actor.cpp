@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "actors/debit_batch.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -26,6 +27,11 @@ struct pending_commit {
   account_reply reply;
   std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
   std::optional<uint64_t> debit_to_forget;              // in storage now
+  // Debit groups (debit_batch.hpp): their results go to the front end through the writer's
+  // result_batcher, so most need no committed message. Such an entry has the writer's
+  // ticket and leaves the queue once durable_ticket() reaches it (forget_durable).
+  uint64_t durable_ticket = 0;  // 0: waits for a committed message
+  std::vector<uint64_t> debits_to_forget;
   std::optional<std::string> recharge_to_forget;
 };
 
@@ -130,7 +136,22 @@ void send_charge(account_actor* self, const ledger::charge_intent& intent, bool 
   self->send(context_of(self).gateway, charge_atom::value, std::move(order));
 }
 
+// Drops the debit groups at the front of the queue that the writer has made durable, and
+// forgets their debit ids (storage answers for them now).
+void forget_durable(account_actor* self) {
+  auto& st = self->state;
+  if (st.pending.empty() || st.pending.front().durable_ticket == 0) return;
+  const uint64_t durable = st.context->writer->durable_ticket();
+  while (!st.pending.empty() && st.pending.front().durable_ticket != 0 &&
+         st.pending.front().durable_ticket <= durable) {
+    for (uint64_t debit_id : st.pending.front().debits_to_forget)
+      st.uncommitted_debits.erase(debit_id);
+    st.pending.pop_front();
+  }
+}
+
 void maybe_report_idle(account_actor* self) {
+  forget_durable(self);
   if (is_idle(self->state)) {
     self->send(self->state.shard, idle_atom::value, self->state.acct.id,
                self->state.messages_received);
@@ -139,6 +160,7 @@ void maybe_report_idle(account_actor* self) {
 
 void on_committed(account_actor* self, uint64_t token, ledger::error_code code) {
   auto& st = self->state;
+  forget_durable(self);
   LEDGER_ASSERT(!st.pending.empty() && st.pending.front().token == token);
   pending_commit work = std::move(st.pending.front());
   st.pending.pop_front();
@@ -154,6 +176,8 @@ void on_committed(account_actor* self, uint64_t token, ledger::error_code code) 
     return;
   }
   if (work.debit_to_forget) st.uncommitted_debits.erase(*work.debit_to_forget);
+  for (uint64_t debit_id : work.debits_to_forget)
+    st.uncommitted_debits.erase(debit_id);
   if (work.recharge_to_forget) st.uncommitted_recharges.erase(*work.recharge_to_forget);
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.stream_reply_to) {
@@ -299,6 +323,116 @@ void handle_credentials(account_actor* self, const account_request& request) {
   work.reply.code = code;
   work.reply.snapshot = st.acct;
   submit(self, std::move(changes), std::move(work));
+}
+
+// ---- the stream's batched path (debit_batch.hpp) ----------------------------------------
+
+void send_group_results(account_actor* self, const debit_group& group,
+                        std::vector<debit_outcome> results) {
+  auto* counters = context_of(self).counters;
+  for (const auto& r : results)
+    counters->count_reply(r.code);
+  self->send(group.reply_to, debit_group_results{group.batch_id, std::move(results)});
+}
+
+// Submits one debit group's change_set. The completion (on the writer thread) hands the
+// results to the result_batcher, which sends them after the write; the actor hears back
+// only when a charge must wait for the write. Either way the queue entry keeps later
+// refusals and passivation waiting until the group is durable.
+void submit_debit_group(account_actor* self, ledger::storage::change_set changes,
+                        const debit_group& group, std::vector<debit_outcome> results,
+                        pending_commit work) {
+  auto& st = self->state;
+  const account_context* ctx = st.context.get();
+  const bool needs_message = work.charge_to_send.has_value();
+  work.token = st.next_token++;
+  caf::actor me = needs_message ? caf::actor_cast<caf::actor>(self) : caf::actor{};
+  auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
+               results = std::move(results)](ledger::error_code code) mutable {
+    for (auto& r : results) {
+      if (code != ledger::error_code::ok) r.code = code;
+      ctx->counters->count_reply(r.code);
+    }
+    if (!results.empty()) ctx->batcher->add(reply_to, batch_id, std::move(results));
+    if (me) caf::anon_send(me, committed_atom::value, token, code);
+    if (code != ledger::error_code::ok && !me) {
+      ctx->on_storage_failure("durable write of a debit group failed");
+    }
+  };
+  uint64_t ticket = 0;
+  const auto accepted = ctx->writer->submit(std::move(changes), std::move(done), ticket);
+  if (accepted != ledger::error_code::ok) {
+    // writer_has_room() said there was room: a failed or stopping writer, or a bug.
+    std::vector<debit_outcome> failed;
+    for (const auto& item : group.items) {
+      ctx->counters->count_reply(accepted);
+      failed.push_back(debit_outcome{item.index, accepted, st.acct.balance});
+    }
+    self->send(group.reply_to, debit_group_results{group.batch_id, std::move(failed)});
+    ctx->on_storage_failure("cannot submit a debit group to the writer");
+    return;
+  }
+  if (!needs_message) work.durable_ticket = ticket;
+  st.pending.push_back(std::move(work));
+}
+
+// Applies one account's debits in arrival order and persists them as ONE change_set: a
+// debit record and a journal entry per accepted debit, the account state once.
+void handle_debit_group(account_actor* self, const debit_group& group) {
+  auto& st = self->state;
+  forget_durable(self);
+  std::vector<debit_outcome> results;
+  results.reserve(group.items.size());
+  if (!st.exists || !writer_has_room(self)) {
+    const auto code =
+        st.exists ? ledger::error_code::limit_exceeded : ledger::error_code::account_not_found;
+    for (const auto& item : group.items)
+      results.push_back(debit_outcome{item.index, code, st.acct.balance});
+    return send_group_results(self, group, std::move(results));
+  }
+  auto* counters = context_of(self).counters;
+  ledger::storage::change_set changes;
+  pending_commit work;
+  for (const auto& item : group.items) {
+    const ledger::debit_record* prior = nullptr;
+    std::optional<ledger::debit_record> stored;
+    if (auto it = st.uncommitted_debits.find(item.debit_id); it != st.uncommitted_debits.end()) {
+      prior = &it->second;
+    } else if (item.amount.is_positive()) {
+      auto found = st.context->database->find_debit(st.acct.id, item.debit_id);
+      if (!found) {
+        results.push_back(debit_outcome{item.index, ledger::error_code::storage_failure, {}});
+        continue;
+      }
+      stored = std::move(*found);
+      if (stored) prior = &*stored;
+    }
+    ledger::outcome out = ledger::apply_debit(st.acct, item.debit_id, item.amount, prior);
+    bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
+    if (out.ok()) {
+      const ledger::debit_record record{item.debit_id, item.amount, out.entry->seq};
+      st.uncommitted_debits[item.debit_id] = record;
+      work.debits_to_forget.push_back(item.debit_id);
+      changes.put_debit(st.acct.id, record);
+      changes.put_journal(*out.entry);
+      if (out.charge) {
+        changes.put_intent(st.acct.id, *out.charge);
+        work.charge_to_send = out.charge;
+      }
+    }
+    count_events(self, out);
+    results.push_back(debit_outcome{item.index, out.code, st.acct.balance});
+  }
+  if (!changes.empty()) changes.put_account_state(st.acct);
+  if (changes.empty() && st.pending.empty()) {
+    // Only refusals, and everything they read is durable already: answer at once.
+    return send_group_results(self, group, std::move(results));
+  }
+  if (context_of(self).planted_bug_ack_before_write) {
+    send_group_results(self, group, std::move(results));  // the bug: before the write
+    results.clear();
+  }
+  submit_debit_group(self, std::move(changes), group, std::move(results), std::move(work));
 }
 
 // Applies one non-debit command; returns the outcome and fills `changes`.
@@ -509,6 +643,10 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
       [=](const debit_request& request) {
         ++self->state.messages_received;
         handle_debit(self, request);
+      },
+      [=](const debit_group& group) {
+        ++self->state.messages_received;
+        handle_debit_group(self, group);
       },
       [=](command_atom, const account_request& request) {
         ++self->state.messages_received;

@@ -25,6 +25,7 @@ class group_commit_writer;
 namespace actors {
 
 struct metrics;
+class result_batcher;
 
 // Room kept free in the writer's queue for submissions racing the room check.
 inline constexpr size_t writer_reserve = 64;
@@ -37,6 +38,9 @@ struct account_context {
   size_t writer_queue_max = 0;  // the writer's queue_change_sets_max
   caf::actor gateway;
   metrics* counters = nullptr;
+  // Sends the stream's debit results once per write (debit_batch.hpp); used on the writer
+  // thread only.
+  result_batcher* batcher = nullptr;
   // An account with nothing in flight passivates after this long without a message.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   // First and longest wait before asking the gateway again about an unknown outcome.

@@ -6,6 +6,7 @@
 #include <list>
 #include <unordered_map>
 
+#include "actors/debit_batch.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -75,6 +76,37 @@ ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_i
   return &it->second;
 }
 
+// Splits a front end's group into one group per account, keeping each account's debits in
+// arrival order, and forwards each as one message. Debits of accounts that cannot be
+// activated are answered at once: no actor exists for them, so nothing is pending.
+void route_debit_group(shard_actor* self, debit_group& group) {
+  std::unordered_map<uint64_t, size_t> part_of;
+  std::vector<debit_group> parts;
+  part_of.reserve(group.items.size());
+  parts.reserve(group.items.size());
+  for (const auto& item : group.items) {
+    auto [it, inserted] = part_of.emplace(item.account_id, parts.size());
+    if (inserted) parts.push_back(debit_group{group.reply_to, group.batch_id, {}});
+    parts[it->second].items.push_back(item);
+  }
+  std::vector<debit_outcome> refused;
+  for (auto& part : parts) {
+    auto target = find_or_activate(self, part.items.front().account_id, false);
+    if (!target) {
+      for (const auto& item : part.items)
+        refused.push_back(debit_outcome{item.index, target.code(), {}});
+      continue;
+    }
+    ++(*target)->forwarded;
+    self->send((*target)->handle, std::move(part));
+  }
+  if (!refused.empty()) {
+    for (const auto& r : refused)
+      self->state.context->counters->count_reply(r.code);
+    self->send(group.reply_to, debit_group_results{group.batch_id, std::move(refused)});
+  }
+}
+
 void on_idle(shard_actor* self, uint64_t account_id, uint64_t received) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
@@ -102,6 +134,7 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
         ++(*target)->forwarded;
         self->delegate((*target)->handle, std::move(request));
       },
+      [=](debit_group& group) { route_debit_group(self, group); },
       [=](command_atom a, account_request& request) {
         const bool create = std::holds_alternative<commands::create>(request.cmd);
         auto target = find_or_activate(self, request.account_id, create);

@@ -30,9 +30,9 @@ class directory {
   directory(caf::actor_system& system, std::shared_ptr<const account_context> context,
             const directory_options& options);
 
-  const caf::actor& route(uint64_t account_id) const {
-    return shards_[account_id % shards_.size()];
-  }
+  const caf::actor& route(uint64_t account_id) const { return shards_[shard_of(account_id)]; }
+  // The index in shards() of the shard that owns `account_id`.
+  size_t shard_of(uint64_t account_id) const { return account_id % shards_.size(); }
   const std::vector<caf::actor>& shards() const { return shards_; }
 
  private:

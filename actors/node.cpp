@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <set>
 
+#include "actors/debit_batch.hpp"
 #include "actors/gateway_actor.hpp"
 #include "actors/messages.hpp"
 #include "gateway/processor.hpp"
@@ -33,6 +34,12 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
   result->database_ = std::move(*opened);
   result->counters_ = std::make_unique<metrics>();
   options.writer.mode = options.durability;
+  // The stream's debit results of one write leave together, after it (debit_batch.hpp).
+  auto batcher = std::make_shared<result_batcher>();
+  options.writer.after_batch = [batcher, then = std::move(options.writer.after_batch)] {
+    batcher->flush();
+    if (then) then();
+  };
   result->writer_ =
       std::make_unique<ledger::storage::group_commit_writer>(*result->database_, options.writer);
   result->processor_ = options.processor;
@@ -45,6 +52,7 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
   context->writer_queue_max = options.writer.queue_change_sets_max;
   context->gateway = result->gateway_;
   context->counters = result->counters_.get();
+  context->batcher = batcher.get();  // alive as long as the writer, its only user
   context->idle_timeout = options.idle_timeout;
   context->lookup_backoff_min = options.lookup_backoff_min;
   context->lookup_backoff_max = options.lookup_backoff_max;

@@ -6,6 +6,7 @@
 #include <caf/io/all.hpp>
 #include <unordered_map>
 
+#include "actors/debit_batch.hpp"
 #include "actors/messages.hpp"
 #include "protocol/frames.hpp"
 
@@ -13,11 +14,6 @@ namespace server {
 namespace {
 
 using open_atom = caf::atom_constant<caf::atom("open")>;
-
-// A reply's tag holds the batch id and the debit's index in the batch.
-constexpr unsigned index_bits = 13;
-static_assert((1u << index_bits) >= protocol::debits_per_batch_max);
-constexpr uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
 
 struct connection {
   protocol::frame_decoder decoder;
@@ -111,12 +107,22 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
   pending.request_id = frame.header.request_id;
   pending.results.resize(debits.size());
   pending.remaining = debits.size();
+  // One message per shard, not per debit: the shard splits it per account, keeping each
+  // account's debits in the order read here (actors/debit_batch.hpp).
+  const auto& shards = st.accounts.shards();
+  std::vector<actors::debit_group> groups(shards.size());
+  for (auto& group : groups) {
+    group.reply_to = caf::actor_cast<caf::actor>(self);
+    group.batch_id = batch_id;
+  }
   for (size_t i = 0; i < debits.size(); ++i) {
     const auto& d = debits[i];
-    self->send(
-        st.accounts.route(d.account_id),
-        actors::debit_request{d.account_id, d.debit_id, ledger::money::from_micros(d.amount_micros),
-                              (batch_id << index_bits) | i});
+    groups[st.accounts.shard_of(d.account_id)].items.push_back(
+        actors::debit_item{d.account_id, d.debit_id, ledger::money::from_micros(d.amount_micros),
+                           static_cast<uint32_t>(i)});
+  }
+  for (size_t s = 0; s < groups.size(); ++s) {
+    if (!groups[s].items.empty()) self->send(shards[s], std::move(groups[s]));
   }
   ++conn.batches_in_flight;
   st.debits_in_flight += debits.size();
@@ -168,16 +174,19 @@ void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
   }
 }
 
-void on_reply(stream_broker* self, const actors::debit_reply& reply) {
+void on_results(stream_broker* self, const actors::debit_group_results& message) {
   auto& st = self->state;
-  auto it = st.batches.find(reply.tag >> index_bits);
+  auto it = st.batches.find(message.batch_id);
   if (it == st.batches.end()) return;
   batch& pending = it->second;
-  const size_t index = reply.tag & index_mask;
-  if (index >= pending.results.size()) return;
-  pending.results[index] = protocol::debit_result{reply.code, reply.balance_after.micros()};
-  --st.debits_in_flight;
-  if (--pending.remaining > 0) return;
+  for (const auto& result : message.results) {
+    if (result.index >= pending.results.size() || pending.remaining == 0) continue;
+    pending.results[result.index] =
+        protocol::debit_result{result.code, result.balance_after.micros()};
+    --pending.remaining;
+    --st.debits_in_flight;
+  }
+  if (pending.remaining > 0) return;
   st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
                                       std::memory_order_relaxed);
   if (auto conn = st.connections.find(pending.handle); conn != st.connections.end()) {
@@ -225,7 +234,7 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
       },
       [=](const caf::io::new_connection_msg& message) { on_connection(self, message); },
       [=](const caf::io::new_data_msg& message) { on_data(self, message); },
-      [=](const actors::debit_reply& reply) { on_reply(self, reply); },
+      [=](const actors::debit_group_results& message) { on_results(self, message); },
       [=](const caf::io::connection_closed_msg& message) { on_closed(self, message.handle); },
       [=](const caf::io::acceptor_closed_msg&) {},
   };

@@ -1,8 +1,9 @@
 #pragma once
 // The debit stream server (docs/protocol.md): a CAF broker on the middleman's network
-// thread. It splits the TCP byte stream into frames, sends one debit_request per debit to
-// the account's directory shard, collects the replies by tag and writes one debit_results
-// frame per batch, in the order the replies complete (a client matches them by request_id).
+// thread. It splits the TCP byte stream into frames, sends each batch's debits to the
+// directory shards as one debit_group per shard (actors/debit_batch.hpp), collects the
+// results by index and writes one debit_results frame per batch, in the order batches
+// complete (a client matches them by request_id).
 //
 // Back-pressure: a connection with batches_in_flight_max batches unanswered is not read
 // from (CAF halt) until one is answered; the same when the whole server has

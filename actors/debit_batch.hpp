@@ -1,0 +1,71 @@
+#pragma once
+// The debit stream's batched path (docs/benchmarks.md has the why and the numbers).
+//
+//   front end --debit_group (one per shard per client batch)--> shard
+//   shard     --debit_group (one per account, in arrival order)--> account
+//   account   applies its debits in order and submits ONE change_set for them
+//   writer    after the write returned: result_batcher --debit_group_results
+//             (one per front-end batch per write)--> front end
+//
+// So a debit costs about one actor message (shard to account) instead of four, one
+// change_set per account per batch instead of one per debit, and the acknowledgements of a
+// whole write travel together. Results are still sent only after the write that holds them
+// returned (or at once for a refusal that depends on nothing undurable).
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "ledger/error.hpp"
+#include "ledger/money.hpp"
+
+namespace actors {
+
+struct debit_item {
+  uint64_t account_id = 0;
+  uint64_t debit_id = 0;
+  ledger::money amount;
+  uint32_t index = 0;  // the debit's position in the front end's batch
+};
+
+// Debits in arrival order, all answered to reply_to with batch_id.
+struct debit_group {
+  caf::actor reply_to;
+  uint64_t batch_id = 0;
+  std::vector<debit_item> items;
+};
+
+struct debit_outcome {
+  uint32_t index = 0;
+  ledger::error_code code = ledger::error_code::ok;
+  ledger::money balance_after;
+};
+
+// Results of some debits of one batch, in any order (matched by index).
+struct debit_group_results {
+  uint64_t batch_id = 0;
+  std::vector<debit_outcome> results;
+};
+
+// Gathers the results that one write of the group_commit_writer made durable and sends
+// them as one message per (front end, batch) after that write. Used only on the writer
+// thread (from completions and writer_options::after_batch), so it needs no lock.
+class result_batcher {
+ public:
+  void add(const caf::actor& reply_to, uint64_t batch_id, std::vector<debit_outcome>&& results);
+  void flush();
+
+ private:
+  struct entry {
+    caf::actor reply_to;
+    uint64_t batch_id = 0;
+    std::vector<debit_outcome> results;
+  };
+  std::vector<entry> entries_;  // a handful per write: a linear search is the fastest
+};
+
+}  // namespace actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_group)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_group_results)
