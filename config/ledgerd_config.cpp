@@ -34,6 +34,17 @@ ledgerd_config::ledgerd_config() {
       .add(s.admin_secret_file, "admin-secret-file",
            "admin secret, created on first start (default: <data-dir>-admin.secret)")
       .add(s.http_threads, "http-threads", "HTTP worker threads");
+  opt_group{custom_options_, "http"}
+      .add(s.require_sessions, "require-sessions",
+           "customer endpoints need a session, platform ones the platform key")
+      .add(s.platform_key_file, "platform-key-file",
+           "platform key, created on first start (default: <data-dir>-platform.key)");
+  opt_group{custom_options_, "credentials"}
+      .add(s.session_lifetime_ms, "session-lifetime-ms", "a login session lasts this long")
+      .add(s.temporary_lifetime_ms, "temporary-lifetime-ms",
+           "support's temporary credentials last this long")
+      .add(s.lockout_ms, "lockout-ms", "a login lock lasts this long")
+      .add(s.failed_logins_max, "failed-logins-max", "failed logins in a row before the lock");
   opt_group{custom_options_, "stream"}
       .add(s.connections_max, "connections-max", "stream connections at once")
       .add(s.batches_in_flight_max, "batches-in-flight-max", "per connection")
@@ -108,6 +119,16 @@ bool make_node_options(const ledgerd_settings& s, actors::node_options& options,
   }
   if (ledger::validate(options.rules) != ledger::error_code::ok) {
     error = "ledger.minimum-recharge must not exceed ledger.default-maximum-recharge";
+    return false;
+  }
+  options.rules.credentials.session_lifetime_ms = s.session_lifetime_ms;
+  options.rules.credentials.temporary_lifetime_ms = s.temporary_lifetime_ms;
+  options.rules.credentials.lockout_ms = s.lockout_ms;
+  options.rules.credentials.failed_logins_max = s.failed_logins_max;
+  if (ledger::validate(options.rules.credentials) != ledger::error_code::ok) {
+    error =
+        "credentials: lifetimes and lockout-ms must be 1 ms to 366 days, failed-logins-max "
+        "positive";
     return false;
   }
   if (s.shards == 0 || s.resident_accounts_max == 0 || s.idle_timeout_ms <= 0 ||

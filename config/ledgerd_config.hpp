@@ -34,6 +34,14 @@ struct ledgerd_settings {
   std::string admin_host = "127.0.0.1";  // loopback: the console is for this machine
   std::string admin_secret_file;         // empty: "<data-dir>-admin.secret"
   size_t http_threads = 4;
+  // [http] access (docs/security.md)
+  bool require_sessions = true;   // customer endpoints need a session, platform ones the key
+  std::string platform_key_file;  // empty: "<data-dir>-platform.key", created on first start
+  // [credentials] (ledger::credential_policy; docs/security.md)
+  int64_t session_lifetime_ms = 30 * 60 * 1000;
+  int64_t temporary_lifetime_ms = 24 * 60 * 60 * 1000;
+  int64_t lockout_ms = 15 * 60 * 1000;
+  uint32_t failed_logins_max = 5;
   // [stream]
   size_t connections_max = 64;
   size_t batches_in_flight_max = 16;      // per connection

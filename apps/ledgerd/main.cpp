@@ -19,6 +19,7 @@
 #include "server/admin/event_hub.hpp"
 #include "server/stream/stream_server.hpp"
 #ifdef LEDGERD_HTTP_API
+#include "security/key_file.hpp"
 #include "server/http/http_api.hpp"
 #endif
 
@@ -47,6 +48,24 @@ sigset_t block_stop_signals() {
   spdlog::shutdown();
   std::_Exit(exit_storage_failure);
 }
+
+#ifdef LEDGERD_HTTP_API
+// The HTTP API's access rules (docs/security.md): sessions, and the platform key from its
+// file (created on first start). The key's path is logged, never the key.
+bool configure_access(const config::ledgerd_settings& settings, server::http_options& http) {
+  http.require_sessions = settings.require_sessions;
+  const std::string path = settings.platform_key_file.empty() ? settings.data_dir + "-platform.key"
+                                                              : settings.platform_key_file;
+  std::string error;
+  if (!security::load_or_create_key_file(path, http.platform_key, error)) {
+    spdlog::error("{}", error);
+    return false;
+  }
+  spdlog::info("http: sessions {}; platform key in \"{}\"",
+               http.require_sessions ? "required" : "optional", path);
+  return true;
+}
+#endif
 
 int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigset_t& signals) {
   const auto& settings = cfg.settings;
@@ -93,6 +112,7 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
   http.host = settings.host;
   http.port = settings.http_port;
   http.threads = settings.http_threads;
+  if (!configure_access(settings, http)) return exit_config;
   server::http_api api(system, *ledger, http);
   if (!api.start(error)) {
     spdlog::error("{}", error);
