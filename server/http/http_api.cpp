@@ -109,6 +109,10 @@ void http_api::impl::serve(const httplib::Request& request, httplib::Response& r
     if (!request.has_param(name)) return std::nullopt;
     return request.get_param_value(name);
   };
+  in.header = [&request](const std::string& name) -> std::optional<std::string> {
+    if (!request.has_header(name)) return std::nullopt;
+    return request.get_header_value(name);
+  };
   route_class route = route_class::unknown;
   api_response out;
   try {

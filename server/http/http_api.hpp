@@ -29,6 +29,14 @@ struct http_options {
   size_t body_bytes_max = 64 * 1024;
   // The longest a request waits for the actors (and, through them, the gateway).
   std::chrono::milliseconds request_timeout{10000};
+  // Access (docs/security.md). With require_sessions, the customer endpoints of an account
+  // need "Authorization: Bearer <session token>" of that account, and the platform ones
+  // (creating accounts, debits) the platform key in "X-Platform-Key", which also opens
+  // every endpoint. Without it (tests and trusted set-ups), requests without credentials
+  // pass; a session or key that is given is still checked. ledgerd requires sessions unless
+  // configured otherwise.
+  bool require_sessions = false;
+  std::string platform_key;  // empty: no platform key is accepted
 };
 
 class http_api {

@@ -21,11 +21,12 @@ enum class route_class : uint8_t {
   auto_recharge,  // PUT .../auto-recharge
   cards,          // .../cards and .../cards/{card_id}[/default]
   journal,        // GET .../journal
+  auth,           // POST /v1/login, /v1/logout, .../password
   healthz,
   metrics,
   unknown,  // no route matched, or the body was refused before routing
 };
-inline constexpr size_t route_class_count = 10;
+inline constexpr size_t route_class_count = 11;
 
 const char* to_string(route_class route);
 
@@ -38,8 +39,8 @@ class http_metrics {
       500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // The statuses the API answers with; anything else is counted as "other".
-  static constexpr std::array<int, 12> statuses = {200, 201, 202, 400, 402, 404,
-                                                   405, 409, 413, 500, 503, 0};
+  static constexpr std::array<int, 15> statuses = {200, 201, 202, 400, 401, 402, 403, 404,
+                                                   405, 409, 413, 429, 500, 503, 0};
 
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;

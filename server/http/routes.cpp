@@ -152,10 +152,16 @@ api_response routes::handle(const api_request& request, route_class& route) cons
     if (request.method != "GET") return method_not_allowed("GET");
     return health ? json_response(v::http_ok, json{{"status", "ok"}}) : get_metrics();
   }
+  if (parts.size() == 2 && parts[0] == "v1" && (parts[1] == "login" || parts[1] == "logout")) {
+    route = route_class::auth;
+    if (request.method != "POST") return method_not_allowed("POST");
+    return parts[1] == "login" ? post_login(request) : post_logout(request);
+  }
   if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "accounts") return no_route();
   if (parts.size() == 2) {
     route = route_class::accounts;
     if (request.method != "POST") return method_not_allowed("POST");
+    if (auto refused = check_access(request, 0, false)) return *refused;
     return create_account(request);
   }
   return dispatch_account(request, parts, route);
@@ -176,6 +182,8 @@ api_response routes::dispatch_account(const api_request& request, const segments
     route = route_class::auto_recharge, allow = "PUT";
   } else if (parts.size() == 4 && leaf == "journal") {
     route = route_class::journal, allow = "GET";
+  } else if (parts.size() == 4 && leaf == "password") {
+    route = route_class::auth, allow = "POST";
   } else if (leaf == "cards" && parts.size() <= 6) {
     route = route_class::cards;
     allow = parts.size() == 4 ? "GET, POST" : parts.size() == 5 ? "DELETE" : "PUT";
@@ -192,6 +200,9 @@ api_response routes::dispatch_account(const api_request& request, const segments
     return error_response(error_code::malformed_request,
                           "the account id must be a non-zero 64-bit decimal integer");
   }
+  if (route == route_class::auth) return post_password(*id, request);
+  // Debits are the platform's; everything else of an account is also its customer's.
+  if (auto refused = check_access(request, *id, route != route_class::debits)) return *refused;
   switch (route) {
     case route_class::account:
       return get_account(*id);

@@ -28,6 +28,8 @@ struct api_request {
   std::string path;
   const std::string* body = nullptr;
   std::function<std::optional<std::string>(const std::string&)> query;
+  // A request header by name (case-insensitive); unset or nullopt when absent.
+  std::function<std::optional<std::string>(const std::string&)> header;
 };
 
 struct api_response {
@@ -64,6 +66,15 @@ class routes {
   api_response change_card(uint64_t id, actors::command cmd) const;
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
+
+  // routes_auth.cpp: sessions and passwords, and the access check of every account route.
+  api_response post_login(const api_request& request) const;
+  api_response post_logout(const api_request& request) const;
+  api_response post_password(uint64_t id, const api_request& request) const;
+  // nullopt when the request may use the route; the refusal otherwise. `customer`: a route
+  // a customer's session of account `id` may use (platform routes pass id 0).
+  std::optional<api_response> check_access(const api_request& request, uint64_t id,
+                                           bool customer) const;
 
   // Runs a command; an answer that is not ok becomes an error response in `refusal`.
   std::optional<actors::account_reply> run(uint64_t id, actors::command cmd,

@@ -76,9 +76,17 @@ int status_of(error_code code) {
       return http_unavailable;
     case error_code::internal_error:
       return http_internal_error;
+    case error_code::unauthorized:
+    case error_code::wrong_password:
+    case error_code::temporary_credentials_expired:
+      return http_unauthorized;
+    case error_code::password_change_required:
+      return http_forbidden;
+    case error_code::too_many_attempts:
+      return http_too_many_requests;
     default:
       // malformed_request, invalid_amount, below/above the recharge limits, invalid_card,
-      // card_expired and the credential codes this API does not produce.
+      // card_expired, password_mismatch, weak_password, same_password.
       return http_bad_request;
   }
 }
@@ -119,6 +127,23 @@ const char* describe(error_code code) {
       return "the ledger cannot write; nothing was changed";
     case error_code::malformed_request:
       return "the request is malformed";
+    case error_code::unauthorized:
+      return "no valid session: log in and send Authorization: Bearer <session_token>";
+    case error_code::wrong_password:
+      return "the login or password is wrong";
+    case error_code::temporary_credentials_expired:
+      return "the temporary credentials have expired; ask support for new ones";
+    case error_code::password_change_required:
+      return "this session may only change the password: POST /v1/accounts/{id}/password";
+    case error_code::too_many_attempts:
+      return "too many failed attempts; the login is locked for a while";
+    case error_code::password_mismatch:
+      return "new_password and confirm_password differ";
+    case error_code::weak_password:
+      return "the new password is too weak: 12 to 128 characters, not a common password, "
+             "not the login, not one repeated character";
+    case error_code::same_password:
+      return "the new password is the old one";
     default:
       return "the request was refused; nothing was changed";
   }

@@ -21,11 +21,14 @@ inline constexpr int http_ok = 200;
 inline constexpr int http_created = 201;
 inline constexpr int http_accepted = 202;
 inline constexpr int http_bad_request = 400;
+inline constexpr int http_unauthorized = 401;
 inline constexpr int http_payment_required = 402;
+inline constexpr int http_forbidden = 403;
 inline constexpr int http_not_found = 404;
 inline constexpr int http_method_not_allowed = 405;
 inline constexpr int http_conflict = 409;
 inline constexpr int http_payload_too_large = 413;
+inline constexpr int http_too_many_requests = 429;
 inline constexpr int http_internal_error = 500;
 inline constexpr int http_unavailable = 503;
 
