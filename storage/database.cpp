@@ -123,15 +123,6 @@ rocksdb::ColumnFamilyOptions make_column_options(column family, const database_o
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
   }
-  if (is_busy(family)) {
-    // Keys of one account land next to that account's previous insert (journal seq and
-    // debit ids grow, the account state is overwritten), so the memtable keeps an insert
-    // hint per account prefix: a skiplist insert then starts near its place instead of at
-    // the top. With debits spread over 100,000 accounts this halves the writer's cost per
-    // record (docs/benchmarks.md). About 250 bytes per account per memtable.
-    cf.memtable_insert_with_hint_prefix_extractor.reset(
-        rocksdb::NewFixedPrefixTransform(account_key_size));
-  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = fastest_compression();
   cf.level_compaction_dynamic_level_bytes = true;
@@ -642,14 +633,40 @@ status database::write(const change_set* const* sets, size_t count, durability m
     bytes += sets[i]->byte_size() + sets[i]->record_count() * 8;
   }
   const auto superseded = superseded_account_states(sets, count);
+  // Puts into the busy columns go in key order: consecutive memtable inserts then share
+  // most of their skiplist search path (RocksDB keeps the last insert position), which
+  // matters when debits are spread over many accounts. Only puts of those columns are
+  // reordered, stably, so ops on the same key keep their order; everything else (card range
+  // deletions, intents) keeps the submission order. The batch is atomic either way.
+  struct sorted_put {
+    column family;
+    std::string_view key;
+    std::string_view value;
+  };
+  std::vector<sorted_put> puts;
   rocksdb::WriteBatch batch(bytes + 64);
   for (size_t i = 0; i < count; ++i) {
     const auto& ops = sets[i]->ops();
+    const std::string& buffer = sets[i]->buffer();
     for (size_t k = 0; k < ops.size(); ++k) {
       if (superseded.count(op_position{i, k}) > 0) continue;
-      auto added = add_op(batch, impl_->handle(ops[k].family), sets[i]->buffer(), ops[k]);
+      const auto& entry = ops[k];
+      if (is_busy(entry.family) && entry.kind == change_set::op_kind::put) {
+        puts.push_back({entry.family,
+                        {buffer.data() + entry.key_offset, entry.key_size},
+                        {buffer.data() + entry.value_offset, entry.value_size}});
+        continue;
+      }
+      auto added = add_op(batch, impl_->handle(entry.family), buffer, entry);
       if (!added.ok()) return rocks_failure("cannot build write batch", added);
     }
+  }
+  std::stable_sort(puts.begin(), puts.end(), [](const sorted_put& a, const sorted_put& b) {
+    return a.family != b.family ? a.family < b.family : a.key < b.key;
+  });
+  for (const auto& put : puts) {
+    auto added = batch.Put(impl_->handle(put.family), to_slice(put.key), to_slice(put.value));
+    if (!added.ok()) return rocks_failure("cannot build write batch", added);
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = mode == durability::fsync;
