@@ -86,6 +86,7 @@ struct adjust {
   ledger::money amount;
   uint64_t adjustment_id = 0;
 };
+
 // Billing credentials (SPEC 7, ledger/credentials.hpp). The account only decides and
 // stores: hashing and verifying happen before, on the caller's thread (security/), never on
 // the scheduler. Every reply carries the credentials in snapshot.billing_credentials. A

@@ -35,8 +35,8 @@ ledgerd_config::ledgerd_config() {
            "admin secret, created on first start (default: <data-dir>-admin.secret)")
       .add(s.http_threads, "http-threads", "HTTP worker threads");
   opt_group{custom_options_, "http"}
-      .add(s.require_sessions, "require-sessions",
-           "customer endpoints need a session, platform ones the platform key")
+      .add(s.open_access, "open-access",
+           "no session or platform key needed (loopback tests and drills only)")
       .add(s.platform_key_file, "platform-key-file",
            "platform key, created on first start (default: <data-dir>-platform.key)");
   opt_group{custom_options_, "credentials"}

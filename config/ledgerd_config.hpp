@@ -35,7 +35,10 @@ struct ledgerd_settings {
   std::string admin_secret_file;         // empty: "<data-dir>-admin.secret"
   size_t http_threads = 4;
   // [http] access (docs/security.md)
-  bool require_sessions = true;   // customer endpoints need a session, platform ones the key
+  // Off: customer endpoints need a session, platform ones the key. A flag that turns a
+  // setting on, because CAF 0.17 cannot turn a default-true boolean off from the command
+  // line ("--x=false" is a parse error).
+  bool open_access = false;
   std::string platform_key_file;  // empty: "<data-dir>-platform.key", created on first start
   // [credentials] (ledger::credential_policy; docs/security.md)
   int64_t session_lifetime_ms = 30 * 60 * 1000;

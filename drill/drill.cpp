@@ -66,7 +66,7 @@ class cluster {
         "--ledger.durability=\"" + options_.durability + "\"",
         "--net.stream-port=0",
         "--net.http-port=0",
-        "--http.require-sessions=false",  // the drill acts as the operator on loopback
+        "--http.open-access",  // the drill acts as the operator on loopback
         "--net.admin-port=0",
         "--gateway.kind=\"http\"",
         "--gateway.url=\"http://127.0.0.1:" + std::to_string(gateway_port_) + "\"",

@@ -39,7 +39,7 @@ class ledgerd_fixture : public ::testing::Test {
                                      "--net.admin-port=0",
                                      // Tests act as the operator on loopback; the
                                      // platform key (<data-dir>-platform.key) works too.
-                                     "--http.require-sessions=false"};
+                                     "--http.open-access"};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<harness::child_process>(LEDGERD_BINARY, args, work_dir_,
                                                        work_dir_ + "/ledgerd.log");

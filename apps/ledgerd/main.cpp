@@ -53,7 +53,7 @@ sigset_t block_stop_signals() {
 // The HTTP API's access rules (docs/security.md): sessions, and the platform key from its
 // file (created on first start). The key's path is logged, never the key.
 bool configure_access(const config::ledgerd_settings& settings, server::http_options& http) {
-  http.require_sessions = settings.require_sessions;
+  http.require_sessions = !settings.open_access;
   const std::string path = settings.platform_key_file.empty() ? settings.data_dir + "-platform.key"
                                                               : settings.platform_key_file;
   std::string error;
