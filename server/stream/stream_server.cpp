@@ -16,6 +16,9 @@ namespace {
 using open_atom = caf::atom_constant<caf::atom("open")>;
 
 struct connection {
+  // CAF reuses a closed connection's handle (its socket) for a later one: the serial tells
+  // them apart, so results of a closed connection never reach its successor.
+  uint64_t serial = 0;
   protocol::frame_decoder decoder;
   bool greeted = false;
   bool halted = false;
@@ -24,6 +27,7 @@ struct connection {
 
 struct batch {
   caf::io::connection_handle handle;
+  uint64_t connection_serial = 0;
   uint64_t request_id = 0;
   std::vector<protocol::debit_result> results;
   size_t remaining = 0;
@@ -36,6 +40,7 @@ struct stream_state {
   std::unordered_map<caf::io::connection_handle, connection> connections;
   std::unordered_map<uint64_t, batch> batches;
   uint64_t next_batch_id = 1;
+  uint64_t next_connection_serial = 1;
   size_t debits_in_flight = 0;
 
   static inline const char* name = "stream_server";
@@ -104,6 +109,7 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
   const uint64_t batch_id = st.next_batch_id++;
   batch& pending = st.batches[batch_id];
   pending.handle = handle;
+  pending.connection_serial = conn.serial;
   pending.request_id = frame.header.request_id;
   pending.results.resize(debits.size());
   pending.remaining = debits.size();
@@ -158,6 +164,8 @@ bool handle_frames(stream_broker* self, caf::io::connection_handle handle, conne
   }
 }
 
+void on_closed(stream_broker* self, caf::io::connection_handle handle);
+
 void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
   auto& st = self->state;
   auto it = st.connections.find(message.handle);
@@ -166,6 +174,7 @@ void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
   conn.decoder.feed(message.buf.data(), message.buf.size());
   if (!handle_frames(self, message.handle, conn)) {
     self->close(message.handle);  // flushes what was written first
+    on_closed(self, message.handle);
     return;
   }
   if (!conn.halted && over_limits(st, conn)) {
@@ -189,7 +198,8 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
   if (pending.remaining > 0) return;
   st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
                                       std::memory_order_relaxed);
-  if (auto conn = st.connections.find(pending.handle); conn != st.connections.end()) {
+  if (auto conn = st.connections.find(pending.handle);
+      conn != st.connections.end() && conn->second.serial == pending.connection_serial) {
     protocol::encode_debit_results(self->wr_buf(pending.handle), pending.request_id,
                                    pending.results.data(), pending.results.size());
     self->flush(pending.handle);
@@ -207,7 +217,9 @@ void on_connection(stream_broker* self, const caf::io::new_connection_msg& messa
     self->close(message.handle);
     return;
   }
-  st.connections.emplace(message.handle, connection{});
+  connection fresh;
+  fresh.serial = st.next_connection_serial++;
+  st.connections.insert_or_assign(message.handle, std::move(fresh));
   st.counters->connections_accepted.fetch_add(1, std::memory_order_relaxed);
   st.counters->connections_open.fetch_add(1, std::memory_order_relaxed);
   self->configure_read(message.handle, caf::io::receive_policy::at_most(64 * 1024));
