@@ -1,0 +1,173 @@
+// ledgerd end to end over both of its ports: the FAQ scenario over HTTP with the embedded
+// gateway, the debit stream with idempotent retries, metrics that reflect what happened, a
+// restart with state intact, and a battery of bad input on both ports after which the
+// server still serves.
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "client/stream_client.hpp"
+#include "tests/ledgerd_fixture.hpp"
+
+namespace e2e {
+namespace {
+
+using ledger::error_code;
+using nlohmann::json;
+
+class LedgerdEndToEnd : public ledgerd_fixture {
+ protected:
+  httplib::Client http() {
+    httplib::Client client("127.0.0.1", http_port_);
+    client.set_read_timeout(15, 0);
+    return client;
+  }
+  json get_json(const std::string& path) {
+    auto answer = http().Get(path.c_str());
+    EXPECT_TRUE(answer) << path;
+    return answer ? json::parse(answer->body, nullptr, false) : json{};
+  }
+  int post(const std::string& path, const std::string& body) {
+    auto answer = http().Post(path.c_str(), body, "application/json");
+    return answer ? answer->status : -1;
+  }
+  int put(const std::string& path, const std::string& body) {
+    auto answer = http().Put(path.c_str(), body, "application/json");
+    return answer ? answer->status : -1;
+  }
+  // An account with an approving card and `funds` recharged.
+  void funded_account(uint64_t id, const std::string& funds) {
+    const std::string path = "/v1/accounts/" + std::to_string(id);
+    ASSERT_EQ(post("/v1/accounts", json{{"id", std::to_string(id)}}.dump()), 201);
+    ASSERT_EQ(post(path + "/cards", R"({"number": "4242424242424242", "exp_month": 12,
+        "exp_year": 2099, "cvc": "123", "holder_name": "Ada Lovelace"})"),
+              201);
+    ASSERT_EQ(
+        post(path + "/recharges", json{{"amount", funds}, {"idempotency_key", "opening"}}.dump()),
+        200);
+  }
+  std::string balance(uint64_t id) {
+    return get_json("/v1/accounts/" + std::to_string(id)).value("balance", "?");
+  }
+  std::unique_ptr<client::stream_client> stream() {
+    std::string error;
+    auto connection = client::stream_client::connect("127.0.0.1", stream_port_, error);
+    EXPECT_TRUE(connection) << error;
+    return connection;
+  }
+  double metric(const std::string& name_and_labels) {
+    auto answer = http().Get("/metrics");
+    if (!answer) return -1;
+    const auto at = answer->body.find("\n" + name_and_labels + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(answer->body.substr(at + name_and_labels.size() + 2));
+  }
+};
+
+TEST_F(LedgerdEndToEnd, FaqScenarioOverHttpWithTheEmbeddedGateway) {
+  start_ledgerd({"--ledger.minimum-recharge=\"20.00\""});
+  funded_account(42, "100.00");
+  EXPECT_EQ(balance(42), "100.00");
+  ASSERT_EQ(put("/v1/accounts/42/auto-recharge",
+                R"({"enabled": true, "balance_amount": "100.00", "recharge_amount": "20.00"})"),
+            200);
+  ASSERT_EQ(post("/v1/accounts/42/debits", R"({"debit_id": "1", "amount": "90.00"})"), 200);
+  for (int i = 0; i < 200 && balance(42) != "110.00"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(balance(42), "110.00");
+  auto journal = get_json("/v1/accounts/42/journal");
+  ASSERT_TRUE(journal.contains("entries"));
+  std::vector<std::string> kinds;
+  for (const auto& entry : journal["entries"]) {
+    kinds.push_back(entry["kind"].get<std::string>() + " " + entry["amount"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"manual_recharge 100.00", "debit -90.00",
+                                             "auto_recharge 20.00", "auto_recharge 20.00",
+                                             "auto_recharge 20.00", "auto_recharge 20.00",
+                                             "auto_recharge 20.00"}));
+}
+
+TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsState) {
+  start_ledgerd();
+  funded_account(7, "100.00");
+  std::vector<protocol::debit> batch;
+  for (uint64_t id = 1; id <= 10; ++id)
+    batch.push_back({7, id, 1'500'000});  // $1.50 each
+  auto connection = stream();
+  ASSERT_TRUE(connection);
+  client::stream_client::results results;
+  std::string error;
+  ASSERT_TRUE(connection->debit(batch, results, error)) << error;
+  for (const auto& result : results.debits)
+    EXPECT_EQ(result.code, error_code::ok);
+  EXPECT_EQ(results.debits.back().balance_after_micros, 85'000'000);
+  ASSERT_TRUE(connection->debit(batch, results, error)) << error;
+  for (const auto& result : results.debits)
+    EXPECT_EQ(result.code, error_code::duplicate);
+  batch[0].amount_micros += 1;
+  ASSERT_TRUE(connection->debit({batch[0]}, results, error)) << error;
+  EXPECT_EQ(results.debits.at(0).code, error_code::exists_with_different_fields);
+  EXPECT_EQ(balance(7), "85.00");
+  EXPECT_EQ(metric("ledger_debits_total{result=\"applied\"}"), 10);
+  EXPECT_EQ(metric("ledger_debits_total{result=\"rejected\"}"), 11);
+  EXPECT_GE(metric("ledger_writer_batches_total"), 1);
+
+  connection.reset();
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd();
+  EXPECT_EQ(balance(7), "85.00");
+  auto again = stream();
+  ASSERT_TRUE(again);
+  batch[0].amount_micros -= 1;
+  ASSERT_TRUE(again->debit(batch, results, error)) << error;
+  for (const auto& result : results.debits)
+    EXPECT_EQ(result.code, error_code::duplicate);
+  EXPECT_EQ(get_json("/v1/accounts/7/journal")["entries"].size(), 11u);
+}
+
+TEST_F(LedgerdEndToEnd, BadInputOnBothPortsChangesNothingAndTheServerStillServes) {
+  start_ledgerd();
+  funded_account(9, "50.00");
+  const std::vector<std::pair<std::string, std::string>> bad_posts = {
+      {"/v1/accounts", "{"},
+      {"/v1/accounts", R"({"id": "0"})"},
+      {"/v1/accounts", R"({"id": "-4"})"},
+      {"/v1/accounts", R"({"id": "12", "extra": 1})"},
+      {"/v1/accounts/9/debits", R"({"debit_id": "1", "amount": 1.5})"},
+      {"/v1/accounts/9/debits", R"({"debit_id": "1", "amount": "1.0000001"})"},
+      {"/v1/accounts/9/debits", R"({"debit_id": "1", "amount": "-1.00"})"},
+      {"/v1/accounts/9/debits", R"({"debit_id": "x", "amount": "1.00"})"},
+      {"/v1/accounts/9/recharges", R"({"amount": "24.99", "idempotency_key": "k"})"},
+      {"/v1/accounts/9/cards", R"({"number": "4242424242424241", "exp_month": 12,
+          "exp_year": 2099, "cvc": "123", "holder_name": "A"})"},
+      {"/v1/accounts/abc/debits", R"({"debit_id": "1", "amount": "1.00"})"},
+      {"/v1/nowhere", "{}"},
+      {"/v1/accounts/9/debits", std::string(300 * 1024, 'x')},
+  };
+  for (const auto& [path, body] : bad_posts) {
+    const int status = post(path, body);
+    EXPECT_GE(status, 400) << path << " " << body.substr(0, 80);
+    EXPECT_LT(status, 500) << path << " " << body.substr(0, 80);
+  }
+  std::string error;
+  for (const auto& garbage : {std::vector<char>(64, '\xff'), std::vector<char>{'\x01', '\x02'},
+                              std::vector<char>(16, '\0')}) {
+    auto hostile = stream();
+    ASSERT_TRUE(hostile);
+    ASSERT_TRUE(hostile->send_raw(garbage, error));
+  }
+  EXPECT_EQ(balance(9), "50.00");
+  EXPECT_EQ(get_json("/v1/accounts/9/journal")["entries"].size(), 1u);
+  EXPECT_EQ(get_json("/healthz").value("status", ""), "ok");
+  auto good = stream();
+  ASSERT_TRUE(good);
+  client::stream_client::results results;
+  ASSERT_TRUE(good->debit({{9, 1, 1'000'000}}, results, error)) << error;
+  EXPECT_EQ(results.debits.at(0).code, error_code::ok);
+  EXPECT_EQ(balance(9), "49.00");
+}
+
+}  // namespace
+}  // namespace e2e
