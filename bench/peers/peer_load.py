@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The ledger-bench workload against a peer: PostgreSQL (a batched server-side function) or
 Redis (a Lua function). N worker processes (one connection each, no GIL sharing), closed
 loop, one batch in flight per connection (the call is synchronous and the batch is one

@@ -46,6 +46,14 @@ redisport=56379
 load=(--connections "$connections" --batch "$batch" --accounts "$accounts"
       --duration "$duration" --warmup "$warmup")
 
+# Whatever happens, leave no server of ours running.
+cleanup() {
+  if [ -f "$work/pg/postmaster.pid" ]; then
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  redis-cli -p "$redisport" shutdown nosave >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 run_ours() {  # durability
@@ -54,16 +62,17 @@ run_ours() {  # durability
     --work-dir "$work/ledger" --connections "$connections" --batch-size "$batch" --depth 4 \
     --accounts "$accounts" --duration "$duration" --warmup "$warmup" --quiet \
     --json "$work/ours-$1.json" >&2
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["peer"]="ours"; d["label"]=sys.argv[2]; print(json.dumps(d))' \
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["peer"]="ours"; d["label"]=sys.argv[2]; print(json.dumps(d))' \
     "$work/ours-$1.json" "$1" >> "$results"
 }
 
 run_postgres() {  # label fsync(on|off)
+  cleanup
   rm -rf "$work/pg"
   mkdir -p "$work/pg"
   chown postgres "$work/pg"
   runuser -u postgres -- "$pgbin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -o \
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg/server.log" -w -o \
     "-p $pgport -k /tmp -c fsync=$2 -c synchronous_commit=on -c shared_buffers=512MB \
      -c wal_buffers=64MB -c max_wal_size=8GB -c checkpoint_timeout=30min \
      -c wal_level=minimal -c max_wal_senders=0" start >/dev/null
@@ -72,7 +81,7 @@ run_postgres() {  # label fsync(on|off)
   "${psql[@]}" -d ledger -f "$here/schema.sql" >/dev/null
   "${psql[@]}" -d ledger -c "INSERT INTO accounts SELECT g, 1000000000, 0 FROM generate_series(1, $accounts) g" \
     -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
-  python3 "$here/peer_load.py" --peer postgres --port "$pgport" "${load[@]}" --label "$1" >> "$results"
+  /usr/bin/python3 "$here/peer_load.py" --peer postgres --port "$pgport" "${load[@]}" --label "$1" >> "$results"
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast -w stop >/dev/null
 }
 
@@ -85,7 +94,7 @@ run_redis() {  # label appendfsync(no|always)
   for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$redisport" -x FUNCTION LOAD REPLACE < "$here/ledger.lua" >/dev/null
   redis-cli -p "$redisport" FCALL create_accounts 0 1 "$accounts" 1000000000 >/dev/null
-  python3 "$here/peer_load.py" --peer redis --port "$redisport" "${load[@]}" --label "$1" >> "$results"
+  /usr/bin/python3 "$here/peer_load.py" --peer redis --port "$redisport" "${load[@]}" --label "$1" >> "$results"
   redis-cli -p "$redisport" shutdown nosave >/dev/null 2>&1 || true
 }
 
@@ -99,4 +108,4 @@ for mode in process fsync; do
   fi
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-python3 "$here/table.py" "$results"
+/usr/bin/python3 "$here/table.py" "$results"

@@ -27,7 +27,7 @@ CREATE TABLE journal (
 -- so one account's debits keep their batch order): every transaction then locks accounts in
 -- the same order and concurrent batches cannot deadlock.
 CREATE FUNCTION debit_batch(acc bigint[], ids bigint[], amts bigint[])
-RETURNS TABLE (position bigint, code int, balance bigint) AS $$
+RETURNS TABLE (pos bigint, code int, balance bigint) AS $$
 DECLARE
   r record;
   b bigint;
@@ -36,7 +36,7 @@ DECLARE
 BEGIN
   FOR r IN SELECT u.a, u.d, u.m, u.n FROM unnest(acc, ids, amts) WITH ORDINALITY AS u(a, d, m, n)
            ORDER BY u.a, u.n LOOP
-    position := r.n;
+    pos := r.n;
     INSERT INTO debits (account_id, debit_id, amount) VALUES (r.a, r.d, r.m)
       ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Prints bench/peers/run.sh's results (one JSON object a line) as a Markdown table with the
 ratio of ours to each peer at the same durability."""
 import json
