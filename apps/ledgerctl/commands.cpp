@@ -136,7 +136,7 @@ const std::vector<command_spec>& commands() {
        "credentials.issue",
        {"ID"},
        {"--reason"},
-       "temporary credentials (not available yet: answers not_available)"},
+       "one-time temporary credentials, shown once (the customer must change the password)"},
       {{"limit", "set"},
        "limit.set",
        {"ID", "AMOUNT"},

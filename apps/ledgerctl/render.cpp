@@ -165,6 +165,13 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
   if (name == "journal") return render_journal(result, out);
   if (name == "verify") return render_verify(result, out);
   if (name == "stats") return render_stats(result, out);
+  if (name == "credentials.issue") {
+    out << "login       " << text(result["login"]) << "\n"
+        << "password    " << text(result["password"]) << "   (shown once)\n"
+        << "expires at  " << text(result["expires_at"]) << "\n"
+        << "the first login with these can only change the password\n";
+    return;
+  }
   if (name == "checkpoint") {
     out << "checkpoint written to " << text(result["directory"]) << " (database instance "
         << text(result["instance_id"]) << ")\n"

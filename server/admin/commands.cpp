@@ -13,6 +13,7 @@
 #include "server/admin/admin_actor.hpp"
 #include "server/admin/protocol.hpp"
 #include "server/admin/views.hpp"
+#include "server/http/credentials_support.hpp"
 
 namespace server::admin {
 namespace {
@@ -197,11 +198,28 @@ caf::result<std::string> recharge(admin_actor* self, const admin_request& reques
   return account_command(self, request, id, std::move(cmd), true);
 }
 
-caf::result<std::string> credentials_issue(admin_actor*, const admin_request& request) {
-  account_id_arg(request);
-  return error_reply(not_available,
-                     "temporary credentials are not available yet: the credentials feature "
-                     "does not exist in this ledgerd; nothing was issued");
+// The admin actor is detached (its own thread), so the Argon2id hashing inside may block
+// here without stalling any account. The password is shown once and never logged.
+caf::result<std::string> credentials_issue(admin_actor* self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  auto shared = self->state.shared;
+  const auto issued = server::issue_temporary_credentials(self->system(), *shared->node, id,
+                                                          shared->command_timeout);
+  json line = audit_record(request, id);
+  line["outcome"] = std::string{ledger::to_string(issued.code)};
+  if (issued.code == ledger::error_code::ok) {
+    line["expires_at"] = server::format_utc_ms(issued.expires_at_ms);
+  }
+  shared->audit.append(std::move(line));
+  if (issued.code != ledger::error_code::ok) {
+    return error_reply(ledger::to_string(issued.code), "no temporary credentials were issued");
+  }
+  return ok_reply(json{{"login", issued.login},
+                       {"password", issued.password},
+                       {"expires_at", server::format_utc_ms(issued.expires_at_ms)},
+                       {"note",
+                        "shown once: give it to the customer, who must change it at "
+                        "the first login"}});
 }
 
 }  // namespace
