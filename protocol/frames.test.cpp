@@ -141,7 +141,7 @@ TEST(Frames, RandomBytesNeverCrashTheDecoder) {
     std::vector<char> bytes(std::uniform_int_distribution<size_t>(0, 300)(random));
     for (auto& byte : bytes)
       byte = static_cast<char>(random());
-    if (bytes.size() >= 4 && round % 2 == 0) {
+    if (bytes.size() >= header_size && round % 2 == 0) {
       const uint32_t length = static_cast<uint32_t>(bytes.size() - 4);
       std::memcpy(bytes.data(), &length, 4);
       bytes[6] = bytes[7] = 0;
