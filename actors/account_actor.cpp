@@ -666,7 +666,6 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
       },
       [=](evict_atom) { maybe_report_idle(self); },
       [=](passivate_atom) { self->quit(); },
-      caf::after(self->state.context->idle_timeout) >> [=] { maybe_report_idle(self); },
   };
 }
 
