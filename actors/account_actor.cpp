@@ -185,7 +185,8 @@ void on_committed(account_actor* self, uint64_t token, ledger::error_code code) 
     self->send(work.stream_reply_to, std::move(work.stream_reply));
   }
   if (work.has_promise) work.promise.deliver(std::move(work.reply));
-  maybe_report_idle(self);
+  // No idle report here: an account passivates only when its shard's sweep finds it idle
+  // for idle_timeout (or the shard is over its resident maximum), not after every write.
 }
 
 // True when the writer has room for one more change_set. Checked before a command touches
@@ -655,10 +656,7 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
       [=](committed_atom, uint64_t token, ledger::error_code code) {
         on_committed(self, token, code);
       },
-      [=](charge_done_atom, const charge_answer& answer) {
-        handle_charge_answer(self, answer);
-        maybe_report_idle(self);
-      },
+      [=](charge_done_atom, const charge_answer& answer) { handle_charge_answer(self, answer); },
       [=](retry_atom, uint64_t charge_seq) {
         if (const auto* intent = find_intent(self->state.acct, charge_seq)) {
           send_charge(self, *intent, true);
