@@ -21,7 +21,6 @@ struct connection {
   uint64_t serial = 0;
   protocol::frame_decoder decoder;
   bool greeted = false;
-  bool halted = false;
   size_t batches_in_flight = 0;
 };
 
@@ -60,15 +59,30 @@ bool over_limits(const stream_state& st, const connection& conn) {
          st.debits_in_flight >= st.options.debits_in_flight_max;
 }
 
-// Resumes reading from halted connections that are under their limits again.
+// The most a connection may have buffered but not yet processed: all the batches it may have
+// in flight, plus one read. A client that keeps to hello_ok's limit never reaches it.
+size_t buffered_bytes_max(const stream_state& st) {
+  return st.options.batches_in_flight_max * protocol::frame_length_max + 64 * 1024;
+}
+
+bool handle_frames(stream_broker* self, caf::io::connection_handle handle, connection& conn);
+void on_closed(stream_broker* self, caf::io::connection_handle handle);
+
+// Processes the frames that waited while their connection (or the server) was at its limit.
+// (CAF 0.17's halt/trigger of a connection lost reads: frames wait in the decoder instead.)
 void resume_connections(stream_broker* self) {
   auto& st = self->state;
   if (st.debits_in_flight >= st.options.debits_in_flight_max) return;
+  std::vector<caf::io::connection_handle> broken;
   for (auto& [handle, conn] : st.connections) {
-    if (conn.halted && !over_limits(st, conn)) {
-      conn.halted = false;
-      self->trigger(handle);
+    if (conn.decoder.buffered_bytes() > 0 && !over_limits(st, conn) &&
+        !handle_frames(self, handle, conn)) {
+      broken.push_back(handle);
     }
+  }
+  for (auto handle : broken) {
+    self->close(handle);
+    on_closed(self, handle);
   }
 }
 
@@ -140,6 +154,8 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
 bool handle_frames(stream_broker* self, caf::io::connection_handle handle, connection& conn) {
   protocol::frame frame;
   for (;;) {
+    // At the limit, later frames wait in the decoder until a batch is answered.
+    if (over_limits(self->state, conn)) return true;
     switch (conn.decoder.next(frame)) {
       case protocol::frame_decoder::status::need_more:
         return true;
@@ -177,9 +193,11 @@ void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
     on_closed(self, message.handle);
     return;
   }
-  if (!conn.halted && over_limits(st, conn)) {
-    conn.halted = true;
-    self->halt(message.handle);
+  if (conn.decoder.buffered_bytes() > buffered_bytes_max(st)) {
+    send_error(self, message.handle, 0, ledger::error_code::limit_exceeded,
+               "more batches in flight than hello_ok's batches_in_flight_max");
+    self->close(message.handle);
+    on_closed(self, message.handle);
   }
 }
 

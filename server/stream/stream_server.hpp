@@ -5,10 +5,11 @@
 // results by index and writes one debit_results frame per batch, in the order batches
 // complete (a client matches them by request_id).
 //
-// Back-pressure: a connection with batches_in_flight_max batches unanswered is not read
-// from (CAF halt) until one is answered; the same when the whole server has
-// debits_in_flight_max debits unanswered. So memory is bounded by the limits, not by the
-// clients' speed.
+// Back-pressure: a connection with batches_in_flight_max batches unanswered has its later
+// frames wait, unprocessed, in its decoder until one is answered; the same when the whole
+// server has debits_in_flight_max debits unanswered. A connection that buffers more than
+// its limit's worth of frames (it ignored hello_ok) is closed with limit_exceeded. So memory
+// is bounded by the limits, not by the clients' speed.
 
 #include <atomic>
 #include <caf/actor.hpp>
