@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 namespace harness {
 
 child_process::child_process(const std::string& program, const std::vector<std::string>& args,
                              const std::string& working_directory, const std::string& stderr_path) {
+  // The child may chdir before exec: resolve a relative program against our directory.
+  const std::string resolved = std::filesystem::absolute(program).string();
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return;
   pid_ = ::fork();
@@ -27,11 +30,11 @@ child_process::child_process(const std::string& program, const std::vector<std::
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    std::vector<char*> argv{const_cast<char*>(resolved.c_str())};
     for (const auto& arg : args)
       argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
+    ::execv(resolved.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(out[1]);

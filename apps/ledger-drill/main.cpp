@@ -76,6 +76,10 @@ bool parse(int argc, char** argv, drill::drill_options& options) {
     return false;
   }
   if (options.work_dir.empty()) options.work_dir = "drill-" + std::to_string(options.seed);
+  // The children run in the work directory: every path they get must be absolute.
+  options.work_dir = std::filesystem::absolute(options.work_dir).string();
+  options.ledgerd_binary = std::filesystem::absolute(options.ledgerd_binary).string();
+  options.gateway_sim_binary = std::filesystem::absolute(options.gateway_sim_binary).string();
   if (options.report_path.empty()) options.report_path = options.work_dir + "/report.json";
   return true;
 }
