@@ -3,7 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
-#include <deque>
+#include <list>
+#include <memory>
 #include <map>
 #include <type_traits>
 #include <unordered_map>
@@ -35,22 +36,57 @@ struct pending_commit {
   std::optional<std::string> recharge_to_forget;
 };
 
+// Debits applied but not yet durable, by debit id. The map exists only while there are
+// some: an empty std::unordered_map costs 56 bytes and, once used, its bucket array.
+class uncommitted_debit_map {
+ public:
+  const ledger::debit_record* find(uint64_t debit_id) const {
+    if (!map_) return nullptr;
+    auto it = map_->find(debit_id);
+    return it == map_->end() ? nullptr : &it->second;
+  }
+  void put(uint64_t debit_id, const ledger::debit_record& record) {
+    if (!map_) map_ = std::make_unique<map_type>();
+    (*map_)[debit_id] = record;
+  }
+  void erase(uint64_t debit_id) {
+    if (map_) map_->erase(debit_id);
+  }
+  void release_if_empty() {
+    if (map_ && map_->empty()) map_.reset();
+  }
+
+ private:
+  using map_type = std::unordered_map<uint64_t, ledger::debit_record>;
+  std::unique_ptr<map_type> map_;
+};
+
+// What only an account with manual recharges or charge lookups in progress needs.
+struct recharge_state {
+  std::map<std::string, ledger::recharge_record> uncommitted;
+  // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
+  std::map<uint64_t, caf::response_promise> waiters;
+  std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
+
+  bool empty() const { return uncommitted.empty() && waiters.empty() && lookup_backoff.empty(); }
+};
+
 struct account_state {
   std::shared_ptr<const account_context> context;
   caf::actor shard;
   ledger::account acct;
-  bool exists = false;
   uint64_t messages_received = 0;  // routed messages, compared by the shard on passivation
   uint64_t next_token = 1;
-  std::deque<pending_commit> pending;
+  // A std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty,
+  // and most resident accounts have nothing pending (docs/performance.md, memory).
+  std::list<pending_commit> pending;
   // Applied but not yet durable: a retry must see them although storage does not yet.
-  std::unordered_map<uint64_t, ledger::debit_record> uncommitted_debits;
-  std::map<std::string, ledger::recharge_record> uncommitted_recharges;
-  // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
-  std::map<uint64_t, caf::response_promise> recharge_waiters;
-  std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
+  uncommitted_debit_map uncommitted_debits;
+  // Manual recharges and their gateway answers: rare, so allocated on first use.
+  std::unique_ptr<recharge_state> recharges;
   // acct.billing_credentials are read from storage on the first credentials command.
   bool credentials_loaded = false;
+  bool exists = false;
 
   static inline const char* name = "account";
 };
@@ -59,6 +95,17 @@ using account_actor = caf::stateful_actor<account_state>;
 
 const account_context& context_of(account_actor* self) {
   return *self->state.context;
+}
+
+recharge_state& recharges_of(account_state& st) {
+  if (!st.recharges) st.recharges = std::make_unique<recharge_state>();
+  return *st.recharges;
+}
+
+// Gives back what an account holds only while work is in flight, once it is done.
+void release_idle_memory(account_state& st) {
+  if (st.recharges && st.recharges->empty()) st.recharges.reset();
+  st.uncommitted_debits.release_if_empty();
 }
 
 bool is_idle(const account_state& st) {
@@ -148,6 +195,7 @@ void forget_durable(account_actor* self) {
       st.uncommitted_debits.erase(debit_id);
     st.pending.pop_front();
   }
+  if (st.pending.empty()) release_idle_memory(st);
 }
 
 void maybe_report_idle(account_actor* self) {
@@ -178,13 +226,14 @@ void on_committed(account_actor* self, uint64_t token, ledger::error_code code) 
   if (work.debit_to_forget) st.uncommitted_debits.erase(*work.debit_to_forget);
   for (uint64_t debit_id : work.debits_to_forget)
     st.uncommitted_debits.erase(debit_id);
-  if (work.recharge_to_forget) st.uncommitted_recharges.erase(*work.recharge_to_forget);
+  if (work.recharge_to_forget) recharges_of(st).uncommitted.erase(*work.recharge_to_forget);
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.stream_reply_to) {
     context_of(self).counters->count_reply(work.stream_reply.code);
     self->send(work.stream_reply_to, std::move(work.stream_reply));
   }
   if (work.has_promise) work.promise.deliver(std::move(work.reply));
+  if (st.pending.empty()) release_idle_memory(st);
   // No idle report here: an account passivates only when its shard's sweep finds it idle
   // for idle_timeout (or the shard is over its resident maximum), not after every write.
 }
@@ -203,21 +252,31 @@ void reply_now(account_actor* self, const debit_request& request, ledger::error_
   if (sender) self->send(sender, debit_reply{request.tag, code, self->state.acct.balance});
 }
 
+// The earlier debit with this id, if any: from memory while it is not yet durable, else from
+// storage. A non-positive amount is refused by the core before any lookup matters. False on
+// a storage failure.
+bool find_prior_debit(account_state& st, uint64_t debit_id, ledger::money amount,
+                      std::optional<ledger::debit_record>& prior) {
+  if (const auto* pending = st.uncommitted_debits.find(debit_id)) {
+    prior = *pending;
+    return true;
+  }
+  if (!amount.is_positive()) return true;
+  auto found = st.context->database->find_debit(st.acct.id, debit_id);
+  if (!found) return false;
+  prior = std::move(*found);
+  return true;
+}
+
 void handle_debit(account_actor* self, const debit_request& request) {
   auto& st = self->state;
   if (!st.exists) return reply_now(self, request, ledger::error_code::account_not_found);
   if (!writer_has_room(self)) return reply_now(self, request, ledger::error_code::limit_exceeded);
-  const ledger::debit_record* prior = nullptr;
-  std::optional<ledger::debit_record> stored;
-  if (auto it = st.uncommitted_debits.find(request.debit_id); it != st.uncommitted_debits.end()) {
-    prior = &it->second;
-  } else if (request.amount.is_positive()) {
-    auto found = st.context->database->find_debit(st.acct.id, request.debit_id);
-    if (!found) return reply_now(self, request, ledger::error_code::storage_failure);
-    stored = std::move(*found);
-    if (stored) prior = &*stored;
-  }
-  ledger::outcome out = ledger::apply_debit(st.acct, request.debit_id, request.amount, prior);
+  std::optional<ledger::debit_record> prior;
+  if (!find_prior_debit(st, request.debit_id, request.amount, prior))
+    return reply_now(self, request, ledger::error_code::storage_failure);
+  ledger::outcome out =
+      ledger::apply_debit(st.acct, request.debit_id, request.amount, prior ? &*prior : nullptr);
   auto* counters = context_of(self).counters;
   bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
   if (!out.ok() && st.pending.empty()) {
@@ -230,7 +289,7 @@ void handle_debit(account_actor* self, const debit_request& request) {
   ledger::storage::change_set changes;
   if (out.ok()) {
     ledger::debit_record record{request.debit_id, request.amount, out.entry->seq};
-    st.uncommitted_debits[request.debit_id] = record;
+    st.uncommitted_debits.put(request.debit_id, record);
     changes.put_debit(st.acct.id, record);
     work.debit_to_forget = request.debit_id;
   }
@@ -259,7 +318,7 @@ constexpr bool is_credentials_command_v(const T&) {
 struct credentials_visitor {
   account_actor* self;
 
-  ledger::credentials& creds() { return self->state.acct.billing_credentials; }
+  ledger::credentials& creds() { return self->state.acct.billing_credentials.get_or_create(); }
   const ledger::credential_policy& rules() { return context_of(self).rules.credentials; }
 
   ledger::error_code operator()(const commands::credentials_snapshot&) {
@@ -311,9 +370,9 @@ void handle_credentials(account_actor* self, const account_request& request) {
   if (!st.exists) return answer_now(ledger::error_code::account_not_found);
   if (!writer_has_room(self)) return answer_now(ledger::error_code::limit_exceeded);
   if (!load_credentials(self)) return answer_now(ledger::error_code::storage_failure);
-  const ledger::credentials before = st.acct.billing_credentials;
+  const ledger::credentials before = st.acct.billing_credentials.value_or_default();
   const ledger::error_code code = std::visit(credentials_visitor{self}, request.cmd);
-  const bool changed = !(st.acct.billing_credentials == before);
+  const bool changed = !(st.acct.billing_credentials.value_or_default() == before);
   // Nothing undurable to wait for: a read or an unchanged refusal is answered at once.
   if (!changed && st.pending.empty()) return answer_now(code);
   ledger::storage::change_set changes;
@@ -395,24 +454,17 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
   ledger::storage::change_set changes;
   pending_commit work;
   for (const auto& item : group.items) {
-    const ledger::debit_record* prior = nullptr;
-    std::optional<ledger::debit_record> stored;
-    if (auto it = st.uncommitted_debits.find(item.debit_id); it != st.uncommitted_debits.end()) {
-      prior = &it->second;
-    } else if (item.amount.is_positive()) {
-      auto found = st.context->database->find_debit(st.acct.id, item.debit_id);
-      if (!found) {
-        results.push_back(debit_outcome{item.index, ledger::error_code::storage_failure, {}});
-        continue;
-      }
-      stored = std::move(*found);
-      if (stored) prior = &*stored;
+    std::optional<ledger::debit_record> prior;
+    if (!find_prior_debit(st, item.debit_id, item.amount, prior)) {
+      results.push_back(debit_outcome{item.index, ledger::error_code::storage_failure, {}});
+      continue;
     }
-    ledger::outcome out = ledger::apply_debit(st.acct, item.debit_id, item.amount, prior);
+    ledger::outcome out =
+        ledger::apply_debit(st.acct, item.debit_id, item.amount, prior ? &*prior : nullptr);
     bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
     if (out.ok()) {
       const ledger::debit_record record{item.debit_id, item.amount, out.entry->seq};
-      st.uncommitted_debits[item.debit_id] = record;
+      st.uncommitted_debits.put(item.debit_id, record);
       work.debits_to_forget.push_back(item.debit_id);
       changes.put_debit(st.acct.id, record);
       changes.put_journal(*out.entry);
@@ -456,7 +508,8 @@ struct command_visitor {
     auto& st = self->state;
     const ledger::recharge_record* prior = nullptr;
     std::optional<ledger::recharge_record> stored;
-    if (auto it = st.uncommitted_recharges.find(cmd.key); it != st.uncommitted_recharges.end()) {
+    auto& uncommitted = recharges_of(st).uncommitted;
+    if (auto it = uncommitted.find(cmd.key); it != uncommitted.end()) {
       prior = &it->second;
     } else {
       auto found = st.context->database->find_recharge(acct().id, cmd.key);
@@ -474,7 +527,7 @@ struct command_visitor {
     }
     if (!out.ok()) return out;
     ledger::recharge_record record{cmd.key, cmd.amount, cmd.card_id, out.charge->charge_seq};
-    st.uncommitted_recharges[cmd.key] = record;
+    uncommitted[cmd.key] = record;
     changes.put_recharge(acct().id, record);
     work.recharge_to_forget = cmd.key;
     return out;
@@ -550,7 +603,7 @@ void handle_command(account_actor* self, const account_request& request) {
   work.charge_to_send = out.charge;
   if (out.ok() && std::holds_alternative<commands::recharge>(request.cmd)) {
     // The requester hears when the gateway has answered, not when the intent is durable.
-    st.recharge_waiters[out.charge->charge_seq] = work.promise;
+    recharges_of(st).waiters[out.charge->charge_seq] = work.promise;
     work.has_promise = false;
   }
   submit(self, std::move(changes), std::move(work));
@@ -567,7 +620,7 @@ const ledger::charge_intent* find_intent(const ledger::account& acct, uint64_t c
 void schedule_lookup(account_actor* self, uint64_t charge_seq) {
   auto& st = self->state;
   const auto& ctx = context_of(self);
-  auto [it, inserted] = st.lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
+  auto [it, inserted] = recharges_of(st).lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
   if (!inserted) it->second = std::min(it->second * 2, ctx.lookup_backoff_max);
   self->delayed_send(self, it->second, retry_atom::value, charge_seq);
 }
@@ -593,7 +646,8 @@ void handle_charge_answer(account_actor* self, const charge_answer& answer) {
   const bool captured = answer.status == gateway::charge_status::captured;
   bump(captured ? counters->charges_captured : counters->charges_failed);
   counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  st.lookup_backoff.erase(answer.charge_seq);
+  auto& recharges = recharges_of(st);
+  recharges.lookup_backoff.erase(answer.charge_seq);
   const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
   ledger::outcome out = ledger::apply_charge_result(st.acct, result);
   LEDGER_ASSERT(out.ok());
@@ -603,11 +657,10 @@ void handle_charge_answer(account_actor* self, const charge_answer& answer) {
   count_events(self, out);
   pending_commit work;
   work.charge_to_send = out.charge;
-  if (auto waiter = st.recharge_waiters.find(answer.charge_seq);
-      waiter != st.recharge_waiters.end()) {
+  if (auto waiter = recharges.waiters.find(answer.charge_seq); waiter != recharges.waiters.end()) {
     work.has_promise = true;
     work.promise = std::move(waiter->second);
-    st.recharge_waiters.erase(waiter);
+    recharges.waiters.erase(waiter);
     work.reply.code = captured ? ledger::error_code::ok : answer.failure;
     work.reply.snapshot = st.acct;
     work.reply.entry = out.entry;
@@ -640,6 +693,21 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
   st.acct = std::move(acct);
   st.exists = exists;
   resolve_open_intents(self);
+  // A bug threw inside a handler: this account's memory can no longer be trusted, and the
+  // shard would keep routing to a dead actor. Stop the process; a restart reloads the
+  // account from disk, which holds exactly what was acknowledged.
+  self->set_exception_handler([self](std::exception_ptr& failure) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    self->state.context->on_storage_failure("account actor " + std::to_string(self->state.acct.id) +
+                                            " failed: " + what);
+    return caf::make_error(caf::sec::runtime_error, std::move(what));
+  });
   return {
       [=](const debit_request& request) {
         ++self->state.messages_received;
@@ -662,8 +730,14 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
           send_charge(self, *intent, true);
         }
       },
-      [=](evict_atom) { maybe_report_idle(self); },
-      [=](passivate_atom) { self->quit(); },
+      // One handler for both steps of passivation: every handler costs memory in each
+      // resident account's behavior (docs/performance.md, memory per account).
+      [=](evict_atom, bool leave_now) {
+        if (leave_now)
+          self->quit();
+        else
+          maybe_report_idle(self);
+      },
   };
 }
 

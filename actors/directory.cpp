@@ -43,7 +43,7 @@ void ask_oldest_to_leave(shard_actor* self) {
   size_t asked = 0;
   for (auto id : st.recency) {
     if (++asked > 8) break;
-    self->send(st.accounts.at(id).handle, evict_atom::value);
+    self->send(st.accounts.at(id).handle, evict_atom::value, false);
   }
 }
 
@@ -69,9 +69,9 @@ ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_i
   ledger::account acct = exists ? std::move(*loaded) : ledger::make_account(account_id);
   auto handle = spawn_account(self->system(), st.context, caf::actor_cast<caf::actor>(self),
                               std::move(acct), exists);
-  // Linked: when the shard stops, its accounts stop with it; an account that passivates
-  // (a normal exit) leaves the shard running.
-  self->link_to(handle);
+  // Not linked: a link costs an attachable on each side (memory per resident account) and
+  // unlinking scans the shard's list of attachables, so every passivation would cost time
+  // linear in the resident accounts. The shard's exit handler stops its accounts instead.
   bump(st.context->counters->activations);
   st.context->counters->resident_accounts.fetch_add(1, std::memory_order_relaxed);
   st.recency.push_back(account_id);
@@ -127,7 +127,7 @@ void sweep_idle(shard_actor* self) {
   for (uint64_t id : st.recency) {  // least recently used first
     const auto& entry = st.accounts.at(id);
     if (entry.last_routed > idle_since) break;
-    self->send(entry.handle, evict_atom::value);
+    self->send(entry.handle, evict_atom::value, false);
   }
   self->delayed_send(self, sweep_period(*st.context), sweep_atom::value);
 }
@@ -136,7 +136,7 @@ void on_idle(shard_actor* self, uint64_t account_id, uint64_t received) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
   if (it == st.accounts.end() || it->second.forwarded != received) return;
-  self->send(it->second.handle, passivate_atom::value);
+  self->send(it->second.handle, evict_atom::value, true);
   st.recency.erase(it->second.recency);
   st.accounts.erase(it);
   bump(st.context->counters->passivations);
@@ -148,6 +148,11 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
   self->state.context = std::move(context);
   self->state.resident_max = resident_max;
   self->delayed_send(self, sweep_period(*self->state.context), sweep_atom::value);
+  // When the shard is told to stop, its accounts stop with it.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (const auto& entry : self->state.accounts) self->send_exit(entry.second.handle, msg.reason);
+    self->quit(msg.reason);
+  });
   return {
       [=](sweep_atom) { sweep_idle(self); },
       [=](debit_request& request) {

@@ -8,8 +8,9 @@
 //   front end -> shard -> account:  account_request          (request; reply: account_reply)
 //   account -> gateway:             (charge_atom, charge_order)      (one-way; answer below)
 //   gateway -> account:             (charge_done_atom, charge_answer)
+//   shard -> account:               (evict_atom, false): report idle if nothing is in flight
 //   account -> shard:               (idle_atom, id, messages_received)
-//   shard -> account:               (passivate_atom)
+//   shard -> account:               (evict_atom, true): leave now (passivate)
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -33,7 +34,6 @@ using charge_done_atom = caf::atom_constant<caf::atom("chargedone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
-using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 

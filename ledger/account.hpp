@@ -22,6 +22,7 @@
 
 #include "ledger/card.hpp"
 #include "ledger/credentials.hpp"
+#include "ledger/heap_optional.hpp"
 #include "ledger/journal.hpp"
 #include "ledger/money.hpp"
 #include "ledger/policy.hpp"
@@ -78,24 +79,26 @@ struct charge_intent {
 std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq);
 
 struct account {
+  // Fields are ordered largest first so that the struct has no padding holes: one is kept
+  // per resident account (docs/performance.md, memory per account).
   uint64_t id = 0;  // non-zero
-  account_status status = account_status::active;
-  suspension_cause suspension = suspension_cause::none;
   money balance;
   auto_recharge_settings auto_recharge;
-  uint8_t retry_tier = 0;
   std::optional<money> maximum_recharge;  // per-account maximum set by support
   std::vector<stored_card> cards;         // at most limits::cards_per_account_max
-  uint32_t default_card_id = 0;           // 0: no card
-  uint32_t next_card_id = 1;
-  std::optional<charge_intent> auto_charge;   // the one automatic charge in flight
+  heap_optional<charge_intent> auto_charge;   // the one automatic charge in flight
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
   uint64_t next_charge_seq = 1;
   uint64_t journal_seq = 0;  // seq of the last journal entry
   // SPEC 7. Stored in their own column and read on demand: storage's load_account leaves
   // them empty; the account actor reads them (database::load_credentials) on the first
-  // credentials command.
-  credentials billing_credentials;
+  // credentials command. Empty reads as credentials{} (no password, no sessions).
+  heap_optional<credentials> billing_credentials;
+  uint32_t default_card_id = 0;  // 0: no card
+  uint32_t next_card_id = 1;
+  account_status status = account_status::active;
+  suspension_cause suspension = suspension_cause::none;
+  uint8_t retry_tier = 0;
 
   friend bool operator==(const account& a, const account& b);
 };

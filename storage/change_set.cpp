@@ -57,11 +57,11 @@ void change_set::put_cards(const account& acct) {
 }
 
 void change_set::put_credentials(const account& acct) {
-  if (!check(validate_credentials(acct.billing_credentials))) return;
+  if (!check(validate_credentials(acct.billing_credentials.value_or_default()))) return;
   op& entry = begin(column::credentials, op_kind::put);
   append_account_key(buffer_, acct.id);
   end_key(entry);
-  append_credentials(buffer_, acct.billing_credentials);
+  append_credentials(buffer_, acct.billing_credentials.value_or_default());
   end_value(entry);
 }
 

@@ -375,7 +375,7 @@ std::string encode_card(const stored_card& card) {
 // ---- decoding ----------------------------------------------------------------------------
 
 namespace {
-bool read_optional_intent(reader& in, std::optional<charge_intent>& intent) {
+bool read_optional_intent(reader& in, heap_optional<charge_intent>& intent) {
   bool present = false;
   if (!in.flag(present)) return false;
   if (!present) return true;

@@ -146,7 +146,7 @@ api_response routes::post_login(const api_request& request) const {
   if (!current.answer) return unanswered(current.failure);
   if (current.answer->code == error_code::account_not_found) return failed_login(*password);
   if (current.answer->code != error_code::ok) return refuse(current.answer->code);
-  const auto& creds = current.answer->snapshot.billing_credentials;
+  const auto& creds = current.answer->snapshot.billing_credentials.value_or_default();
   // A locked account costs no hashing.
   if (ledger::login_gate(creds, unix_now_ms()) != error_code::ok) {
     return refuse(error_code::too_many_attempts);
@@ -159,7 +159,7 @@ api_response routes::post_login(const api_request& request) const {
   if (!recorded.answer) return unanswered(recorded.failure);
   if (recorded.answer->code != error_code::ok) return refuse(recorded.answer->code);
   const ledger::session* created = ledger::find_session(
-      recorded.answer->snapshot.billing_credentials, attempt.new_token_hash, now);
+      recorded.answer->snapshot.billing_credentials.value_or_default(), attempt.new_token_hash, now);
   if (created == nullptr) return unanswered(call_failure::failed);
   return json_response(v::http_ok,
                        json{{"session_token", token},
@@ -207,7 +207,7 @@ api_response routes::post_password(uint64_t id, const api_request& request) cons
   const error_code policy =
       ledger::check_new_password(node_.rules().credentials, id, *new_password, *confirm);
   if (policy != error_code::ok) return refuse(policy);
-  const auto& creds = session.answer->snapshot.billing_credentials;
+  const auto& creds = session.answer->snapshot.billing_credentials.value_or_default();
   const int64_t checked_at = unix_now_ms();
   if (ledger::login_gate(creds, checked_at) != error_code::ok) {
     return refuse(error_code::too_many_attempts);
