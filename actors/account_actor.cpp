@@ -4,8 +4,8 @@
 
 #include <caf/all.hpp>
 #include <list>
-#include <memory>
 #include <map>
+#include <memory>
 #include <type_traits>
 #include <unordered_map>
 

@@ -150,7 +150,8 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
   self->delayed_send(self, sweep_period(*self->state.context), sweep_atom::value);
   // When the shard is told to stop, its accounts stop with it.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    for (const auto& entry : self->state.accounts) self->send_exit(entry.second.handle, msg.reason);
+    for (const auto& entry : self->state.accounts)
+      self->send_exit(entry.second.handle, msg.reason);
     self->quit(msg.reason);
   });
   return {

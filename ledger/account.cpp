@@ -110,7 +110,8 @@ bool operator==(const account& a, const account& b) {
          a.cards == b.cards && a.default_card_id == b.default_card_id &&
          a.next_card_id == b.next_card_id && a.auto_charge == b.auto_charge &&
          a.manual_charges == b.manual_charges && a.next_charge_seq == b.next_charge_seq &&
-         a.journal_seq == b.journal_seq && a.billing_credentials.value_or_default() == b.billing_credentials.value_or_default();
+         a.journal_seq == b.journal_seq &&
+         a.billing_credentials.value_or_default() == b.billing_credentials.value_or_default();
 }
 
 account make_account(uint64_t id) {

@@ -84,8 +84,8 @@ struct account {
   uint64_t id = 0;  // non-zero
   money balance;
   auto_recharge_settings auto_recharge;
-  std::optional<money> maximum_recharge;  // per-account maximum set by support
-  std::vector<stored_card> cards;         // at most limits::cards_per_account_max
+  std::optional<money> maximum_recharge;      // per-account maximum set by support
+  std::vector<stored_card> cards;             // at most limits::cards_per_account_max
   heap_optional<charge_intent> auto_charge;   // the one automatic charge in flight
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
   uint64_t next_charge_seq = 1;

@@ -75,9 +75,7 @@ class heap_optional {
     if (!value_) value_ = std::make_unique<T>();
     return *value_;
   }
-  std::optional<T> to_optional() const {
-    return value_ ? std::optional<T>(*value_) : std::nullopt;
-  }
+  std::optional<T> to_optional() const { return value_ ? std::optional<T>(*value_) : std::nullopt; }
 
   friend bool operator==(const heap_optional& a, const heap_optional& b) {
     if (a.has_value() != b.has_value()) return false;

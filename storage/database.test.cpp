@@ -145,7 +145,8 @@ TEST(database, round_trip_and_reopen) {
 TEST(database, credentials_round_trip_apart_from_the_account) {
   temp_dir dir;
   account acct = make_account(42);
-  acct.billing_credentials.get_or_create().password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  acct.billing_credentials.get_or_create().password_hash =
+      "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
   acct.billing_credentials->sessions.push_back(session{std::string(64, 'a'), 5, true});
   {
     auto db = open_db(dir.path());

@@ -52,7 +52,8 @@ temporary_credentials issue_temporary_credentials(caf::actor_system& system, act
   if (issued.code != ledger::error_code::ok) return issued;
   issued.login = ledger::billing_login(account_id);
   issued.password = std::move(password);
-  issued.expires_at_ms = reply.answer->snapshot.billing_credentials.value_or_default().temporary_expires_at_ms;
+  issued.expires_at_ms =
+      reply.answer->snapshot.billing_credentials.value_or_default().temporary_expires_at_ms;
   return issued;
 }
 

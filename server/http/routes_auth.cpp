@@ -158,8 +158,9 @@ api_response routes::post_login(const api_request& request) const {
   auto recorded = client_.command(*id, actors::commands::record_login{attempt, now});
   if (!recorded.answer) return unanswered(recorded.failure);
   if (recorded.answer->code != error_code::ok) return refuse(recorded.answer->code);
-  const ledger::session* created = ledger::find_session(
-      recorded.answer->snapshot.billing_credentials.value_or_default(), attempt.new_token_hash, now);
+  const ledger::session* created =
+      ledger::find_session(recorded.answer->snapshot.billing_credentials.value_or_default(),
+                           attempt.new_token_hash, now);
   if (created == nullptr) return unanswered(call_failure::failed);
   return json_response(v::http_ok,
                        json{{"session_token", token},
