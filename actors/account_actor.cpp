@@ -121,6 +121,14 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
   if (out.charge) changes.put_intent(acct.id, *out.charge);
 }
 
+// True when an accepted debit changed more of the account than its balance and journal_seq
+// (it started an automatic charge, or suspended the account). Only then is the account's
+// state record rewritten: otherwise storage reads the balance back from the journal's last
+// entry (docs/storage.md, "the journal tail"), which saves one random-key write per debit.
+bool debit_changed_state(const ledger::outcome& out) {
+  return out.ok() && (out.events != ledger::event_none || out.charge.has_value());
+}
+
 // Tells the event sink about an accepted outcome, only while someone listens.
 void publish_event(account_actor* self, const ledger::outcome& out) {
   const auto& ctx = context_of(self);
@@ -291,9 +299,11 @@ void handle_debit(account_actor* self, const debit_request& request) {
     ledger::debit_record record{request.debit_id, request.amount, out.entry->seq};
     st.uncommitted_debits.put(request.debit_id, record);
     changes.put_debit(st.acct.id, record);
+    changes.put_journal(*out.entry);
+    if (out.charge) changes.put_intent(st.acct.id, *out.charge);
+    if (debit_changed_state(out)) changes.put_account_state(st.acct);
     work.debit_to_forget = request.debit_id;
   }
-  persist_outcome(changes, st.acct, out);
   count_events(self, out);
   work.charge_to_send = out.charge;
   if (context_of(self).planted_bug_ack_before_write && work.stream_reply_to) {
@@ -437,7 +447,8 @@ void submit_debit_group(account_actor* self, ledger::storage::change_set changes
 }
 
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
-// debit record and a journal entry per accepted debit, the account state once.
+// debit record and a journal entry per accepted debit; the account state only when a debit
+// changed more than the balance (debit_changed_state).
 void handle_debit_group(account_actor* self, const debit_group& group) {
   auto& st = self->state;
   forget_durable(self);
@@ -453,6 +464,7 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
   auto* counters = context_of(self).counters;
   ledger::storage::change_set changes;
   pending_commit work;
+  bool state_changed = false;
   for (const auto& item : group.items) {
     std::optional<ledger::debit_record> prior;
     if (!find_prior_debit(st, item.debit_id, item.amount, prior)) {
@@ -472,11 +484,12 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
         changes.put_intent(st.acct.id, *out.charge);
         work.charge_to_send = out.charge;
       }
+      state_changed = state_changed || debit_changed_state(out);
     }
     count_events(self, out);
     results.push_back(debit_outcome{item.index, out.code, st.acct.balance});
   }
-  if (!changes.empty()) changes.put_account_state(st.acct);
+  if (state_changed) changes.put_account_state(st.acct);
   if (changes.empty() && st.pending.empty()) {
     // Only refusals, and everything they read is durable already: answer at once.
     return send_group_results(self, group, std::move(results));

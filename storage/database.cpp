@@ -392,6 +392,40 @@ expected<std::vector<stored_card>> read_cards(const database::impl& state, uint6
   return cards;
 }
 
+// A debit that changes nothing but the balance does not rewrite its account's state record
+// (docs/storage.md, "the journal tail"): the record is as of its journal_seq, and every
+// journal entry after that is such a debit. So the account's balance and journal_seq are
+// those of its last journal entry, when that entry is newer than the record.
+status apply_journal_tail(const database::impl& state, const rocksdb::ReadOptions& read,
+                          account& acct) {
+  const std::string lower = account_key(acct.id);
+  const std::string upper = account_range_end(acct.id);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = read;
+  bounded.iterate_lower_bound = &lower_slice;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      state.db->NewIterator(bounded, state.handle(column::journal)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return rocks_failure("cannot read journal", it->status());
+    if (acct.journal_seq != 0) return status::failure("account state names a missing journal");
+    return status::success();
+  }
+  auto key = parse_pair_key(it->key().ToStringView());
+  if (!key || key->account_id != acct.id) return status::failure("corrupt journal key");
+  if (key->id < acct.journal_seq) return status::failure("journal shorter than account state");
+  if (key->id == acct.journal_seq) return status::success();
+  auto entry = decode_journal_entry(key->account_id, key->id, it->value().ToStringView());
+  if (!entry) return entry.error();
+  if (entry->kind != entry_kind::debit)
+    return status::failure("a journal entry other than a debit after the account state");
+  acct.balance = entry->balance_after;
+  acct.journal_seq = entry->seq;
+  return status::success();
+}
+
 expected<std::optional<account>> load_account_at(const database::impl& state, uint64_t account_id,
                                                  const rocksdb::ReadOptions& read) {
   rocksdb::PinnableSlice value;
@@ -409,27 +443,14 @@ expected<std::optional<account>> load_account_at(const database::impl& state, ui
   }
   auto assembled = assemble_account(std::move(decoded).value(), std::move(cards));
   if (!assembled) return assembled.error();
+  if (auto tail = apply_journal_tail(state, read, *assembled); !tail.ok()) return tail;
   return std::optional<account>(std::move(assembled).value());
 }
 
 }  // namespace
 
 expected<std::optional<account>> database::load_account(uint64_t account_id) const {
-  // Most accounts are read with one Get. The state and its cards must come from one point
-  // in time, so an account with cards is read again under a snapshot.
-  rocksdb::PinnableSlice value;
-  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::accounts),
-                            account_key(account_id), &value);
-  if (got.IsNotFound()) return std::optional<account>{};
-  if (!got.ok()) return rocks_failure("cannot read account", got);
-  auto decoded = decode_account_state(value.ToStringView());
-  if (!decoded) return decoded.error();
-  if (decoded->card_count == 0) {
-    if (decoded->acct.id != account_id) return status::failure("account record under another id");
-    auto assembled = assemble_account(std::move(decoded).value(), {});
-    if (!assembled) return assembled.error();
-    return std::optional<account>(std::move(assembled).value());
-  }
+  // The state, its cards and its journal tail must come from one point in time.
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.snapshot();
@@ -559,6 +580,7 @@ status database::for_each_account(const account_visitor& visit) const {
     if (!owned) return owned.error();
     auto assembled = assemble_account(std::move(decoded).value(), std::move(owned).value());
     if (!assembled) return assembled.error();
+    if (auto tail = apply_journal_tail(*impl_, read, *assembled); !tail.ok()) return tail;
     if (!visit(*assembled)) return status::success();
   }
   if (!accounts->status().ok()) return rocks_failure("cannot scan accounts", accounts->status());

@@ -205,6 +205,61 @@ TEST(database, journal_pages_in_order) {
   EXPECT_TRUE(none->empty());
 }
 
+// Debits that change only the balance are written without the account's state record:
+// the balance and journal_seq come back from the journal's last entry (the journal tail).
+TEST(database, balance_comes_back_from_the_journal_tail) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  account acct = make_account(7);
+  acct.balance = usd(10);
+  acct.journal_seq = 0;
+  change_set created;
+  created.put_account_state(acct);
+  write(*db, created);
+  const account as_created = acct;
+  for (uint64_t i = 1; i <= 3; ++i) {
+    auto out = apply_debit(acct, 500 + i, money::from_micros(1'250'000), nullptr);
+    ASSERT_TRUE(out.ok());
+    change_set debit_only;  // no put_account_state
+    debit_only.put_journal(*out.entry);
+    debit_only.put_debit(7, {500 + i, money::from_micros(1'250'000), out.entry->seq});
+    write(*db, debit_only);
+  }
+  auto loaded = db->load_account(7);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->balance, money::from_micros(6'250'000));
+  EXPECT_EQ((*loaded)->journal_seq, 3U);
+  EXPECT_EQ(**loaded, acct);
+  std::vector<account> scanned;
+  ASSERT_TRUE(db->for_each_account([&](const account& a) {
+                  scanned.push_back(a);
+                  return true;
+                }).ok());
+  ASSERT_EQ(scanned.size(), 1U);
+  EXPECT_EQ(scanned.front(), acct);
+
+  // After the tail, only debits may follow the state record: anything else is corruption.
+  change_set adjustment;
+  adjustment.put_journal({7, 4, entry_kind::adjustment, system_account::adjustments, usd(5),
+                          money::from_micros(11'250'000), 1});
+  write(*db, adjustment);
+  auto refused = db->load_account(7);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("other than a debit"), std::string::npos);
+
+  // A state record that names more entries than the journal holds is corruption too.
+  account ahead = as_created;
+  ahead.id = 8;
+  ahead.journal_seq = 2;
+  change_set lost;
+  lost.put_account_state(ahead);
+  write(*db, lost);
+  auto missing = db->load_account(8);
+  ASSERT_FALSE(missing.ok());
+}
+
 TEST(database, scans_intents_and_accounts) {
   temp_dir dir;
   auto db = open_db(dir.path());

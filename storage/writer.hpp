@@ -42,8 +42,10 @@ namespace ledger::storage {
 struct writer_options {
   durability mode = durability::process;
   size_t queue_change_sets_max = 16384;
-  size_t batch_change_sets_max = 1024;
-  size_t batch_bytes_max = size_t{4} << 20;  // a batch stops growing past this many bytes
+  // Large enough that under load a write holds many accounts' records: sorted inserts that
+  // land close together in the memtable are cheaper (docs/performance.md).
+  size_t batch_change_sets_max = 16384;
+  size_t batch_bytes_max = size_t{16} << 20;  // a batch stops growing past this many bytes
   // Called on the writer thread after the completions of each written batch (ok or not),
   // so that completions can gather answers and send them once per batch instead of once
   // per change_set. Must be short and must not throw.

@@ -85,6 +85,7 @@ void write_run(const settings& cfg, durability mode, size_t group, bool hashed) 
   writer_options options;
   options.mode = mode;
   options.batch_change_sets_max = group;
+  options.batch_bytes_max = std::max<size_t>(options.batch_bytes_max, group * 128);
   options.queue_change_sets_max = std::max<size_t>(2 * group, 64);
   group_commit_writer writer(*db, options);
   const auto started = clock_type::now();
@@ -267,7 +268,8 @@ int main(int argc, char** argv) {
       "write us |\n");
   std::printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
   for (durability mode : {durability::process, durability::fsync}) {
-    for (size_t group : {size_t{1}, size_t{10}, size_t{100}, size_t{1000}}) {
+    for (size_t group :
+         {size_t{1}, size_t{10}, size_t{100}, size_t{1000}, size_t{10000}, size_t{40000}}) {
       for (bool hashed : {false, true})
         write_run(cfg, mode, group, hashed);
     }
