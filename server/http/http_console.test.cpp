@@ -52,6 +52,9 @@ TEST_F(HttpConsole, ServesEveryEmbeddedFileWithItsTypeAndSecurityHeaders) {
     EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(result->get_header_value("Cache-Control"), "no-cache");
     EXPECT_EQ(result->get_header_value("ETag"), file.etag);
+    // A browser loads the files over several connections at once; each would hold one of the
+    // API's few threads for the keep-alive idle time.
+    EXPECT_EQ(result->get_header_value("Connection"), "close");
     const std::string policy = result->get_header_value("Content-Security-Policy");
     EXPECT_NE(policy.find("default-src 'none'"), std::string::npos) << policy;
     EXPECT_NE(policy.find("script-src 'self';"), std::string::npos) << policy;

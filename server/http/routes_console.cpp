@@ -5,7 +5,10 @@
 //
 // Every file carries a strict Content-Security-Policy (scripts, styles and requests from this
 // origin only; no inline script; no framing), and an ETag with "Cache-Control: no-cache", so
-// a browser revalidates and an upgraded ledgerd's console is picked up at once.
+// a browser revalidates and an upgraded ledgerd's console is picked up at once. Each answer
+// closes its connection: a browser fetches the files over up to six connections at once, and
+// a kept-alive connection would hold one of the API's few threads (4 by default) for the
+// keep-alive idle time, stalling the page and every other client.
 #include "server/http/routes.hpp"
 #include "server/http/views.hpp"
 #include "web/assets.hpp"
@@ -35,6 +38,7 @@ void add_console_headers(api_response& response) {
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
   response.headers.emplace_back("X-Frame-Options", "DENY");
   response.headers.emplace_back("Cache-Control", "no-cache");
+  response.headers.emplace_back("Connection", "close");
 }
 
 // True when an If-None-Match header names `etag` (or is "*").
