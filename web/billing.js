@@ -19,7 +19,7 @@ function brandName(brand) {
   return BRAND_NAMES[brand] ?? 'Card';
 }
 
-function cardLabel(card) {
+export function cardLabel(card) {
   return `${brandName(card.brand)} ending in ${card.last4}`;
 }
 

@@ -6,6 +6,7 @@
 // attempt again (after no answer, or while the processor has not answered) reuses its key,
 // so the card is charged at most once; a new amount or card is a new attempt with a new key.
 import { accountPath, loadSession, request } from './api.js';
+import { cardLabel } from './billing.js';
 import { messageFor } from './messages.js';
 import { compareAmounts, formatDollars, inputDollars, parseDollars } from './money.js';
 import { $, clearErrors, element, formMessage, setBusy, showFieldErrors } from './ui.js';
@@ -64,7 +65,7 @@ function render(account) {
       element('option', {
         value: String(card.card_id),
         selected: card.default,
-        text: `${card.masked_number} (${card.brand})${card.default ? ', default' : ''}`,
+        text: `${cardLabel(card)} (${card.masked_number})${card.default ? ', default' : ''}`,
       }),
     ),
   );
