@@ -1,7 +1,7 @@
 // The customer billing console: a single page whose sections are shown by the hash route
 // (#/login, #/password, #/overview, #/billing, #/payments). No framework, no build step:
 // ES modules served by ledgerd itself (web/README.md, docs/browser-console.md).
-import { accountPath, clearSession, loadSession, request } from './api.js';
+import { accountPath, clearSession, loadSession, request, saveSession } from './api.js';
 import { messageFor } from './messages.js';
 import { formatDollars } from './money.js';
 import { $ } from './ui.js';
@@ -46,6 +46,8 @@ const app = {
       return true;
     }
     if (result.status === 403 && code === 'password_change_required') {
+      const session = loadSession();
+      if (session) saveSession({ ...session, passwordChangeRequired: true });
       app.navigate('password');
       return true;
     }

@@ -57,7 +57,13 @@ function renderCards(app, cards) {
         'li',
         { className: card.default ? 'card is-default' : 'card', dataset: { cardId: String(card.card_id) } },
         element('span', { className: 'card-brand', text: brandName(card.brand) }),
-        element('span', { className: 'card-number', text: card.masked_number }),
+        // Screen readers would read the mask as "star star star"; they get the last four.
+        element(
+          'span',
+          { className: 'card-number' },
+          element('span', { 'aria-hidden': 'true', text: card.masked_number }),
+          element('span', { className: 'visually-hidden', text: `ending in ${card.last4}` }),
+        ),
         element('span', { className: 'card-expiry', text: `Expires ${expiry(card)}` }),
         card.default ? element('span', { className: 'badge', text: 'Default' }) : '',
         actions,
@@ -152,6 +158,7 @@ export function init(app) {
       return;
     }
     form.reset();
+    formMessage($('[data-page="billing"]'), ''); // the list's last message is stale now
     await loadCards(app);
     await app.refreshAccount();
     const added = result.body;

@@ -88,6 +88,12 @@ async function loadHistory(app, end) {
   historyEnd = end;
   $('#history-newer').disabled = end >= journalSeq;
   $('#history-older').disabled = from <= 1;
+  // A pager button that was just used may now be disabled: keep keyboard focus nearby.
+  const focused = document.activeElement;
+  if (focused?.disabled) {
+    const other = focused.id === 'history-older' ? $('#history-newer') : $('#history-older');
+    (other.disabled ? $('#overview-refresh') : other).focus();
+  }
 }
 
 async function refresh(app) {

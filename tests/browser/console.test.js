@@ -23,7 +23,7 @@ const LEDGERD = process.env.LEDGERD ?? join(repo, 'build/apps/ledgerd/ledgerd');
 const LEDGERCTL = process.env.LEDGERCTL ?? join(repo, 'build/apps/ledgerctl/ledgerctl');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS ? resolve(process.env.CONSOLE_SCREENSHOTS) : '';
-const WAIT_MS = 20000;
+const WAIT_MS = 30000; // generous: ctest runs other tests beside this one
 
 const CUSTOMER = '4217';
 const DECLINING_CUSTOMER = '4218';
@@ -508,9 +508,12 @@ test('history pages newest first', async () => {
   assert.equal(await page.locator('#history-newer').isDisabled(), true);
   await page.locator('#history-older').click();
   await range.filter({ hasText: 'Entries 8 to 27 of 47' }).waitFor();
-  await page.locator('#history-older').click();
+  // The last page by keyboard: the used button is disabled, focus stays on the pager.
+  await page.locator('#history-older').focus();
+  await page.keyboard.press('Enter');
   await range.filter({ hasText: 'Entries 1 to 7 of 47' }).waitFor();
   assert.equal(await page.locator('#history-older').isDisabled(), true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'history-newer');
   assert.equal(await page.locator('#history-rows tr').count(), 7);
   await page.locator('#history-newer').click();
   await range.filter({ hasText: 'Entries 8 to 27 of 47' }).waitFor();
