@@ -4,6 +4,10 @@
 #   scripts/setup.sh            release build in build/
 #   scripts/setup.sh --sanitize ASan+UBSan build in build-asan/
 #   scripts/setup.sh --packages-only  install packages, build nothing
+# The browser tests (tests/browser/) also need Chromium, node >= 18 and npm (Debian's, unless
+# node and npm are installed already, e.g. from nodesource: apt's npm conflicts with that
+# nodejs) and playwright-core from tests/browser/package-lock.json (npm ci, no browsers
+# downloaded: the tests use Debian's /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +16,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcaf-dev librocksdb-dev libspdlog-dev libfmt-dev
   libsodium-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev libedit-dev
+  chromium
 )
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +31,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+  echo "setup: node $(node --version) is too old for tests/browser (18 or newer)" >&2
+  exit 1
+fi
+# npm ci only when the lock file changed since the last install.
+browser_dir=tests/browser
+stamp="$browser_dir/node_modules/.installed-from-lock"
+if ! cmp -s "$browser_dir/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "setup: npm ci in $browser_dir"
+  (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  cp "$browser_dir/package-lock.json" "$stamp"
 fi
 
 [ "${1:-}" = "--packages-only" ] && exit 0

@@ -42,6 +42,15 @@ void listen_socket_options(socket_t sock) {
 void write_response(httplib::Response& out, const api_response& response) {
   out.status = response.status;
   if (!response.allow.empty()) out.set_header("Allow", response.allow);
+  // No answer is to be guessed at by type, and account data is not to be cached: the
+  // console's files set their own Cache-Control (revalidate by ETag).
+  out.set_header("X-Content-Type-Options", "nosniff");
+  bool cache_control = false;
+  for (const auto& [name, value] : response.headers) {
+    out.set_header(name.c_str(), value);
+    cache_control = cache_control || name == "Cache-Control";
+  }
+  if (!cache_control) out.set_header("Cache-Control", "no-store");
   out.set_content(response.body, response.content_type.c_str());
 }
 

@@ -210,6 +210,7 @@ TEST_F(HttpApi, FaqExampleOverHttp) {
   } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(view["balance"], "110.00");
   EXPECT_EQ(view["retry_tier"], 0);
+  EXPECT_EQ(view["journal_seq"], 7);  // the latest entry: where a newest-first page starts
 
   auto journal = get(account_path(7) + "/journal?from_seq=1&limit=100");
   ASSERT_EQ(journal.status, 200) << journal.text;

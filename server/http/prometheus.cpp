@@ -120,7 +120,7 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
 const char* to_string(route_class route) {
   static constexpr const char* names[route_class_count] = {
       "accounts", "account", "debits",  "recharges", "auto_recharge", "cards",
-      "journal",  "auth",    "healthz", "metrics",   "unknown"};
+      "journal",  "auth",    "healthz", "metrics",   "console",       "unknown"};
   return names[static_cast<size_t>(route)];
 }
 

@@ -24,9 +24,10 @@ enum class route_class : uint8_t {
   auth,           // POST /v1/login, /v1/logout, .../password
   healthz,
   metrics,
+  console,  // GET /, /console/...: the browser console's static files (web/)
   unknown,  // no route matched, or the body was refused before routing
 };
-inline constexpr size_t route_class_count = 11;
+inline constexpr size_t route_class_count = 12;
 
 const char* to_string(route_class route);
 
@@ -39,8 +40,8 @@ class http_metrics {
       500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // The statuses the API answers with; anything else is counted as "other".
-  static constexpr std::array<int, 15> statuses = {200, 201, 202, 400, 401, 402, 403, 404,
-                                                   405, 409, 413, 429, 500, 503, 0};
+  static constexpr std::array<int, 17> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
+                                                   404, 405, 409, 413, 429, 500, 503, 0};
 
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;

@@ -146,6 +146,7 @@ routes::routes(caf::actor_system& system, actors::node& node, const http_options
 api_response routes::handle(const api_request& request, route_class& route) const {
   const segments parts = split_path(request.path);
   route = route_class::unknown;
+  if (auto console = console_response(request, route)) return *console;
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "metrics")) {
     const bool health = parts[0] == "healthz";
     route = health ? route_class::healthz : route_class::metrics;

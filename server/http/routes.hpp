@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,8 @@ struct api_response {
   std::string body;
   std::string content_type = "application/json";
   std::string allow;  // for 405: the methods the route accepts
+  // Further headers (the console's Content-Security-Policy, ETag, Location, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class routes {
@@ -92,6 +95,9 @@ api_response json_response(int status, const nlohmann::json& body);
 api_response error_response(ledger::error_code code, const std::string& message);
 api_response error_response(int status, ledger::error_code code, const std::string& message);
 api_response method_not_allowed(const std::string& allow);
+// routes_console.cpp: GET / and /console/...: the browser console's static files (web/);
+// nullopt for every other path.
+std::optional<api_response> console_response(const api_request& request, route_class& route);
 api_response no_route();
 // No answer from the actors: 503 limit_exceeded on a timeout, 500 internal_error otherwise.
 api_response unanswered(call_failure failure);

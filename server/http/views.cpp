@@ -195,6 +195,7 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"cards", cards_view(acct)},
       {"default_card_id", acct.default_card_id},
       {"charges_in_flight", std::move(charges)},
+      {"journal_seq", acct.journal_seq},
   };
 }
 

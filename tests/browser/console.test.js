@@ -1,0 +1,620 @@
+// The customer billing console (web/) in headless Chromium against a real ledgerd: the
+// embedded simulated card gateway, sessions required (as ledgerd runs by default), accounts
+// created with the platform key, temporary credentials from the real `ledgerctl`.
+//
+//   LEDGERD=build/apps/ledgerd/ledgerd LEDGERCTL=build/apps/ledgerctl/ledgerctl \
+//     node --test tests/browser/console.test.js
+//
+// CONSOLE_SCREENSHOTS=<dir> also writes a screenshot of each page there (docs/browser-console/
+// is made this way); CI leaves it unset, so the committed screenshots are not rewritten.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const LEDGERD = process.env.LEDGERD ?? join(repo, 'build/apps/ledgerd/ledgerd');
+const LEDGERCTL = process.env.LEDGERCTL ?? join(repo, 'build/apps/ledgerctl/ledgerctl');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS ? resolve(process.env.CONSOLE_SCREENSHOTS) : '';
+const WAIT_MS = 30000; // generous: ctest runs other tests beside this one
+
+const CUSTOMER = '4217';
+const DECLINING_CUSTOMER = '4218';
+const NEW_PASSWORD = 'violet kettle morning harbour';
+
+let work;
+let server;
+let ports;
+let platformKey;
+let browser;
+
+// ---- ledgerd, the platform API and ledgerctl ------------------------------------------
+
+function startLedgerd() {
+  const child = spawn(
+    LEDGERD,
+    [
+      `--ledger.data-dir=${join(work, 'data')}`,
+      '--net.stream-port=0',
+      '--net.http-port=0',
+      '--net.admin-port=0',
+    ],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr.on('data', (chunk) => (log += chunk));
+  return new Promise((resolveReady, rejectReady) => {
+    let out = '';
+    const timer = setTimeout(() => rejectReady(new Error(`ledgerd did not start:\n${log}`)), 30000);
+    child.on('exit', (code) => rejectReady(new Error(`ledgerd exited (${code}):\n${log}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const ready = /ready stream=(\d+) http=(\d+) admin=(\d+)/.exec(out);
+      if (ready) {
+        clearTimeout(timer);
+        resolveReady({ child, http: Number(ready[2]), admin: Number(ready[3]), log: () => log });
+      }
+    });
+  });
+}
+
+const base = () => `http://127.0.0.1:${ports.http}`;
+
+async function platform(method, path, body) {
+  const response = await fetch(`${base()}${path}`, {
+    method,
+    headers: { 'X-Platform-Key': platformKey, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const account = async (id) => (await platform('GET', `/v1/accounts/${id}`)).body;
+
+async function ledgerctl(...args) {
+  const { stdout } = await promisify(execFile)(LEDGERCTL, [
+    '--port', String(ports.admin),
+    '--secret-file', join(work, 'data-admin.secret'),
+    '--operator', 'browser-test',
+    '--json',
+    ...args,
+  ]);
+  return JSON.parse(stdout);
+}
+
+// Polls until `check(account)` holds; the last account view otherwise fails the test.
+async function waitForAccount(id, check, what) {
+  const deadline = Date.now() + WAIT_MS;
+  let last;
+  while (Date.now() < deadline) {
+    last = await account(id);
+    if (check(last)) return last;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  assert.fail(`account ${id}: ${what}; last view ${JSON.stringify(last)}`);
+}
+
+// ---- the browser ------------------------------------------------------------------------
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // The API's refusals (4xx) are logged by Chromium as failed resources: expected here.
+    const refusal = /Failed to load resource: the server responded with a status of 4\d\d/;
+    if (message.type() === 'error' && !refusal.test(message.text())) {
+      page.problems.push(`console error: ${message.text()}`);
+    }
+  });
+  return page;
+}
+
+// The page `name` is drawn (app.js sets body[data-shown] after a page's data is shown).
+async function onPage(page, name) {
+  await page.waitForSelector(`body[data-shown="${name}"] [data-page="${name}"]:not([hidden])`, {
+    timeout: WAIT_MS,
+  });
+}
+
+const section = (page, name) => page.locator(`[data-page="${name}"]`);
+
+async function screenshot(page, name) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+// Navigates with the main menu, by keyboard when asked.
+async function openFromMenu(page, label, name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+  await onPage(page, name);
+}
+
+async function expectFocusOnHeading(page, name) {
+  const focused = await page.evaluate(() => document.activeElement?.id ?? '');
+  const heading = await section(page, name).locator('h1').getAttribute('id');
+  assert.equal(focused, heading, `focus should be on the ${name} page's heading`);
+}
+
+async function logIn(page, login, password) {
+  await page.goto(`${base()}/`);
+  await onPage(page, 'login');
+  const form = section(page, 'login');
+  await form.getByLabel('Account number').fill(login);
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  await form.getByRole('button', { name: 'Log in' }).click();
+}
+
+// A customer created by the platform, with temporary credentials from support, logs in and
+// chooses a password (through the forced change).
+async function onboard(page, id) {
+  assert.equal((await platform('POST', '/v1/accounts', { id })).status, 201);
+  const issued = await ledgerctl('credentials', 'issue', id);
+  await logIn(page, id, issued.password);
+  await onPage(page, 'password');
+  const form = section(page, 'password');
+  await form.getByLabel('Temporary password').fill(issued.password);
+  await form.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await form.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await form.getByRole('button', { name: 'Save password' }).click();
+  await onPage(page, 'overview');
+}
+
+async function addCard(page, number, holder = 'Ada Lovelace') {
+  const form = page.locator('#add-card-form');
+  await form.getByLabel('Card number').fill(number);
+  await form.getByLabel('Month (1-12)').fill('12');
+  await form.getByLabel('Year (4 digits)').fill(String(new Date().getUTCFullYear() + 3));
+  await form.getByLabel('Security code (CVC)').fill('123');
+  await form.getByLabel('Name on the card').fill(holder);
+  await form.getByRole('button', { name: 'Add card' }).click();
+}
+
+// Chooses the card ending in `last4` in the manual recharge's card list.
+async function chooseCard(form, last4) {
+  const select = form.getByLabel('Card');
+  const value = await select.locator('option', { hasText: last4 }).getAttribute('value');
+  await select.selectOption(value);
+}
+
+const message = (locator) => locator.locator('[data-message]').first();
+
+// ---- set-up ---------------------------------------------------------------------------
+
+before(async () => {
+  for (const [name, path] of [['ledgerd', LEDGERD], ['ledgerctl', LEDGERCTL], ['chromium', CHROMIUM]]) {
+    assert.ok(existsSync(path), `${name} not found at ${path} (scripts/setup.sh builds and installs it)`);
+  }
+  work = mkdtempSync(join(tmpdir(), 'browser-console-'));
+  server = await startLedgerd();
+  ports = server;
+  platformKey = readFileSync(join(work, 'data-platform.key'), 'utf8').trim();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // CI runs as root, where Chromium's sandbox cannot start.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.child.kill('SIGTERM');
+    await new Promise((done) => server.child.once('exit', done));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// ---- the tests --------------------------------------------------------------------------
+
+test('every API error code in docs/api.md has a human message, and amounts are exact', async () => {
+  const page = await newPage();
+  await page.goto(`${base()}/console/`);
+  await onPage(page, 'login');
+  const api = readFileSync(join(repo, 'docs/api.md'), 'utf8');
+  const errors = api.slice(api.indexOf('## Errors'), api.indexOf('## Limits'));
+  const codes = [...new Set(errors.split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .flatMap((line) => [...line.split('|')[1].matchAll(/`([a-z_]+)`/g)].map((match) => match[1])))];
+  assert.ok(codes.length >= 25, `found only ${codes.length} codes in docs/api.md`);
+  const checked = await page.evaluate(async (list) => {
+    const { ERROR_MESSAGES, messageFor } = await import('/console/messages.js');
+    const money = await import('/console/money.js');
+    return {
+      missing: list.filter((code) => typeof ERROR_MESSAGES[code] !== 'string'),
+      samples: list.map((code) => messageFor(code)),
+      parsed: ['25', '25.5', '$1,000.05', '0.10', '25.001', '1e3', '-5', '', '25,00', '12.']
+        .map((text) => { const r = money.parseDollars(text); return r.ok ? r.amount : null; }),
+      shown: ['48.7465', '-0.0035', '1234567.00', '0.00'].map(money.formatDollars),
+      percent: money.percentOf('10.00', 75),
+    };
+  }, codes);
+  assert.deepEqual(checked.missing, []);
+  for (const text of checked.samples) assert.ok(text.length > 20 && !/_/.test(text), text);
+  assert.deepEqual(checked.parsed,
+    ['25.00', '25.50', '1000.05', '0.10', null, null, null, null, null, null]);
+  assert.deepEqual(checked.shown, ['$48.7465', '\u2212$0.0035', '$1,234,567.00', '$0.00']);
+  assert.equal(checked.percent, '7.50');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('login with temporary credentials, forced password change, log out and in again (by keyboard)', async () => {
+  const page = await newPage();
+  assert.equal((await platform('POST', '/v1/accounts', { id: CUSTOMER })).status, 201);
+  const issued = await ledgerctl('credentials', 'issue', CUSTOMER);
+
+  await page.goto(`${base()}/`); // redirected to /console/
+  await onPage(page, 'login');
+  assert.match(page.url(), /\/console\/#\/login$/);
+  await expectFocusOnHeading(page, 'login');
+  await screenshot(page, 'login');
+
+  // A wrong password: a human message, still on the login page.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'login-account');
+  await page.keyboard.type(CUSTOMER);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('not the password at all');
+  await page.keyboard.press('Enter');
+  const login = section(page, 'login');
+  await assert.doesNotReject(message(login).filter({ hasText: 'account number or password is wrong' }).waitFor());
+
+  // The temporary password, by keyboard: the forced change and nothing else.
+  await page.locator('#login-password').fill('');
+  await page.locator('#login-password').focus();
+  await page.keyboard.type(issued.password);
+  await page.keyboard.press('Enter');
+  await onPage(page, 'password');
+  await expectFocusOnHeading(page, 'password');
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).isVisible(), false);
+  await screenshot(page, 'password-change-required');
+  // The other pages are not reachable with this session.
+  await page.goto(`${base()}/console/#/payments`);
+  await onPage(page, 'password');
+
+  const forced = section(page, 'password');
+  // Checked in the browser first: too short, and a confirmation that differs.
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(issued.password);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('short');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('different');
+  await page.keyboard.press('Enter');
+  await forced.locator('#forced-new-error').filter({ hasText: '12 to 128 characters' }).waitFor();
+  assert.equal(await forced.locator('#forced-confirm').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'forced-new');
+  // Refused by the server: a common password (weak_password), with its human message.
+  await forced.getByLabel('New password', { exact: true }).fill('password1234');
+  await forced.getByLabel('Confirm new password').fill('password1234');
+  await forced.getByLabel('Confirm new password').press('Enter');
+  await message(forced).filter({ hasText: 'The new password is too weak' }).waitFor();
+  assert.equal(await forced.locator('#forced-new').getAttribute('aria-invalid'), 'true');
+
+  await forced.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await forced.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await forced.getByLabel('Confirm new password').press('Enter');
+  await onPage(page, 'overview');
+  await expectFocusOnHeading(page, 'overview');
+  await message(section(page, 'overview')).filter({ hasText: 'Your password is saved' }).waitFor();
+  assert.equal(await page.locator('#overview-balance').textContent(), '$0.00');
+
+  // Log out (by keyboard), then in again with the new password.
+  await page.locator('#logout-button').focus();
+  await page.keyboard.press('Enter');
+  await onPage(page, 'login');
+  await message(login).filter({ hasText: 'You are logged out.' }).waitFor();
+  // The page forgot the session.
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await page.locator('#login-account').focus();
+  await page.keyboard.type(CUSTOMER);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Enter');
+  await onPage(page, 'overview');
+  // The temporary password was single use.
+  const reuse = await fetch(`${base()}/v1/login`, {
+    method: 'POST',
+    body: JSON.stringify({ login: CUSTOMER, password: issued.password }),
+  });
+  assert.equal(reuse.status, 401);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('billing: a bad card is refused, cards are added masked, the default changes, one is removed', async () => {
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  await openFromMenu(page, 'Billing', 'billing');
+  await expectFocusOnHeading(page, 'billing');
+  const form = page.locator('#add-card-form');
+
+  // Checked in the browser: nothing is sent.
+  await form.getByRole('button', { name: 'Add card' }).click();
+  await form.locator('#card-number-error').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'card-number');
+  // Refused by the processor's checks (Luhn): a human message, no card.
+  await addCard(page, '4242424242424241');
+  await form.locator('#card-number-error').filter({ hasText: 'The card was not accepted' }).waitFor();
+  assert.equal((await account(CUSTOMER)).cards.length, 0);
+
+  await addCard(page, '4242 4242 4242 4242');
+  await message(form).filter({ hasText: 'Visa ending in 4242 was added as your default card' }).waitFor();
+  // The form forgets the number and the CVC.
+  assert.equal(await form.getByLabel('Card number').inputValue(), '');
+  assert.equal(await form.getByLabel('Security code (CVC)').inputValue(), '');
+  await addCard(page, '5555555555554444', 'Ada L');
+  await message(form).filter({ hasText: 'Mastercard ending in 4444 was added.' }).waitFor();
+
+  const cards = page.locator('#cards-list');
+  await cards.getByText('**** **** **** 4444').waitFor();
+  const listed = await cards.textContent();
+  assert.match(listed, /\*\*\*\* \*\*\*\* \*\*\*\* 4242/);
+  assert.doesNotMatch(await page.content(), /4242424242424242|5555555555554444/);
+
+  await cards.getByRole('button', { name: 'Make Mastercard ending in 4444 the default card' }).click();
+  await message(section(page, 'billing')).filter({ hasText: 'is now your default card' }).waitFor();
+  let view = await account(CUSTOMER);
+  assert.equal(view.cards.find((card) => card.default).last4, '4444');
+
+  // Remove the Visa, after confirming.
+  page.once('dialog', (dialog) => dialog.accept());
+  await cards.getByRole('button', { name: 'Remove Visa ending in 4242' }).click();
+  await message(section(page, 'billing')).filter({ hasText: 'Visa ending in 4242 was removed.' }).waitFor();
+  view = await account(CUSTOMER);
+  assert.deepEqual(view.cards.map((card) => card.last4), ['4444']);
+  // Declining the confirmation removes nothing.
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await cards.getByRole('button', { name: 'Remove Mastercard ending in 4444' }).click();
+  await page.waitForTimeout(300);
+  assert.equal((await account(CUSTOMER)).cards.length, 1);
+
+  // The visa again, for the screenshot and the payments below.
+  await addCard(page, '4242424242424242');
+  await message(form).filter({ hasText: 'Visa ending in 4242 was added.' }).waitFor();
+  await cards.getByText('**** **** **** 4242').waitFor();
+  await screenshot(page, 'billing');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('billing: change the password with old, new and confirm', async () => {
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  await openFromMenu(page, 'Billing', 'billing');
+  const form = page.locator('#change-password-form');
+  await form.getByLabel('Current password').fill('not my password 123');
+  await form.getByLabel('New password', { exact: true }).fill('another fine passphrase');
+  await form.getByLabel('Confirm new password').fill('another fine passphrase');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await form.locator('#change-old-error').filter({ hasText: 'The current password is wrong.' }).waitFor();
+  await form.getByLabel('Current password').fill(NEW_PASSWORD);
+  await form.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await form.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await message(form).filter({ hasText: 'must be different from the current one' }).waitFor();
+  await form.getByLabel('Current password').fill(NEW_PASSWORD);
+  await form.getByLabel('New password', { exact: true }).fill('another fine passphrase');
+  await form.getByLabel('Confirm new password').fill('another fine passphrase');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await message(form).filter({ hasText: 'Your password is changed.' }).waitFor();
+  // And back, so the other tests keep their password; the session stays valid throughout.
+  await form.getByLabel('Current password').fill('another fine passphrase');
+  await form.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await form.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await message(form).filter({ hasText: 'Your password is changed.' }).waitFor();
+  const login = await fetch(`${base()}/v1/login`, {
+    method: 'POST',
+    body: JSON.stringify({ login: CUSTOMER, password: NEW_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  await page.context().close();
+});
+
+test('payments: auto-recharge within the minimum and maximum, and a manual recharge', async () => {
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  await openFromMenu(page, 'Payments', 'payments');
+  const limits = await page.locator('#payments-limits').textContent();
+  assert.match(limits, /\$25\.00 \(the minimum\) and \$1,000\.00 \(this account’s maximum\)/);
+
+  const auto = page.locator('#auto-form');
+  await auto.getByLabel('Recharge my balance automatically').check();
+  await auto.getByLabel('Balance Amount (dollars)').fill('10');
+  // Below the minimum and above the maximum: refused in the page, nothing changes.
+  await auto.getByLabel('Recharge Amount (dollars)').fill('24.99');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await auto.locator('#auto-recharge-error').filter({ hasText: 'The minimum recharge is $25.00.' }).waitFor();
+  await auto.getByLabel('Recharge Amount (dollars)').fill('1000.01');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await auto.locator('#auto-recharge-error').filter({ hasText: 'maximum recharge is $1,000.00' }).waitFor();
+  await auto.getByLabel('Recharge Amount (dollars)').fill('25.5.0');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await auto.locator('#auto-recharge-error').filter({ hasText: 'at most two decimals' }).waitFor();
+  assert.equal((await account(CUSTOMER)).auto_recharge.enabled, false);
+
+  await auto.getByLabel('Recharge Amount (dollars)').fill('$30');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await message(auto).filter({ hasText: 'Automatic recharge is on: when your balance falls below $10.00, $30.00' }).waitFor();
+  // Enabled below the threshold (the balance is $0.00): the default card is charged at once.
+  let view = await waitForAccount(CUSTOMER, (a) => a.balance === '30.00', 'the automatic recharge');
+  assert.deepEqual(view.auto_recharge, { enabled: true, balance_amount: '10.00', recharge_amount: '30.00' });
+
+  // A manual recharge of $50.00.
+  const manual = page.locator('#manual-form');
+  assert.match(await manual.getByLabel('Card').locator('option:checked').textContent(), /4444/);
+  await manual.getByLabel('Amount (dollars)').fill('10');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await manual.locator('#manual-amount-error').filter({ hasText: 'The minimum recharge is $25.00.' }).waitFor();
+  await manual.getByLabel('Amount (dollars)').fill('50');
+  await chooseCard(manual, '4242');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await message(manual).filter({ hasText: 'Recharged $50.00. Your balance is $80.00.' }).waitFor();
+  view = await account(CUSTOMER);
+  assert.equal(view.balance, '80.00');
+  await screenshot(page, 'payments');
+
+  // Support lowers the maximum while the page is open: the server refuses, the page says
+  // why, and nothing is charged.
+  await ledgerctl('limit', 'set', CUSTOMER, '100', '--reason', 'browser test: a lower maximum');
+  await manual.getByLabel('Amount (dollars)').fill('500');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await manual.locator('#manual-amount-error').filter({ hasText: 'Contact support to raise the maximum' }).waitFor();
+  assert.equal((await account(CUSTOMER)).balance, '80.00');
+  // The page now shows the new maximum.
+  await page.locator('#payments-limits').filter({ hasText: '$100.00 (this account’s maximum)' }).waitFor();
+
+  // The history shows the recharges, newest first, in dollars.
+  await openFromMenu(page, 'Balance and history', 'overview');
+  assert.equal(await page.locator('#overview-balance').textContent(), '$80.00');
+  const rows = page.locator('#history-rows tr');
+  assert.equal(await rows.count(), 2);
+  assert.deepEqual(await rows.nth(0).locator('td').allTextContents(),
+    ['#2', 'Manual recharge', '$50.00', '$80.00', '2']);
+  assert.deepEqual((await rows.nth(1).locator('td').allTextContents()).slice(0, 4),
+    ['#1', 'Automatic recharge', '$30.00', '$30.00']);
+  await screenshot(page, 'overview');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('history pages newest first', async () => {
+  // 45 usage debits: three pages of 20.
+  const debits = Array.from({ length: 45 }, (_, i) => ({ debit_id: String(1000 + i), amount: '0.0125' }));
+  const posted = await platform('POST', `/v1/accounts/${CUSTOMER}/debits`, { debits });
+  assert.equal(posted.status, 200);
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  const range = page.locator('#history-range');
+  await range.filter({ hasText: 'Entries 28 to 47 of 47, newest first.' }).waitFor();
+  assert.deepEqual((await page.locator('#history-rows tr').first().locator('td').allTextContents()).slice(0, 4),
+    ['#47', 'Usage', '\u2212$0.0125', '$79.4375']);
+  assert.equal(await page.locator('#history-newer').isDisabled(), true);
+  await page.locator('#history-older').click();
+  await range.filter({ hasText: 'Entries 8 to 27 of 47' }).waitFor();
+  // The last page by keyboard: the used button is disabled, focus stays on the pager.
+  await page.locator('#history-older').focus();
+  await page.keyboard.press('Enter');
+  await range.filter({ hasText: 'Entries 1 to 7 of 47' }).waitFor();
+  assert.equal(await page.locator('#history-older').isDisabled(), true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'history-newer');
+  assert.equal(await page.locator('#history-rows tr').count(), 7);
+  await page.locator('#history-newer').click();
+  await range.filter({ hasText: 'Entries 8 to 27 of 47' }).waitFor();
+  await page.context().close();
+});
+
+test('a declining card exhausts every retry tier: the suspended banner says what to do', async () => {
+  const page = await newPage();
+  await onboard(page, DECLINING_CUSTOMER);
+  await openFromMenu(page, 'Billing', 'billing');
+  await addCard(page, '4000000000000341'); // attaches, then declines every charge
+  await message(page.locator('#add-card-form')).filter({ hasText: 'ending in 0341 was added' }).waitFor();
+  await openFromMenu(page, 'Payments', 'payments');
+  const auto = page.locator('#auto-form');
+  await auto.getByLabel('Recharge my balance automatically').check();
+  await auto.getByLabel('Balance Amount (dollars)').fill('10.00');
+  await auto.getByLabel('Recharge Amount (dollars)').fill('25.00');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await message(auto).filter({ hasText: 'Automatic recharge is on' }).waitFor();
+
+  // The balance is $0.00, below the threshold: tier 0 is tried at once and declined. Each
+  // usage debit then tries the next tier (75, 50, 25, 0 %), which is declined too.
+  await waitForAccount(DECLINING_CUSTOMER, (a) => a.retry_tier === 1 && a.charges_in_flight.length === 0, 'tier 0 declined');
+  await openFromMenu(page, 'Balance and history', 'overview');
+  await page.locator('#account-banner').filter({ hasText: 'An automatic recharge failed' }).waitFor();
+  assert.match(await page.locator('#overview-tier').textContent(), /Retry 1 of 4 .* 75 % of the Balance Amount \(\$7\.50\)/);
+  await screenshot(page, 'retry-tier');
+  for (let debit = 1; debit <= 4; debit += 1) {
+    const answer = await platform('POST', `/v1/accounts/${DECLINING_CUSTOMER}/debits`, {
+      debit_id: String(debit),
+      amount: '0.50',
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const tier = debit === 4 ? 'exhausted' : debit + 1;
+    await waitForAccount(DECLINING_CUSTOMER, (a) => a.retry_tier === tier && a.charges_in_flight.length === 0, `tier ${debit} declined`);
+  }
+  const suspended = await account(DECLINING_CUSTOMER);
+  assert.equal(suspended.state, 'suspended');
+  assert.equal(suspended.suspension_cause, 'retries_exhausted');
+  assert.equal(suspended.balance, '-2.00');
+  const refused = await platform('POST', `/v1/accounts/${DECLINING_CUSTOMER}/debits`, { debit_id: '9', amount: '0.50' });
+  assert.equal(refused.body.error, 'account_suspended');
+
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const banner = page.locator('#account-banner');
+  await banner.filter({ hasText: 'Your account is suspended' }).waitFor();
+  assert.equal(await banner.getAttribute('role'), 'alert');
+  assert.match(await banner.textContent(),
+    /failed at every retry level.*make a manual recharge that brings your balance \(now −\$2\.00\) above \$0\.00/s);
+  assert.equal(await page.locator('#overview-state').textContent(), 'Suspended: automatic recharges failed');
+  await screenshot(page, 'suspended');
+
+  // What the banner says to do: a card that works, then a manual recharge lifts it.
+  await banner.getByRole('link', { name: 'Manage cards' }).click();
+  await onPage(page, 'billing');
+  await addCard(page, '4242424242424242');
+  await message(page.locator('#add-card-form')).filter({ hasText: 'Visa ending in 4242 was added.' }).waitFor();
+  await banner.getByRole('link', { name: 'Recharge now' }).click();
+  await onPage(page, 'payments');
+  const manual = page.locator('#manual-form');
+  await chooseCard(manual, '4242');
+  await manual.getByLabel('Amount (dollars)').fill('25');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await message(manual).filter({ hasText: 'Recharged $25.00. Your balance is $23.00.' }).waitFor();
+  await banner.waitFor({ state: 'hidden' });
+  const restored = await account(DECLINING_CUSTOMER);
+  assert.equal(restored.state, 'active');
+  assert.equal(restored.retry_tier, 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a declined manual recharge says so and charges nothing; suspension by support says to contact support', async () => {
+  const page = await newPage();
+  await logIn(page, DECLINING_CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  await openFromMenu(page, 'Payments', 'payments');
+  const manual = page.locator('#manual-form');
+  await chooseCard(manual, '0341');
+  await manual.getByLabel('Amount (dollars)').fill('30');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await message(manual).filter({ hasText: 'Your card was declined. Nothing was charged.' }).waitFor();
+  assert.equal((await account(DECLINING_CUSTOMER)).balance, '23.00');
+
+  await ledgerctl('suspend', DECLINING_CUSTOMER, '--reason', 'browser test: chargeback review');
+  await openFromMenu(page, 'Balance and history', 'overview');
+  const banner = page.locator('#account-banner');
+  await banner.filter({ hasText: 'Support suspended this account' }).waitFor();
+  assert.match(await banner.textContent(), /contact support/);
+  assert.equal(await page.locator('#overview-state').textContent(), 'Suspended by support');
+  await page.context().close();
+});
+
+test('an ended session goes back to the login page with a message', async () => {
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('contacto.session')).token);
+  await fetch(`${base()}/v1/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  await openFromMenu(page, 'Billing', 'login').catch(() => {});
+  await onPage(page, 'login');
+  await message(section(page, 'login')).filter({ hasText: 'Your session has ended' }).waitFor();
+  await page.context().close();
+});

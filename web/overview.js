@@ -1,0 +1,125 @@
+// Balance and history: the account's balance, state, automatic recharge and retry level,
+// and its journal newest first, a page at a time (GET .../journal, docs/api.md).
+import { accountPath, loadSession, request } from './api.js';
+import { messageFor } from './messages.js';
+import { formatDollars, percentOf } from './money.js';
+import { $, element, formMessage } from './ui.js';
+
+const PAGE_ENTRIES = 20;
+const KIND_NAMES = {
+  debit: 'Usage',
+  auto_recharge: 'Automatic recharge',
+  manual_recharge: 'Manual recharge',
+  adjustment: 'Adjustment by support',
+};
+const TIER_COUNT = 4; // retry levels after the first attempt (75, 50, 25, 0 %)
+
+// The newest entry shown; 0 before the first page.
+let historyEnd = 0;
+let journalSeq = 0;
+
+function describeAuto(account) {
+  const auto = account.auto_recharge;
+  if (!auto.enabled) return 'Off. Turn it on under Payments to keep your balance topped up.';
+  if (account.default_card_id === 0) return 'On, but there is no card to charge: add one under Billing.';
+  return `On: when your balance falls below ${formatDollars(auto.balance_amount)}, ` +
+    `${formatDollars(auto.recharge_amount)} is charged to your default card.`;
+}
+
+function describeTier(account) {
+  if (account.retry_tier === 0) return 'Normal: no automatic recharge has failed.';
+  if (account.retry_tier === 'exhausted') {
+    return 'Every automatic retry has failed. A manual recharge starts over at the normal level.';
+  }
+  const at = percentOf(account.auto_recharge.balance_amount, account.retry_tier_percent);
+  return `Retry ${account.retry_tier} of ${TIER_COUNT} after a failed charge: the next ` +
+    `automatic attempt is made when the balance is at or below ${account.retry_tier_percent} % ` +
+    `of the Balance Amount (${formatDollars(at)}).`;
+}
+
+function describeCharges(account) {
+  if (account.charges_in_flight.length === 0) return 'None.';
+  return account.charges_in_flight
+    .map((charge) => `${formatDollars(charge.amount)} (${charge.kind === 'automatic' ? 'automatic' : 'manual'})`)
+    .join(', ');
+}
+
+function renderAccount(account) {
+  $('#overview-balance').textContent = formatDollars(account.balance);
+  const state = $('#overview-state');
+  if (account.state === 'active') state.textContent = 'Active';
+  else if (account.suspension_cause === 'support') state.textContent = 'Suspended by support';
+  else state.textContent = 'Suspended: automatic recharges failed';
+  $('#overview-auto').textContent = describeAuto(account);
+  $('#overview-tier').textContent = describeTier(account);
+  $('#overview-charges').textContent = describeCharges(account);
+}
+
+async function loadHistory(app, end) {
+  const session = loadSession();
+  const rows = $('#history-rows');
+  const from = Math.max(1, end - PAGE_ENTRIES + 1);
+  if (end < 1) {
+    rows.replaceChildren(element('tr', {}, element('td', { colSpan: 5, text: 'No entries yet.' })));
+    $('#history-range').textContent = 'No entries yet.';
+  } else {
+    const result = await request('GET', accountPath(session, `/journal?from_seq=${from}&limit=${end - from + 1}`));
+    if (app.handleSessionError(result)) return;
+    if (result.status !== 200) {
+      formMessage($('[data-page="overview"]'), messageFor(result.body.error), 'error');
+      return;
+    }
+    const entries = [...result.body.entries].reverse();
+    rows.replaceChildren(
+      ...entries.map((entry) =>
+        element(
+          'tr',
+          {},
+          element('td', { text: `#${entry.seq}` }),
+          element('td', { text: KIND_NAMES[entry.kind] ?? entry.kind }),
+          element('td', { className: 'number', text: formatDollars(entry.amount) }),
+          element('td', { className: 'number', text: formatDollars(entry.balance_after) }),
+          element('td', { className: 'reference', text: entry.reference }),
+        ),
+      ),
+    );
+    $('#history-range').textContent = `Entries ${from} to ${end} of ${journalSeq}, newest first.`;
+  }
+  historyEnd = end;
+  $('#history-newer').disabled = end >= journalSeq;
+  $('#history-older').disabled = from <= 1;
+  // A pager button that was just used may now be disabled: keep keyboard focus nearby.
+  const focused = document.activeElement;
+  if (focused?.disabled) {
+    const other = focused.id === 'history-older' ? $('#history-newer') : $('#history-older');
+    (other.disabled ? $('#overview-refresh') : other).focus();
+  }
+}
+
+async function refresh(app) {
+  const account = await app.refreshAccount();
+  if (!account) {
+    if (loadSession()) formMessage($('[data-page="overview"]'), messageFor('network'), 'error');
+    return;
+  }
+  renderAccount(account);
+  journalSeq = account.journal_seq;
+  await loadHistory(app, journalSeq);
+}
+
+export function init(app) {
+  $('#history-older').addEventListener('click', () =>
+    loadHistory(app, Math.max(0, historyEnd - PAGE_ENTRIES)),
+  );
+  $('#history-newer').addEventListener('click', () =>
+    loadHistory(app, Math.min(journalSeq, historyEnd + PAGE_ENTRIES)),
+  );
+  $('#overview-refresh').addEventListener('click', () => refresh(app));
+}
+
+export async function show(app) {
+  const section = $('[data-page="overview"]');
+  formMessage(section, app.flash ?? '', 'success');
+  app.flash = '';
+  await refresh(app);
+}

@@ -1,0 +1,70 @@
+// Small DOM helpers shared by the pages: messages, field errors, busy forms. Text is always
+// set with textContent: nothing from the API is ever parsed as HTML.
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+// The form's message line ([data-message]); kind: 'error', 'success' or 'info'.
+export function formMessage(form, text, kind = 'info') {
+  const line = form.querySelector('[data-message]');
+  line.textContent = text;
+  line.className = `form-message ${text ? kind : ''}`.trim();
+}
+
+// Marks a field invalid with a message read by screen readers when the field has focus.
+export function fieldError(input, text) {
+  const id = `${input.id}-error`;
+  let note = document.getElementById(id);
+  if (!note) {
+    note = document.createElement('p');
+    note.id = id;
+    note.className = 'field-error';
+    input.insertAdjacentElement('afterend', note);
+  }
+  note.textContent = text;
+  input.setAttribute('aria-invalid', 'true');
+  const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+  if (!described.includes(id)) input.setAttribute('aria-describedby', [id, ...described].join(' '));
+}
+
+export function clearErrors(form) {
+  for (const input of form.querySelectorAll('[aria-invalid="true"]')) {
+    input.removeAttribute('aria-invalid');
+    const id = `${input.id}-error`;
+    document.getElementById(id)?.remove();
+    const described = (input.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .filter((token) => token && token !== id);
+    if (described.length) input.setAttribute('aria-describedby', described.join(' '));
+    else input.removeAttribute('aria-describedby');
+  }
+  formMessage(form, '');
+}
+
+// Shows the errors of a failed check: each field's message, a summary in the form's
+// message line, and focus on the first invalid field (keyboard users land where to fix).
+export function showFieldErrors(form, errors) {
+  for (const [input, text] of errors) fieldError(input, text);
+  formMessage(
+    form,
+    errors.length === 1 ? errors[0][1] : `Please correct the ${errors.length} fields marked.`,
+    'error',
+  );
+  errors[0][0].focus();
+}
+
+export function setBusy(form, busy) {
+  form.setAttribute('aria-busy', busy ? 'true' : 'false');
+  for (const button of form.querySelectorAll('button')) button.disabled = busy;
+}
+
+export function element(tag, properties = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(properties)) {
+    if (name === 'text') node.textContent = value;
+    else if (name === 'dataset') Object.assign(node.dataset, value);
+    else if (name.includes('-')) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  node.append(...children);
+  return node;
+}
