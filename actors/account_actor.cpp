@@ -20,7 +20,7 @@ namespace {
 
 // Work that waits for one submitted change_set to become durable, in submission order.
 struct pending_commit {
-  uint64_t token = 0;
+  uint32_t token = 0;
   caf::actor stream_reply_to;  // debits: where the debit_reply goes
   debit_reply stream_reply;
   caf::response_promise promise;  // commands: the request to answer
@@ -36,60 +36,43 @@ struct pending_commit {
   std::optional<std::string> recharge_to_forget;
 };
 
-// Debits applied but not yet durable, by debit id. The map exists only while there are
-// some: an empty std::unordered_map costs 56 bytes and, once used, its bucket array.
-class uncommitted_debit_map {
- public:
-  const ledger::debit_record* find(uint64_t debit_id) const {
-    if (!map_) return nullptr;
-    auto it = map_->find(debit_id);
-    return it == map_->end() ? nullptr : &it->second;
-  }
-  void put(uint64_t debit_id, const ledger::debit_record& record) {
-    if (!map_) map_ = std::make_unique<map_type>();
-    (*map_)[debit_id] = record;
-  }
-  void erase(uint64_t debit_id) {
-    if (map_) map_->erase(debit_id);
-  }
-  void release_if_empty() {
-    if (map_ && map_->empty()) map_.reset();
-  }
-
- private:
-  using map_type = std::unordered_map<uint64_t, ledger::debit_record>;
-  std::unique_ptr<map_type> map_;
-};
-
-// What only an account with manual recharges or charge lookups in progress needs.
-struct recharge_state {
-  std::map<std::string, ledger::recharge_record> uncommitted;
+// What an account holds only while it has work in flight: writes not yet durable, debits
+// and recharge keys applied but not yet durable, manual recharges waiting for the gateway.
+// Allocated when the work starts and freed when it is all done, so that an account at rest
+// costs one pointer for all of it. The whole account_state is kept at 192 bytes: CAF puts
+// the actor (1,024 bytes with the state) after a 64-byte control block, and 1,280 bytes is
+// a jemalloc size class (1,344 would cost 1,536; docs/performance.md, memory per account).
+struct in_flight_state {
+  // A std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty.
+  std::list<pending_commit> pending;
+  // Applied but not yet durable: a retry must see them although storage does not yet.
+  std::unordered_map<uint64_t, ledger::debit_record> uncommitted_debits;
+  std::map<std::string, ledger::recharge_record> uncommitted_recharges;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
-  std::map<uint64_t, caf::response_promise> waiters;
+  std::map<uint64_t, caf::response_promise> recharge_waiters;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
 
-  bool empty() const { return uncommitted.empty() && waiters.empty() && lookup_backoff.empty(); }
+  bool empty() const {
+    return pending.empty() && uncommitted_debits.empty() && uncommitted_recharges.empty() &&
+           recharge_waiters.empty() && lookup_backoff.empty();
+  }
 };
 
 struct account_state {
   std::shared_ptr<const account_context> context;
-  caf::actor shard;
   ledger::account acct;
-  uint64_t messages_received = 0;  // routed messages, compared by the shard on passivation
-  uint64_t next_token = 1;
-  // A std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty,
-  // and most resident accounts have nothing pending (docs/performance.md, memory).
-  std::list<pending_commit> pending;
-  // Applied but not yet durable: a retry must see them although storage does not yet.
-  uncommitted_debit_map uncommitted_debits;
-  // Manual recharges and their gateway answers: rare, so allocated on first use.
-  std::unique_ptr<recharge_state> recharges;
+  std::unique_ptr<in_flight_state> in_flight;  // null while nothing is in flight
+  // Routed messages, compared by the shard on passivation. 32 bits wrap harmlessly: the
+  // shard's count wraps the same way and only equality is compared.
+  uint32_t messages_received = 0;
+  uint32_t next_token = 1;  // tokens are compared for equality with the oldest pending one
   // acct.billing_credentials are read from storage on the first credentials command.
   bool credentials_loaded = false;
   bool exists = false;
 
   static inline const char* name = "account";
 };
+static_assert(sizeof(account_state) <= 192, "see in_flight_state: memory per account");
 
 using account_actor = caf::stateful_actor<account_state>;
 
@@ -97,19 +80,28 @@ const account_context& context_of(account_actor* self) {
   return *self->state.context;
 }
 
-recharge_state& recharges_of(account_state& st) {
-  if (!st.recharges) st.recharges = std::make_unique<recharge_state>();
-  return *st.recharges;
+in_flight_state& in_flight_of(account_state& st) {
+  if (!st.in_flight) st.in_flight = std::make_unique<in_flight_state>();
+  return *st.in_flight;
 }
 
-// Gives back what an account holds only while work is in flight, once it is done.
+bool nothing_pending(const account_state& st) {
+  return !st.in_flight || st.in_flight->pending.empty();
+}
+
+const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint64_t debit_id) {
+  if (!st.in_flight) return nullptr;
+  auto it = st.in_flight->uncommitted_debits.find(debit_id);
+  return it == st.in_flight->uncommitted_debits.end() ? nullptr : &it->second;
+}
+
+// Gives back what an account holds only while work is in flight, once it is all done.
 void release_idle_memory(account_state& st) {
-  if (st.recharges && st.recharges->empty()) st.recharges.reset();
-  st.uncommitted_debits.release_if_empty();
+  if (st.in_flight && st.in_flight->empty()) st.in_flight.reset();
 }
 
 bool is_idle(const account_state& st) {
-  return st.pending.empty() && !st.acct.auto_charge && st.acct.manual_charges.empty();
+  return nothing_pending(st) && !st.acct.auto_charge && st.acct.manual_charges.empty();
 }
 
 // Records what an accepted outcome changed. Cards are written only when they changed.
@@ -172,8 +164,8 @@ void count_events(account_actor* self, const ledger::outcome& out) {
 void submit(account_actor* self, ledger::storage::change_set changes, pending_commit work) {
   auto& st = self->state;
   work.token = st.next_token++;
-  const uint64_t token = work.token;
-  st.pending.push_back(std::move(work));
+  const uint32_t token = work.token;
+  in_flight_of(st).pending.push_back(std::move(work));
   auto me = caf::actor_cast<caf::actor>(self);
   const auto accepted =
       st.context->writer->submit(std::move(changes), [me, token](ledger::error_code code) {
@@ -195,31 +187,34 @@ void send_charge(account_actor* self, const ledger::charge_intent& intent, bool 
 // forgets their debit ids (storage answers for them now).
 void forget_durable(account_actor* self) {
   auto& st = self->state;
-  if (st.pending.empty() || st.pending.front().durable_ticket == 0) return;
+  if (nothing_pending(st) || st.in_flight->pending.front().durable_ticket == 0) return;
   const uint64_t durable = st.context->writer->durable_ticket();
-  while (!st.pending.empty() && st.pending.front().durable_ticket != 0 &&
-         st.pending.front().durable_ticket <= durable) {
-    for (uint64_t debit_id : st.pending.front().debits_to_forget)
-      st.uncommitted_debits.erase(debit_id);
-    st.pending.pop_front();
+  auto& work = *st.in_flight;
+  while (!work.pending.empty() && work.pending.front().durable_ticket != 0 &&
+         work.pending.front().durable_ticket <= durable) {
+    for (uint64_t debit_id : work.pending.front().debits_to_forget)
+      work.uncommitted_debits.erase(debit_id);
+    work.pending.pop_front();
   }
-  if (st.pending.empty()) release_idle_memory(st);
+  release_idle_memory(st);
 }
 
 void maybe_report_idle(account_actor* self) {
   forget_durable(self);
   if (is_idle(self->state)) {
-    self->send(self->state.shard, idle_atom::value, self->state.acct.id,
-               self->state.messages_received);
+    // The shard asked (evict_atom): answer it.
+    self->send(caf::actor_cast<caf::actor>(self->current_sender()), idle_atom::value,
+               self->state.acct.id, self->state.messages_received);
   }
 }
 
-void on_committed(account_actor* self, uint64_t token, ledger::error_code code) {
+void on_committed(account_actor* self, uint32_t token, ledger::error_code code) {
   auto& st = self->state;
   forget_durable(self);
-  LEDGER_ASSERT(!st.pending.empty() && st.pending.front().token == token);
-  pending_commit work = std::move(st.pending.front());
-  st.pending.pop_front();
+  LEDGER_ASSERT(!nothing_pending(st) && st.in_flight->pending.front().token == token);
+  auto& in_flight = *st.in_flight;
+  pending_commit work = std::move(in_flight.pending.front());
+  in_flight.pending.pop_front();
   if (code != ledger::error_code::ok) {
     // Memory is ahead of disk: answer nothing as done, and stop the process.
     if (work.stream_reply_to) {
@@ -231,17 +226,17 @@ void on_committed(account_actor* self, uint64_t token, ledger::error_code code) 
                                    std::to_string(st.acct.id));
     return;
   }
-  if (work.debit_to_forget) st.uncommitted_debits.erase(*work.debit_to_forget);
+  if (work.debit_to_forget) in_flight.uncommitted_debits.erase(*work.debit_to_forget);
   for (uint64_t debit_id : work.debits_to_forget)
-    st.uncommitted_debits.erase(debit_id);
-  if (work.recharge_to_forget) recharges_of(st).uncommitted.erase(*work.recharge_to_forget);
+    in_flight.uncommitted_debits.erase(debit_id);
+  if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.stream_reply_to) {
     context_of(self).counters->count_reply(work.stream_reply.code);
     self->send(work.stream_reply_to, std::move(work.stream_reply));
   }
   if (work.has_promise) work.promise.deliver(std::move(work.reply));
-  if (st.pending.empty()) release_idle_memory(st);
+  release_idle_memory(st);
   // No idle report here: an account passivates only when its shard's sweep finds it idle
   // for idle_timeout (or the shard is over its resident maximum), not after every write.
 }
@@ -265,7 +260,7 @@ void reply_now(account_actor* self, const debit_request& request, ledger::error_
 // a storage failure.
 bool find_prior_debit(account_state& st, uint64_t debit_id, ledger::money amount,
                       std::optional<ledger::debit_record>& prior) {
-  if (const auto* pending = st.uncommitted_debits.find(debit_id)) {
+  if (const auto* pending = find_uncommitted_debit(st, debit_id)) {
     prior = *pending;
     return true;
   }
@@ -287,7 +282,7 @@ void handle_debit(account_actor* self, const debit_request& request) {
       ledger::apply_debit(st.acct, request.debit_id, request.amount, prior ? &*prior : nullptr);
   auto* counters = context_of(self).counters;
   bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
-  if (!out.ok() && st.pending.empty()) {
+  if (!out.ok() && nothing_pending(st)) {
     // Everything this decision read is durable already: answer at once.
     return reply_now(self, request, out.code);
   }
@@ -297,7 +292,7 @@ void handle_debit(account_actor* self, const debit_request& request) {
   ledger::storage::change_set changes;
   if (out.ok()) {
     ledger::debit_record record{request.debit_id, request.amount, out.entry->seq};
-    st.uncommitted_debits.put(request.debit_id, record);
+    in_flight_of(st).uncommitted_debits[request.debit_id] = record;
     changes.put_debit(st.acct.id, record);
     changes.put_journal(*out.entry);
     if (out.charge) changes.put_intent(st.acct.id, *out.charge);
@@ -384,7 +379,7 @@ void handle_credentials(account_actor* self, const account_request& request) {
   const ledger::error_code code = std::visit(credentials_visitor{self}, request.cmd);
   const bool changed = !(st.acct.billing_credentials.value_or_default() == before);
   // Nothing undurable to wait for: a read or an unchanged refusal is answered at once.
-  if (!changed && st.pending.empty()) return answer_now(code);
+  if (!changed && nothing_pending(st)) return answer_now(code);
   ledger::storage::change_set changes;
   if (changed) changes.put_credentials(st.acct);
   pending_commit work;
@@ -443,7 +438,7 @@ void submit_debit_group(account_actor* self, ledger::storage::change_set changes
     return;
   }
   if (!needs_message) work.durable_ticket = ticket;
-  st.pending.push_back(std::move(work));
+  in_flight_of(st).pending.push_back(std::move(work));
 }
 
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
@@ -476,7 +471,7 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
     bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
     if (out.ok()) {
       const ledger::debit_record record{item.debit_id, item.amount, out.entry->seq};
-      st.uncommitted_debits.put(item.debit_id, record);
+      in_flight_of(st).uncommitted_debits[item.debit_id] = record;
       work.debits_to_forget.push_back(item.debit_id);
       changes.put_debit(st.acct.id, record);
       changes.put_journal(*out.entry);
@@ -490,7 +485,7 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
     results.push_back(debit_outcome{item.index, out.code, st.acct.balance});
   }
   if (state_changed) changes.put_account_state(st.acct);
-  if (changes.empty() && st.pending.empty()) {
+  if (changes.empty() && nothing_pending(st)) {
     // Only refusals, and everything they read is durable already: answer at once.
     return send_group_results(self, group, std::move(results));
   }
@@ -521,7 +516,7 @@ struct command_visitor {
     auto& st = self->state;
     const ledger::recharge_record* prior = nullptr;
     std::optional<ledger::recharge_record> stored;
-    auto& uncommitted = recharges_of(st).uncommitted;
+    auto& uncommitted = in_flight_of(st).uncommitted_recharges;
     if (auto it = uncommitted.find(cmd.key); it != uncommitted.end()) {
       prior = &it->second;
     } else {
@@ -604,7 +599,7 @@ void handle_command(account_actor* self, const account_request& request) {
   if (!is_create) persist_outcome(changes, st.acct, out);
   count_events(self, out);
   if (!out.ok() || std::holds_alternative<commands::get>(request.cmd)) {
-    if (st.pending.empty()) {
+    if (nothing_pending(st)) {
       // Nothing undurable to wait for: answer at once.
       work.promise.deliver(account_reply{out.code, st.acct, {}, work.reply.charge, {}});
       return;
@@ -616,7 +611,7 @@ void handle_command(account_actor* self, const account_request& request) {
   work.charge_to_send = out.charge;
   if (out.ok() && std::holds_alternative<commands::recharge>(request.cmd)) {
     // The requester hears when the gateway has answered, not when the intent is durable.
-    recharges_of(st).waiters[out.charge->charge_seq] = work.promise;
+    in_flight_of(st).recharge_waiters[out.charge->charge_seq] = work.promise;
     work.has_promise = false;
   }
   submit(self, std::move(changes), std::move(work));
@@ -633,7 +628,7 @@ const ledger::charge_intent* find_intent(const ledger::account& acct, uint64_t c
 void schedule_lookup(account_actor* self, uint64_t charge_seq) {
   auto& st = self->state;
   const auto& ctx = context_of(self);
-  auto [it, inserted] = recharges_of(st).lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
+  auto [it, inserted] = in_flight_of(st).lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
   if (!inserted) it->second = std::min(it->second * 2, ctx.lookup_backoff_max);
   self->delayed_send(self, it->second, retry_atom::value, charge_seq);
 }
@@ -659,7 +654,7 @@ void handle_charge_answer(account_actor* self, const charge_answer& answer) {
   const bool captured = answer.status == gateway::charge_status::captured;
   bump(captured ? counters->charges_captured : counters->charges_failed);
   counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  auto& recharges = recharges_of(st);
+  auto& recharges = in_flight_of(st);
   recharges.lookup_backoff.erase(answer.charge_seq);
   const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
   ledger::outcome out = ledger::apply_charge_result(st.acct, result);
@@ -670,10 +665,11 @@ void handle_charge_answer(account_actor* self, const charge_answer& answer) {
   count_events(self, out);
   pending_commit work;
   work.charge_to_send = out.charge;
-  if (auto waiter = recharges.waiters.find(answer.charge_seq); waiter != recharges.waiters.end()) {
+  if (auto waiter = recharges.recharge_waiters.find(answer.charge_seq);
+      waiter != recharges.recharge_waiters.end()) {
     work.has_promise = true;
     work.promise = std::move(waiter->second);
-    recharges.waiters.erase(waiter);
+    recharges.recharge_waiters.erase(waiter);
     work.reply.code = captured ? ledger::error_code::ok : answer.failure;
     work.reply.snapshot = st.acct;
     work.reply.entry = out.entry;
@@ -699,10 +695,9 @@ void resolve_open_intents(account_actor* self) {
 }
 
 caf::behavior account_behavior(account_actor* self, std::shared_ptr<const account_context> ctx,
-                               caf::actor shard, ledger::account acct, bool exists) {
+                               ledger::account acct, bool exists) {
   auto& st = self->state;
   st.context = std::move(ctx);
-  st.shard = std::move(shard);
   st.acct = std::move(acct);
   st.exists = exists;
   resolve_open_intents(self);
@@ -734,7 +729,7 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
         ++self->state.messages_received;
         handle_command(self, request);
       },
-      [=](committed_atom, uint64_t token, ledger::error_code code) {
+      [=](committed_atom, uint32_t token, ledger::error_code code) {
         on_committed(self, token, code);
       },
       [=](charge_done_atom, const charge_answer& answer) { handle_charge_answer(self, answer); },
@@ -757,9 +752,9 @@ caf::behavior account_behavior(account_actor* self, std::shared_ptr<const accoun
 }  // namespace
 
 caf::actor spawn_account(caf::actor_system& system, std::shared_ptr<const account_context> context,
-                         caf::actor shard, ledger::account state, bool exists) {
-  return system.spawn<caf::lazy_init>(account_behavior, std::move(context), std::move(shard),
-                                      std::move(state), exists);
+                         ledger::account state, bool exists) {
+  return system.spawn<caf::lazy_init>(account_behavior, std::move(context), std::move(state),
+                                      exists);
 }
 
 }  // namespace actors

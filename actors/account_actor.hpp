@@ -59,7 +59,8 @@ struct account_context {
 };
 
 // `exists`: false for an account that is being created (its create command persists it).
+// The account answers its shard's eviction messages (evict_atom) to their sender.
 caf::actor spawn_account(caf::actor_system& system, std::shared_ptr<const account_context> context,
-                         caf::actor shard, ledger::account state, bool exists);
+                         ledger::account state, bool exists);
 
 }  // namespace actors

@@ -19,7 +19,7 @@ using steady_clock = std::chrono::steady_clock;
 
 struct resident {
   caf::actor handle;
-  uint64_t forwarded = 0;
+  uint32_t forwarded = 0;                 // wraps like the account's messages_received
   steady_clock::time_point last_routed;   // for the idle sweep
   std::list<uint64_t>::iterator recency;  // position in shard_state::recency
 };
@@ -67,8 +67,7 @@ ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_i
   if (!loaded && !create) return ledger::error_code::account_not_found;
   const bool exists = loaded.has_value();
   ledger::account acct = exists ? std::move(*loaded) : ledger::make_account(account_id);
-  auto handle = spawn_account(self->system(), st.context, caf::actor_cast<caf::actor>(self),
-                              std::move(acct), exists);
+  auto handle = spawn_account(self->system(), st.context, std::move(acct), exists);
   // Not linked: a link costs an attachable on each side (memory per resident account) and
   // unlinking scans the shard's list of attachables, so every passivation would cost time
   // linear in the resident accounts. The shard's exit handler stops its accounts instead.
@@ -132,7 +131,7 @@ void sweep_idle(shard_actor* self) {
   self->delayed_send(self, sweep_period(*st.context), sweep_atom::value);
 }
 
-void on_idle(shard_actor* self, uint64_t account_id, uint64_t received) {
+void on_idle(shard_actor* self, uint64_t account_id, uint32_t received) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
   if (it == st.accounts.end() || it->second.forwarded != received) return;
@@ -179,7 +178,7 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
         ++(*target)->forwarded;
         promise.delegate((*target)->handle, a, std::move(request));
       },
-      [=](idle_atom, uint64_t account_id, uint64_t received) {
+      [=](idle_atom, uint64_t account_id, uint32_t received) {
         on_idle(self, account_id, received);
       },
   };
