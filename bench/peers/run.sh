@@ -3,7 +3,12 @@
 # each at both durabilities, one after the other on this machine, and prints a table.
 #
 #   bench/peers/run.sh [--build-dir DIR] [--duration S] [--warmup S] [--accounts N]
-#                      [--connections N] [--batch N] [--only ours|postgres|redis]
+#                      [--connections N] [--batch N] [--depth N] [--modes "process fsync"]
+#                      [--only ours|postgres|redis]
+#
+# --depth: requests in flight per connection: ours pipelines --depth batches (default 4);
+# Redis sends --depth calls per round trip in a pipeline (default 1); PostgreSQL's call is
+# synchronous (one in flight). Unbatched debits: --batch 1 --depth 16.
 #
 # Workload: --connections connections (8), --batch debits per call (1000), uniform over
 # --accounts accounts (100,000), a unique debit id per debit, closed loop. Durability:
@@ -22,6 +27,8 @@ warmup=3
 accounts=100000
 connections=8
 batch=1000
+depth=""
+modes="process fsync"
 only=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,6 +38,8 @@ while [ $# -gt 0 ]; do
     --accounts) accounts=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
+    --depth) depth=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
@@ -59,7 +68,7 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run_ours() {  # durability
   "$build/bench/ledger-bench/ledger-bench" --durability "$1" --seed-storage \
     --template "$work/ledger-template-$accounts" \
-    --work-dir "$work/ledger" --connections "$connections" --batch-size "$batch" --depth 4 \
+    --work-dir "$work/ledger" --connections "$connections" --batch-size "$batch" --depth "${depth:-4}" \
     --accounts "$accounts" --duration "$duration" --warmup "$warmup" --quiet \
     --json "$work/ours-$1.json" >&2
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["peer"]="ours"; d["label"]=sys.argv[2]; print(json.dumps(d))' \
@@ -94,11 +103,12 @@ run_redis() {  # label appendfsync(no|always)
   for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$redisport" -x FUNCTION LOAD REPLACE < "$here/ledger.lua" >/dev/null
   redis-cli -p "$redisport" FCALL create_accounts 0 1 "$accounts" 1000000000 >/dev/null
-  /usr/bin/python3 "$here/peer_load.py" --peer redis --port "$redisport" "${load[@]}" --label "$1" >> "$results"
+  /usr/bin/python3 "$here/peer_load.py" --peer redis --port "$redisport" "${load[@]}" \
+    --pipeline "${depth:-1}" --label "$1" >> "$results"
   redis-cli -p "$redisport" shutdown nosave >/dev/null 2>&1 || true
 }
 
-for mode in process fsync; do
+for mode in $modes; do
   if [ -z "$only" ] || [ "$only" = ours ]; then run_ours "$mode"; fi
   if [ -z "$only" ] || [ "$only" = postgres ]; then
     run_postgres "$mode" "$([ "$mode" = fsync ] && echo on || echo off)"
