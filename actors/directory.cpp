@@ -29,7 +29,6 @@ struct shard_state {
   size_t resident_max = 0;
   std::unordered_map<uint64_t, resident> accounts;
   std::list<uint64_t> recency;  // least recently used first
-  size_t eviction_cursor = 0;
 
   static inline const char* name = "directory_shard";
 };
@@ -39,11 +38,16 @@ using shard_actor = caf::stateful_actor<shard_state>;
 void ask_oldest_to_leave(shard_actor* self) {
   auto& st = self->state;
   if (st.accounts.size() <= st.resident_max) return;
-  // Ask a few of the least recently used; only idle ones will report back and leave.
-  size_t asked = 0;
-  for (auto id : st.recency) {
-    if (++asked > 8) break;
-    self->send(st.accounts.at(id).handle, evict_atom::value, false);
+  // Ask a few of the least recently used; only idle ones will report back and leave. The
+  // asked ones move to the back of the recency order, so that the next activation asks
+  // others: asking the same busy ones again let the resident count overshoot its maximum
+  // by half under uniform load over 10,000,000 accounts (bench/restart).
+  for (int asked = 0; asked < 8 && !st.recency.empty(); ++asked) {
+    const uint64_t id = st.recency.front();
+    auto& entry = st.accounts.at(id);
+    self->send(entry.handle, evict_atom::value, false);
+    st.recency.splice(st.recency.end(), st.recency, entry.recency);
+    entry.last_routed = steady_clock::now();  // the recency order stays the sweep's order
   }
 }
 
