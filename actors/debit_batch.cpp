@@ -1,6 +1,9 @@
 #include "actors/debit_batch.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <iterator>
+#include <utility>
 
 namespace actors {
 
@@ -17,10 +20,20 @@ void result_batcher::add(const caf::actor& reply_to, uint64_t batch_id,
 }
 
 void result_batcher::flush() {
+  // One bundle per front end (there are a handful: the stream server, HTTP requests).
+  std::vector<std::pair<caf::actor, debit_results_bundle>> bundles;
   for (auto& e : entries_) {
-    caf::anon_send(e.reply_to, debit_group_results{e.batch_id, std::move(e.results)});
+    auto it = std::find_if(bundles.begin(), bundles.end(),
+                           [&](const auto& b) { return b.first == e.reply_to; });
+    if (it == bundles.end()) {
+      bundles.emplace_back(e.reply_to, debit_results_bundle{});
+      it = std::prev(bundles.end());
+    }
+    it->second.groups.push_back(debit_group_results{e.batch_id, std::move(e.results)});
   }
   entries_.clear();
+  for (auto& [reply_to, bundle] : bundles)
+    caf::anon_send(reply_to, std::move(bundle));
 }
 
 }  // namespace actors

@@ -4,8 +4,8 @@
 //   front end --debit_group (one per shard per client batch)--> shard
 //   shard     --debit_group (one per account, in arrival order)--> account
 //   account   applies its debits in order and submits ONE change_set for them
-//   writer    after the write returned: result_batcher --debit_group_results
-//             (one per front-end batch per write)--> front end
+//   writer    after the write returned: result_batcher --debit_results_bundle
+//             (one per front end per write)--> front end
 //
 // So a debit costs about one actor message (shard to account) instead of four, one
 // change_set per account per batch instead of one per debit, and the acknowledgements of a
@@ -48,8 +48,15 @@ struct debit_group_results {
   std::vector<debit_outcome> results;
 };
 
+// The results one write made durable for one front end, all batches together: one message
+// (and, at the front end, one socket write per connection) per write instead of one per
+// batch, which is what pipelined single-debit batches need.
+struct debit_results_bundle {
+  std::vector<debit_group_results> groups;
+};
+
 // Gathers the results that one write of the group_commit_writer made durable and sends
-// them as one message per (front end, batch) after that write. Used only on the writer
+// them as one debit_results_bundle per front end after that write. Used only on the writer
 // thread (from completions and writer_options::after_batch), so it needs no lock.
 class result_batcher {
  public:
@@ -69,3 +76,4 @@ class result_batcher {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_group)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_group_results)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_results_bundle)

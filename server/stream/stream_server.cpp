@@ -265,6 +265,11 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
       [=](const caf::io::new_connection_msg& message) { on_connection(self, message); },
       [=](const caf::io::new_data_msg& message) { on_data(self, message); },
       [=](const actors::debit_group_results& message) { on_results(self, message); },
+      [=](const actors::debit_results_bundle& bundle) {
+        // The sockets are written after this handler returns: one write per connection.
+        for (const auto& group : bundle.groups)
+          on_results(self, group);
+      },
       [=](const caf::io::connection_closed_msg& message) { on_closed(self, message.handle); },
       [=](const caf::io::acceptor_closed_msg&) {},
   };
