@@ -109,16 +109,20 @@ bool stream_client::read_frame(protocol::frame& out, std::string& error,
       case protocol::frame_decoder::status::need_more:
         break;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    // Poll for what is left, rounded up to whole milliseconds, and at least once even when
+    // the deadline has passed: rounding down made a wait of under 1 ms time out without
+    // ever reading, and a caller that retried spun with answers unread in the socket.
+    const auto left = deadline - std::chrono::steady_clock::now();
+    const auto left_ms =
+        left.count() <= 0 ? 0 : std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    pollfd waiting{fd_, POLLIN, 0};
+    const int ready = ::poll(&waiting, 1, static_cast<int>(left_ms));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      if (std::chrono::steady_clock::now() < deadline) continue;
       error = "timed out waiting for the server";
       return false;
     }
-    pollfd waiting{fd_, POLLIN, 0};
-    const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;  // the deadline check above reports it
     const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

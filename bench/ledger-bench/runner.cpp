@@ -72,7 +72,7 @@ class connection_runner {
     }
     // Drain what is in flight so the server is idle for the next run; not counted.
     while (!sent_.empty() && !shared_.failed.load()) {
-      if (!receive_one(clock_type::now())) return;
+      if (!receive_one(clock_type::now(), /*draining=*/true)) return;
     }
     merge();
   }
@@ -98,16 +98,18 @@ class connection_runner {
     return true;
   }
 
-  bool receive_one(clock_type::time_point now) {
+  bool receive_one(clock_type::time_point now, bool draining = false) {
     if (sent_.empty()) {
       // Open loop with nothing in flight: wait until the next batch is due.
       std::this_thread::sleep_until(next_due_);
       return true;
     }
     auto wait = std::chrono::milliseconds(30'000);
-    if (options_.rate_debits_per_second > 0 && sent_.size() < options_.pipeline_depth) {
+    if (!draining && options_.rate_debits_per_second > 0 &&
+        sent_.size() < options_.pipeline_depth) {
+      // Until the next batch is due (rounded up: a shorter wait only polls again).
       wait = std::max(std::chrono::milliseconds(1),
-                      std::chrono::duration_cast<std::chrono::milliseconds>(next_due_ - now));
+                      std::chrono::ceil<std::chrono::milliseconds>(next_due_ - now));
     }
     std::string error;
     if (!client_->receive(results_, error, wait)) {
