@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -267,9 +268,27 @@ int run(cli& options) {
   if (options.setup_over_http && !create_accounts(options, options.setup.http_port)) return 2;
   context.load_average = load_average();
   uint64_t previous = 0;
+  // The server's CPU from the first progress sample after the warm-up to the last one.
+  struct cpu_mark {
+    double cpu_seconds = 0;
+    double elapsed_seconds = 0;
+    uint64_t debits = 0;
+  };
+  std::optional<cpu_mark> measured_from;
+  cpu_mark last;
   auto result = bench::run_load(options.run, [&](const bench::progress_sample& sample) {
     if (!options.quiet) print_progress(sample, previous);
+    if (!process || sample.warming_up) return;
+    last = cpu_mark{process->cpu_seconds(), sample.elapsed_seconds, sample.debits_answered};
+    if (!measured_from) measured_from = last;
   });
+  if (measured_from && last.debits > measured_from->debits &&
+      last.elapsed_seconds > measured_from->elapsed_seconds) {
+    const double cpu = last.cpu_seconds - measured_from->cpu_seconds;
+    context.server_cores = cpu / (last.elapsed_seconds - measured_from->elapsed_seconds);
+    context.server_cpu_us_per_debit =
+        cpu * 1e6 / static_cast<double>(last.debits - measured_from->debits);
+  }
   std::string text = bench::summary_text(options.run, result, context);
   if (process) {
     const uint64_t rss = process->resident_kib();

@@ -64,6 +64,11 @@ std::string summary_text(const run_options& options, const run_result& result,
         << result.debits_by_code[code];
   }
   out << "\n";
+  if (context.server_cpu_us_per_debit > 0) {
+    std::snprintf(line, sizeof line, "ledgerd CPU: %.2f cores, %.2f us per debit\n",
+                  context.server_cores, context.server_cpu_us_per_debit);
+    out << line;
+  }
   if (!result.error.empty()) out << "FAILED: " << result.error << "\n";
   return out.str();
 }
@@ -80,6 +85,8 @@ std::string summary_json(const run_options& options, const run_result& result,
       {"target", context.target},
       {"durability", context.durability},
       {"load_average_at_start", context.load_average},
+      {"ledgerd_cores", context.server_cores},
+      {"ledgerd_cpu_us_per_debit", context.server_cpu_us_per_debit},
       {"options",
        {{"connections", options.connections},
         {"batch_size", options.workload.batch_size},

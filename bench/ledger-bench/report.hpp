@@ -12,6 +12,10 @@ struct report_context {
   std::string target;       // "spawned ledgerd (durability fsync)" or "host:port"
   std::string durability;   // as passed to a spawned ledgerd, or "unknown"
   double load_average = 0;  // 1-minute load average when the run started
+  // A ledgerd started by ledger-bench: its CPU (all threads) over the measured part of the
+  // run, in cores, and per debit answered then; 0 when unknown.
+  double server_cores = 0;
+  double server_cpu_us_per_debit = 0;
 };
 
 std::string summary_text(const run_options& options, const run_result& result,

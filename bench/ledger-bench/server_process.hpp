@@ -31,6 +31,9 @@ class server_process {
   uint16_t http_port() const { return http_port_; }
   // Resident set size in KiB from /proc (0 when unknown).
   uint64_t resident_kib() const;
+  // CPU time (user + system, all threads) used so far, in seconds, from /proc (0 when
+  // unknown).
+  double cpu_seconds() const;
   // SIGTERM and wait; true on a clean exit.
   bool stop();
 
