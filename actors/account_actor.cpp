@@ -1,5 +1,7 @@
 #include "actors/account_actor.hpp"
 
+#include "actors/debit_window.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
@@ -10,6 +12,7 @@
 #include <unordered_map>
 
 #include "actors/debit_batch.hpp"
+#include "actors/debit_window.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -27,12 +30,6 @@ struct pending_commit {
   bool has_promise = false;
   account_reply reply;
   std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
-  std::optional<uint64_t> debit_to_forget;              // in storage now
-  // Debit groups (debit_batch.hpp): their results go to the front end through the writer's
-  // result_batcher, so most need no committed message. Such an entry has the writer's
-  // ticket and leaves the queue once durable_ticket() reaches it (forget_durable).
-  uint64_t durable_ticket = 0;  // 0: waits for a committed message
-  std::vector<uint64_t> debits_to_forget;
   std::optional<std::string> recharge_to_forget;
 };
 
@@ -43,17 +40,21 @@ struct pending_commit {
 // the actor (1,024 bytes with the state) after a 64-byte control block, and 1,280 bytes is
 // a jemalloc size class (1,344 would cost 1,536; docs/performance.md, memory per account).
 struct in_flight_state {
-  // A std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty.
+  // Waiting for a committed message, in submission order. Debit groups (debit_batch.hpp)
+  // need none: their results go to the front end through the writer's result_batcher, and
+  // the debit window's ticket says when they are durable. A std::list, not a std::deque:
+  // libstdc++'s deque allocates ~600 bytes even when empty.
   std::list<pending_commit> pending;
-  // Applied but not yet durable: a retry must see them although storage does not yet.
-  std::unordered_map<uint64_t, ledger::debit_record> uncommitted_debits;
+  // Debits applied but not yet durable (debit_window.hpp), and the ticket of the last
+  // debit write, which later answers wait for.
+  debit_window debits;
   std::map<std::string, ledger::recharge_record> uncommitted_recharges;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
   std::map<uint64_t, caf::response_promise> recharge_waiters;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
 
   bool empty() const {
-    return pending.empty() && uncommitted_debits.empty() && uncommitted_recharges.empty() &&
+    return pending.empty() && debits.empty() && uncommitted_recharges.empty() &&
            recharge_waiters.empty() && lookup_backoff.empty();
   }
 };
@@ -85,14 +86,14 @@ in_flight_state& in_flight_of(account_state& st) {
   return *st.in_flight;
 }
 
+// Nothing submitted is still waiting for the disk (as of the last forget_durable).
 bool nothing_pending(const account_state& st) {
-  return !st.in_flight || st.in_flight->pending.empty();
+  return !st.in_flight ||
+         (st.in_flight->pending.empty() && !st.in_flight->debits.anything_undurable());
 }
 
 const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint64_t debit_id) {
-  if (!st.in_flight) return nullptr;
-  auto it = st.in_flight->uncommitted_debits.find(debit_id);
-  return it == st.in_flight->uncommitted_debits.end() ? nullptr : &it->second;
+  return st.in_flight ? st.in_flight->debits.find(debit_id) : nullptr;
 }
 
 // Gives back what an account holds only while work is in flight, once it is all done.
@@ -165,12 +166,18 @@ void submit(account_actor* self, ledger::storage::change_set changes, pending_co
   auto& st = self->state;
   work.token = st.next_token++;
   const uint32_t token = work.token;
-  in_flight_of(st).pending.push_back(std::move(work));
+  auto& in_flight = in_flight_of(st);
+  in_flight.pending.push_back(std::move(work));
   auto me = caf::actor_cast<caf::actor>(self);
-  const auto accepted =
-      st.context->writer->submit(std::move(changes), [me, token](ledger::error_code code) {
+  uint64_t ticket = 0;
+  const auto accepted = st.context->writer->submit(
+      std::move(changes),
+      [me, token](ledger::error_code code) {
         caf::anon_send(me, committed_atom::value, token, code);
-      });
+      },
+      ticket);
+  // The debit it may hold, and any answer after it, wait for this ticket.
+  if (accepted == ledger::error_code::ok) in_flight.debits.submitted(ticket);
   if (accepted != ledger::error_code::ok) {
     // writer_has_room() said there was room, so this is a failed or stopping writer, or an
     // invalid change_set (a bug): memory is ahead of disk either way.
@@ -183,19 +190,11 @@ void send_charge(account_actor* self, const ledger::charge_intent& intent, bool 
   self->send(context_of(self).gateway, charge_atom::value, std::move(order));
 }
 
-// Drops the debit groups at the front of the queue that the writer has made durable, and
-// forgets their debit ids (storage answers for them now).
+// Forgets the debits the writer has made durable (storage answers for them now).
 void forget_durable(account_actor* self) {
   auto& st = self->state;
-  if (nothing_pending(st) || st.in_flight->pending.front().durable_ticket == 0) return;
-  const uint64_t durable = st.context->writer->durable_ticket();
-  auto& work = *st.in_flight;
-  while (!work.pending.empty() && work.pending.front().durable_ticket != 0 &&
-         work.pending.front().durable_ticket <= durable) {
-    for (uint64_t debit_id : work.pending.front().debits_to_forget)
-      work.uncommitted_debits.erase(debit_id);
-    work.pending.pop_front();
-  }
+  if (!st.in_flight || !st.in_flight->debits.anything_undurable()) return;
+  st.in_flight->debits.forget(st.context->writer->durable_ticket());
   release_idle_memory(st);
 }
 
@@ -226,9 +225,6 @@ void on_committed(account_actor* self, uint32_t token, ledger::error_code code) 
                                    std::to_string(st.acct.id));
     return;
   }
-  if (work.debit_to_forget) in_flight.uncommitted_debits.erase(*work.debit_to_forget);
-  for (uint64_t debit_id : work.debits_to_forget)
-    in_flight.uncommitted_debits.erase(debit_id);
   if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.stream_reply_to) {
@@ -292,12 +288,11 @@ void handle_debit(account_actor* self, const debit_request& request) {
   ledger::storage::change_set changes;
   if (out.ok()) {
     ledger::debit_record record{request.debit_id, request.amount, out.entry->seq};
-    in_flight_of(st).uncommitted_debits[request.debit_id] = record;
+    in_flight_of(st).debits.add(record);
     changes.put_debit(st.acct.id, record);
     changes.put_journal(*out.entry);
     if (out.charge) changes.put_intent(st.acct.id, *out.charge);
     if (debit_changed_state(out)) changes.put_account_state(st.acct);
-    work.debit_to_forget = request.debit_id;
   }
   count_events(self, out);
   work.charge_to_send = out.charge;
@@ -426,6 +421,7 @@ void submit_debit_group(account_actor* self, ledger::storage::change_set changes
   };
   uint64_t ticket = 0;
   const auto accepted = ctx->writer->submit(std::move(changes), std::move(done), ticket);
+  if (accepted == ledger::error_code::ok) in_flight_of(st).debits.submitted(ticket);
   if (accepted != ledger::error_code::ok) {
     // writer_has_room() said there was room: a failed or stopping writer, or a bug.
     std::vector<debit_outcome> failed;
@@ -437,8 +433,7 @@ void submit_debit_group(account_actor* self, ledger::storage::change_set changes
     ctx->on_storage_failure("cannot submit a debit group to the writer");
     return;
   }
-  if (!needs_message) work.durable_ticket = ticket;
-  in_flight_of(st).pending.push_back(std::move(work));
+  if (needs_message) in_flight_of(st).pending.push_back(std::move(work));
 }
 
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
@@ -471,8 +466,7 @@ void handle_debit_group(account_actor* self, const debit_group& group) {
     bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
     if (out.ok()) {
       const ledger::debit_record record{item.debit_id, item.amount, out.entry->seq};
-      in_flight_of(st).uncommitted_debits[item.debit_id] = record;
-      work.debits_to_forget.push_back(item.debit_id);
+      in_flight_of(st).debits.add(record);
       changes.put_debit(st.acct.id, record);
       changes.put_journal(*out.entry);
       if (out.charge) {

@@ -33,6 +33,7 @@ error_code group_commit_writer::submit(change_set&& changes, completion&& done) 
 
 error_code group_commit_writer::submit(change_set&& changes, completion&& done, uint64_t& ticket) {
   if (!changes.validity().ok()) return changes.validity().code;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failed() || stopping_) return error_code::storage_failure;
@@ -42,9 +43,14 @@ error_code group_commit_writer::submit(change_set&& changes, completion&& done, 
       return error_code::limit_exceeded;
     }
     ticket = ++last_ticket_;
+    queued_bytes_ += changes.byte_size();
     queue_.push_back(pending{std::move(changes), std::move(done), ticket});
+    queued_.store(queue_.size(), std::memory_order_relaxed);
+    // Under load the writer is busy writing and takes this with the next batch: waking it
+    // is needed only when it sleeps.
+    wake = writer_waiting_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return error_code::ok;
 }
 
@@ -58,11 +64,6 @@ writer_stats group_commit_writer::stats() const {
   return stats_;
 }
 
-size_t group_commit_writer::queue_depth() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return queue_.size();
-}
-
 void group_commit_writer::run() {
   std::deque<pending> batch;
   while (take_batch(batch)) {
@@ -73,16 +74,28 @@ void group_commit_writer::run() {
 
 bool group_commit_writer::take_batch(std::deque<pending>& batch) {
   std::unique_lock<std::mutex> lock(mutex_);
+  writer_waiting_ = true;
   wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  writer_waiting_ = false;
   if (queue_.empty()) return false;  // stopping, and everything accepted is written
-  size_t bytes = 0;
-  while (!queue_.empty() && batch.size() < options_.batch_change_sets_max) {
-    const size_t next = queue_.front().changes.byte_size();
-    if (!batch.empty() && bytes + next > options_.batch_bytes_max) break;
-    bytes += next;
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+  if (queue_.size() <= options_.batch_change_sets_max &&
+      queued_bytes_ <= options_.batch_bytes_max) {
+    // The usual case: everything waiting fits one batch. Take it whole, without moving
+    // thousands of entries one by one while the submitters wait for the lock.
+    batch.swap(queue_);
+    queued_bytes_ = 0;
+  } else {
+    size_t bytes = 0;
+    while (!queue_.empty() && batch.size() < options_.batch_change_sets_max) {
+      const size_t next = queue_.front().changes.byte_size();
+      if (!batch.empty() && bytes + next > options_.batch_bytes_max) break;
+      bytes += next;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    queued_bytes_ -= bytes;
   }
+  queued_.store(queue_.size(), std::memory_order_relaxed);
   return true;
 }
 

@@ -98,7 +98,9 @@ class group_commit_writer {
   // RocksDB's status text of the write that failed; empty while not failed.
   std::string failure_message() const;
   writer_stats stats() const;
-  size_t queue_depth() const;
+  // Change_sets accepted and not yet taken for a write; lock-free (callers check it before
+  // every command).
+  size_t queue_depth() const { return queued_.load(std::memory_order_relaxed); }
   durability mode() const { return options_.mode; }
 
  private:
@@ -117,14 +119,21 @@ class group_commit_writer {
   database& db_;
   const writer_options options_;
 
-  mutable std::mutex mutex_;
+  // What the callers read without the lock (durable_ticket(), failed(), queue_depth()) sits
+  // on its own cache line, apart from the queue and its mutex, which every submit writes:
+  // sharing a line made each account's read of the durable ticket a miss.
+  alignas(64) std::atomic<uint64_t> durable_ticket_{0};
+  std::atomic<bool> failed_{false};
+  std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock
+
+  alignas(64) mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<pending> queue_;
+  size_t queued_bytes_ = 0;      // guarded by mutex_: byte_size() of what is in queue_
+  bool writer_waiting_ = false;  // guarded by mutex_: the writer sleeps on wake_
   bool stopping_ = false;
   std::string failure_message_;
-  std::atomic<bool> failed_{false};
   uint64_t last_ticket_ = 0;  // guarded by mutex_
-  std::atomic<uint64_t> durable_ticket_{0};
 
   mutable std::mutex stats_mutex_;
   writer_stats stats_;
