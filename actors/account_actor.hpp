@@ -59,8 +59,9 @@ struct account_context {
 };
 
 // `exists`: false for an account that is being created (its create command persists it).
-// The account answers its shard's eviction messages (evict_atom) to their sender.
-caf::actor spawn_account(caf::actor_system& system, std::shared_ptr<const account_context> context,
+// The account answers its shard's eviction messages (evict_atom) to their sender. The
+// context must outlive the actor (the node owns it, with the writer and database it names).
+caf::actor spawn_account(caf::actor_system& system, const account_context* context,
                          ledger::account state, bool exists);
 
 }  // namespace actors

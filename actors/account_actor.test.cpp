@@ -100,6 +100,35 @@ TEST_F(AccountActors, StateSurvivesPassivationAndReactivation) {
   EXPECT_EQ(debit(3, 1, usd(15)).code, error_code::duplicate) << "debit ids outlive activations";
 }
 
+// An account that learned its highest debit id (find_prior_debit) skips the storage lookup
+// only for higher ids: retries of lower, equal, in-flight and stored ids are all caught, in
+// any order, across a passivation.
+TEST_F(AccountActors, RetriesAreCaughtWhateverTheOrderOfDebitIds) {
+  start([](node_options& options) { options.idle_timeout = std::chrono::milliseconds(50); });
+  ASSERT_EQ(command(5, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(5, commands::adjust{usd(100), 1}).code, error_code::ok);
+  const auto cent = money::from_micros(10'000);
+  for (uint64_t id : {100, 200, 150, 300, 250, 50})
+    EXPECT_EQ(debit(5, id, cent).code, error_code::ok) << id;
+  for (uint64_t id : {100, 200, 150, 300, 250, 50})
+    EXPECT_EQ(debit(5, id, cent).code, error_code::duplicate) << id;
+  EXPECT_EQ(debit(5, 300, usd(1)).code, error_code::exists_with_different_fields);
+  EXPECT_EQ(debit(5, 301, cent).code, error_code::ok);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (node_->counters().resident_accounts.load() != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(node_->counters().resident_accounts.load(), 0);
+  for (uint64_t id : {301, 100, 200, 150, 300, 250, 50})
+    EXPECT_EQ(debit(5, id, cent).code, error_code::duplicate) << id;
+  EXPECT_EQ(debit(5, 7, cent).code, error_code::ok);
+  EXPECT_EQ(debit(5, 7, cent).code, error_code::duplicate);
+  EXPECT_EQ(command(5, commands::get{}).snapshot.balance, money::from_micros(100'000'000 - 80'000));
+  EXPECT_EQ(journal(5).size(), 9u);  // the adjustment and eight debits
+}
+
 TEST_F(AccountActors, StateSurvivesARestart) {
   start();
   ASSERT_EQ(command(4, commands::create{}).code, error_code::ok);

@@ -9,6 +9,7 @@
 // miss when the account looked at its window again (docs/performance.md). Small windows
 // are searched linearly; a hot account with many debits in flight gets a hash index.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,11 +62,20 @@ class debit_window {
       return;
     }
     size_t n = 0;
-    while (n < entries_.size() && entries_[n].ticket != 0 && entries_[n].ticket <= durable) ++n;
+    while (n < entries_.size() && entries_[n].ticket != 0 && entries_[n].ticket <= durable)
+      ++n;
     if (n == 0) return;
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(n));
     first_ += n;
     index_.reset();  // rebuilt on the next search if still large
+  }
+
+  // The highest debit id in the window, 0 when empty.
+  uint64_t highest_debit_id() const {
+    uint64_t highest = 0;
+    for (const auto& e : entries_)
+      highest = std::max(highest, e.record.debit_id);
+    return highest;
   }
 
   // Something submitted is not yet durable, as of the last forget().

@@ -71,7 +71,7 @@ ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_i
   if (!loaded && !create) return ledger::error_code::account_not_found;
   const bool exists = loaded.has_value();
   ledger::account acct = exists ? std::move(*loaded) : ledger::make_account(account_id);
-  auto handle = spawn_account(self->system(), st.context, std::move(acct), exists);
+  auto handle = spawn_account(self->system(), st.context.get(), std::move(acct), exists);
   // Not linked: a link costs an attachable on each side (memory per resident account) and
   // unlinking scans the shard's list of attachables, so every passivation would cost time
   // linear in the resident accounts. The shard's exit handler stops its accounts instead.

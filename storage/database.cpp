@@ -485,6 +485,26 @@ expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
   return std::optional<debit_record>(std::move(record).value());
 }
 
+expected<uint64_t> database::highest_debit_id(uint64_t account_id) const {
+  const std::string lower = account_key(account_id);
+  const std::string upper = account_range_end(account_id);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::debits)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return rocks_failure("cannot read debits", it->status());
+    return uint64_t{0};
+  }
+  auto key = parse_pair_key(it->key().ToStringView());
+  if (!key || key->account_id != account_id) return status::failure("corrupt debit key");
+  return key->id;
+}
+
 expected<std::optional<recharge_record>> database::find_recharge(uint64_t account_id,
                                                                  std::string_view key) const {
   // A key that could never be stored is simply not there.

@@ -76,6 +76,10 @@ class database {
   // were ever stored.
   expected<std::optional<credentials>> load_credentials(uint64_t account_id) const;
   expected<std::optional<debit_record>> find_debit(uint64_t account_id, uint64_t debit_id) const;
+  // The highest debit id stored for the account, 0 when it has none: a debit id above it
+  // cannot be a retry of a stored debit, so an account that knows it skips find_debit for
+  // ids that grow over time (one seek instead of a point lookup per debit).
+  expected<uint64_t> highest_debit_id(uint64_t account_id) const;
   expected<std::optional<recharge_record>> find_recharge(uint64_t account_id,
                                                          std::string_view key) const;
   // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).

@@ -86,6 +86,28 @@ history write_history(database& db, uint64_t account_id, int entries) {
   return h;
 }
 
+TEST(database, highest_debit_id_stays_within_the_account) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto none = db->highest_debit_id(7);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  change_set changes;
+  changes.put_debit(6, {UINT64_MAX, money::from_micros(1), 1});  // the neighbours' ids
+  changes.put_debit(8, {5, money::from_micros(1), 1});
+  changes.put_debit(7, {300, money::from_micros(1), 1});
+  changes.put_debit(7, {UINT64_MAX - 1, money::from_micros(1), 2});
+  changes.put_debit(7, {2, money::from_micros(1), 3});
+  write(*db, changes);
+  auto highest = db->highest_debit_id(7);
+  ASSERT_TRUE(highest.ok());
+  EXPECT_EQ(*highest, UINT64_MAX - 1);
+  EXPECT_EQ(*db->highest_debit_id(6), UINT64_MAX);
+  EXPECT_EQ(*db->highest_debit_id(8), 5u);
+  EXPECT_EQ(*db->highest_debit_id(9), 0u);
+}
+
 TEST(database, creates_a_marked_database) {
   temp_dir dir;
   auto db = open_db(dir.sub("db"));
@@ -133,6 +155,9 @@ TEST(database, round_trip_and_reopen) {
   auto no_debit = db->find_debit(42, 999);
   ASSERT_TRUE(no_debit.ok());
   EXPECT_FALSE(no_debit->has_value());
+  auto highest = db->highest_debit_id(42);  // debit ids 1000..1029
+  ASSERT_TRUE(highest.ok()) << highest.error().message;
+  EXPECT_EQ(*highest, 1029u);
 
   auto recharge = db->find_recharge(42, "key-1");
   ASSERT_TRUE(recharge.ok() && recharge->has_value());

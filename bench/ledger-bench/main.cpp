@@ -39,6 +39,8 @@ constexpr const char* usage = R"(usage: ledger-bench [flags]
   --depth N             batches in flight per connection (default 4)
   --accounts N          (default 100000), ids from --first-account (default 1)
   --distribution D      uniform or zipf (default uniform); --zipf-exponent S (default 0.99)
+  --debit-ids ORDER     ordered (default): ids grow over time on every connection, like
+                        time-ordered ids; scattered: each connection has its own id range
   --rate N              debits/s over all connections, open loop (default 0: maximum)
   --warmup S            seconds not measured (default 3)
   --duration S          seconds measured (default 20)
@@ -106,6 +108,10 @@ bool parse_flag(std::string_view flag, const std::string& value, cli& options) {
   } else if (flag == "--distribution") {
     if (value != "uniform" && value != "zipf") return false;
     load.spread = value == "zipf" ? bench::distribution::zipf : bench::distribution::uniform;
+  } else if (flag == "--debit-ids") {
+    if (value != "ordered" && value != "scattered") return false;
+    load.ids =
+        value == "ordered" ? bench::debit_id_order::ordered : bench::debit_id_order::scattered;
   } else if (flag == "--zipf-exponent") {
     load.zipf_exponent = std::stod(value);
   } else if (flag == "--rate") {

@@ -23,8 +23,12 @@ uint64_t zipf_table::rank(double unit) const {
   return static_cast<uint64_t>(it - cumulative_.begin());
 }
 
-uint64_t make_debit_id(uint64_t run_stamp, uint64_t connection, uint64_t counter) {
-  return ((run_stamp & 0xffffff) << 40) | ((connection & 0xff) << 32) | (counter & 0xffffffff);
+uint64_t make_debit_id(debit_id_order order, uint64_t run_stamp, uint64_t connection,
+                       uint64_t counter) {
+  const uint64_t stamp = (run_stamp & 0xffffff) << 40;
+  if (order == debit_id_order::ordered)
+    return stamp | ((counter & 0xffffffff) << 8) | (connection & 0xff);
+  return stamp | ((connection & 0xff) << 32) | (counter & 0xffffffff);
 }
 
 uint64_t run_stamp_now() {
@@ -62,7 +66,7 @@ void batch_generator::fill(std::vector<protocol::debit>& batch) {
   batch.resize(options_.batch_size);
   for (auto& debit : batch) {
     debit.account_id = next_account();
-    debit.debit_id = make_debit_id(run_stamp_, connection_, counter_++);
+    debit.debit_id = make_debit_id(options_.ids, run_stamp_, connection_, counter_++);
     debit.amount_micros = options_.amount_micros;
   }
 }

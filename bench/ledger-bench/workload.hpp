@@ -15,8 +15,15 @@ enum class distribution { uniform, zipf };
 // 128-bit products for range reduction without modulo bias (a GCC/Clang extension).
 __extension__ using uint128 = unsigned __int128;
 
+// How debit ids are minted. ordered: the counter in the high bits, so ids grow over time
+// on every connection (time-ordered ids, as usage platforms mint them; ledgerd then skips
+// the storage lookup for an id above the account's highest). scattered: the connection in
+// the high bits, so an account sees ids from 8 ranges and most need the lookup.
+enum class debit_id_order { ordered, scattered };
+
 struct workload_options {
   uint64_t accounts = 100'000;
+  debit_id_order ids = debit_id_order::ordered;
   uint64_t first_account_id = 1;
   distribution spread = distribution::uniform;
   double zipf_exponent = 0.99;  // s in P(rank k) ~ 1/k^s; 0.99 is YCSB's default
@@ -59,7 +66,10 @@ class zipf_table {
 
 // Debit ids: (run stamp: 24 bits) (connection: 8 bits) (counter: 32 bits). The run stamp
 // is taken from the clock, so repeated runs against one data directory stay unique.
-uint64_t make_debit_id(uint64_t run_stamp, uint64_t connection, uint64_t counter);
+// Unique per (run_stamp, connection, counter) for up to 256 connections and 2^32 debits
+// each; run stamps differ between runs (seconds), so a rerun's ids are new.
+uint64_t make_debit_id(debit_id_order order, uint64_t run_stamp, uint64_t connection,
+                       uint64_t counter);
 uint64_t run_stamp_now();
 
 // Fills batches for one connection.

@@ -9,24 +9,38 @@ namespace bench {
 namespace {
 
 TEST(workload, debit_ids_are_unique_per_connection_and_run) {
-  workload_options options;
-  options.accounts = 10;
-  options.batch_size = 100;
-  batch_generator first(options, nullptr, 5, 0);
-  batch_generator second(options, nullptr, 5, 1);
-  std::set<uint64_t> ids;
-  std::vector<protocol::debit> batch;
-  for (int i = 0; i < 10; ++i) {
-    first.fill(batch);
-    for (const auto& d : batch)
-      EXPECT_TRUE(ids.insert(d.debit_id).second);
-    second.fill(batch);
-    for (const auto& d : batch) {
-      EXPECT_TRUE(ids.insert(d.debit_id).second);
-      EXPECT_GE(d.account_id, 1u);
-      EXPECT_LE(d.account_id, 10u);
+  for (auto order : {debit_id_order::ordered, debit_id_order::scattered}) {
+    workload_options options;
+    options.accounts = 10;
+    options.batch_size = 100;
+    options.ids = order;
+    batch_generator first(options, nullptr, 5, 0);
+    batch_generator second(options, nullptr, 5, 1);
+    std::set<uint64_t> ids;
+    std::vector<protocol::debit> batch;
+    for (int i = 0; i < 10; ++i) {
+      first.fill(batch);
+      for (const auto& d : batch)
+        EXPECT_TRUE(ids.insert(d.debit_id).second);
+      second.fill(batch);
+      for (const auto& d : batch) {
+        EXPECT_TRUE(ids.insert(d.debit_id).second);
+        EXPECT_GE(d.account_id, 1u);
+        EXPECT_LE(d.account_id, 10u);
+      }
     }
   }
+}
+
+TEST(workload, ordered_debit_ids_grow_with_the_counter_on_every_connection) {
+  // Connection 7's debit n is below connection 0's debit n + 1: ids follow time, not the
+  // connection they came from.
+  EXPECT_LT(make_debit_id(debit_id_order::ordered, 5, 7, 100),
+            make_debit_id(debit_id_order::ordered, 5, 0, 101));
+  EXPECT_GT(make_debit_id(debit_id_order::scattered, 5, 7, 100),
+            make_debit_id(debit_id_order::scattered, 5, 0, 101));
+  EXPECT_LT(make_debit_id(debit_id_order::ordered, 5, 3, 0xffffffff),
+            make_debit_id(debit_id_order::ordered, 6, 0, 0));
 }
 
 TEST(workload, zipf_makes_a_few_accounts_hot) {
