@@ -16,7 +16,9 @@ def make_batch(rng, worker, counter, accounts, batch, amount):
     acc, ids, amts = [], [], []
     for _ in range(batch):
         acc.append(1 + rng.randrange(accounts))
-        ids.append((worker << 40) | counter)
+        # Time-ordered, like ledger-bench's default (--debit-ids ordered): the counter in
+        # the high bits, the connection in the low 8.
+        ids.append((counter << 8) | worker)
         amts.append(amount)
         counter += 1
     return acc, ids, amts, counter
