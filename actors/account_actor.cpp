@@ -1,7 +1,5 @@
 #include "actors/account_actor.hpp"
 
-#include "actors/debit_window.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
@@ -9,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <type_traits>
-#include <unordered_map>
 
 #include "actors/debit_batch.hpp"
 #include "actors/debit_window.hpp"
