@@ -83,6 +83,15 @@ struct account_state {
   debit_ids debit_ids_state = debit_ids::unknown;
 
   static inline const char* name = "account";
+
+  account_state() = default;
+  account_state(const account_state&) = delete;
+  account_state& operator=(const account_state&) = delete;
+  // Runs when the actor exits (CAF destroys the state in on_exit): the node counts the
+  // accounts that may still touch its writer and database (spawn_account counts up).
+  ~account_state() {
+    if (context) context->counters->live_account_actors.fetch_sub(1, std::memory_order_release);
+  }
 };
 static_assert(sizeof(account_state) <= 192, "see in_flight_state: memory per account");
 
@@ -782,6 +791,10 @@ caf::behavior account_behavior(account_actor* self, const account_context* ctx,
 
 caf::actor spawn_account(caf::actor_system& system, const account_context* context,
                          ledger::account state, bool exists) {
+  // Counted down by ~account_state. Every spawned account is sent a message at once, and
+  // CAF initializes an actor (account_behavior sets its context) before its first message,
+  // even an exit message, so every count is matched.
+  context->counters->live_account_actors.fetch_add(1, std::memory_order_relaxed);
   return system.spawn<caf::lazy_init>(account_behavior, context, std::move(state), exists);
 }
 

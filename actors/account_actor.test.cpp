@@ -224,5 +224,38 @@ TEST_F(AccountActors, AnIntentOpenAtShutdownIsResolvedByLookupNotByChargingAgain
   EXPECT_EQ(entries[1].reference, 2u);
 }
 
+// stop() returns only after every account actor has exited, busy or passivating: they use
+// the writer and database, which the node closes next. Before this was waited for, the
+// accounts were still running when stop() returned.
+TEST_F(AccountActors, StopWaitsUntilEveryAccountActorHasExited) {
+  start([](node_options& options) { options.idle_timeout = std::chrono::milliseconds(20); });
+  constexpr uint64_t accounts = 200;
+  for (uint64_t id = 1; id <= accounts; ++id) {
+    ASSERT_EQ(command(id, commands::create{}).code, error_code::ok);
+    ASSERT_EQ(command(id, commands::adjust{usd(100), 1}).code, error_code::ok);
+  }
+  EXPECT_GT(node_->counters().live_account_actors.load(), 0);
+  // Keep every account busy with debits nobody waits for while the node stops; some of
+  // them are passivating (20 ms idle timeout) at the same time.
+  caf::scoped_actor self{*system_};
+  for (uint64_t round = 1; round <= 20; ++round) {
+    for (uint64_t id = 1; id <= accounts; ++id) {
+      self->send(node_->accounts().route(id),
+                 debit_request{id, round, money::from_micros(10'000), round});
+    }
+  }
+  node_->stop();
+  EXPECT_EQ(node_->counters().live_account_actors.load(), 0);
+  EXPECT_TRUE(storage_failure_.empty()) << storage_failure_;
+
+  // Whatever was written is consistent: each account's balance is its journal's.
+  restart();
+  for (uint64_t id = 1; id <= accounts; ++id) {
+    const auto entries = journal(id);
+    ASSERT_GE(entries.size(), 1u);
+    EXPECT_EQ(command(id, commands::get{}).snapshot.balance, entries.back().balance_after) << id;
+  }
+}
+
 }  // namespace
 }  // namespace actors

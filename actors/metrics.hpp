@@ -14,6 +14,9 @@ struct metrics {
   std::atomic<uint64_t> activations{0};
   std::atomic<uint64_t> passivations{0};
   std::atomic<int64_t> resident_accounts{0};
+  // Account actors spawned and not yet exited, including those a shard has already let go
+  // (passivating): what node::stop() waits for before it closes the writer and database.
+  std::atomic<int64_t> live_account_actors{0};
   std::atomic<uint64_t> debits_applied{0};
   std::atomic<uint64_t> debits_rejected{0};
   std::atomic<uint64_t> charges_started{0};

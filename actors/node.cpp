@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "actors/debit_batch.hpp"
 #include "actors/gateway_actor.hpp"
@@ -11,6 +13,10 @@
 #include "gateway/processor.hpp"
 
 namespace actors {
+
+namespace {
+constexpr auto account_exit_wait = std::chrono::seconds(30);
+}  // namespace
 
 std::unique_ptr<node> node::start(caf::actor_system& system, node_options options,
                                   std::string& error) {
@@ -93,6 +99,20 @@ void node::stop() {
   stopped_ = true;
   for (const auto& shard : directory_.shards()) {
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+  }
+  // Each shard tells its accounts to exit; accounts it already let go exit on their own.
+  // They use the writer and database through their context until they do, so those stay
+  // open until the last account has gone (an account never blocks, so this is short).
+  const auto deadline = std::chrono::steady_clock::now() + account_exit_wait;
+  while (counters_ && counters_->live_account_actors.load(std::memory_order_acquire) > 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      spdlog::warn(
+          "stopping: {} account actors still running after {} ms",
+          counters_->live_account_actors.load(),
+          std::chrono::duration_cast<std::chrono::milliseconds>(account_exit_wait).count());
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (gateway_) caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown);
   if (writer_) writer_->stop();

@@ -5,9 +5,11 @@
 // gateway about the intent's key). Front ends (the stream broker, the HTTP API, the admin
 // actor) send to accounts().route(id).
 //
-// Stopping: stop() (or the destructor) ends the shards, their accounts and the gateway
-// workers, then lets the writer write and answer everything it accepted, then closes the
-// database. The actor_system must outlive the node.
+// Stopping: stop() (or the destructor) ends the shards and their accounts and waits until
+// every account actor has exited (they use the writer and database), then ends the gateway
+// workers, lets the writer write and answer everything it accepted, and closes the
+// database. The actor_system must outlive the node, and stop() must not run on one of its
+// scheduler threads (it waits for actors that need them).
 
 #include <atomic>
 #include <caf/actor.hpp>

@@ -456,6 +456,7 @@ TEST_F(HttpApi, HealthAndMetrics) {
                                "ledger_charges_total{outcome=\"captured\"}",
                                "ledger_charges_in_flight",
                                "ledger_accounts_resident",
+                               "ledger_account_actors_live",
                                "ledger_account_activations_total",
                                "ledger_account_passivations_total",
                                "ledger_suspensions_total",

@@ -76,6 +76,9 @@ void render_charges_and_accounts(std::string& out, const actors::metrics& counte
          load(counters.charges_in_flight));
   single(out, "ledger_accounts_resident", "gauge", "Account actors in memory.",
          load(counters.resident_accounts));
+  single(out, "ledger_account_actors_live", "gauge",
+         "Account actors running, including those being passivated.",
+         load(counters.live_account_actors));
   single(out, "ledger_account_activations_total", "counter", "Accounts loaded into memory.",
          load(counters.activations));
   single(out, "ledger_account_passivations_total", "counter", "Accounts evicted from memory.",
