@@ -14,6 +14,7 @@
 #include "server/admin/protocol.hpp"
 #include "server/admin/views.hpp"
 #include "server/http/credentials_support.hpp"
+#include "server/http/views.hpp"
 
 namespace server::admin {
 namespace {
@@ -93,7 +94,7 @@ std::string account_reply_text(const admin_shared& shared, const actors::account
   }
   json result{{"code", std::string{ledger::to_string(reply.code)}},
               {"account", account_view(reply.snapshot, shared.node->rules())}};
-  if (reply.entry) result["entry"] = journal_entry_view(*reply.entry);
+  if (reply.entry) result["entry"] = views::journal_entry_view(*reply.entry);
   for (const auto& [key, value] : extra.items())
     result[key] = value;
   return ok_reply(std::move(result));

@@ -10,6 +10,7 @@
 #include "server/admin/admin_actor.hpp"
 #include "server/admin/protocol.hpp"
 #include "server/admin/views.hpp"
+#include "server/http/views.hpp"
 #include "storage/verify.hpp"
 
 namespace server::admin {
@@ -112,7 +113,7 @@ caf::result<std::string> journal(admin_actor* self, const admin_request& request
   if (!entries) return error_reply("storage_failure", entries.error().message);
   json list = json::array();
   for (const auto& entry : *entries)
-    list.push_back(journal_entry_view(entry));
+    list.push_back(views::journal_entry_view(entry));
   json next_from = nullptr;
   if (entries->size() == wanted && entries->back().seq < (*acct)->journal_seq) {
     next_from = entries->back().seq + 1;

@@ -1,45 +1,19 @@
 #include "server/admin/views.hpp"
 
+#include "server/http/views.hpp"
+
 #include <string>
 
 namespace server::admin {
 namespace {
 
-std::string money_text(ledger::money amount) {
-  return ledger::format_money(amount);
-}
-
-json tier_value(uint8_t tier) {
-  if (tier >= ledger::retry_tier_count) return "exhausted";
-  return tier;
-}
-
-json charge_view(const ledger::charge_intent& intent) {
-  const bool automatic = intent.kind == ledger::charge_kind::automatic;
-  json view{{"charge_seq", intent.charge_seq},
-            {"kind", automatic ? "automatic" : "manual"},
-            {"amount", money_text(intent.amount)},
-            {"card_id", intent.card_id}};
-  if (automatic) {
-    view["tier"] = intent.tier;
-  } else {
-    view["idempotency_key"] = intent.recharge_key;
-  }
-  return view;
-}
-
-json cards_view(const ledger::account& acct) {
-  json cards = json::array();
-  for (const auto& card : acct.cards) {
-    cards.push_back({{"card_id", card.card_id},
-                     {"brand", card.brand},
-                     {"masked_number", ledger::masked_card_number(card.last4)},
-                     {"exp_month", card.exp_month},
-                     {"exp_year", card.exp_year},
-                     {"default", card.card_id == acct.default_card_id}});
-  }
-  return cards;
-}
+using views::auto_recharge_view;
+using views::cards_view;
+using views::charges_in_flight_view;
+using views::money_text;
+using views::retry_tier_value;
+using views::status_name;
+using views::suspension_name;
 
 json event_names(uint8_t events) {
   static constexpr std::pair<uint8_t, const char*> names[] = {
@@ -59,71 +33,39 @@ json event_names(uint8_t events) {
 
 }  // namespace
 
-const char* state_name(ledger::account_status status) {
-  return status == ledger::account_status::active ? "active" : "suspended";
-}
-
-const char* suspension_name(ledger::suspension_cause cause) {
-  switch (cause) {
-    case ledger::suspension_cause::retries_exhausted:
-      return "retries_exhausted";
-    case ledger::suspension_cause::support:
-      return "support";
-    case ledger::suspension_cause::none:
-      break;
-  }
-  return "none";
-}
-
 json account_summary_view(const ledger::account& acct) {
   return json{{"id", std::to_string(acct.id)},
-              {"state", state_name(acct.status)},
+              {"state", status_name(acct.status)},
               {"balance", money_text(acct.balance)},
-              {"retry_tier", tier_value(acct.retry_tier)},
+              {"retry_tier", retry_tier_value(acct.retry_tier)},
               {"auto_recharge", acct.auto_recharge.enabled},
               {"cards", acct.cards.size()}};
 }
 
 json account_view(const ledger::account& acct, const ledger::policy& rules) {
-  json charges = json::array();
-  if (acct.auto_charge) charges.push_back(charge_view(*acct.auto_charge));
-  for (const auto& charge : acct.manual_charges)
-    charges.push_back(charge_view(charge));
   return json{
       {"id", std::to_string(acct.id)},
-      {"state", state_name(acct.status)},
+      {"state", status_name(acct.status)},
       {"suspension_cause", suspension_name(acct.suspension)},
       {"balance", money_text(acct.balance)},
-      {"retry_tier", tier_value(acct.retry_tier)},
-      {"auto_recharge",
-       {{"enabled", acct.auto_recharge.enabled},
-        {"balance_amount", money_text(acct.auto_recharge.threshold)},
-        {"recharge_amount", money_text(acct.auto_recharge.recharge_amount)}}},
+      {"retry_tier", retry_tier_value(acct.retry_tier)},
+      {"auto_recharge", auto_recharge_view(acct.auto_recharge)},
       {"limits",
        {{"minimum_recharge", money_text(rules.minimum_recharge)},
         {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
         {"maximum_recharge_source", acct.maximum_recharge ? "account" : "policy"}}},
       {"cards", cards_view(acct)},
-      {"charges_in_flight", std::move(charges)},
+      {"charges_in_flight", charges_in_flight_view(acct)},
       {"journal_seq", acct.journal_seq},
   };
-}
-
-json journal_entry_view(const ledger::journal_entry& entry) {
-  return json{{"seq", entry.seq},
-              {"kind", std::string{ledger::to_string(entry.kind)}},
-              {"contra", std::string{ledger::to_string(entry.contra)}},
-              {"amount", money_text(entry.amount)},
-              {"balance_after", money_text(entry.balance_after)},
-              {"reference", std::to_string(entry.reference)}};
 }
 
 json event_view(const actors::account_event& event) {
   json view{{"account", std::to_string(event.account_id)},
             {"events", event_names(event.events)},
             {"balance_after", money_text(event.balance_after)},
-            {"retry_tier", tier_value(event.retry_tier)},
-            {"state", state_name(event.status)}};
+            {"retry_tier", retry_tier_value(event.retry_tier)},
+            {"state", status_name(event.status)}};
   if (event.entry_kind) {
     view["entry"] = std::string{ledger::to_string(*event.entry_kind)};
     view["amount"] = money_text(event.amount);

@@ -3,15 +3,13 @@
 #include <string>
 
 namespace server::views {
-namespace {
 
 using ledger::error_code;
-
-std::string_view status_name(ledger::account_status status) {
+const char* status_name(ledger::account_status status) {
   return status == ledger::account_status::active ? "active" : "suspended";
 }
 
-std::string_view suspension_name(ledger::suspension_cause cause) {
+const char* suspension_name(ledger::suspension_cause cause) {
   switch (cause) {
     case ledger::suspension_cause::none:
       return "none";
@@ -25,6 +23,16 @@ std::string_view suspension_name(ledger::suspension_cause cause) {
 
 std::string money_text(ledger::money amount) {
   return ledger::format_money(amount);
+}
+
+json retry_tier_value(uint8_t tier) {
+  if (tier >= ledger::retry_tier_count) return "exhausted";
+  return tier;
+}
+
+json retry_tier_percent(uint8_t tier) {
+  if (tier >= ledger::retry_tier_count) return nullptr;
+  return ledger::retry_tier_percent[tier];
 }
 
 json charge_view(const ledger::charge_intent& intent) {
@@ -41,17 +49,19 @@ json charge_view(const ledger::charge_intent& intent) {
   return view;
 }
 
-json retry_tier_percent(uint8_t tier) {
-  if (tier >= ledger::retry_tier_count) return nullptr;
-  return ledger::retry_tier_percent[tier];
+json charges_in_flight_view(const ledger::account& acct) {
+  json charges = json::array();
+  if (acct.auto_charge) charges.push_back(charge_view(*acct.auto_charge));
+  for (const auto& charge : acct.manual_charges)
+    charges.push_back(charge_view(charge));
+  return charges;
 }
 
-json retry_tier_value(uint8_t tier) {
-  if (tier >= ledger::retry_tier_count) return "exhausted";
-  return tier;
+json auto_recharge_view(const ledger::auto_recharge_settings& settings) {
+  return json{{"enabled", settings.enabled},
+              {"balance_amount", money_text(settings.threshold)},
+              {"recharge_amount", money_text(settings.recharge_amount)}};
 }
-
-}  // namespace
 
 int status_of(error_code code) {
   switch (code) {
@@ -175,26 +185,19 @@ json cards_view(const ledger::account& acct) {
 }
 
 json account_view(const ledger::account& acct, const ledger::policy& rules) {
-  json charges = json::array();
-  if (acct.auto_charge) charges.push_back(charge_view(*acct.auto_charge));
-  for (const auto& charge : acct.manual_charges)
-    charges.push_back(charge_view(charge));
   return json{
       {"id", std::to_string(acct.id)},
       {"state", status_name(acct.status)},
       {"suspension_cause", suspension_name(acct.suspension)},
       {"balance", money_text(acct.balance)},
-      {"auto_recharge",
-       {{"enabled", acct.auto_recharge.enabled},
-        {"balance_amount", money_text(acct.auto_recharge.threshold)},
-        {"recharge_amount", money_text(acct.auto_recharge.recharge_amount)}}},
+      {"auto_recharge", auto_recharge_view(acct.auto_recharge)},
       {"retry_tier", retry_tier_value(acct.retry_tier)},
       {"retry_tier_percent", retry_tier_percent(acct.retry_tier)},
       {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
       {"minimum_recharge", money_text(rules.minimum_recharge)},
       {"cards", cards_view(acct)},
       {"default_card_id", acct.default_card_id},
-      {"charges_in_flight", std::move(charges)},
+      {"charges_in_flight", charges_in_flight_view(acct)},
       {"journal_seq", acct.journal_seq},
   };
 }

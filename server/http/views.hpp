@@ -4,6 +4,7 @@
 // many JSON clients read numbers as doubles and would round them. Cards are masked: no view
 // holds more of a number than its last four digits.
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,16 @@ json error_body(ledger::error_code code, std::string_view message);
 // One sentence for people about what `code` means here ("no account with this id").
 const char* describe(ledger::error_code code);
 
+// The pieces of an account both the HTTP API and the admin console show (each composes its
+// own account view from them: the API's flat fields, the console's `limits` object).
+const char* status_name(ledger::account_status status);
+const char* suspension_name(ledger::suspension_cause cause);
+std::string money_text(ledger::money amount);
+json retry_tier_value(uint8_t tier);    // 0-3, or "exhausted"
+json retry_tier_percent(uint8_t tier);  // 75, 50, 25, 0, or null when exhausted
+json charge_view(const ledger::charge_intent& intent);
+json charges_in_flight_view(const ledger::account& acct);
+json auto_recharge_view(const ledger::auto_recharge_settings& settings);
 json card_view(const ledger::stored_card& card, uint32_t default_card_id);
 json cards_view(const ledger::account& acct);
 json account_view(const ledger::account& acct, const ledger::policy& rules);
