@@ -89,10 +89,20 @@ bool stream_client::send_raw(const std::vector<char>& bytes, std::string& error)
 
 bool stream_client::send(const std::vector<protocol::debit>& debits, uint64_t& request_id,
                          std::string& error) {
+  queue(debits, request_id);
+  return flush(error);
+}
+
+void stream_client::queue(const std::vector<protocol::debit>& debits, uint64_t& request_id) {
   request_id = next_request_id_++;
-  send_buffer_.clear();
   protocol::encode_debit_batch(send_buffer_, request_id, debits.data(), debits.size());
-  return send_raw(send_buffer_, error);
+}
+
+bool stream_client::flush(std::string& error) {
+  if (send_buffer_.empty()) return true;
+  const bool sent = send_raw(send_buffer_, error);
+  send_buffer_.clear();
+  return sent;
 }
 
 bool stream_client::read_frame(protocol::frame& out, std::string& error,
@@ -137,6 +147,26 @@ bool stream_client::read_frame(protocol::frame& out, std::string& error,
 bool stream_client::receive(results& out, std::string& error, std::chrono::milliseconds timeout) {
   protocol::frame frame;
   if (!read_frame(frame, error, timeout)) return false;
+  return parse(frame, out, error);
+}
+
+bool stream_client::receive_buffered(results& out, bool& got, std::string& error) {
+  got = false;
+  protocol::frame frame;
+  switch (decoder_.next(frame)) {
+    case protocol::frame_decoder::status::frame_ready:
+      got = true;
+      return parse(frame, out, error);
+    case protocol::frame_decoder::status::broken:
+      error = "broken frame from server: " + decoder_.failure();
+      return false;
+    case protocol::frame_decoder::status::need_more:
+      break;
+  }
+  return true;
+}
+
+bool stream_client::parse(protocol::frame& frame, results& out, std::string& error) {
   out.request_id = frame.header.request_id;
   out.debits.clear();
   out.error.reset();

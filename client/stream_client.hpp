@@ -32,6 +32,10 @@ class stream_client {
   // Sends one batch; its request_id comes back with the results. false and `error` when the
   // connection failed.
   bool send(const std::vector<protocol::debit>& debits, uint64_t& request_id, std::string& error);
+  // Pipelining with fewer system calls: queue() encodes batches, flush() sends everything
+  // queued in one write (send() is queue() then flush()).
+  void queue(const std::vector<protocol::debit>& debits, uint64_t& request_id);
+  bool flush(std::string& error);
   // Sends raw bytes (tests of hostile input).
   bool send_raw(const std::vector<char>& bytes, std::string& error);
 
@@ -45,6 +49,9 @@ class stream_client {
   // connection or a broken frame.
   bool receive(results& out, std::string& error,
                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The next results or error frame if one has already arrived whole (no system call):
+  // `got` says whether there was one. false and `error` only for a broken frame.
+  bool receive_buffered(results& out, bool& got, std::string& error);
 
   // send() then receive() of that batch: no pipelining.
   bool debit(const std::vector<protocol::debit>& debits, results& out, std::string& error);
@@ -52,6 +59,7 @@ class stream_client {
  private:
   explicit stream_client(int socket_fd) : fd_(socket_fd) {}
   bool read_frame(protocol::frame& out, std::string& error, std::chrono::milliseconds timeout);
+  static bool parse(protocol::frame& frame, results& out, std::string& error);
 
   int fd_ = -1;
   uint64_t next_request_id_ = 1;

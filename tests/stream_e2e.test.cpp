@@ -2,6 +2,7 @@
 // hostile input, and a clean stop.
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "client/stream_client.hpp"
@@ -65,6 +66,45 @@ TEST_F(StreamEndToEnd, ShortReceiveTimeoutsStillReadAnswersThatArrived) {
   EXPECT_EQ(results.request_id, request_id);
   ASSERT_EQ(results.debits.size(), 1u);
   EXPECT_EQ(results.debits[0].code, error_code::account_not_found);
+  EXPECT_EQ(stop_ledgerd(), 0);
+}
+
+// Batches queued and flushed in one write are each answered under their own request id;
+// receive_buffered() hands out answers that have already arrived and never waits.
+TEST_F(StreamEndToEnd, BatchesQueuedAndFlushedInOneWriteAreEachAnswered) {
+  start_ledgerd();
+  auto stream = connect();
+  ASSERT_TRUE(stream);
+  std::string error;
+  client::stream_client::results results;
+  bool got = true;
+  ASSERT_TRUE(stream->receive_buffered(results, got, error)) << error;
+  EXPECT_FALSE(got) << "nothing was sent, so nothing can have arrived";
+  ASSERT_TRUE(stream->flush(error)) << "an empty flush is a no-op: " << error;
+
+  std::set<uint64_t> request_ids;
+  for (uint64_t i = 0; i < 5; ++i) {
+    uint64_t request_id = 0;
+    stream->queue({{990 + i, 1, 1000}}, request_id);
+    request_ids.insert(request_id);
+  }
+  ASSERT_EQ(request_ids.size(), 5u);
+  ASSERT_TRUE(stream->flush(error)) << error;
+  std::set<uint64_t> answered;
+  while (answered.size() < request_ids.size()) {
+    ASSERT_TRUE(stream->receive(results, error)) << error;
+    ASSERT_EQ(results.debits.size(), 1u);
+    EXPECT_EQ(results.debits[0].code, error_code::account_not_found);
+    answered.insert(results.request_id);
+    // Whatever else came in the same read is taken without waiting.
+    for (;;) {
+      ASSERT_TRUE(stream->receive_buffered(results, got, error)) << error;
+      if (!got) break;
+      ASSERT_EQ(results.debits.size(), 1u);
+      answered.insert(results.request_id);
+    }
+  }
+  EXPECT_EQ(answered, request_ids);
   EXPECT_EQ(stop_ledgerd(), 0);
 }
 

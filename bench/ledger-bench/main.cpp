@@ -37,6 +37,9 @@ constexpr const char* usage = R"(usage: ledger-bench [flags]
   --connections N       (default 8)
   --batch-size N        debits per batch, 1..8192 (default 1000)
   --depth N             batches in flight per connection (default 4)
+  --coalesce            send every batch that is due and fits the window in one write, after
+                        taking the answers that already arrived (a client with a write
+                        buffer); default: one write per batch
   --accounts N          (default 100000), ids from --first-account (default 1)
   --distribution D      uniform or zipf (default uniform); --zipf-exponent S (default 0.99)
   --debit-ids ORDER     ordered (default): ids grow over time on every connection, like
@@ -147,6 +150,10 @@ bool parse(int argc, char** argv, cli& options) {
     }
     if (flag == "--seed-storage") {
       options.seed_storage = true;
+      continue;
+    }
+    if (flag == "--coalesce") {
+      options.run.coalesce = true;
       continue;
     }
     if (i + 1 >= argc) return false;

@@ -38,9 +38,10 @@ std::string summary_text(const run_options& options, const run_result& result,
   char line[256];
   std::snprintf(
       line, sizeof line,
-      "target %s; %zu connections, batch %zu, depth %zu, %llu accounts %s, rate %s\n",
+      "target %s; %zu connections, batch %zu, depth %zu%s, %llu accounts %s, rate %s\n",
       context.target.c_str(), options.connections, options.workload.batch_size,
-      options.pipeline_depth, static_cast<unsigned long long>(options.workload.accounts),
+      options.pipeline_depth, options.coalesce ? " (coalesced writes)" : "",
+      static_cast<unsigned long long>(options.workload.accounts),
       to_string(options.workload.spread).c_str(),
       options.rate_debits_per_second > 0
           ? (std::to_string(static_cast<uint64_t>(options.rate_debits_per_second)) + "/s").c_str()
@@ -91,6 +92,7 @@ std::string summary_json(const run_options& options, const run_result& result,
        {{"connections", options.connections},
         {"batch_size", options.workload.batch_size},
         {"pipeline_depth", options.pipeline_depth},
+        {"coalesce", options.coalesce},
         {"accounts", options.workload.accounts},
         {"distribution", to_string(options.workload.spread)},
         {"zipf_exponent", options.workload.zipf_exponent},

@@ -65,10 +65,11 @@ class connection_runner {
       const auto now = clock_type::now();
       if (now >= times_.measure_until) break;
       if (sent_.size() < options_.pipeline_depth && due(now)) {
-        if (!send_one(now)) return;
+        if (!send_due(now)) return;
         continue;
       }
       if (!receive_one(now)) return;
+      if (options_.coalesce && !receive_arrived()) return;
     }
     // Drain what is in flight so the server is idle for the next run; not counted.
     while (!sent_.empty() && !shared_.failed.load()) {
@@ -82,20 +83,38 @@ class connection_runner {
     return options_.rate_debits_per_second <= 0 || now >= next_due_;
   }
 
-  bool send_one(clock_type::time_point now) {
-    generator_.fill(batch_);
-    // Open loop: latency counts from when the batch was due.
-    const auto counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
-    if (options_.rate_debits_per_second > 0) next_due_ += interval_;
-    uint64_t request_id = 0;
+  // One batch, or with --coalesce every batch that is due and fits the window, in one write.
+  bool send_due(clock_type::time_point now) {
+    do {
+      generator_.fill(batch_);
+      // Open loop: latency counts from when the batch was due.
+      const auto counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
+      if (options_.rate_debits_per_second > 0) next_due_ += interval_;
+      uint64_t request_id = 0;
+      client_->queue(batch_, request_id);
+      sent_.emplace(request_id, counted_from);
+      shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    } while (options_.coalesce && sent_.size() < options_.pipeline_depth && due(now));
     std::string error;
-    if (!client_->send(batch_, request_id, error)) {
+    if (!client_->flush(error)) {
       shared_.fail(error);
       return false;
     }
-    sent_.emplace(request_id, counted_from);
-    shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     return true;
+  }
+
+  // The results that have already arrived whole, without waiting or a system call.
+  bool receive_arrived() {
+    for (;;) {
+      bool got = false;
+      std::string error;
+      if (!client_->receive_buffered(results_, got, error)) {
+        shared_.fail(error);
+        return false;
+      }
+      if (!got) return true;
+      if (!take_results(clock_type::now())) return false;
+    }
   }
 
   bool receive_one(clock_type::time_point now, bool draining = false) {
@@ -117,6 +136,10 @@ class connection_runner {
       shared_.fail(error);
       return false;
     }
+    return take_results(clock_type::now());
+  }
+
+  bool take_results(clock_type::time_point answered_at) {
     if (results_.error) {
       shared_.fail("server error frame: " + results_.error->message);
       return false;
@@ -126,7 +149,6 @@ class connection_runner {
       shared_.fail("results for an unknown request id");
       return false;
     }
-    const auto answered_at = clock_type::now();
     record(it->second, answered_at);
     sent_.erase(it);
     shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);

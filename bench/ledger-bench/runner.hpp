@@ -19,7 +19,11 @@ struct run_options {
   std::string host = "127.0.0.1";
   uint16_t stream_port = 7400;
   size_t connections = 8;
-  size_t pipeline_depth = 4;          // batches in flight per connection
+  size_t pipeline_depth = 4;  // batches in flight per connection
+  // Send every batch that is due and fits the window in one write, after taking every
+  // answer that has already arrived (as a pipelining client with a write buffer does);
+  // false: one write per batch, one receive per answer.
+  bool coalesce = false;
   double rate_debits_per_second = 0;  // 0: as fast as the server answers
   double warmup_seconds = 3;
   double duration_seconds = 20;  // measured, after the warm-up
