@@ -4,11 +4,14 @@
 #
 #   bench/peers/run.sh [--build-dir DIR] [--duration S] [--warmup S] [--accounts N]
 #                      [--connections N] [--batch N] [--depth N] [--modes "process fsync"]
-#                      [--only ours|postgres|redis]
+#                      [--only ours|postgres|redis] [--coalesce]
 #
 # --depth: requests in flight per connection: ours pipelines --depth batches (default 4);
 # Redis sends --depth calls per round trip in a pipeline (default 1); PostgreSQL's call is
 # synchronous (one in flight). Unbatched debits: --batch 1 --depth 16.
+# --coalesce: ours writes every batch that is due and fits its window in one write, as
+# redis-py's pipeline writes its --depth calls at once (ledger-bench --coalesce); without
+# it, ours writes each batch on its own.
 #
 # Workload: --connections connections (8), --batch debits per call (1000), uniform over
 # --accounts accounts (100,000), a unique debit id per debit, closed loop. Durability:
@@ -30,6 +33,7 @@ batch=1000
 depth=""
 modes="process fsync"
 only=""
+ours_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
     --depth) depth=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --coalesce) ours_flags+=(--coalesce); shift ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +75,7 @@ run_ours() {  # durability
     --template "$work/ledger-template-$accounts" \
     --work-dir "$work/ledger" --connections "$connections" --batch-size "$batch" --depth "${depth:-4}" \
     --accounts "$accounts" --duration "$duration" --warmup "$warmup" --quiet \
-    --json "$work/ours-$1.json" >&2
+    ${ours_flags[@]+"${ours_flags[@]}"} --json "$work/ours-$1.json" >&2
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["peer"]="ours"; d["label"]=sys.argv[2]; print(json.dumps(d))' \
     "$work/ours-$1.json" "$1" >> "$results"
 }

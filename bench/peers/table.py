@@ -18,7 +18,11 @@ print("| system | durability | settings | debits/s | batch p50 ms | batch p99 ms
 print("|---|---|---|---:|---:|---:|---:|")
 for r in sorted(rows, key=lambda r: (r["label"], r["peer"] != "ours", r["peer"])):
     lat = r["batch_latency"]
+    setting = settings.get((r["peer"], r["label"]), "")
+    if r.get("options", {}).get("coalesce"):
+        setting += ", coalesced writes"
+
     ratio = ours.get(r["label"], 0) / r["debits_per_second"] if r["debits_per_second"] else 0
     print("| {} | {} | {} | {:,.0f} | {:.2f} | {:.2f} | {:.1f}x |".format(
-        r["peer"], r["label"], settings.get((r["peer"], r["label"]), ""),
+        r["peer"], r["label"], setting,
         r["debits_per_second"], lat["p50_us"] / 1000, lat["p99_us"] / 1000, ratio))
