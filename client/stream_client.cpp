@@ -110,15 +110,9 @@ bool stream_client::read_frame(protocol::frame& out, std::string& error,
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[64 * 1024];
   for (;;) {
-    switch (decoder_.next(out)) {
-      case protocol::frame_decoder::status::frame_ready:
-        return true;
-      case protocol::frame_decoder::status::broken:
-        error = "broken frame from server: " + decoder_.failure();
-        return false;
-      case protocol::frame_decoder::status::need_more:
-        break;
-    }
+    bool got = false;
+    if (!take_buffered_frame(out, got, error)) return false;
+    if (got) return true;
     // Poll for what is left, rounded up to whole milliseconds, and at least once even when
     // the deadline has passed: rounding down made a wait of under 1 ms time out without
     // ever reading, and a caller that retried spun with answers unread in the socket.
@@ -151,12 +145,17 @@ bool stream_client::receive(results& out, std::string& error, std::chrono::milli
 }
 
 bool stream_client::receive_buffered(results& out, bool& got, std::string& error) {
-  got = false;
   protocol::frame frame;
-  switch (decoder_.next(frame)) {
+  if (!take_buffered_frame(frame, got, error)) return false;
+  return !got || parse(frame, out, error);
+}
+
+bool stream_client::take_buffered_frame(protocol::frame& out, bool& got, std::string& error) {
+  got = false;
+  switch (decoder_.next(out)) {
     case protocol::frame_decoder::status::frame_ready:
       got = true;
-      return parse(frame, out, error);
+      return true;
     case protocol::frame_decoder::status::broken:
       error = "broken frame from server: " + decoder_.failure();
       return false;

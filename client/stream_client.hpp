@@ -59,6 +59,8 @@ class stream_client {
  private:
   explicit stream_client(int socket_fd) : fd_(socket_fd) {}
   bool read_frame(protocol::frame& out, std::string& error, std::chrono::milliseconds timeout);
+  // A frame the decoder already holds whole, if any (`got`); false only for a broken one.
+  bool take_buffered_frame(protocol::frame& out, bool& got, std::string& error);
   static bool parse(protocol::frame& frame, results& out, std::string& error);
 
   int fd_ = -1;

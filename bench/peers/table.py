@@ -21,7 +21,6 @@ for r in sorted(rows, key=lambda r: (r["label"], r["peer"] != "ours", r["peer"])
     setting = settings.get((r["peer"], r["label"]), "")
     if r.get("options", {}).get("coalesce"):
         setting += ", coalesced writes"
-
     ratio = ours.get(r["label"], 0) / r["debits_per_second"] if r["debits_per_second"] else 0
     print("| {} | {} | {} | {:,.0f} | {:.2f} | {:.2f} | {:.1f}x |".format(
         r["peer"], r["label"], setting,

@@ -5,6 +5,7 @@
 namespace server::views {
 
 using ledger::error_code;
+
 const char* status_name(ledger::account_status status) {
   return status == ledger::account_status::active ? "active" : "suspended";
 }
