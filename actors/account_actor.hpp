@@ -14,11 +14,11 @@
 #include <memory>
 #include <string>
 
+#include "actors/limits.hpp"
 #include "ledger/account.hpp"
 #include "ledger/policy.hpp"
 
 namespace ledger::storage {
-class database;
 class group_commit_writer;
 }  // namespace ledger::storage
 
@@ -26,14 +26,14 @@ namespace actors {
 
 struct metrics;
 class result_batcher;
-
-// Room kept free in the writer's queue for submissions racing the room check.
-inline constexpr size_t writer_reserve = 64;
+class storage_readers;
 
 // What every account actor of one server shares. Immutable after start.
 struct account_context {
   ledger::policy rules;
-  ledger::storage::database* database = nullptr;
+  // Every read of storage goes through a reader (storage_reader.hpp), never on a scheduler
+  // thread: neither the shards nor the accounts hold the database itself.
+  const storage_readers* readers = nullptr;
   ledger::storage::group_commit_writer* writer = nullptr;
   size_t writer_queue_max = 0;  // the writer's queue_change_sets_max
   caf::actor gateway;
@@ -41,11 +41,9 @@ struct account_context {
   // Sends the stream's debit results once per write (debit_batch.hpp); used on the writer
   // thread only.
   result_batcher* batcher = nullptr;
-  // An account with nothing in flight passivates after this long without a message.
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
-  // First and longest wait before asking the gateway again about an unknown outcome.
-  std::chrono::milliseconds lookup_backoff_min{std::chrono::milliseconds(200)};
-  std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
+  std::chrono::milliseconds idle_timeout = idle_timeout_default;
+  std::chrono::milliseconds lookup_backoff_min = lookup_backoff_min_default;
+  std::chrono::milliseconds lookup_backoff_max = lookup_backoff_max_default;
   // A planted bug for the crash drill's self-test only: answer debits before they are
   // durable. ledgerd accepts it only with LEDGER_ALLOW_PLANTED_BUGS=1 in its environment.
   bool planted_bug_ack_before_write = false;

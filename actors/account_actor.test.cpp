@@ -240,8 +240,7 @@ TEST_F(AccountActors, StopWaitsUntilEveryAccountActorHasExited) {
   caf::scoped_actor self{*system_};
   for (uint64_t round = 1; round <= 20; ++round) {
     for (uint64_t id = 1; id <= accounts; ++id) {
-      self->send(node_->accounts().route(id),
-                 debit_request{id, round, money::from_micros(10'000), round});
+      send_debit(self, id, round, money::from_micros(10'000));
     }
   }
   node_->stop();

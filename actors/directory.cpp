@@ -5,11 +5,13 @@
 #include <caf/all.hpp>
 #include <list>
 #include <unordered_map>
+#include <variant>
 
 #include "actors/debit_batch.hpp"
+#include "actors/limits.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
-#include "storage/database.hpp"
+#include "actors/storage_reader.hpp"
 
 namespace actors {
 namespace {
@@ -24,11 +26,22 @@ struct resident {
   std::list<uint64_t>::iterator recency;  // position in shard_state::recency
 };
 
+// A command waiting, with its requester's promise, for its account to be activated.
+struct held_command {
+  account_request request;
+  caf::response_promise promise;
+};
+using held_message = std::variant<debit_group, held_command>;
+
 struct shard_state {
   std::shared_ptr<const account_context> context;
   size_t resident_max = 0;
   std::unordered_map<uint64_t, resident> accounts;
   std::list<uint64_t> recency;  // least recently used first
+  // Accounts whose storage read is in flight, with the messages routed to them meanwhile,
+  // in arrival order. Bounded by what the front ends may have in flight (the stream's
+  // debits_in_flight_max, the HTTP threads).
+  std::unordered_map<uint64_t, std::vector<held_message>> activating;
 
   static inline const char* name = "directory_shard";
 };
@@ -42,46 +55,32 @@ void ask_oldest_to_leave(shard_actor* self) {
   // asked ones move to the back of the recency order, so that the next activation asks
   // others: asking the same busy ones again let the resident count overshoot its maximum
   // by half under uniform load over 10,000,000 accounts (bench/restart).
-  for (int asked = 0; asked < 8 && !st.recency.empty(); ++asked) {
+  const auto now = steady_clock::now();
+  for (size_t asked = 0; asked < eviction_asks_per_activation && !st.recency.empty(); ++asked) {
     const uint64_t id = st.recency.front();
     auto& entry = st.accounts.at(id);
     self->send(entry.handle, evict_atom::value, false);
     st.recency.splice(st.recency.end(), st.recency, entry.recency);
-    entry.last_routed = steady_clock::now();  // the recency order stays the sweep's order
+    entry.last_routed = now;  // the recency order stays the sweep's order
   }
 }
 
-// How stale an account's place in the recency order may get. Moving an account to the
-// back on every message cost a few cache misses per debit (three list nodes of accounts
-// touched long ago); an account routed to again within this keeps its place and its
-// last_routed, so the idle sweep and the eviction order are right to within this much.
-steady_clock::duration recency_granularity(const account_context& context) {
-  return std::min<steady_clock::duration>(std::chrono::seconds(1), context.idle_timeout / 16);
-}
-
-// The resident actor for `account_id`, activating it from storage if needed:
-// account_not_found when the account does not exist and `create` is false, storage_failure
-// when it cannot be read. `now`: the time of the message being routed.
-ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_id, bool create,
-                                           steady_clock::time_point now) {
+// The resident actor for `account_id`, or nullptr. An account routed to again within
+// recency_granularity keeps its place in the recency order (limits.hpp).
+resident* find_resident(shard_actor* self, uint64_t account_id, steady_clock::time_point now) {
   auto& st = self->state;
-  if (account_id == 0) return ledger::error_code::account_not_found;  // ids are non-zero
-  if (auto it = st.accounts.find(account_id); it != st.accounts.end()) {
-    if (now - it->second.last_routed >= recency_granularity(*st.context)) {
-      st.recency.splice(st.recency.end(), st.recency, it->second.recency);
-      it->second.last_routed = now;
-    }
-    return &it->second;
+  auto it = st.accounts.find(account_id);
+  if (it == st.accounts.end()) return nullptr;
+  if (now - it->second.last_routed >= recency_granularity(st.context->idle_timeout)) {
+    st.recency.splice(st.recency.end(), st.recency, it->second.recency);
+    it->second.last_routed = now;
   }
-  auto read = st.context->database->load_account(account_id);
-  if (!read) {
-    spdlog::error("loading account {} failed: {}", account_id, read.error().message);
-    return ledger::error_code::storage_failure;
-  }
-  std::optional<ledger::account> loaded = std::move(*read);
-  if (!loaded && !create) return ledger::error_code::account_not_found;
-  const bool exists = loaded.has_value();
-  ledger::account acct = exists ? std::move(*loaded) : ledger::make_account(account_id);
+  return &it->second;
+}
+
+resident& activate(shard_actor* self, ledger::account acct, bool exists) {
+  auto& st = self->state;
+  const uint64_t account_id = acct.id;
   auto handle = spawn_account(self->system(), st.context.get(), std::move(acct), exists);
   // Not linked: a link costs an attachable on each side (memory per resident account) and
   // unlinking scans the shard's list of attachables, so every passivation would cost time
@@ -90,14 +89,86 @@ ledger::result<resident*> find_or_activate(shard_actor* self, uint64_t account_i
   st.context->counters->resident_accounts.fetch_add(1, std::memory_order_relaxed);
   st.recency.push_back(account_id);
   auto [it, inserted] = st.accounts.emplace(
-      account_id, resident{std::move(handle), 0, now, std::prev(st.recency.end())});
+      account_id, resident{std::move(handle), 0, steady_clock::now(), std::prev(st.recency.end())});
   ask_oldest_to_leave(self);
-  return &it->second;
+  return it->second;
+}
+
+void forward(shard_actor* self, resident& target, held_message&& message) {
+  ++target.forwarded;
+  if (auto* group = std::get_if<debit_group>(&message)) {
+    self->send(target.handle, std::move(*group));
+    return;
+  }
+  auto& command = std::get<held_command>(message);
+  command.promise.delegate(target.handle, command_atom::value, std::move(command.request));
+}
+
+// Answers a message whose account has no actor: nothing is pending for it anywhere.
+void refuse(shard_actor* self, held_message&& message, ledger::error_code code) {
+  if (auto* group = std::get_if<debit_group>(&message)) {
+    std::vector<debit_outcome> refused;
+    for (const auto& item : group->items) {
+      self->state.context->counters->count_reply(code);
+      refused.push_back(debit_outcome{item.index, code, {}});
+    }
+    self->send(group->reply_to, debit_group_results{group->batch_id, std::move(refused)});
+    return;
+  }
+  std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}});
+}
+
+bool creates_account(const held_message& message) {
+  const auto* command = std::get_if<held_command>(&message);
+  return command && std::holds_alternative<commands::create>(command->request.cmd);
+}
+
+// The reader answered for an activating account: spawn it (when it exists, or when a held
+// message creates it) and hand it the held messages in arrival order.
+void on_account_read(shard_actor* self, uint64_t account_id, account_read read) {
+  auto& st = self->state;
+  auto node = st.activating.extract(account_id);
+  if (node.empty()) return;
+  for (auto& message : node.mapped()) {
+    if (auto it = st.accounts.find(account_id); it != st.accounts.end()) {
+      forward(self, it->second, std::move(message));
+    } else if (!read.ok()) {
+      refuse(self, std::move(message), ledger::error_code::storage_failure);
+    } else if (read.value) {
+      forward(self, activate(self, std::move(*read.value), true), std::move(message));
+    } else if (creates_account(message)) {
+      forward(self, activate(self, ledger::make_account(account_id), false), std::move(message));
+    } else {
+      refuse(self, std::move(message), ledger::error_code::account_not_found);
+    }
+  }
+}
+
+// Routes one message to its account: at once when resident, else after the account's
+// storage read, which runs on a reader (storage_reader.hpp) while this shard goes on routing.
+void route(shard_actor* self, uint64_t account_id, held_message&& message,
+           steady_clock::time_point now) {
+  auto& st = self->state;
+  if (account_id == 0)
+    return refuse(self, std::move(message), ledger::error_code::account_not_found);
+  if (auto* target = find_resident(self, account_id, now))
+    return forward(self, *target, std::move(message));
+  auto [it, first] = st.activating.try_emplace(account_id);
+  it->second.push_back(std::move(message));
+  if (!first) return;  // its read is already in flight
+  self->request(st.context->readers->for_account(account_id), read_timeout,
+                read_account_atom::value, account_id)
+      .then([self, account_id](
+                account_read& read) { on_account_read(self, account_id, std::move(read)); },
+            [self, account_id](caf::error& failure) {
+              spdlog::error("activating account {} failed: {}", account_id,
+                            self->system().render(failure));
+              on_account_read(self, account_id, account_read{{}, "no answer from the reader"});
+            });
 }
 
 // Splits a front end's group into one group per account, keeping each account's debits in
-// arrival order, and forwards each as one message. Debits of accounts that cannot be
-// activated are answered at once: no actor exists for them, so nothing is pending.
+// arrival order, and routes each as one message.
 void route_debit_group(shard_actor* self, debit_group& group) {
   std::unordered_map<uint64_t, size_t> part_of;
   std::vector<debit_group> parts;
@@ -108,28 +179,11 @@ void route_debit_group(shard_actor* self, debit_group& group) {
     if (inserted) parts.push_back(debit_group{group.reply_to, group.batch_id, {}});
     parts[it->second].items.push_back(item);
   }
-  std::vector<debit_outcome> refused;
   const auto now = steady_clock::now();
   for (auto& part : parts) {
-    auto target = find_or_activate(self, part.items.front().account_id, false, now);
-    if (!target) {
-      for (const auto& item : part.items)
-        refused.push_back(debit_outcome{item.index, target.code(), {}});
-      continue;
-    }
-    ++(*target)->forwarded;
-    self->send((*target)->handle, std::move(part));
+    const uint64_t account_id = part.items.front().account_id;
+    route(self, account_id, held_message{std::move(part)}, now);
   }
-  if (!refused.empty()) {
-    for (const auto& r : refused)
-      self->state.context->counters->count_reply(r.code);
-    self->send(group.reply_to, debit_group_results{group.batch_id, std::move(refused)});
-  }
-}
-
-// How often a shard looks for accounts that have been idle for idle_timeout.
-std::chrono::milliseconds sweep_period(const account_context& context) {
-  return std::max(std::chrono::milliseconds(10), context.idle_timeout / 2);
 }
 
 // Asks the accounts that received nothing for idle_timeout to report idle (they do only if
@@ -144,7 +198,7 @@ void sweep_idle(shard_actor* self) {
     if (entry.last_routed > idle_since) break;
     self->send(entry.handle, evict_atom::value, false);
   }
-  self->delayed_send(self, sweep_period(*st.context), sweep_atom::value);
+  self->delayed_send(self, sweep_period(st.context->idle_timeout), sweep_atom::value);
 }
 
 void on_idle(shard_actor* self, uint64_t account_id, uint32_t received) {
@@ -162,7 +216,7 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
                              size_t resident_max) {
   self->state.context = std::move(context);
   self->state.resident_max = resident_max;
-  self->delayed_send(self, sweep_period(*self->state.context), sweep_atom::value);
+  self->delayed_send(self, sweep_period(self->state.context->idle_timeout), sweep_atom::value);
   // When the shard is told to stop, its accounts stop with it.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     for (const auto& entry : self->state.accounts)
@@ -171,28 +225,11 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
   });
   return {
       [=](sweep_atom) { sweep_idle(self); },
-      [=](debit_request& request) {
-        auto target = find_or_activate(self, request.account_id, false, steady_clock::now());
-        if (!target) {
-          // Nothing to order against: no actor exists for the account, and none is pending.
-          auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-          if (sender) self->send(sender, debit_reply{request.tag, target.code(), {}});
-          return;
-        }
-        ++(*target)->forwarded;
-        self->delegate((*target)->handle, std::move(request));
-      },
       [=](debit_group& group) { route_debit_group(self, group); },
-      [=](command_atom a, account_request& request) {
-        const bool create = std::holds_alternative<commands::create>(request.cmd);
-        auto target = find_or_activate(self, request.account_id, create, steady_clock::now());
-        auto promise = self->make_response_promise();
-        if (!target) {
-          promise.deliver(account_reply{target.code(), {}, {}, {}, {}});
-          return;
-        }
-        ++(*target)->forwarded;
-        promise.delegate((*target)->handle, a, std::move(request));
+      [=](command_atom, account_request& request) {
+        const uint64_t account_id = request.account_id;
+        held_command command{std::move(request), self->make_response_promise()};
+        route(self, account_id, held_message{std::move(command)}, steady_clock::now());
       },
       [=](idle_atom, uint64_t account_id, uint32_t received) {
         on_idle(self, account_id, received);

@@ -1,6 +1,7 @@
 #pragma once
 // The directory: which account actors are resident, split into shards by account id.
-// A shard activates an account on first use (loading it from storage), forwards every
+// A shard activates an account on first use (its storage reader loads it while the shard
+// goes on routing; the account's messages wait in the shard meanwhile), forwards every
 // routed message to it in arrival order, and passivates it when it reports idle with
 // nothing left in flight, or when the shard holds more than its resident maximum.
 //
@@ -19,8 +20,8 @@
 namespace actors {
 
 struct directory_options {
-  size_t shard_count = 2;
-  size_t resident_accounts_max = 1'000'000;  // over all shards
+  size_t shard_count = shard_count_default;
+  size_t resident_accounts_max = resident_accounts_max_default;  // over all shards
 };
 
 // Front ends hold a directory and send to route(id); it is a cheap value to copy.

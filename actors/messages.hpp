@@ -3,9 +3,12 @@
 // the gateway actor. All are local to one process (the admin console speaks its own,
 // serializable protocol), so ledger types travel as they are.
 //
-// Protocol summary (docs/actors.md has the sequence diagrams):
-//   front end -> shard -> account:  debit_request            (one-way; reply: debit_reply)
+// Protocol summary (docs/architecture.md tells how a debit travels):
+//   front end -> shard -> account:  debit_group              (one-way; debit_batch.hpp: the
+//                                   results come back as debit_group_results or, after a
+//                                   write, in a debit_results_bundle)
 //   front end -> shard -> account:  account_request          (request; reply: account_reply)
+//   shard, account -> reader:       reads of storage          (storage_reader.hpp)
 //   account -> gateway:             (charge_atom, charge_order)      (one-way; answer below)
 //   gateway -> account:             (charge_done_atom, charge_answer)
 //   shard -> account:               (evict_atom, false): report idle if nothing is in flight
@@ -25,7 +28,6 @@
 
 namespace actors {
 
-using debit_atom = caf::atom_constant<caf::atom("debit")>;
 using command_atom = caf::atom_constant<caf::atom("command")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using charge_atom = caf::atom_constant<caf::atom("charge")>;
@@ -36,23 +38,6 @@ using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
-
-// ---- usage debits (the hot path) ---------------------------------------------------------
-
-// One debit. The account actor answers the sender with a debit_reply carrying the same tag,
-// only after the debit (or the state that decided its rejection) is durable.
-struct debit_request {
-  uint64_t account_id = 0;
-  uint64_t debit_id = 0;
-  ledger::money amount;
-  uint64_t tag = 0;  // chosen by the sender to match the reply
-};
-
-struct debit_reply {
-  uint64_t tag = 0;
-  ledger::error_code code = ledger::error_code::ok;
-  ledger::money balance_after;
-};
 
 // ---- everything else on one account ------------------------------------------------------
 
@@ -179,8 +164,6 @@ struct charge_answer {
 
 }  // namespace actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::charge_order)

@@ -17,6 +17,8 @@ struct metrics {
   // Account actors spawned and not yet exited, including those a shard has already let go
   // (passivating): what node::stop() waits for before it closes the writer and database.
   std::atomic<int64_t> live_account_actors{0};
+  // Storage readers spawned and not yet exited: node::stop() closes the database after.
+  std::atomic<int64_t> live_readers{0};
   std::atomic<uint64_t> debits_applied{0};
   std::atomic<uint64_t> debits_rejected{0};
   std::atomic<uint64_t> charges_started{0};

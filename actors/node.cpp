@@ -10,12 +10,29 @@
 #include "actors/debit_batch.hpp"
 #include "actors/gateway_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/storage_reader.hpp"
 #include "gateway/processor.hpp"
 
 namespace actors {
 
 namespace {
-constexpr auto account_exit_wait = std::chrono::seconds(30);
+
+constexpr auto actor_exit_wait = std::chrono::seconds(30);
+
+// Waits until `live` reaches zero or actor_exit_wait has passed; false on the timeout.
+bool wait_for_exit(const std::atomic<int64_t>& live, const char* what) {
+  const auto deadline = std::chrono::steady_clock::now() + actor_exit_wait;
+  while (live.load(std::memory_order_acquire) > 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      spdlog::warn("stopping: {} {} still running after {} ms", live.load(), what,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(actor_exit_wait).count());
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::unique_ptr<node> node::start(caf::actor_system& system, node_options options,
@@ -52,8 +69,10 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
   result->gateway_ = spawn_gateway(system, options.processor, options.gateway_workers);
 
   auto context = std::make_shared<account_context>();
+  result->readers_ = std::make_unique<storage_readers>(
+      system, result->database_.get(), result->counters_.get(), options.storage_readers);
   context->rules = options.rules;
-  context->database = result->database_.get();
+  context->readers = result->readers_.get();
   context->writer = result->writer_.get();
   context->writer_queue_max = options.writer.queue_change_sets_max;
   context->gateway = result->gateway_;
@@ -97,30 +116,36 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
 void node::stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (!counters_) {  // start() failed before anything ran
+    actors_exited_ = true;
+    return;
+  }
   for (const auto& shard : directory_.shards()) {
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   }
   // Each shard tells its accounts to exit; accounts it already let go exit on their own.
-  // They use the writer and database through their context until they do, so those stay
-  // open until the last account has gone (an account never blocks, so this is short).
-  const auto deadline = std::chrono::steady_clock::now() + account_exit_wait;
-  while (counters_ && counters_->live_account_actors.load(std::memory_order_acquire) > 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      spdlog::warn(
-          "stopping: {} account actors still running after {} ms",
-          counters_->live_account_actors.load(),
-          std::chrono::duration_cast<std::chrono::milliseconds>(account_exit_wait).count());
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  // They use the writer and the readers until they do (an account never blocks, and one
+  // waiting for a read gets its answer from a reader still running), so those stay until
+  // the last account has gone.
+  const bool accounts_exited = wait_for_exit(counters_->live_account_actors, "account actors");
   if (gateway_) caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown);
+  if (readers_) {
+    for (const auto& reader : readers_->workers())
+      caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  }
+  const bool readers_exited = wait_for_exit(counters_->live_readers, "storage readers");
+  actors_exited_ = accounts_exited && readers_exited;
   if (writer_) writer_->stop();
 }
 
 node::~node() {
   stop();
   writer_.reset();
+  if (!actors_exited_ && database_) {
+    spdlog::warn("stopping: the database stays open under the actors still running");
+    database_.release();  // deliberately leaked: closing it under a reader would crash
+    return;
+  }
   database_.reset();
 }
 

@@ -6,10 +6,12 @@
 // actor) send to accounts().route(id).
 //
 // Stopping: stop() (or the destructor) ends the shards and their accounts and waits until
-// every account actor has exited (they use the writer and database), then ends the gateway
-// workers, lets the writer write and answer everything it accepted, and closes the
-// database. The actor_system must outlive the node, and stop() must not run on one of its
-// scheduler threads (it waits for actors that need them).
+// every account actor has exited (they use the writer and the readers), then ends the
+// gateway workers and the storage readers and waits for the readers, lets the writer write
+// and answer everything it accepted, and closes the database. Should an account or a reader
+// still run after the wait (a bug or a wedged disk), the database is left open rather than
+// closed under it: the process is stopping anyway. The actor_system must outlive the node, and
+// stop() must not run on one of its scheduler threads (it waits for actors that need them).
 
 #include <atomic>
 #include <caf/actor.hpp>
@@ -20,6 +22,7 @@
 #include <string>
 
 #include "actors/directory.hpp"
+#include "actors/limits.hpp"
 #include "actors/metrics.hpp"
 #include "ledger/policy.hpp"
 #include "ledger/result.hpp"
@@ -32,16 +35,19 @@ class processor;
 
 namespace actors {
 
+class storage_readers;
+
 struct node_options {
   std::string data_dir;
   ledger::storage::durability durability = ledger::storage::durability::process;
   size_t block_cache_bytes = size_t{256} << 20;
   ledger::policy rules;
   directory_options directory;
-  size_t gateway_workers = 4;
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
-  std::chrono::milliseconds lookup_backoff_min{std::chrono::milliseconds(200)};
-  std::chrono::milliseconds lookup_backoff_max{std::chrono::seconds(30)};
+  size_t gateway_workers = gateway_workers_default;
+  size_t storage_readers = storage_readers_default;
+  std::chrono::milliseconds idle_timeout = idle_timeout_default;
+  std::chrono::milliseconds lookup_backoff_min = lookup_backoff_min_default;
+  std::chrono::milliseconds lookup_backoff_max = lookup_backoff_max_default;
   ledger::storage::writer_options writer;
   std::shared_ptr<gateway::processor> processor;  // required
   bool planted_bug_ack_before_write = false;      // see account_context
@@ -83,11 +89,13 @@ class node {
   std::unique_ptr<ledger::storage::group_commit_writer> writer_;
   std::shared_ptr<gateway::processor> processor_;
   std::shared_ptr<account_context> context_;
+  std::unique_ptr<storage_readers> readers_;
   caf::actor gateway_;
   directory directory_;
   size_t recovered_intents_ = 0;
   size_t recovered_accounts_ = 0;
   bool stopped_ = false;
+  bool actors_exited_ = false;  // every account and reader exited in stop()
 };
 
 }  // namespace actors

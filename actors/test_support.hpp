@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "actors/debit_batch.hpp"
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "gateway/simulated_processor.hpp"
@@ -82,14 +83,31 @@ class node_fixture : public ::testing::Test {
     return reply;
   }
 
-  debit_reply debit(uint64_t account_id, uint64_t debit_id, ledger::money amount) {
+  // One debit the way the front ends send it: a debit_group of one item.
+  debit_outcome debit(uint64_t account_id, uint64_t debit_id, ledger::money amount) {
     caf::scoped_actor self{*system_};
-    self->send(node_->accounts().route(account_id),
-               debit_request{account_id, debit_id, amount, debit_id});
-    debit_reply reply{0, ledger::error_code::internal_error, {}};
-    self->receive([&](debit_reply& r) { reply = r; },
-                  caf::after(reply_timeout) >> [&] { ADD_FAILURE() << "no debit reply"; });
-    return reply;
+    send_debit(self, account_id, debit_id, amount);
+    debit_outcome outcome{0, ledger::error_code::internal_error, {}};
+    auto take = [&](const debit_group_results& results) {
+      ASSERT_EQ(results.results.size(), 1u);
+      outcome = results.results.front();
+    };
+    self->receive([&](const debit_group_results& results) { take(results); },
+                  [&](const debit_results_bundle& bundle) {
+                    ASSERT_EQ(bundle.groups.size(), 1u);
+                    take(bundle.groups.front());
+                  },
+                  caf::after(reply_timeout) >> [&] { ADD_FAILURE() << "no debit outcome"; });
+    return outcome;
+  }
+
+  // Sends one debit whose outcome goes to `reply_to` (batch id: the debit id).
+  void send_debit(caf::scoped_actor& reply_to, uint64_t account_id, uint64_t debit_id,
+                  ledger::money amount) {
+    debit_group group{caf::actor_cast<caf::actor>(reply_to),
+                      debit_id,
+                      {debit_item{account_id, debit_id, amount, 0}}};
+    reply_to->send(node_->accounts().route(account_id), std::move(group));
   }
 
   ledger::stored_card tokenize(const ledger::card_input& card) {

@@ -39,9 +39,14 @@
 
 namespace ledger::storage {
 
+// Change_sets waiting for the disk before submit() refuses. Above the debit stream's
+// debits_in_flight_max (server/stream), so that the stream's own back-pressure, not a
+// refusal, holds a full load back (config/ ties the two with a static_assert).
+inline constexpr size_t queue_change_sets_max_default = 300'000;
+
 struct writer_options {
   durability mode = durability::process;
-  size_t queue_change_sets_max = 16384;
+  size_t queue_change_sets_max = queue_change_sets_max_default;
   // Large enough that under load a write holds many accounts' records: sorted inserts that
   // land close together in the memtable are cheaper (docs/performance.md).
   size_t batch_change_sets_max = 16384;

@@ -24,32 +24,44 @@ call_result<actors::account_reply> node_client::command(uint64_t account_id,
   return result;
 }
 
-std::vector<std::optional<actors::debit_reply>> node_client::debit(
-    std::vector<actors::debit_request> requests) const {
-  std::vector<std::optional<actors::debit_reply>> replies(requests.size());
+std::vector<std::optional<actors::debit_outcome>> node_client::debit(
+    std::vector<actors::debit_item> debits) const {
+  std::vector<std::optional<actors::debit_outcome>> outcomes(debits.size());
   caf::scoped_actor self{system_};
-  for (size_t i = 0; i < requests.size(); ++i) {
-    requests[i].tag = i;
-    self->send(node_.accounts().route(requests[i].account_id), requests[i]);
+  const auto& accounts = node_.accounts();
+  std::vector<actors::debit_group> groups(accounts.shards().size());
+  for (auto& group : groups)
+    group.reply_to = caf::actor_cast<caf::actor>(self);
+  for (size_t i = 0; i < debits.size(); ++i) {
+    debits[i].index = static_cast<uint32_t>(i);
+    groups[accounts.shard_of(debits[i].account_id)].items.push_back(debits[i]);
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (size_t s = 0; s < groups.size(); ++s) {
+    if (!groups[s].items.empty()) self->send(accounts.shards()[s], std::move(groups[s]));
+  }
   size_t received = 0;
+  auto take = [&](const actors::debit_group_results& results) {
+    for (const auto& outcome : results.results) {
+      // Each index is answered once; one out of range would be a bug elsewhere.
+      LEDGER_ASSERT(outcome.index < outcomes.size() && !outcomes[outcome.index]);
+      outcomes[outcome.index] = outcome;
+      ++received;
+    }
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
   bool timed_out = false;
-  while (received < requests.size() && !timed_out) {
+  while (received < debits.size() && !timed_out) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    self->receive(
-        [&](actors::debit_reply& reply) {
-          // Each tag is answered once; a tag out of range would be a bug elsewhere.
-          if (reply.tag < replies.size() && !replies[reply.tag]) {
-            replies[reply.tag] = reply;
-            ++received;
-          }
-        },
-        caf::after(left) >> [&] { timed_out = true; });
+    self->receive([&](const actors::debit_group_results& results) { take(results); },
+                  [&](const actors::debit_results_bundle& bundle) {
+                    for (const auto& results : bundle.groups)
+                      take(results);
+                  },
+                  caf::after(left) >> [&] { timed_out = true; });
   }
-  return replies;
+  return outcomes;
 }
 
 call_result<std::pair<ledger::error_code, ledger::stored_card>> node_client::tokenize(

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/debit_batch.hpp"
 #include "actors/messages.hpp"
 #include "ledger/card.hpp"
 
@@ -42,11 +43,12 @@ class node_client {
   // (command_atom, account_request) -> account_reply.
   call_result<actors::account_reply> command(uint64_t account_id, actors::command cmd) const;
 
-  // Sends every debit (one-way, in order) and collects the replies by tag until all are in
-  // or the timeout passes. The result has one entry per request, in order; nullopt where no
-  // reply came in time. Tags are assigned here.
-  std::vector<std::optional<actors::debit_reply>> debit(
-      std::vector<actors::debit_request> requests) const;
+  // Sends the debits the way the stream does (one debit_group per shard, each account's
+  // debits in order; actors/debit_batch.hpp) and collects the outcomes by index until all
+  // are in or the timeout passes. The result has one entry per debit, in order; nullopt
+  // where no outcome came in time. Indexes are assigned here.
+  std::vector<std::optional<actors::debit_outcome>> debit(
+      std::vector<actors::debit_item> debits) const;
 
   // (tokenize_atom, card_input, year_month) -> (error_code, stored_card).
   call_result<std::pair<ledger::error_code, ledger::stored_card>> tokenize(

@@ -28,7 +28,7 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-json debit_result(uint64_t debit_id, const std::optional<actors::debit_reply>& reply) {
+json debit_result(uint64_t debit_id, const std::optional<actors::debit_outcome>& reply) {
   json item{{"debit_id", std::to_string(debit_id)}};
   if (!reply) {
     item["result"] = "error";
@@ -44,9 +44,8 @@ json debit_result(uint64_t debit_id, const std::optional<actors::debit_reply>& r
 }
 
 // One debit of a request body, or the error in `refusal` (prefixed with where it was).
-std::optional<actors::debit_request> debit_from_json(uint64_t id, const json& item,
-                                                     const std::string& where,
-                                                     api_response& refusal) {
+std::optional<actors::debit_item> debit_from_json(uint64_t id, const json& item,
+                                                  const std::string& where, api_response& refusal) {
   if (!item.is_object() || in::check_fields(item, {"debit_id", "amount"}) != error_code::ok) {
     refusal = error_response(error_code::malformed_request,
                              where + "a debit is {\"debit_id\", \"amount\"}");
@@ -65,7 +64,7 @@ std::optional<actors::debit_request> debit_from_json(uint64_t id, const json& it
             (amount.code() == error_code::invalid_amount ? ", greater than zero" : ""));
     return std::nullopt;
   }
-  return actors::debit_request{id, *debit_id, *amount, 0};
+  return actors::debit_item{id, *debit_id, *amount, 0};
 }
 
 }  // namespace
@@ -291,7 +290,7 @@ api_response routes::post_debit_batch(uint64_t id, const json& body) const {
     return error_response(error_code::malformed_request,
                           "{\"debits\": [...]} holds 1 to 1000 debits and nothing else");
   }
-  std::vector<actors::debit_request> requests;
+  std::vector<actors::debit_item> requests;
   requests.reserve(items.size());
   api_response refusal;
   for (size_t i = 0; i < items.size(); ++i) {

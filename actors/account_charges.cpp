@@ -1,0 +1,105 @@
+// The account actor's card charges (account_state.hpp). A charge intent is sent to the
+// gateway only after it is durable; an unknown outcome is asked about again by key with a
+// growing backoff, and a key the processor never saw is submitted again. Never a blind
+// second charge.
+#include <spdlog/spdlog.h>
+
+#include "actors/account_state.hpp"
+
+namespace actors::account_detail {
+namespace {
+
+const ledger::charge_intent* find_intent(const ledger::account& acct, uint64_t charge_seq) {
+  if (acct.auto_charge && acct.auto_charge->charge_seq == charge_seq) return &*acct.auto_charge;
+  for (const auto& charge : acct.manual_charges) {
+    if (charge.charge_seq == charge_seq) return &charge;
+  }
+  return nullptr;
+}
+
+void schedule_lookup(account_actor* self, uint64_t charge_seq) {
+  const auto& ctx = context_of(self);
+  auto [it, inserted] =
+      in_flight_of(self->state).lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
+  if (!inserted) it->second = std::min(it->second * 2, ctx.lookup_backoff_max);
+  self->delayed_send(self, it->second, retry_atom::value, charge_seq);
+}
+
+// The manual recharge's requester, if it still waits for this charge: answered after the
+// outcome is durable.
+void answer_waiter(account_actor* self, const charge_answer& answer, const ledger::outcome& out,
+                   pending_commit& work) {
+  auto& waiters = in_flight_of(self->state).recharge_waiters;
+  auto waiter = waiters.find(answer.charge_seq);
+  if (waiter == waiters.end()) return;
+  const bool captured = answer.status == gateway::charge_status::captured;
+  work.has_promise = true;
+  work.promise = std::move(waiter->second);
+  waiters.erase(waiter);
+  work.reply.code = captured ? ledger::error_code::ok : answer.failure;
+  work.reply.snapshot = self->state.acct;
+  work.reply.entry = out.entry;
+  work.reply.charge = captured ? charge_state::captured : charge_state::failed;
+  work.reply.charge_failure = answer.failure;
+}
+
+}  // namespace
+
+void send_charge(account_actor* self, const ledger::charge_intent& intent, bool lookup_only) {
+  charge_order order{self->state.acct.id, intent, lookup_only};
+  self->send(context_of(self).gateway, charge_atom::value, std::move(order));
+}
+
+void retry_lookup(account_actor* self, uint64_t charge_seq) {
+  if (const auto* intent = find_intent(self->state.acct, charge_seq))
+    send_charge(self, *intent, true);
+}
+
+void handle_charge_answer(account_actor* self, const charge_answer& answer) {
+  auto& st = self->state;
+  const ledger::charge_intent* intent = find_intent(st.acct, answer.charge_seq);
+  if (intent == nullptr) return;  // a late duplicate answer: already applied
+  auto* counters = context_of(self).counters;
+  switch (answer.status) {
+    case gateway::charge_status::unknown:
+      bump(counters->charges_unknown);
+      return schedule_lookup(self, answer.charge_seq);
+    case gateway::charge_status::not_found:
+      // The processor never saw the key: nothing was charged, so submitting it is safe.
+      return send_charge(self, *intent, false);
+    case gateway::charge_status::captured:
+    case gateway::charge_status::failed:
+      break;
+  }
+  const bool captured = answer.status == gateway::charge_status::captured;
+  bump(captured ? counters->charges_captured : counters->charges_failed);
+  counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  in_flight_of(st).lookup_backoff.erase(answer.charge_seq);
+  const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
+  ledger::outcome out = ledger::apply_charge_result(st.acct, result);
+  // The intent was found above, so the core must accept its result.
+  LEDGER_ASSERT(out.ok());
+  ledger::storage::change_set changes;
+  changes.delete_intent(st.acct.id, answer.charge_seq);
+  persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  pending_commit work;
+  work.charge_to_send = out.charge;
+  answer_waiter(self, answer, out, work);
+  submit(self, std::move(changes), std::move(work));
+}
+
+void resolve_open_intents(account_actor* self) {
+  const auto& acct = self->state.acct;
+  auto* counters = context_of(self).counters;
+  if (acct.auto_charge) {
+    counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
+    send_charge(self, *acct.auto_charge, true);
+  }
+  for (const auto& charge : acct.manual_charges) {
+    counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
+    send_charge(self, charge, true);
+  }
+}
+
+}  // namespace actors::account_detail

@@ -1,0 +1,209 @@
+// The account actor's debits (account_state.hpp): every debit, from the stream or HTTP,
+// arrives in a debit_group (debit_batch.hpp) and takes this one path:
+//   1. plan_lookup: which debit ids only storage can tell apart from retries;
+//   2. when there are any, one debit_lookup to the account's storage reader, awaited (the
+//      account's later messages wait; the scheduler thread does not);
+//   3. apply_debit_group: each item through ledger::apply_debit, in arrival order, into ONE
+//      change_set; its results leave through the writer's result_batcher after the write.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "actors/account_state.hpp"
+
+namespace actors::account_detail {
+namespace {
+
+// True when an accepted debit changed more of the account than its balance and journal_seq
+// (it started an automatic charge, or suspended the account). Only then is the account's
+// state record rewritten: otherwise storage reads the balance back from the journal's last
+// entry (docs/storage.md, "the journal tail"), which saves one random-key write per debit.
+bool debit_changed_state(const ledger::outcome& out) {
+  return out.ok() && (out.events != ledger::event_none || out.charge.has_value());
+}
+
+const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint64_t debit_id) {
+  return st.in_flight ? st.in_flight->debits.find(debit_id) : nullptr;
+}
+
+// The debit ids of `group` that may be stored: not in flight (the window answers for those)
+// and not above the account's known highest id. Debit ids that grow over time (time-ordered
+// ids, as usage platforms mint them) need no lookup once the account knows its highest id,
+// which it learns with one seek on its second lookup, or on its first when that covers
+// several debits; an account activated for one debit (10,000,000 accounts, bench/restart)
+// pays one point read and no seek. A non-positive amount is refused by the core before any
+// lookup matters.
+debit_lookup plan_lookup(const account_state& st, const debit_group& group) {
+  debit_lookup lookup;
+  lookup.account_id = st.acct.id;
+  for (const auto& item : group.items) {
+    if (!item.amount.is_positive() || find_uncommitted_debit(st, item.debit_id)) continue;
+    if (st.debit_ids_state == debit_ids::known && item.debit_id > st.highest_debit_id) continue;
+    lookup.debit_ids.push_back(item.debit_id);
+  }
+  std::sort(lookup.debit_ids.begin(), lookup.debit_ids.end());
+  lookup.debit_ids.erase(std::unique(lookup.debit_ids.begin(), lookup.debit_ids.end()),
+                         lookup.debit_ids.end());
+  lookup.learn_highest =
+      !lookup.debit_ids.empty() &&
+      (st.debit_ids_state == debit_ids::looked_up_once ||
+       (st.debit_ids_state == debit_ids::unknown && lookup.debit_ids.size() > 1));
+  return lookup;
+}
+
+// What the reader's answer teaches the account about its highest debit id.
+void learn_from_lookup(account_state& st, const debit_lookup& asked,
+                       const debit_lookup_result& answer) {
+  if (asked.learn_highest) {
+    // What is in flight is not in storage yet.
+    const uint64_t in_flight = st.in_flight ? st.in_flight->debits.highest_debit_id() : 0;
+    st.highest_debit_id = std::max(answer.highest_debit_id, in_flight);
+    st.debit_ids_state = debit_ids::known;
+  } else if (st.debit_ids_state == debit_ids::unknown) {
+    st.debit_ids_state = debit_ids::looked_up_once;
+  }
+}
+
+// The earlier debit with this id, if any: in flight (the window), else among the stored
+// ones the reader found. An id that was neither in flight nor looked up is not stored
+// (plan_lookup). The window is not forgotten between plan_lookup and here, so what was in
+// flight then is still found in it.
+const ledger::debit_record* find_prior_debit(const account_state& st, uint64_t debit_id,
+                                             const std::vector<ledger::debit_record>& stored) {
+  if (const auto* pending = find_uncommitted_debit(st, debit_id)) return pending;
+  for (const auto& record : stored) {
+    if (record.debit_id == debit_id) return &record;
+  }
+  return nullptr;
+}
+
+// Keeps highest_debit_id true after a debit was applied (it is in flight now).
+void note_applied_debit(account_state& st, uint64_t debit_id) {
+  if (st.debit_ids_state == debit_ids::known)
+    st.highest_debit_id = std::max(st.highest_debit_id, debit_id);
+}
+
+void send_group_results(account_actor* self, const debit_group& group,
+                        std::vector<debit_outcome> results) {
+  auto* counters = context_of(self).counters;
+  for (const auto& r : results)
+    counters->count_reply(r.code);
+  self->send(group.reply_to, debit_group_results{group.batch_id, std::move(results)});
+}
+
+// Answers every debit of the group with `code`: nothing of it was applied.
+void refuse_group(account_actor* self, const debit_group& group, ledger::error_code code) {
+  std::vector<debit_outcome> results;
+  results.reserve(group.items.size());
+  for (const auto& item : group.items)
+    results.push_back(debit_outcome{item.index, code, self->state.acct.balance});
+  send_group_results(self, group, std::move(results));
+}
+
+// Submits one debit group's change_set. The completion (on the writer thread) hands the
+// results to the result_batcher, which sends them after the write; the actor hears back
+// only when a charge must wait for the write. Either way the debit window's ticket keeps
+// later refusals and passivation waiting until the group is durable.
+void submit_debit_group(account_actor* self, ledger::storage::change_set changes,
+                        const debit_group& group, std::vector<debit_outcome> results,
+                        pending_commit work) {
+  auto& st = self->state;
+  const account_context* ctx = st.context;
+  const bool needs_message = work.charge_to_send.has_value();
+  work.token = st.next_token++;
+  caf::actor me = needs_message ? caf::actor_cast<caf::actor>(self) : caf::actor{};
+  auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
+               results = std::move(results)](ledger::error_code code) mutable {
+    for (auto& r : results) {
+      if (code != ledger::error_code::ok) r.code = code;
+      ctx->counters->count_reply(r.code);
+    }
+    if (!results.empty()) ctx->batcher->add(reply_to, batch_id, std::move(results));
+    if (me) caf::anon_send(me, committed_atom::value, token, code);
+    if (code != ledger::error_code::ok && !me) {
+      ctx->on_storage_failure("durable write of a debit group failed");
+    }
+  };
+  uint64_t ticket = 0;
+  const auto accepted = ctx->writer->submit(std::move(changes), std::move(done), ticket);
+  if (accepted != ledger::error_code::ok) {
+    // writer_has_room() said there was room: a failed or stopping writer, or a bug.
+    refuse_group(self, group, accepted);
+    return fail_storage(self, "cannot submit a debit group to the writer");
+  }
+  in_flight_of(st).debits.submitted(ticket);
+  if (needs_message) in_flight_of(st).pending.push_back(std::move(work));
+}
+
+// Applies one account's debits in arrival order and persists them as ONE change_set: a
+// debit record and a journal entry per accepted debit; the account state only when a debit
+// changed more than the balance (debit_changed_state). `stored`: the group's debits that
+// the reader found in storage (plan_lookup).
+void apply_debit_group(account_actor* self, const debit_group& group,
+                       const std::vector<ledger::debit_record>& stored) {
+  auto& st = self->state;
+  if (!writer_has_room(self)) return refuse_group(self, group, ledger::error_code::limit_exceeded);
+  auto* counters = context_of(self).counters;
+  std::vector<debit_outcome> results;
+  results.reserve(group.items.size());
+  ledger::storage::change_set changes;
+  pending_commit work;
+  bool state_changed = false;
+  for (const auto& item : group.items) {
+    ledger::outcome out = ledger::apply_debit(st.acct, item.debit_id, item.amount,
+                                              find_prior_debit(st, item.debit_id, stored));
+    bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
+    if (out.ok()) {
+      const ledger::debit_record record{item.debit_id, item.amount, out.entry->seq};
+      in_flight_of(st).debits.add(record);
+      note_applied_debit(st, record.debit_id);
+      changes.put_debit(st.acct.id, record);
+      changes.put_journal(*out.entry);
+      if (out.charge) {
+        changes.put_intent(st.acct.id, *out.charge);
+        work.charge_to_send = out.charge;
+      }
+      state_changed = state_changed || debit_changed_state(out);
+    }
+    count_events(self, out);
+    results.push_back(debit_outcome{item.index, out.code, st.acct.balance});
+  }
+  if (state_changed) changes.put_account_state(st.acct);
+  if (changes.empty() && nothing_pending(st)) {
+    // Only refusals, and everything they read is durable already: answer at once.
+    return send_group_results(self, group, std::move(results));
+  }
+  if (context_of(self).planted_bug_ack_before_write) {
+    send_group_results(self, group, std::move(results));  // the bug: before the write
+    results.clear();
+  }
+  submit_debit_group(self, std::move(changes), group, std::move(results), std::move(work));
+}
+
+}  // namespace
+
+void handle_debit_group(account_actor* self, debit_group group) {
+  auto& st = self->state;
+  forget_durable(self);
+  if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
+  debit_lookup lookup = plan_lookup(st, group);
+  if (lookup.debit_ids.empty()) return apply_debit_group(self, group, {});
+  // Nothing else runs on this account until the answer (or the timeout) is handled: the
+  // window that plan_lookup relied on is unchanged when apply_debit_group reads it.
+  auto held = std::make_shared<std::pair<debit_group, debit_lookup>>(std::move(group), lookup);
+  self->request(reader_of(self), read_timeout, std::move(lookup))
+      .await(
+          [self, held](debit_lookup_read& read) {
+            if (!read.ok())
+              return refuse_group(self, held->first, ledger::error_code::storage_failure);
+            learn_from_lookup(self->state, held->second, read.value);
+            apply_debit_group(self, held->first, read.value.found);
+          },
+          [self, held](caf::error& failure) {
+            spdlog::error("account {}: debit lookup failed: {}", self->state.acct.id,
+                          self->system().render(failure));
+            refuse_group(self, held->first, ledger::error_code::storage_failure);
+          });
+}
+
+}  // namespace actors::account_detail

@@ -1,0 +1,167 @@
+#pragma once
+// Private to the account actor's translation units (account_*.cpp); includes caf/all.hpp,
+// which those files parse once through the library's precompiled header. Nothing outside
+// actors/ includes it.
+//
+// The account actor, by responsibility:
+//   account_actor.cpp     behaviour, submit and commit, passivation, the exception handler
+//   account_debits.cpp    debit groups: idempotency lookups (off the scheduler), apply, submit
+//   account_commands.cpp  every other command, billing credentials included
+//   account_charges.cpp   card charges: sending intents, answers, lookups with backoff
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/account_actor.hpp"
+#include "actors/debit_batch.hpp"
+#include "actors/debit_window.hpp"
+#include "actors/messages.hpp"
+#include "actors/metrics.hpp"
+#include "actors/storage_reader.hpp"
+#include "storage/writer.hpp"
+
+namespace actors::account_detail {
+
+// Work that waits for one submitted change_set to become durable, in submission order.
+struct pending_commit {
+  uint32_t token = 0;
+  caf::response_promise promise;  // commands: the request to answer
+  bool has_promise = false;
+  account_reply reply;
+  std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
+  std::optional<std::string> recharge_to_forget;
+};
+
+// What an account holds only while it has work in flight: writes not yet durable, debits
+// and recharge keys applied but not yet durable, manual recharges waiting for the gateway.
+// Allocated when the work starts and freed when it is all done, so that an account at rest
+// costs one pointer for all of it. The whole account_state is kept at 192 bytes: CAF puts
+// the actor (1,024 bytes with the state) after a 64-byte control block, and 1,280 bytes is
+// a jemalloc size class (1,344 would cost 1,536; docs/performance.md, memory per account).
+struct in_flight_state {
+  // Waiting for a committed message, in submission order. Debit groups (debit_batch.hpp)
+  // need none unless they started a charge: their results go to the front end through the
+  // writer's result_batcher, and the debit window's ticket says when they are durable. A
+  // std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty.
+  std::list<pending_commit> pending;
+  // Debits applied but not yet durable (debit_window.hpp), and the ticket of the last
+  // debit write, which later answers wait for.
+  debit_window debits;
+  std::map<std::string, ledger::recharge_record> uncommitted_recharges;
+  // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
+  std::map<uint64_t, caf::response_promise> recharge_waiters;
+  std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
+
+  bool empty() const {
+    return pending.empty() && debits.empty() && uncommitted_recharges.empty() &&
+           recharge_waiters.empty() && lookup_backoff.empty();
+  }
+};
+
+// What an account knows of the highest debit id it holds (account_debits.cpp).
+enum class debit_ids : uint8_t {
+  unknown,         // just activated
+  looked_up_once,  // one debit needed a storage lookup: the next learns the highest id
+  known,           // highest_debit_id is the highest id stored or in flight
+};
+
+struct account_state {
+  // Not owned: the node owns the context (and the writer and database it points to, which
+  // every account uses anyway) and outlives its accounts. A shared_ptr here cost the 8
+  // bytes that highest_debit_id needs within the 192 (see in_flight_state).
+  const account_context* context = nullptr;
+  ledger::account acct;
+  std::unique_ptr<in_flight_state> in_flight;  // null while nothing is in flight
+  // With debit_ids == known, every debit of this account, stored or in flight, has an id
+  // <= this: a higher id is new without a storage lookup.
+  uint64_t highest_debit_id = 0;
+  // Routed messages, compared by the shard on passivation. 32 bits wrap harmlessly: the
+  // shard's count wraps the same way and only equality is compared.
+  uint32_t messages_received = 0;
+  uint32_t next_token = 1;  // tokens are compared for equality with the oldest pending one
+  // acct.billing_credentials are read from storage on the first credentials command.
+  bool credentials_loaded = false;
+  bool exists = false;
+  debit_ids debit_ids_state = debit_ids::unknown;
+
+  static inline const char* name = "account";
+
+  account_state() = default;
+  account_state(const account_state&) = delete;
+  account_state& operator=(const account_state&) = delete;
+  // Runs when the actor exits (CAF destroys the state in on_exit): the node counts the
+  // accounts that may still touch its writer (spawn_account counts up).
+  ~account_state() {
+    if (context) context->counters->live_account_actors.fetch_sub(1, std::memory_order_release);
+  }
+};
+static_assert(sizeof(account_state) <= 192, "see in_flight_state: memory per account");
+
+using account_actor = caf::stateful_actor<account_state>;
+
+inline const account_context& context_of(account_actor* self) {
+  return *self->state.context;
+}
+
+inline const storage_reader& reader_of(account_actor* self) {
+  return self->state.context->readers->for_account(self->state.acct.id);
+}
+
+inline in_flight_state& in_flight_of(account_state& st) {
+  if (!st.in_flight) st.in_flight = std::make_unique<in_flight_state>();
+  return *st.in_flight;
+}
+
+// Nothing submitted is still waiting for the disk (as of the last forget_durable).
+inline bool nothing_pending(const account_state& st) {
+  return !st.in_flight ||
+         (st.in_flight->pending.empty() && !st.in_flight->debits.anything_undurable());
+}
+
+// Gives back what an account holds only while work is in flight, once it is all done.
+inline void release_idle_memory(account_state& st) {
+  if (st.in_flight && st.in_flight->empty()) st.in_flight.reset();
+}
+
+// True when the writer has room for one more change_set. Checked before a command touches
+// memory, so that a refused submit can never leave memory ahead of disk. writer_reserve
+// covers the other scheduler threads submitting between this check and submit().
+inline bool writer_has_room(account_actor* self) {
+  const auto& ctx = context_of(self);
+  return ctx.writer->queue_depth() + writer_reserve < ctx.writer_queue_max;
+}
+
+// ---- account_actor.cpp ----
+// Records what an accepted outcome changed. Cards are written only when they changed.
+void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
+                     const ledger::outcome& out);
+// Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
+void count_events(account_actor* self, const ledger::outcome& out);
+// Submits a change_set whose completion comes back as (committed_atom, token, code), then
+// on_committed answers `work` in submission order.
+void submit(account_actor* self, ledger::storage::change_set changes, pending_commit work);
+// Forgets the debits the writer has made durable (storage answers for them now).
+void forget_durable(account_actor* self);
+// Memory may be ahead of disk: the process must stop (account_context::on_storage_failure).
+void fail_storage(account_actor* self, const std::string& reason);
+
+// ---- account_debits.cpp ----
+void handle_debit_group(account_actor* self, debit_group group);
+
+// ---- account_commands.cpp ----
+void handle_command(account_actor* self, const account_request& request);
+
+// ---- account_charges.cpp ----
+void send_charge(account_actor* self, const ledger::charge_intent& intent, bool lookup_only);
+void handle_charge_answer(account_actor* self, const charge_answer& answer);
+void retry_lookup(account_actor* self, uint64_t charge_seq);
+// After activation: every intent that survived in storage is resolved by asking the gateway
+// about its key, never by charging blindly.
+void resolve_open_intents(account_actor* self);
+
+}  // namespace actors::account_detail

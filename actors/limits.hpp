@@ -1,0 +1,60 @@
+#pragma once
+// Every limit and default of the actor layer, in one place. Options (node_options,
+// directory_options, account_context) take their defaults from here, and ledgerd's
+// configuration (config/) takes its defaults from those options: each is declared once.
+// No CAF.
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+
+#include "storage/writer.hpp"
+
+namespace actors {
+
+// ---- directory and accounts ----
+inline constexpr size_t shard_count_default = 2;
+inline constexpr size_t resident_accounts_max_default = 1'000'000;  // over all shards
+// An account with nothing in flight passivates after this long without a message.
+inline constexpr std::chrono::milliseconds idle_timeout_default{std::chrono::seconds(60)};
+// Over its resident maximum, a shard asks this many of its least recently used accounts to
+// leave per activation (only the idle ones do): enough to keep up with activations when a
+// few of them are busy, few enough that one activation stays cheap.
+inline constexpr size_t eviction_asks_per_activation = 8;
+// The idle sweep runs every idle_timeout / 2, but at most this often.
+inline constexpr std::chrono::milliseconds sweep_period_min{10};
+// How stale an account's place in its shard's recency order may get: an account routed to
+// again within this keeps its place, so that a debit does not move three cold list nodes.
+// At most idle_timeout / 16, so the idle sweep stays right to within 1/16 of its timeout.
+inline constexpr std::chrono::milliseconds recency_granularity_max{std::chrono::seconds(1)};
+inline constexpr int recency_granularity_divisor = 16;
+
+inline std::chrono::milliseconds sweep_period(std::chrono::milliseconds idle_timeout) {
+  return std::max(sweep_period_min, idle_timeout / 2);
+}
+inline std::chrono::milliseconds recency_granularity(std::chrono::milliseconds idle_timeout) {
+  return std::min(recency_granularity_max, idle_timeout / recency_granularity_divisor);
+}
+
+// ---- storage ----
+// Readers of RocksDB (storage_reader.hpp): activation loads and idempotency lookups. Two
+// keep one read going while the other waits for the disk on this two-core machine.
+inline constexpr size_t storage_readers_default = 2;
+// Room kept free in the writer's queue for submissions racing the room check: one per
+// scheduler thread would do; 64 covers any core count this runs on.
+inline constexpr size_t writer_reserve = 64;
+// The smallest writer queue ledgerd accepts: a queue barely above the reserve would refuse
+// nearly every write.
+inline constexpr size_t writer_queue_min = 1024;
+static_assert(writer_queue_min >= 16 * writer_reserve, "the reserve is a small part of the queue");
+static_assert(ledger::storage::queue_change_sets_max_default >= writer_queue_min,
+              "the writer's default queue must be one ledgerd accepts");
+
+// ---- card charges ----
+inline constexpr size_t gateway_workers_default = 4;
+// First and longest wait before asking the gateway again about an unknown outcome.
+inline constexpr std::chrono::milliseconds lookup_backoff_min_default{200};
+inline constexpr std::chrono::milliseconds lookup_backoff_max_default{std::chrono::seconds(30)};
+static_assert(lookup_backoff_min_default <= lookup_backoff_max_default);
+
+}  // namespace actors

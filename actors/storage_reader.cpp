@@ -1,0 +1,100 @@
+#include "actors/storage_reader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+
+namespace actors {
+namespace {
+
+struct reader_state {
+  const ledger::storage::database* database = nullptr;
+  metrics* counters = nullptr;
+
+  static inline const char* name = "storage_reader";
+
+  reader_state() = default;
+  reader_state(const reader_state&) = delete;
+  reader_state& operator=(const reader_state&) = delete;
+  // Runs when the reader exits: node::stop() closes the database only after the last one.
+  ~reader_state() {
+    if (counters) counters->live_readers.fetch_sub(1, std::memory_order_release);
+  }
+};
+
+// Logs a failed read once, with RocksDB's message, and returns that message for the reply.
+std::string logged_failure(const char* what, uint64_t account_id,
+                           const ledger::storage::status& failure) {
+  spdlog::error("account {}: cannot read {}: {}", account_id, what, failure.message);
+  return failure.message;
+}
+
+template <class T>
+read_reply<T> reply_of(const char* what, uint64_t account_id, ledger::storage::expected<T> read) {
+  if (!read) return read_reply<T>{T{}, logged_failure(what, account_id, read.error())};
+  return read_reply<T>{std::move(read).value(), {}};
+}
+
+debit_lookup_read lookup_debits(const ledger::storage::database& database,
+                                const debit_lookup& request) {
+  debit_lookup_read reply;
+  uint64_t highest = UINT64_MAX;
+  if (request.learn_highest) {
+    auto read = database.highest_debit_id(request.account_id);
+    if (!read) {
+      reply.failure = logged_failure("its highest debit id", request.account_id, read.error());
+      return reply;
+    }
+    highest = *read;
+    reply.value.highest_debit_id = highest;
+  }
+  for (const uint64_t debit_id : request.debit_ids) {
+    if (debit_id > highest) continue;  // above every stored id: not stored
+    auto found = database.find_debit(request.account_id, debit_id);
+    if (!found) {
+      reply.failure = logged_failure("a debit", request.account_id, found.error());
+      return reply;
+    }
+    if (*found) reply.value.found.push_back(std::move(**found));
+  }
+  return reply;
+}
+
+using reader_actor = storage_reader::stateful_pointer<reader_state>;
+
+storage_reader::behavior_type reader_behavior(reader_actor self,
+                                              const ledger::storage::database* database,
+                                              metrics* counters) {
+  self->state.database = database;
+  self->state.counters = counters;
+  return {
+      [=](read_account_atom, uint64_t account_id) {
+        return reply_of("the account", account_id, self->state.database->load_account(account_id));
+      },
+      [=](const debit_lookup& request) { return lookup_debits(*self->state.database, request); },
+      [=](read_recharge_atom, uint64_t account_id, const std::string& key) {
+        return reply_of("a recharge", account_id,
+                        self->state.database->find_recharge(account_id, key));
+      },
+      [=](read_credentials_atom, uint64_t account_id) {
+        return reply_of("its credentials", account_id,
+                        self->state.database->load_credentials(account_id));
+      },
+  };
+}
+
+}  // namespace
+
+storage_readers::storage_readers(caf::actor_system& system,
+                                 const ledger::storage::database* database, metrics* counters,
+                                 size_t count) {
+  for (size_t i = 0; i < std::max<size_t>(1, count); ++i) {
+    counters->live_readers.fetch_add(1, std::memory_order_relaxed);
+    workers_.push_back(system.spawn<caf::detached>(reader_behavior, database, counters));
+  }
+}
+
+}  // namespace actors

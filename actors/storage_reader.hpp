@@ -1,0 +1,108 @@
+#pragma once
+// storage_reader: the only actors that read RocksDB. A small pool of detached actors (each on
+// a thread of its own, never on CAF's scheduler), so that a read that goes to disk stalls
+// one reader instead of a directory shard and every warm account behind it.
+//
+//   shard   --(read_account_atom, id)-->                       reader  -> account_read
+//   account --debit_lookup-->                                  reader  -> debit_lookup_result
+//   account --(read_recharge_atom, id, key)-->                 reader  -> recharge_read
+//   account --(read_credentials_atom, id)-->                   reader  -> credentials_read
+//
+// Every reply carries `failure`: empty on success, else RocksDB's message, already logged
+// once by the reader (the requester answers its clients with storage_failure and need not
+// log again). A requester that must keep an account's order (the account actor) waits with
+// `.await`, which holds its later messages until the answer; the shard keeps order itself
+// by holding an activating account's messages (directory.cpp).
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "ledger/account.hpp"
+#include "ledger/credentials.hpp"
+
+namespace ledger::storage {
+class database;
+}
+
+namespace actors {
+
+struct metrics;
+
+using read_account_atom = caf::atom_constant<caf::atom("rdaccount")>;
+using read_recharge_atom = caf::atom_constant<caf::atom("rdrecharge")>;
+using read_credentials_atom = caf::atom_constant<caf::atom("rdcreds")>;
+
+// The outcome of one read: `value` is meaningful only when `failure` is empty.
+template <class T>
+struct read_reply {
+  T value{};
+  std::string failure;  // empty: the read succeeded
+  bool ok() const { return failure.empty(); }
+};
+
+using account_read = read_reply<std::optional<ledger::account>>;  // nullopt: no such account
+using recharge_read = read_reply<std::optional<ledger::recharge_record>>;
+using credentials_read = read_reply<std::optional<ledger::credentials>>;
+
+// The storage half of an account's idempotency check for a group of debits (account actor,
+// find_prior_debits): which of `debit_ids` are stored. With learn_highest the reader first
+// reads the account's highest stored debit id H (one seek) and looks up only ids <= H.
+struct debit_lookup {
+  uint64_t account_id = 0;
+  bool learn_highest = false;
+  std::vector<uint64_t> debit_ids;  // each at most once
+};
+
+struct debit_lookup_result {
+  uint64_t highest_debit_id = 0;  // with learn_highest only
+  std::vector<ledger::debit_record> found;
+};
+using debit_lookup_read = read_reply<debit_lookup_result>;
+
+// Answers are values, never CAF errors: a requester sees a CAF error only when the reader
+// is gone (the node is stopping) or the request timed out (read_timeout).
+using storage_reader = caf::typed_actor<
+    caf::replies_to<read_account_atom, uint64_t>::with<account_read>,
+    caf::replies_to<debit_lookup>::with<debit_lookup_read>,
+    caf::replies_to<read_recharge_atom, uint64_t, std::string>::with<recharge_read>,
+    caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>>;
+
+// How long a requester waits for a reader before it answers storage_failure. A point read
+// takes microseconds to a few milliseconds; this only bounds a wedged disk.
+inline constexpr auto read_timeout = std::chrono::seconds(30);
+
+// The pool. An account always uses the same reader (by id), so its reads stay in order even
+// without .await; readers share nothing but the database, which RocksDB makes thread-safe.
+class storage_readers {
+ public:
+  storage_readers() = default;
+  // Spawns `count` (>= 1) detached readers of `database`. Each counts itself in
+  // counters->live_readers until it exits: what node::stop() waits for before closing the
+  // database.
+  storage_readers(caf::actor_system& system, const ledger::storage::database* database,
+                  metrics* counters, size_t count);
+  // Readers spawned by the caller (tests use readers that answer from memory).
+  explicit storage_readers(std::vector<storage_reader> workers) : workers_(std::move(workers)) {}
+
+  const storage_reader& for_account(uint64_t account_id) const {
+    return workers_[account_id % workers_.size()];
+  }
+  const std::vector<storage_reader>& workers() const { return workers_; }
+
+ private:
+  std::vector<storage_reader> workers_;
+};
+
+}  // namespace actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::account_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::recharge_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::credentials_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup_read)
