@@ -35,25 +35,23 @@ bool wait_for_exit(const std::atomic<int64_t>& live, const char* what) {
 
 }  // namespace
 
-std::unique_ptr<node> node::start(caf::actor_system& system, node_options options,
-                                  std::string& error) {
+ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
+                                                    node_options options) {
   if (ledger::validate(options.rules) != ledger::error_code::ok) {
-    error = "invalid recharge policy: the minimum must be positive and at most the maximum";
-    return nullptr;
+    return ledger::status::refused(
+        ledger::error_code::malformed_request,
+        "invalid recharge policy: the minimum must be positive and at most the maximum");
   }
   if (!options.processor) {
-    error = "no card processor configured";
-    return nullptr;
+    return ledger::status::refused(ledger::error_code::malformed_request,
+                                   "no card processor configured");
   }
   std::unique_ptr<node> result(new node());
   ledger::storage::database_options database_options;
   database_options.path = options.data_dir;
   database_options.block_cache_bytes = options.block_cache_bytes;
   auto opened = ledger::storage::database::open(database_options);
-  if (!opened) {
-    error = opened.error().message;
-    return nullptr;
-  }
+  if (!opened) return opened.error();
   result->database_ = std::move(*opened);
   result->counters_ = std::make_unique<metrics>();
   options.writer.mode = options.durability;
@@ -98,8 +96,7 @@ std::unique_ptr<node> node::start(caf::actor_system& system, node_options option
         return true;
       });
   if (!scanned.ok()) {
-    error = "scanning open charge intents failed: " + scanned.message;
-    return nullptr;
+    return ledger::status::failure("scanning open charge intents failed: " + scanned.message);
   }
   for (uint64_t account_id : accounts_with_intents) {
     caf::anon_send(result->directory_.route(account_id), command_atom::value,

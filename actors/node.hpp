@@ -24,8 +24,8 @@
 #include "actors/directory.hpp"
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
+#include "ledger/expected.hpp"
 #include "ledger/policy.hpp"
-#include "ledger/result.hpp"
 #include "storage/database.hpp"
 #include "storage/writer.hpp"
 
@@ -61,10 +61,10 @@ struct node_options {
 
 class node {
  public:
-  // nullptr and `error` when the database cannot be opened (foreign, newer, corrupt) or
-  // the options are invalid.
-  static std::unique_ptr<node> start(caf::actor_system& system, node_options options,
-                                     std::string& error);
+  // storage_failure when the database cannot be opened (foreign, newer, corrupt) or the
+  // recovery scan fails, malformed_request when the options are invalid; with a message.
+  static ledger::expected<std::unique_ptr<node>> start(caf::actor_system& system,
+                                                       node_options options);
   ~node();
   node(const node&) = delete;
   node& operator=(const node&) = delete;

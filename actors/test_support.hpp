@@ -63,9 +63,9 @@ class node_fixture : public ::testing::Test {
     options.processor = processor_;
     options.on_storage_failure = [this](const std::string& reason) { storage_failure_ = reason; };
     if (adjust) adjust(options);
-    std::string error;
-    node_ = node::start(*system_, options, error);
-    ASSERT_TRUE(node_) << error;
+    auto started = node::start(*system_, options);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    node_ = std::move(*started);
   }
   void restart(std::function<void(node_options&)> adjust = {}) {
     node_.reset();

@@ -7,8 +7,14 @@
 #include "gateway/http_processor.hpp"
 #include "gateway/simulated_processor.hpp"
 #include "ledger/money.hpp"
+#include "security/key_file.hpp"
 
 namespace config {
+
+// Every debit the stream may hold in flight fits in the writer's queue as a change_set of
+// its own, so a full stream is held back by its own limit, not refused by the writer.
+static_assert(ledger::storage::queue_change_sets_max_default > server::debits_in_flight_max_default,
+              "the writer's queue must hold the stream's debits in flight");
 
 ledgerd_config::ledgerd_config() {
   auto& s = settings;
@@ -23,6 +29,8 @@ ledgerd_config::ledgerd_config() {
       .add(s.idle_timeout_ms, "idle-timeout-ms", "passivate an idle account after this")
       .add(s.block_cache_mb, "block-cache-mb", "RocksDB block cache")
       .add(s.writer_queue_max, "writer-queue-max", "change sets waiting for the disk")
+      .add(s.storage_readers, "storage-readers",
+           "threads reading RocksDB (activations, idempotency lookups)")
       .add(s.planted_bug, "planted-bug",
            "drill self-test only: \"ack-before-write\" (needs LEDGER_ALLOW_PLANTED_BUGS=1)");
   opt_group{custom_options_, "net"}
@@ -66,87 +74,99 @@ ledgerd_config::ledgerd_config() {
 
 namespace {
 
-bool parse_setting(const std::string& text, const char* name, ledger::money& out,
-                   std::string& error) {
-  auto parsed = ledger::parse_money(text);
-  if (!parsed || !parsed->is_positive()) {
-    error = std::string{name} + ": \"" + text + "\" is not a positive amount like \"25.00\"";
-    return false;
-  }
-  out = *parsed;
-  return true;
+ledger::status invalid(std::string message) {
+  return ledger::status::refused(ledger::error_code::malformed_request, std::move(message));
 }
 
-std::shared_ptr<gateway::processor> make_processor(const ledgerd_settings& s, std::string& error) {
+ledger::expected<ledger::money> parse_setting(const std::string& text, const char* name) {
+  auto parsed = ledger::parse_money(text);
+  if (!parsed || !parsed->is_positive())
+    return invalid(std::string{name} + ": \"" + text +
+                   "\" is not a positive amount like \"25.00\"");
+  return *parsed;
+}
+
+ledger::expected<std::shared_ptr<gateway::processor>> make_processor(const ledgerd_settings& s) {
   if (s.gateway == "embedded") {
     gateway::simulated_config simulated;
     simulated.latency_ms = s.gateway_latency_ms;
     simulated.seed = s.gateway_seed;
-    return std::make_shared<gateway::simulated_processor>(simulated);
+    return std::shared_ptr<gateway::processor>(
+        std::make_shared<gateway::simulated_processor>(simulated));
   }
   if (s.gateway == "http") {
     gateway::http_processor_config http;
     http.base_url = s.gateway_url;
     http.read_timeout_ms = s.gateway_timeout_ms;
     http.write_timeout_ms = s.gateway_timeout_ms;
-    return std::make_shared<gateway::http_processor>(http);
+    return std::shared_ptr<gateway::processor>(std::make_shared<gateway::http_processor>(http));
   }
-  error = "gateway.kind: \"" + s.gateway + "\" is neither \"embedded\" nor \"http\"";
-  return nullptr;
+  return invalid("gateway.kind: \"" + s.gateway + "\" is neither \"embedded\" nor \"http\"");
 }
 
-}  // namespace
-
-bool make_node_options(const ledgerd_settings& s, actors::node_options& options,
-                       std::string& error) {
-  if (s.data_dir.empty()) {
-    error = "ledger.data-dir must not be empty";
-    return false;
-  }
+ledger::status check_durability(const ledgerd_settings& s, actors::node_options& options) {
   if (s.durability == "process") {
     options.durability = ledger::storage::durability::process;
   } else if (s.durability == "fsync") {
     options.durability = ledger::storage::durability::fsync;
   } else {
-    error = "ledger.durability: \"" + s.durability + "\" is neither \"process\" nor \"fsync\"";
-    return false;
+    return invalid("ledger.durability: \"" + s.durability +
+                   "\" is neither \"process\" nor \"fsync\"");
   }
-  if (!parse_setting(s.minimum_recharge, "ledger.minimum-recharge", options.rules.minimum_recharge,
-                     error) ||
-      !parse_setting(s.default_maximum_recharge, "ledger.default-maximum-recharge",
-                     options.rules.default_maximum_recharge, error)) {
-    return false;
-  }
-  if (ledger::validate(options.rules) != ledger::error_code::ok) {
-    error = "ledger.minimum-recharge must not exceed ledger.default-maximum-recharge";
-    return false;
-  }
-  options.rules.credentials.session_lifetime_ms = s.session_lifetime_ms;
-  options.rules.credentials.temporary_lifetime_ms = s.temporary_lifetime_ms;
-  options.rules.credentials.lockout_ms = s.lockout_ms;
-  options.rules.credentials.failed_logins_max = s.failed_logins_max;
-  if (ledger::validate(options.rules.credentials) != ledger::error_code::ok) {
-    error =
+  return ledger::status::success();
+}
+
+ledger::status check_policy(const ledgerd_settings& s, ledger::policy& rules) {
+  auto minimum = parse_setting(s.minimum_recharge, "ledger.minimum-recharge");
+  if (!minimum) return minimum.error();
+  auto maximum = parse_setting(s.default_maximum_recharge, "ledger.default-maximum-recharge");
+  if (!maximum) return maximum.error();
+  rules.minimum_recharge = *minimum;
+  rules.default_maximum_recharge = *maximum;
+  if (ledger::validate(rules) != ledger::error_code::ok)
+    return invalid("ledger.minimum-recharge must not exceed ledger.default-maximum-recharge");
+  rules.credentials.session_lifetime_ms = s.session_lifetime_ms;
+  rules.credentials.temporary_lifetime_ms = s.temporary_lifetime_ms;
+  rules.credentials.lockout_ms = s.lockout_ms;
+  rules.credentials.failed_logins_max = s.failed_logins_max;
+  if (ledger::validate(rules.credentials) != ledger::error_code::ok) {
+    return invalid(
         "credentials: lifetimes and lockout-ms must be 1 ms to 366 days, failed-logins-max "
-        "positive";
-    return false;
+        "positive");
   }
+  return ledger::status::success();
+}
+
+ledger::status check_sizes(const ledgerd_settings& s) {
+  if (s.data_dir.empty()) return invalid("ledger.data-dir must not be empty");
   if (s.shards == 0 || s.resident_accounts_max == 0 || s.idle_timeout_ms <= 0 ||
-      s.writer_queue_max < 1024 || s.gateway_workers == 0) {
-    error =
-        "ledger.shards, resident-accounts-max, idle-timeout-ms, gateway.workers must be "
-        "positive and ledger.writer-queue-max at least 1024";
-    return false;
+      s.storage_readers == 0 || s.writer_queue_max < actors::writer_queue_min ||
+      s.gateway_workers == 0) {
+    return invalid("ledger.shards, resident-accounts-max, idle-timeout-ms, storage-readers, " +
+                   std::string{"gateway.workers must be positive and ledger.writer-queue-max at "
+                               "least "} +
+                   std::to_string(actors::writer_queue_min));
   }
-  if (!s.planted_bug.empty()) {
-    const char* allowed = std::getenv("LEDGER_ALLOW_PLANTED_BUGS");
-    if (s.planted_bug != "ack-before-write" || allowed == nullptr || std::string{allowed} != "1") {
-      error =
-          "ledger.planted-bug is for the drill's self-test: only \"ack-before-write\", "
-          "and only with LEDGER_ALLOW_PLANTED_BUGS=1";
-      return false;
-    }
-    options.planted_bug_ack_before_write = true;
+  return ledger::status::success();
+}
+
+ledger::status check_planted_bug(const ledgerd_settings& s, actors::node_options& options) {
+  if (s.planted_bug.empty()) return ledger::status::success();
+  const char* allowed = std::getenv("LEDGER_ALLOW_PLANTED_BUGS");
+  if (s.planted_bug != "ack-before-write" || allowed == nullptr || std::string{allowed} != "1") {
+    return invalid(
+        "ledger.planted-bug is for the drill's self-test: only \"ack-before-write\", and only "
+        "with LEDGER_ALLOW_PLANTED_BUGS=1");
+  }
+  options.planted_bug_ack_before_write = true;
+  return ledger::status::success();
+}
+
+ledger::expected<actors::node_options> make_node_options(const ledgerd_settings& s) {
+  actors::node_options options;
+  for (auto checked : {check_sizes(s), check_durability(s, options), check_policy(s, options.rules),
+                       check_planted_bug(s, options)}) {
+    if (!checked.ok()) return checked;
   }
   options.data_dir = s.data_dir;
   options.block_cache_bytes = s.block_cache_mb << 20;
@@ -154,9 +174,53 @@ bool make_node_options(const ledgerd_settings& s, actors::node_options& options,
   options.directory.resident_accounts_max = s.resident_accounts_max;
   options.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);
   options.writer.queue_change_sets_max = s.writer_queue_max;
+  options.storage_readers = s.storage_readers;
   options.gateway_workers = s.gateway_workers;
-  options.processor = make_processor(s, error);
-  return options.processor != nullptr;
+  auto processor = make_processor(s);
+  if (!processor) return processor.error();
+  options.processor = std::move(*processor);
+  return options;
+}
+
+// The HTTP API's access rules (docs/security.md): sessions, and the platform key from its
+// file (created on first start).
+ledger::expected<server::http_options> make_http_options(const ledgerd_settings& s) {
+  server::http_options http;
+  http.host = s.host;
+  http.port = s.http_port;
+  http.threads = s.http_threads;
+  http.require_sessions = !s.open_access;
+  const std::string path =
+      s.platform_key_file.empty() ? s.data_dir + "-platform.key" : s.platform_key_file;
+  auto key = security::load_or_create_key_file(path);
+  if (!key) return key.error();
+  http.platform_key = std::move(*key);
+  http.platform_key_file = path;
+  return http;
+}
+
+}  // namespace
+
+ledger::expected<ledgerd_options> make_ledgerd_options(const ledgerd_settings& s) {
+  ledgerd_options options;
+  auto node = make_node_options(s);
+  if (!node) return node.error();
+  options.node = std::move(*node);
+  options.stream.host = s.host;
+  options.stream.port = s.stream_port;
+  options.stream.connections_max = s.connections_max;
+  options.stream.batches_in_flight_max = s.batches_in_flight_max;
+  options.stream.debits_in_flight_max = s.debits_in_flight_max;
+  auto http = make_http_options(s);
+  if (!http) return http.error();
+  options.http = std::move(*http);
+  options.admin.host = s.admin_host;
+  options.admin.port = s.admin_port;
+  options.admin.secret_file = s.admin_secret_file.empty()
+                                  ? server::admin::default_secret_file(s.data_dir)
+                                  : s.admin_secret_file;
+  options.admin.audit_log_file = server::admin::default_audit_log_file(s.data_dir);
+  return options;
 }
 
 }  // namespace config

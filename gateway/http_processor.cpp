@@ -54,8 +54,8 @@ std::optional<charge_response> recorded_outcome(const json& body, const std::str
 
 http_processor::http_processor(http_processor_config config) : config_(std::move(config)) {}
 
-ledger::result<ledger::stored_card> http_processor::tokenize(const ledger::card_input& card,
-                                                             ledger::year_month today) {
+ledger::expected<ledger::stored_card> http_processor::tokenize(const ledger::card_input& card,
+                                                               ledger::year_month today) {
   const error_code valid = ledger::validate_card(card, today);
   if (valid != error_code::ok) return valid;
   const json body{{"number", card.number},

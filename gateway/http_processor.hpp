@@ -30,8 +30,8 @@ class http_processor final : public processor {
   explicit http_processor(http_processor_config config);
 
   // Validates locally first, so a bad card never leaves the process.
-  ledger::result<ledger::stored_card> tokenize(const ledger::card_input& card,
-                                               ledger::year_month today) override;
+  ledger::expected<ledger::stored_card> tokenize(const ledger::card_input& card,
+                                                 ledger::year_month today) override;
   charge_response charge(const charge_request& request) override;
   charge_response lookup(const std::string& idempotency_key) override;
 

@@ -15,8 +15,8 @@
 
 #include "ledger/card.hpp"
 #include "ledger/error.hpp"
+#include "ledger/expected.hpp"
 #include "ledger/money.hpp"
-#include "ledger/result.hpp"
 
 namespace gateway {
 
@@ -74,8 +74,8 @@ class processor {
   // the processor's token, brand, last four digits and expiry (card_id is left 0 for the
   // account to assign). gateway_unavailable when the processor cannot be reached. The
   // number and the CVC are never logged or stored.
-  virtual ledger::result<ledger::stored_card> tokenize(const ledger::card_input& card,
-                                                       ledger::year_month today) = 0;
+  virtual ledger::expected<ledger::stored_card> tokenize(const ledger::card_input& card,
+                                                         ledger::year_month today) = 0;
 
   // Charges the card once per idempotency key. Blocks, bounded by the processor's timeout.
   virtual charge_response charge(const charge_request& request) = 0;

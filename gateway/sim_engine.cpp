@@ -57,8 +57,8 @@ std::string sim_engine::random_hex(size_t digits) {
   return text;
 }
 
-ledger::result<token_record> sim_engine::mint_token(const ledger::card_input& card,
-                                                    ledger::year_month today) {
+ledger::expected<token_record> sim_engine::mint_token(const ledger::card_input& card,
+                                                      ledger::year_month today) {
   const error_code valid = ledger::validate_card(card, today);
   if (valid != error_code::ok) return valid;
   token_record token;

@@ -84,7 +84,8 @@ class sim_engine {
   sim_engine(uint64_t seed, failure_rates rates, bool trust_token_tags);
 
   // Validates the card (ledger::validate_card) and mints a token; stores nothing.
-  ledger::result<token_record> mint_token(const ledger::card_input& card, ledger::year_month today);
+  ledger::expected<token_record> mint_token(const ledger::card_input& card,
+                                            ledger::year_month today);
   void add_token(token_record token);
   const token_record* find_token(const std::string& token) const;
 

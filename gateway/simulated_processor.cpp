@@ -96,13 +96,13 @@ void simulated_processor::sleep_latency() const {
   }
 }
 
-ledger::result<ledger::stored_card> simulated_processor::tokenize(const ledger::card_input& card,
-                                                                  ledger::year_month today) {
+ledger::expected<ledger::stored_card> simulated_processor::tokenize(const ledger::card_input& card,
+                                                                    ledger::year_month today) {
   sleep_latency();
   return process_tokenize(card, today);
 }
 
-ledger::result<ledger::stored_card> simulated_processor::process_tokenize(
+ledger::expected<ledger::stored_card> simulated_processor::process_tokenize(
     const ledger::card_input& card, ledger::year_month today) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto token = engine_.mint_token(card, today);

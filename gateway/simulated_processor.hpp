@@ -52,8 +52,8 @@ class simulated_processor final : public processor {
   static std::unique_ptr<simulated_processor> open(simulated_config config, std::string& error);
   ~simulated_processor() override;
 
-  ledger::result<ledger::stored_card> tokenize(const ledger::card_input& card,
-                                               ledger::year_month today) override;
+  ledger::expected<ledger::stored_card> tokenize(const ledger::card_input& card,
+                                                 ledger::year_month today) override;
   // A lost answer (timeout card or timeout rate) or lost request comes back as unknown.
   charge_response charge(const charge_request& request) override;
   charge_response lookup(const std::string& idempotency_key) override;
@@ -61,8 +61,8 @@ class simulated_processor final : public processor {
   // charge() without the latency, telling a server what to do with the answer.
   sim_charge process_charge(const charge_request& request);
   // tokenize() without the latency.
-  ledger::result<ledger::stored_card> process_tokenize(const ledger::card_input& card,
-                                                       ledger::year_month today);
+  ledger::expected<ledger::stored_card> process_tokenize(const ledger::card_input& card,
+                                                         ledger::year_month today);
   std::optional<charge_record> find_charge(const std::string& idempotency_key) const;
 
   // The whole charge log in the order of recording, for audits.

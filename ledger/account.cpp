@@ -36,7 +36,7 @@ wide_sum pending_credits(const account& acct) {
 
 // The balance after `delta`, or limit_exceeded when it (plus every credit still in flight)
 // would leave [-balance_limit, +balance_limit].
-result<money> bounded_balance(const account& acct, money delta) {
+expected<money> bounded_balance(const account& acct, money delta) {
   const wide_sum after = wide_sum{acct.balance.micros()} + delta.micros();
   const wide_sum highest = after + pending_credits(acct);
   if (after < -limits::balance_limit_micros || highest > limits::balance_limit_micros) {

@@ -4,13 +4,13 @@
 
 namespace ledger {
 
-result<money> checked_add(money a, money b) {
+expected<money> checked_add(money a, money b) {
   int64_t sum = 0;
   if (__builtin_add_overflow(a.micros(), b.micros(), &sum)) return error_code::invalid_amount;
   return money::from_micros(sum);
 }
 
-result<money> checked_sub(money a, money b) {
+expected<money> checked_sub(money a, money b) {
   int64_t difference = 0;
   if (__builtin_sub_overflow(a.micros(), b.micros(), &difference)) {
     return error_code::invalid_amount;
@@ -18,11 +18,11 @@ result<money> checked_sub(money a, money b) {
   return money::from_micros(difference);
 }
 
-result<money> checked_negate(money a) {
+expected<money> checked_negate(money a) {
   return checked_sub(money{}, a);
 }
 
-result<money> parse_money(std::string_view text) {
+expected<money> parse_money(std::string_view text) {
   constexpr size_t decimals_max = 6;
   bool negative = false;
   size_t position = 0;

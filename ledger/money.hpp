@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/expected.hpp"
 #include "ledger/limits.hpp"
-#include "ledger/result.hpp"
 
 namespace ledger {
 
@@ -39,14 +39,14 @@ class money {
 };
 
 // Checked arithmetic: invalid_amount on int64 overflow.
-result<money> checked_add(money a, money b);
-result<money> checked_sub(money a, money b);
-result<money> checked_negate(money a);
+expected<money> checked_add(money a, money b);
+expected<money> checked_sub(money a, money b);
+expected<money> checked_negate(money a);
 
 // Parses an exact decimal string: an optional '-', one or more digits, and optionally '.'
 // followed by 1 to 6 digits ("25", "25.00", "0.0035", "-3.5"). Anything else, more than six
 // decimals, or a value outside int64 micros is invalid_amount: never a rounding.
-result<money> parse_money(std::string_view text);
+expected<money> parse_money(std::string_view text);
 
 // Formats with at least two decimals and no trailing zeros beyond them:
 // 25 USD -> "25.00", 3500 micros -> "0.0035", -1.5 USD -> "-1.50".

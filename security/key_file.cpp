@@ -24,7 +24,7 @@ std::string trimmed(const std::string& text) {
 }
 
 // O_EXCL: two servers racing on first start cannot both write a key.
-bool create_key_file(const std::string& path, std::string& key, std::string& error) {
+ledger::expected<std::string> create_key_file(const std::string& path) {
   unsigned char bytes[platform_key_bytes];
   randombytes_buf(bytes, sizeof bytes);
   char hex[platform_key_bytes * 2 + 1];
@@ -32,58 +32,53 @@ bool create_key_file(const std::string& path, std::string& key, std::string& err
   sodium_memzero(bytes, sizeof bytes);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    error = "cannot create the key file \"" + path + "\": " + std::strerror(errno);
-    return false;
+    return ledger::status::failure("cannot create the key file \"" + path +
+                                   "\": " + std::strerror(errno));
   }
   const std::string line = std::string{hex} + "\n";
   const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                        ::fsync(fd) == 0;
   ::close(fd);
   if (!written) {
-    error = "cannot write the key file \"" + path + "\"";
     ::unlink(path.c_str());
-    return false;
+    return ledger::status::failure("cannot write the key file \"" + path + "\"");
   }
-  key.assign(hex, platform_key_bytes * 2);
-  return true;
+  return std::string(hex, platform_key_bytes * 2);
 }
 
 }  // namespace
 
-bool read_key_file(const std::string& path, std::string& key, std::string& error) {
+ledger::expected<std::string> read_key_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    error = "cannot read the key file \"" + path + "\": " + std::strerror(errno);
-    return false;
+    return ledger::status::failure("cannot read the key file \"" + path +
+                                   "\": " + std::strerror(errno));
   }
   std::string line;
   std::getline(in, line);
-  key = trimmed(line);
+  std::string key = trimmed(line);
   if (key.size() < key_chars_min) {
-    error = "the key file \"" + path + "\" holds no key of at least 32 characters";
-    return false;
+    return ledger::status::failure("the key file \"" + path +
+                                   "\" holds no key of at least 32 characters");
   }
-  return true;
+  return key;
 }
 
-bool load_or_create_key_file(const std::string& path, std::string& key, std::string& error) {
-  if (!initialize()) {
-    error = "libsodium could not be initialized";
-    return false;
-  }
+ledger::expected<std::string> load_or_create_key_file(const std::string& path) {
+  if (!initialize()) return ledger::status::failure("libsodium could not be initialized");
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     if (errno != ENOENT) {
-      error = "cannot inspect the key file \"" + path + "\": " + std::strerror(errno);
-      return false;
+      return ledger::status::failure("cannot inspect the key file \"" + path +
+                                     "\": " + std::strerror(errno));
     }
-    return create_key_file(path, key, error);
+    return create_key_file(path);
   }
   if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    error = "the key file \"" + path + "\" may be read by others; chmod 600 it";
-    return false;
+    return ledger::status::failure("the key file \"" + path +
+                                   "\" may be read by others; chmod 600 it");
   }
-  return read_key_file(path, key, error);
+  return read_key_file(path);
 }
 
 }  // namespace security

@@ -83,24 +83,24 @@ TEST_F(Security, KeyFilesAreCreatedPrivateAndRead) {
                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "platform.key").string();
-  std::string key;
-  std::string error;
-  ASSERT_TRUE(load_or_create_key_file(path, key, error)) << error;
+  auto created = load_or_create_key_file(path);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const std::string key = *created;
   EXPECT_EQ(key.size(), platform_key_bytes * 2);
   struct stat info {};
   ASSERT_EQ(::stat(path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  std::string again;
-  ASSERT_TRUE(load_or_create_key_file(path, again, error)) << error;
-  EXPECT_EQ(again, key);
-  std::string read;
-  ASSERT_TRUE(read_key_file(path, read, error)) << error;
-  EXPECT_EQ(read, key);
+  auto again = load_or_create_key_file(path);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, key);
+  auto read = read_key_file(path);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, key);
   ::chmod(path.c_str(), 0644);
-  EXPECT_FALSE(load_or_create_key_file(path, again, error));
+  EXPECT_NE(load_or_create_key_file(path).error().message.find("chmod 600"), std::string::npos);
   const std::string short_path = (dir / "short.key").string();
   std::ofstream(short_path) << "too short\n";
-  EXPECT_FALSE(read_key_file(short_path, read, error));
+  EXPECT_FALSE(read_key_file(short_path).ok());
   std::filesystem::remove_all(dir);
 }
 

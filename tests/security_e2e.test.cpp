@@ -80,7 +80,9 @@ class CardDataE2e : public ledgerd_fixture {
 TEST_F(CardDataE2e, NumbersAndCvcsNeverReachTheDataDirectoryOrTheLogs) {
   start_ledgerd();
   std::string error;
-  ASSERT_TRUE(security::read_key_file(work_dir_ + "/data-platform.key", key_, error)) << error;
+  auto key = security::read_key_file(work_dir_ + "/data-platform.key");
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  key_ = *key;
   for (size_t i = 0; i < cards.size(); ++i) {
     const std::string account = "/v1/accounts/" + std::to_string(i + 1);
     send("POST", "/v1/accounts", json{{"id", std::to_string(i + 1)}}, 201);

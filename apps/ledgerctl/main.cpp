@@ -18,12 +18,13 @@ int main(int argc, char** argv) {
     console::print_help(words, std::cout);
     return console::exit_ok;
   }
-  std::string secret;
-  if (!server::admin::read_secret_file(opts.secret_file, secret, error)) {
-    std::cerr << "ledgerctl: " << error << " (use --secret-file with the path ledgerd logged)\n";
+  auto secret = server::admin::read_secret_file(opts.secret_file);
+  if (!secret) {
+    std::cerr << "ledgerctl: " << secret.error().message
+              << " (use --secret-file with the path ledgerd logged)\n";
     return console::exit_unauthorized;
   }
-  console::connection link(opts.host, opts.port, secret, opts.timeout);
+  console::connection link(opts.host, opts.port, *secret, opts.timeout);
   if (words.empty()) return console::run_interactive(link, opts);
   return console::run_command(link, opts, words, std::cout, std::cerr);
 }

@@ -17,11 +17,8 @@
 #include "config/ledgerd_config.hpp"
 #include "server/admin/admin_server.hpp"
 #include "server/admin/event_hub.hpp"
-#include "server/stream/stream_server.hpp"
-#ifdef LEDGERD_HTTP_API
-#include "security/key_file.hpp"
 #include "server/http/http_api.hpp"
-#endif
+#include "server/stream/stream_server.hpp"
 
 namespace {
 
@@ -49,112 +46,70 @@ sigset_t block_stop_signals() {
   std::_Exit(exit_storage_failure);
 }
 
-#ifdef LEDGERD_HTTP_API
-// The HTTP API's access rules (docs/security.md): sessions, and the platform key from its
-// file (created on first start). The key's path is logged, never the key.
-bool configure_access(const config::ledgerd_settings& settings, server::http_options& http) {
-  http.require_sessions = !settings.open_access;
-  const std::string path = settings.platform_key_file.empty() ? settings.data_dir + "-platform.key"
-                                                              : settings.platform_key_file;
-  std::string error;
-  if (!security::load_or_create_key_file(path, http.platform_key, error)) {
-    spdlog::error("{}", error);
-    return false;
-  }
-  spdlog::info("http: sessions {}; platform key in \"{}\"",
-               http.require_sessions ? "required" : "optional", path);
-  return true;
-}
-#endif
+// Stops the debit stream's broker when it goes out of scope.
+struct stream_server_guard {
+  caf::actor broker;
+  ~stream_server_guard() { caf::anon_send_exit(broker, caf::exit_reason::user_shutdown); }
+};
 
+// Starts everything, waits for SIGTERM or SIGINT, and stops in the reverse order of start
+// as each part goes out of scope: the admin console, HTTP, the stream, then the node
+// (accounts, readers, writer, database).
 int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigset_t& signals) {
   const auto& settings = cfg.settings;
-  actors::node_options options;
-  std::string error;
-  if (!config::make_node_options(settings, options, error)) {
-    spdlog::error("configuration: {}", error);
+  auto options = config::make_ledgerd_options(settings);
+  if (!options) {
+    spdlog::error("configuration: {}", options.error().message);
     return exit_config;
   }
-  options.on_storage_failure = stop_on_storage_failure;
-  if (options.planted_bug_ack_before_write) {
+  options->node.on_storage_failure = stop_on_storage_failure;
+  if (options->node.planted_bug_ack_before_write) {
     spdlog::warn(
         "PLANTED BUG ACTIVE: debits are acknowledged before they are durable. This "
         "exists only for the crash drill's self-test; never run it for real.");
   }
   server::admin::event_hub events(system);  // for `ledgerctl tail`
-  options.events = events.actor();
-  options.event_listeners = events.listeners();
-  auto ledger = actors::node::start(system, options, error);
+  options->node.events = events.actor();
+  options->node.event_listeners = events.listeners();
+  auto ledger = actors::node::start(system, options->node);
   if (!ledger) {
-    spdlog::error("cannot open data directory \"{}\": {}", settings.data_dir, error);
+    spdlog::error("cannot open data directory \"{}\": {}", settings.data_dir,
+                  ledger.error().message);
     return exit_start;
   }
   spdlog::info("data directory \"{}\" (instance {}), durability {}, gateway {}", settings.data_dir,
-               ledger->database().instance_id(), settings.durability,
+               (*ledger)->database().instance_id(), settings.durability,
                settings.gateway == "http" ? settings.gateway_url : "embedded simulator");
-
-  server::stream_options stream;
-  stream.host = settings.host;
-  stream.port = settings.stream_port;
-  stream.connections_max = settings.connections_max;
-  stream.batches_in_flight_max = settings.batches_in_flight_max;
-  stream.debits_in_flight_max = settings.debits_in_flight_max;
-  auto stream_counters = std::make_shared<server::stream_metrics>();
-  auto broker =
-      server::start_stream_server(system, ledger->accounts(), stream, stream_counters, error);
+  auto broker = server::start_stream_server(system, (*ledger)->accounts(), options->stream,
+                                            std::make_shared<server::stream_metrics>());
   if (!broker) {
-    spdlog::error("{}", error);
+    spdlog::error("{}", broker.error().message);
     return exit_start;
   }
-  uint16_t http_port = 0;
-#ifdef LEDGERD_HTTP_API
-  server::http_options http;
-  http.host = settings.host;
-  http.port = settings.http_port;
-  http.threads = settings.http_threads;
-  if (!configure_access(settings, http)) return exit_config;
-  server::http_api api(system, *ledger, http);
-  if (!api.start(error)) {
-    spdlog::error("{}", error);
-    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  stream_server_guard stream{*broker};
+  spdlog::info("http: sessions {}; platform key in \"{}\"",
+               options->http.require_sessions ? "required" : "optional",
+               options->http.platform_key_file);
+  server::http_api api(system, **ledger, options->http);
+  if (auto started = api.start(); !started.ok()) {
+    spdlog::error("{}", started.message);
     return exit_start;
   }
-  http_port = api.port();
-#endif
-  server::admin::admin_options admin_options;
-  admin_options.host = settings.admin_host;
-  admin_options.port = settings.admin_port;
-  admin_options.secret_file = settings.admin_secret_file.empty()
-                                  ? server::admin::default_secret_file(settings.data_dir)
-                                  : settings.admin_secret_file;
-  admin_options.audit_log_file = server::admin::default_audit_log_file(settings.data_dir);
-  server::admin::admin_server admin(system, *ledger, events.actor(), admin_options);
-  if (!admin.start(error)) {
-    spdlog::error("{}", error);
-#ifdef LEDGERD_HTTP_API
-    api.stop();
-#endif
-    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  server::admin::admin_server admin(system, **ledger, events.actor(), options->admin);
+  if (auto started = admin.start(); !started.ok()) {
+    spdlog::error("{}", started.message);
     return exit_start;
   }
-  spdlog::info("listening: debit stream {}:{}, HTTP {}:{}", settings.host, stream.port,
-               settings.host, http_port);
+  spdlog::info("listening: debit stream {}:{}, HTTP {}:{}", settings.host, options->stream.port,
+               settings.host, api.port());
   // One machine-readable line for scripts and tests that start ledgerd on port 0.
-  std::printf("ready stream=%u http=%u admin=%u\n", unsigned{stream.port}, unsigned{http_port},
-              unsigned{admin.port()});
+  std::printf("ready stream=%u http=%u admin=%u\n", unsigned{options->stream.port},
+              unsigned{api.port()}, unsigned{admin.port()});
   std::fflush(stdout);
 
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
-  admin.stop();
-#ifdef LEDGERD_HTTP_API
-  api.stop();
-#endif
-  caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
-  ledger->stop();  // accounts stop; the writer writes and answers what it accepted
-  ledger.reset();
-  spdlog::info("stopped cleanly");
   return 0;
 }
 
@@ -181,5 +136,6 @@ int main(int argc, char** argv) {
     caf::actor_system system{cfg};
     status = run(system, cfg, signals);
   }
+  if (status == 0) spdlog::info("stopped cleanly");
   return status;
 }

@@ -80,10 +80,12 @@ std::unique_ptr<actors::node> start_node(caf::actor_system& system, const std::s
     std::fprintf(stderr, "storage failure: %s\n", reason.c_str());
     std::_Exit(74);
   };
-  std::string error;
-  auto ledger = actors::node::start(system, options, error);
-  if (!ledger) std::fprintf(stderr, "%s\n", error.c_str());
-  return ledger;
+  auto ledger = actors::node::start(system, options);
+  if (!ledger) {
+    std::fprintf(stderr, "%s\n", ledger.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*ledger);
 }
 
 double memtables_mb(actors::node& ledger) {

@@ -84,28 +84,29 @@ admin_server::~admin_server() {
   stop();
 }
 
-bool admin_server::start(std::string& error) {
+ledger::status admin_server::start() {
   auto shared = std::make_shared<admin_shared>();
   shared->node = &node_;
   shared->events = events_;
   shared->command_timeout = options_.command_timeout;
-  bool created = false;
-  if (!load_or_create_secret(options_.secret_file, shared->secret, created, error)) return false;
-  if (!shared->audit.open(options_.audit_log_file, error)) return false;
+  auto secret = load_or_create_secret(options_.secret_file);
+  if (!secret) return secret.error();
+  shared->secret = secret->secret;
+  if (auto opened = shared->audit.open(options_.audit_log_file); !opened.ok()) return opened;
   actor_ = system_.spawn<caf::detached>(admin_behavior, shared);
   auto published = system_.middleman().publish(actor_, options_.port, options_.host.c_str());
   if (!published) {
-    error = "cannot listen for the admin console on " + options_.host + ":" +
-            std::to_string(options_.port) + ": " + system_.render(published.error());
     caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
     actor_ = caf::actor{};
-    return false;
+    return ledger::status::failure("cannot listen for the admin console on " + options_.host + ":" +
+                                   std::to_string(options_.port) + ": " +
+                                   system_.render(published.error()));
   }
   port_ = *published;
   spdlog::info("admin console on {}:{}; secret file \"{}\" ({}), audit log \"{}\"", options_.host,
-               port_, options_.secret_file, created ? "created" : "existing",
+               port_, options_.secret_file, secret->created ? "created" : "existing",
                options_.audit_log_file);
-  return true;
+  return ledger::status::success();
 }
 
 void admin_server::stop() {

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ledger/expected.hpp"
+
 namespace actors {
 class node;
 }
@@ -47,8 +49,8 @@ class admin_server {
   admin_server& operator=(const admin_server&) = delete;
 
   // Loads or creates the secret, opens the audit log, spawns and publishes the actor.
-  // false and `error` when any of it fails.
-  bool start(std::string& error);
+  // A message for the operator when any of it fails.
+  ledger::status start();
   uint16_t port() const { return port_; }
   // Unpublishes and waits for the actor to finish what it is doing (a verify may take a
   // while): after stop() nothing of the server touches the node.

@@ -29,14 +29,14 @@ std::string utc_now() {
 
 }  // namespace
 
-bool audit_log::open(const std::string& path, std::string& error) {
+ledger::status audit_log::open(const std::string& path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) {
-    error = "cannot open the admin audit log \"" + path + "\": " + std::strerror(errno);
-    return false;
+    return ledger::status::failure("cannot open the admin audit log \"" + path +
+                                   "\": " + std::strerror(errno));
   }
   path_ = path;
-  return true;
+  return ledger::status::success();
 }
 
 audit_log::~audit_log() {

@@ -11,12 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/expected.hpp"
+
 namespace server::admin {
 
 class audit_log {
  public:
-  // Opens (creates) `path` for appending. false and `error` when it cannot.
-  bool open(const std::string& path, std::string& error);
+  // Opens (creates) `path` for appending; storage_failure with a message when it cannot.
+  ledger::status open(const std::string& path);
   ~audit_log();
 
   // Adds "time" (UTC, ISO 8601) to `record` and appends it. Failures are logged: an

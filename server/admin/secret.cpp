@@ -22,27 +22,22 @@ bool is_hex_secret(std::string_view text) {
 // The secret is a key file (security/key_file.hpp: 32 random bytes in hex, O_EXCL, mode
 // 0600, fsynced, refused when others may read it); only the "created" flag and the exact
 // 64-hex-digit form are the admin console's own.
-bool read_secret_file(const std::string& path, std::string& secret, std::string& error) {
-  if (security::read_key_file(path, secret, error)) return true;
-  error = "admin secret: " + error;
-  return false;
+ledger::expected<std::string> read_secret_file(const std::string& path) {
+  auto read = security::read_key_file(path);
+  if (!read) return ledger::status::failure("admin secret: " + read.error().message);
+  return read;
 }
 
-bool load_or_create_secret(const std::string& path, std::string& secret, bool& created,
-                           std::string& error) {
+ledger::expected<loaded_secret> load_or_create_secret(const std::string& path) {
   struct stat info {};
   const bool existed = ::stat(path.c_str(), &info) == 0;
-  created = false;
-  if (!security::load_or_create_key_file(path, secret, error)) {
-    error = "admin secret: " + error;
-    return false;
+  auto loaded = security::load_or_create_key_file(path);
+  if (!loaded) return ledger::status::failure("admin secret: " + loaded.error().message);
+  if (!is_hex_secret(*loaded)) {
+    return ledger::status::failure("the admin secret file \"" + path +
+                                   "\" does not hold 64 hex digits");
   }
-  created = !existed;
-  if (!is_hex_secret(secret)) {
-    error = "the admin secret file \"" + path + "\" does not hold 64 hex digits";
-    return false;
-  }
-  return true;
+  return loaded_secret{std::move(*loaded), !existed};
 }
 
 bool secrets_equal(std::string_view given, std::string_view expected) {

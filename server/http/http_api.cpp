@@ -160,12 +160,10 @@ http_api::~http_api() {
   stop();
 }
 
-bool http_api::start(std::string& error) {
+ledger::status http_api::start() {
   std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  if (impl_->started || impl_->stopped) {
-    error = "the HTTP API was already started";
-    return false;
-  }
+  if (impl_->started || impl_->stopped)
+    return ledger::status::bug("the HTTP API was already started");
   const std::string& host = impl_->options.host;
   int bound = impl_->options.port;
   if (bound == 0) {
@@ -174,8 +172,8 @@ bool http_api::start(std::string& error) {
     bound = -1;
   }
   if (bound <= 0) {
-    error = "cannot listen on " + host + ":" + std::to_string(impl_->options.port);
-    return false;
+    return ledger::status::failure("cannot listen on " + host + ":" +
+                                   std::to_string(impl_->options.port));
   }
   impl_->port = static_cast<uint16_t>(bound);
   impl_->started = true;
@@ -184,7 +182,7 @@ bool http_api::start(std::string& error) {
     state->loop_finished = true;
   });
   spdlog::info("http: listening on {}:{}", host, impl_->port);
-  return true;
+  return ledger::status::success();
 }
 
 uint16_t http_api::port() const {

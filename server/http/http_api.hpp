@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "ledger/expected.hpp"
+
 namespace caf {
 class actor_system;
 }
@@ -36,7 +38,8 @@ struct http_options {
   // pass; a session or key that is given is still checked. ledgerd requires sessions unless
   // configured otherwise.
   bool require_sessions = false;
-  std::string platform_key;  // empty: no platform key is accepted
+  std::string platform_key;       // empty: no platform key is accepted
+  std::string platform_key_file;  // where the key came from, for the log (never the key)
 };
 
 class http_api {
@@ -47,8 +50,8 @@ class http_api {
   http_api(const http_api&) = delete;
   http_api& operator=(const http_api&) = delete;
 
-  // Binds and serves on its own threads; false and `error` when it cannot bind.
-  bool start(std::string& error);
+  // Binds and serves on its own threads; a message for the operator when it cannot bind.
+  ledger::status start();
   // The bound port, after start.
   uint16_t port() const;
   // Stops accepting, finishes the requests in progress, joins the threads. Idempotent.

@@ -40,8 +40,8 @@ class HttpApi : public actors::testing::node_fixture {
     client_.reset();
     api_.reset();
     api_ = std::make_unique<http_api>(*system_, *node_, options);
-    std::string error;
-    ASSERT_TRUE(api_->start(error)) << error;
+    auto started = api_->start();
+    ASSERT_TRUE(started.ok()) << started.message;
     ASSERT_NE(api_->port(), 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", api_->port());
     client_->set_read_timeout(15, 0);
@@ -565,9 +565,9 @@ TEST_F(HttpApi, StopsAndRefusesASecondBindOnTheSamePort) {
   http_options taken;
   taken.port = api_->port();
   http_api second(*system_, *node_, taken);
-  std::string error;
-  EXPECT_FALSE(second.start(error));
-  EXPECT_FALSE(error.empty());
+  auto refused = second.start();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_FALSE(refused.message.empty());
   api_->stop();
   api_->stop();
   EXPECT_FALSE(client_->Get("/healthz"));

@@ -41,8 +41,8 @@ class HttpAuth : public actors::testing::node_fixture {
     options.require_sessions = true;
     options.platform_key = platform_key;
     api_ = std::make_unique<http_api>(*system_, *node_, options);
-    std::string error;
-    ASSERT_TRUE(api_->start(error)) << error;
+    auto started = api_->start();
+    ASSERT_TRUE(started.ok()) << started.message;
   }
 
   // The same data directory, a new policy.
@@ -375,8 +375,8 @@ TEST_F(HttpAuth, TheStoredHashIsArgon2idAtOrAboveOwaspAndSurvivesARestart) {
   http_options options;
   options.require_sessions = true;
   api_ = std::make_unique<http_api>(*system_, *node_, options);
-  std::string error;
-  ASSERT_TRUE(api_->start(error)) << error;
+  auto started = api_->start();
+  ASSERT_TRUE(started.ok()) << started.message;
   EXPECT_EQ(call("GET", account_path(1), "", bearer(token)).status, 200);
 }
 

@@ -22,8 +22,8 @@ class HttpConsole : public actors::testing::node_fixture {
     options.require_sessions = true;  // as ledgerd runs by default
     options.platform_key = "k";
     api_ = std::make_unique<http_api>(*system_, *node_, options);
-    std::string error;
-    ASSERT_TRUE(api_->start(error)) << error;
+    auto started = api_->start();
+    ASSERT_TRUE(started.ok()) << started.message;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", api_->port());
     client_->set_read_timeout(15, 0);
   }

@@ -40,7 +40,7 @@ T narrow_or_zero(uint64_t value, uint64_t max) {
 
 }  // namespace
 
-ledger::result<json> parse_object(std::string_view body) {
+ledger::expected<json> parse_object(std::string_view body) {
   json parsed = json::parse(body.begin(), body.end(), nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) return error_code::malformed_request;
   return parsed;
@@ -65,7 +65,7 @@ std::optional<uint32_t> parse_small_id_text(std::string_view text) {
   return static_cast<uint32_t>(*value);
 }
 
-ledger::result<uint64_t> required_id(const json& object, const char* name) {
+ledger::expected<uint64_t> required_id(const json& object, const char* name) {
   const json* value = field(object, name);
   if (value == nullptr) return error_code::malformed_request;
   std::optional<uint64_t> id;
@@ -79,19 +79,19 @@ ledger::result<uint64_t> required_id(const json& object, const char* name) {
   return *id;
 }
 
-ledger::result<std::string> required_string(const json& object, const char* name) {
+ledger::expected<std::string> required_string(const json& object, const char* name) {
   const json* value = field(object, name);
   if (value == nullptr || !value->is_string()) return error_code::malformed_request;
   return value->get<std::string>();
 }
 
-ledger::result<bool> required_bool(const json& object, const char* name) {
+ledger::expected<bool> required_bool(const json& object, const char* name) {
   const json* value = field(object, name);
   if (value == nullptr || !value->is_boolean()) return error_code::malformed_request;
   return value->get<bool>();
 }
 
-ledger::result<uint64_t> required_unsigned(const json& object, const char* name, uint64_t max) {
+ledger::expected<uint64_t> required_unsigned(const json& object, const char* name, uint64_t max) {
   const json* value = field(object, name);
   if (value == nullptr || !value->is_number_unsigned()) return error_code::malformed_request;
   const auto number = value->get<uint64_t>();
@@ -99,7 +99,7 @@ ledger::result<uint64_t> required_unsigned(const json& object, const char* name,
   return number;
 }
 
-ledger::result<ledger::money> required_amount(const json& object, const char* name) {
+ledger::expected<ledger::money> required_amount(const json& object, const char* name) {
   const json* value = field(object, name);
   if (value == nullptr) return error_code::malformed_request;
   // A JSON number is a binary float to most clients: refuse it rather than guess its value.
@@ -108,13 +108,13 @@ ledger::result<ledger::money> required_amount(const json& object, const char* na
   return ledger::parse_money(value->get_ref<const std::string&>());
 }
 
-ledger::result<ledger::money> required_positive_amount(const json& object, const char* name) {
+ledger::expected<ledger::money> required_positive_amount(const json& object, const char* name) {
   auto amount = required_amount(object, name);
   if (amount.ok() && !amount->is_positive()) return error_code::invalid_amount;
   return amount;
 }
 
-ledger::result<ledger::card_input> card_from_json(const json& object) {
+ledger::expected<ledger::card_input> card_from_json(const json& object) {
   if (check_fields(object, {"number", "exp_month", "exp_year", "cvc", "holder_name"}) !=
       error_code::ok) {
     return error_code::malformed_request;
@@ -134,8 +134,8 @@ ledger::result<ledger::card_input> card_from_json(const json& object) {
   return card;
 }
 
-ledger::result<uint64_t> query_unsigned(const std::optional<std::string>& text, uint64_t fallback,
-                                        uint64_t min, uint64_t max) {
+ledger::expected<uint64_t> query_unsigned(const std::optional<std::string>& text, uint64_t fallback,
+                                          uint64_t min, uint64_t max) {
   if (!text) return fallback;
   if (*text == "0" && min == 0) return uint64_t{0};
   auto value = digits_to_unsigned(*text, std::numeric_limits<uint64_t>::max());

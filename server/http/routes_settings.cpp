@@ -62,7 +62,7 @@ api_response recharge_response(const std::string& key, const actors::account_rep
 }
 
 // The optional "card_id" of a recharge: 0 (the default card) when absent.
-ledger::result<uint32_t> optional_card_id(const json& body) {
+ledger::expected<uint32_t> optional_card_id(const json& body) {
   if (!body.contains("card_id")) return uint32_t{0};
   auto card_id = in::required_unsigned(body, "card_id", std::numeric_limits<uint32_t>::max());
   if (!card_id || *card_id == 0) return error_code::malformed_request;

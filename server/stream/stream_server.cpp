@@ -15,6 +15,12 @@ namespace {
 
 using open_atom = caf::atom_constant<caf::atom("open")>;
 
+// The most one read from a connection takes (CAF's receive_policy::at_most): also the slack
+// a connection may have buffered beyond its batches in flight.
+constexpr size_t read_bytes_max = 64 * 1024;
+// How long binding the port may take before start_stream_server gives up.
+constexpr auto bind_timeout = std::chrono::seconds(10);
+
 struct connection {
   // CAF reuses a closed connection's handle (its socket) for a later one: the serial tells
   // them apart, so results of a closed connection never reach its successor.
@@ -62,7 +68,7 @@ bool over_limits(const stream_state& st, const connection& conn) {
 // The most a connection may have buffered but not yet processed: all the batches it may have
 // in flight, plus one read. A client that keeps to hello_ok's limit never reaches it.
 size_t buffered_bytes_max(const stream_state& st) {
-  return st.options.batches_in_flight_max * protocol::frame_length_max + 64 * 1024;
+  return st.options.batches_in_flight_max * protocol::frame_length_max + read_bytes_max;
 }
 
 bool handle_frames(stream_broker* self, caf::io::connection_handle handle, connection& conn);
@@ -240,7 +246,7 @@ void on_connection(stream_broker* self, const caf::io::new_connection_msg& messa
   st.connections.insert_or_assign(message.handle, std::move(fresh));
   st.counters->connections_accepted.fetch_add(1, std::memory_order_relaxed);
   st.counters->connections_open.fetch_add(1, std::memory_order_relaxed);
-  self->configure_read(message.handle, caf::io::receive_policy::at_most(64 * 1024));
+  self->configure_read(message.handle, caf::io::receive_policy::at_most(read_bytes_max));
 }
 
 void on_closed(stream_broker* self, caf::io::connection_handle handle) {
@@ -277,25 +283,22 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
 
 }  // namespace
 
-caf::actor start_stream_server(caf::actor_system& system, const actors::directory& accounts,
-                               stream_options& options, std::shared_ptr<stream_metrics> counters,
-                               std::string& error) {
+ledger::expected<caf::actor> start_stream_server(caf::actor_system& system,
+                                                 const actors::directory& accounts,
+                                                 stream_options& options,
+                                                 std::shared_ptr<stream_metrics> counters) {
   auto broker = system.middleman().spawn_broker(stream_behavior, accounts, options, counters);
   caf::scoped_actor self{system};
-  bool bound = false;
-  self->request(broker, std::chrono::seconds(10), open_atom::value, options.host, options.port)
-      .receive(
-          [&](uint16_t port) {
-            options.port = port;
-            bound = true;
-          },
-          [&](caf::error& failure) {
-            error = "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
-                    system.render(failure);
-          });
-  if (!bound) {
+  std::string error;
+  self->request(broker, bind_timeout, open_atom::value, options.host, options.port)
+      .receive([&](uint16_t port) { options.port = port; },
+               [&](caf::error& failure) {
+                 error = "cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                         ": " + system.render(failure);
+               });
+  if (!error.empty()) {
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
-    return caf::actor{};
+    return ledger::status::failure(std::move(error));
   }
   return broker;
 }

@@ -19,15 +19,19 @@
 #include <string>
 
 #include "actors/directory.hpp"
+#include "ledger/expected.hpp"
 
 namespace server {
+
+// Debits read from all connections and not yet answered, before the server stops reading.
+inline constexpr size_t debits_in_flight_max_default = 262'144;
 
 struct stream_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port; start_stream_server writes back the bound one
   size_t connections_max = 64;
-  size_t batches_in_flight_max = 16;
-  size_t debits_in_flight_max = 262'144;
+  size_t batches_in_flight_max = 16;  // per connection
+  size_t debits_in_flight_max = debits_in_flight_max_default;
 };
 
 // Counters for /metrics and the console.
@@ -41,10 +45,12 @@ struct stream_metrics {
   std::atomic<int64_t> debits_in_flight{0};
 };
 
-// Spawns the broker and binds host:port. The broker and nullptr error on success; an
-// invalid handle and a message otherwise. Stop it with anon_send_exit.
-caf::actor start_stream_server(caf::actor_system& system, const actors::directory& accounts,
-                               stream_options& options, std::shared_ptr<stream_metrics> counters,
-                               std::string& error);
+// Spawns the broker and binds host:port (writing the bound port back into options.port).
+// The broker, or storage_failure with a message when it cannot listen. Stop it with
+// anon_send_exit.
+ledger::expected<caf::actor> start_stream_server(caf::actor_system& system,
+                                                 const actors::directory& accounts,
+                                                 stream_options& options,
+                                                 std::shared_ptr<stream_metrics> counters);
 
 }  // namespace server
