@@ -186,6 +186,11 @@ void handle_debit_group(account_actor* self, debit_group group) {
   auto& st = self->state;
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
+  if (group.stored) {
+    // Looked up with the account's activation (directory.cpp): the first lookup there was.
+    if (st.debit_ids_state == debit_ids::unknown) st.debit_ids_state = debit_ids::looked_up_once;
+    return apply_debit_group(self, group, *group.stored);
+  }
   debit_lookup lookup = plan_lookup(st, group);
   if (lookup.debit_ids.empty()) return apply_debit_group(self, group, {});
   // Nothing else runs on this account until the answer (or the timeout) is handled: the

@@ -15,8 +15,10 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "ledger/account.hpp"
 #include "ledger/error.hpp"
 #include "ledger/money.hpp"
 
@@ -34,6 +36,10 @@ struct debit_group {
   caf::actor reply_to;
   uint64_t batch_id = 0;
   std::vector<debit_item> items;
+  // Set by the shard on the group that activated its account: every debit id of the group
+  // was looked up with the account itself (one storage read, storage_reader.hpp), and these
+  // are the ones stored. The account then needs no lookup of its own.
+  std::optional<std::vector<ledger::debit_record>> stored;
 };
 
 struct debit_outcome {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <list>
 #include <unordered_map>
@@ -42,6 +43,7 @@ struct shard_state {
   // in arrival order. Bounded by what the front ends may have in flight (the stream's
   // debits_in_flight_max, the HTTP threads).
   std::unordered_map<uint64_t, std::vector<held_message>> activating;
+  size_t next_reader = 0;
 
   static inline const char* name = "directory_shard";
 };
@@ -123,19 +125,35 @@ bool creates_account(const held_message& message) {
   return command && std::holds_alternative<commands::create>(command->request.cmd);
 }
 
+// What the reader looks up with the account: the debit ids of the message that activates it.
+account_activation activation_for(uint64_t account_id, const held_message& first) {
+  account_activation request{account_id, {}};
+  if (const auto* group = std::get_if<debit_group>(&first)) {
+    for (const auto& item : group->items)
+      request.debit_ids.push_back(item.debit_id);
+    std::sort(request.debit_ids.begin(), request.debit_ids.end());
+    request.debit_ids.erase(std::unique(request.debit_ids.begin(), request.debit_ids.end()),
+                            request.debit_ids.end());
+  }
+  return request;
+}
+
 // The reader answered for an activating account: spawn it (when it exists, or when a held
-// message creates it) and hand it the held messages in arrival order.
+// message creates it) and hand it the held messages in arrival order, the first with the
+// stored debits the reader found among its debit ids.
 void on_account_read(shard_actor* self, uint64_t account_id, account_read read) {
   auto& st = self->state;
   auto node = st.activating.extract(account_id);
   if (node.empty()) return;
+  if (auto* group = std::get_if<debit_group>(&node.mapped().front()); group && read.ok())
+    group->stored = std::move(read.value.stored_debits);
   for (auto& message : node.mapped()) {
     if (auto it = st.accounts.find(account_id); it != st.accounts.end()) {
       forward(self, it->second, std::move(message));
     } else if (!read.ok()) {
       refuse(self, std::move(message), ledger::error_code::storage_failure);
-    } else if (read.value) {
-      forward(self, activate(self, std::move(*read.value), true), std::move(message));
+    } else if (read.value.account) {
+      forward(self, activate(self, std::move(*read.value.account), true), std::move(message));
     } else if (creates_account(message)) {
       forward(self, activate(self, ledger::make_account(account_id), false), std::move(message));
     } else {
@@ -144,10 +162,36 @@ void on_account_read(shard_actor* self, uint64_t account_id, account_read read) 
   }
 }
 
-// Routes one message to its account: at once when resident, else after the account's
-// storage read, which runs on a reader (storage_reader.hpp) while this shard goes on routing.
+// Reads the accounts of `batch` on one reader (round robin: the shard keeps each account's
+// order itself, so any reader will do) and activates each when its answer comes.
+void request_activations(shard_actor* self, activation_batch batch) {
+  auto& st = self->state;
+  if (batch.accounts.empty()) return;
+  const auto& readers = st.context->readers->workers();
+  const auto& reader = readers[st.next_reader++ % readers.size()];
+  std::vector<uint64_t> ids;
+  ids.reserve(batch.accounts.size());
+  for (const auto& account : batch.accounts)
+    ids.push_back(account.account_id);
+  self->request(reader, read_timeout, std::move(batch))
+      .then(
+          [self, ids](activations_read& answer) {
+            LEDGER_ASSERT(answer.reads.size() == ids.size());
+            for (size_t i = 0; i < ids.size(); ++i)
+              on_account_read(self, ids[i], std::move(answer.reads[i]));
+          },
+          [self, ids](caf::error& failure) {
+            spdlog::error("activating {} accounts failed: {}", ids.size(),
+                          self->system().render(failure));
+            for (const uint64_t id : ids)
+              on_account_read(self, id, account_read{{}, "no answer from the reader"});
+          });
+}
+
+// Routes one message to its account: at once when resident; else it waits in the shard
+// for the account's storage read, which `batch` gathers when this message is the first.
 void route(shard_actor* self, uint64_t account_id, held_message&& message,
-           steady_clock::time_point now) {
+           steady_clock::time_point now, activation_batch& batch) {
   auto& st = self->state;
   if (account_id == 0)
     return refuse(self, std::move(message), ledger::error_code::account_not_found);
@@ -155,20 +199,12 @@ void route(shard_actor* self, uint64_t account_id, held_message&& message,
     return forward(self, *target, std::move(message));
   auto [it, first] = st.activating.try_emplace(account_id);
   it->second.push_back(std::move(message));
-  if (!first) return;  // its read is already in flight
-  self->request(st.context->readers->for_account(account_id), read_timeout,
-                read_account_atom::value, account_id)
-      .then([self, account_id](
-                account_read& read) { on_account_read(self, account_id, std::move(read)); },
-            [self, account_id](caf::error& failure) {
-              spdlog::error("activating account {} failed: {}", account_id,
-                            self->system().render(failure));
-              on_account_read(self, account_id, account_read{{}, "no answer from the reader"});
-            });
+  if (first) batch.accounts.push_back(activation_for(account_id, it->second.front()));
 }
 
 // Splits a front end's group into one group per account, keeping each account's debits in
-// arrival order, and routes each as one message.
+// arrival order, and routes each as one message; the cold accounts among them are read
+// from storage together.
 void route_debit_group(shard_actor* self, debit_group& group) {
   std::unordered_map<uint64_t, size_t> part_of;
   std::vector<debit_group> parts;
@@ -176,14 +212,16 @@ void route_debit_group(shard_actor* self, debit_group& group) {
   parts.reserve(group.items.size());
   for (const auto& item : group.items) {
     auto [it, inserted] = part_of.emplace(item.account_id, parts.size());
-    if (inserted) parts.push_back(debit_group{group.reply_to, group.batch_id, {}});
+    if (inserted) parts.push_back(debit_group{group.reply_to, group.batch_id, {}, {}});
     parts[it->second].items.push_back(item);
   }
   const auto now = steady_clock::now();
+  activation_batch cold;
   for (auto& part : parts) {
     const uint64_t account_id = part.items.front().account_id;
-    route(self, account_id, held_message{std::move(part)}, now);
+    route(self, account_id, held_message{std::move(part)}, now, cold);
   }
+  request_activations(self, std::move(cold));
 }
 
 // Asks the accounts that received nothing for idle_timeout to report idle (they do only if
@@ -229,7 +267,9 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
       [=](command_atom, account_request& request) {
         const uint64_t account_id = request.account_id;
         held_command command{std::move(request), self->make_response_promise()};
-        route(self, account_id, held_message{std::move(command)}, steady_clock::now());
+        activation_batch cold;
+        route(self, account_id, held_message{std::move(command)}, steady_clock::now(), cold);
+        request_activations(self, std::move(cold));
       },
       [=](idle_atom, uint64_t account_id, uint32_t received) {
         on_idle(self, account_id, received);

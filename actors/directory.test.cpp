@@ -38,28 +38,38 @@ struct fake_storage {
 };
 
 struct fake_reader_state {
-  std::vector<std::pair<caf::response_promise, uint64_t>> held;
+  std::vector<std::pair<caf::response_promise, activation_batch>> held;
 };
 
 account_read read_of(const fake_storage& storage, uint64_t account_id) {
   auto it = storage.accounts.find(account_id);
   if (it == storage.accounts.end()) return account_read{};
-  return account_read{it->second, {}};
+  return account_read{activation_result{it->second, {}}, {}};  // no debits stored
+}
+
+activations_read answer_of(const fake_storage& storage, const activation_batch& batch) {
+  activations_read answer;
+  for (const auto& account : batch.accounts)
+    answer.reads.push_back(read_of(storage, account.account_id));
+  return answer;
 }
 
 caf::behavior fake_reader(caf::stateful_actor<fake_reader_state>* self,
                           std::shared_ptr<fake_storage> storage) {
   return {
-      [=](read_account_atom, uint64_t account_id) -> caf::result<account_read> {
-        ++storage->account_reads;
-        if (storage->held_accounts.count(account_id) == 0) return read_of(*storage, account_id);
+      [=](const activation_batch& batch) -> caf::result<activations_read> {
+        storage->account_reads += batch.accounts.size();
+        const bool hold = std::any_of(
+            batch.accounts.begin(), batch.accounts.end(),
+            [&](const auto& a) { return storage->held_accounts.count(a.account_id) > 0; });
+        if (!hold) return answer_of(*storage, batch);
         auto promise = self->make_response_promise();
-        self->state.held.emplace_back(promise, account_id);
+        self->state.held.emplace_back(promise, batch);
         return promise;
       },
       [=](release_atom) {
-        for (auto& [promise, account_id] : self->state.held)
-          promise.deliver(read_of(*storage, account_id));
+        for (auto& [promise, batch] : self->state.held)
+          promise.deliver(answer_of(*storage, batch));
         self->state.held.clear();
         storage->held_accounts.clear();
       },
@@ -158,8 +168,9 @@ class DirectoryRouting : public ::testing::Test {
                  account_request{account_id, commands::get{}});
   }
   void debit(uint64_t batch_id, uint64_t account_id, uint64_t debit_id, ledger::money amount) {
-    caf::send_as(front_end_, shard(),
-                 debit_group{front_end_, batch_id, {debit_item{account_id, debit_id, amount, 0}}});
+    caf::send_as(
+        front_end_, shard(),
+        debit_group{front_end_, batch_id, {debit_item{account_id, debit_id, amount, 0}}, {}});
   }
   const caf::actor& shard() const { return accounts_.shards().front(); }
 

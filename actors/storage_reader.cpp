@@ -38,6 +38,37 @@ read_reply<T> reply_of(const char* what, uint64_t account_id, ledger::storage::e
   return read_reply<T>{std::move(read).value(), {}};
 }
 
+// Appends the stored debits among `debit_ids` (each looked up when <= highest); the logged
+// message in `failure` when a read failed.
+void find_stored(const ledger::storage::database& database, uint64_t account_id,
+                 const std::vector<uint64_t>& debit_ids, uint64_t highest,
+                 std::vector<ledger::debit_record>& found, std::string& failure) {
+  for (const uint64_t debit_id : debit_ids) {
+    if (debit_id > highest) continue;  // above every stored id: not stored
+    auto read = database.find_debit(account_id, debit_id);
+    if (!read) {
+      failure = logged_failure("a debit", account_id, read.error());
+      return;
+    }
+    if (*read) found.push_back(std::move(**read));
+  }
+}
+
+account_read activate(const ledger::storage::database& database,
+                      const account_activation& request) {
+  account_read reply;
+  auto loaded = database.load_account(request.account_id);
+  if (!loaded) {
+    reply.failure = logged_failure("the account", request.account_id, loaded.error());
+    return reply;
+  }
+  reply.value.account = std::move(*loaded);
+  if (!reply.value.account) return reply;  // no account: none of its debits is stored
+  find_stored(database, request.account_id, request.debit_ids, UINT64_MAX,
+              reply.value.stored_debits, reply.failure);
+  return reply;
+}
+
 debit_lookup_read lookup_debits(const ledger::storage::database& database,
                                 const debit_lookup& request) {
   debit_lookup_read reply;
@@ -51,15 +82,8 @@ debit_lookup_read lookup_debits(const ledger::storage::database& database,
     highest = *read;
     reply.value.highest_debit_id = highest;
   }
-  for (const uint64_t debit_id : request.debit_ids) {
-    if (debit_id > highest) continue;  // above every stored id: not stored
-    auto found = database.find_debit(request.account_id, debit_id);
-    if (!found) {
-      reply.failure = logged_failure("a debit", request.account_id, found.error());
-      return reply;
-    }
-    if (*found) reply.value.found.push_back(std::move(**found));
-  }
+  find_stored(database, request.account_id, request.debit_ids, highest, reply.value.found,
+              reply.failure);
   return reply;
 }
 
@@ -71,8 +95,12 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
   self->state.database = database;
   self->state.counters = counters;
   return {
-      [=](read_account_atom, uint64_t account_id) {
-        return reply_of("the account", account_id, self->state.database->load_account(account_id));
+      [=](const activation_batch& batch) {
+        activations_read answer;
+        answer.reads.reserve(batch.accounts.size());
+        for (const auto& request : batch.accounts)
+          answer.reads.push_back(activate(*self->state.database, request));
+        return answer;
       },
       [=](const debit_lookup& request) { return lookup_debits(*self->state.database, request); },
       [=](read_recharge_atom, uint64_t account_id, const std::string& key) {

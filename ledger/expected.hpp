@@ -30,9 +30,7 @@ struct [[nodiscard]] status {
     return status{error_code::internal_error, std::move(text)};
   }
   // Anything else the caller can act on: a bad option (malformed_request), a limit.
-  static status refused(error_code code, std::string text) {
-    return status{code, std::move(text)};
-  }
+  static status refused(error_code code, std::string text) { return status{code, std::move(text)}; }
 
   bool ok() const { return code == error_code::ok; }
   void ignore() const {}
