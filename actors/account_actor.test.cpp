@@ -81,12 +81,7 @@ TEST_F(AccountActors, StateSurvivesPassivationAndReactivation) {
   const auto before = command(3, commands::get{}).snapshot;
 
   // Idle now: wait until the shard has passivated the actor.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (node_->counters().resident_accounts.load() != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(node_->counters().resident_accounts.load(), 0);
+  ASSERT_TRUE(harness::wait_until([&] { return node_->counters().resident_accounts.load() == 0; }));
   const uint64_t passivations = node_->counters().passivations.load();
   const uint64_t activations = node_->counters().activations.load();
   EXPECT_EQ(passivations, activations);
@@ -115,12 +110,7 @@ TEST_F(AccountActors, RetriesAreCaughtWhateverTheOrderOfDebitIds) {
   EXPECT_EQ(debit(5, 300, usd(1)).code, error_code::exists_with_different_fields);
   EXPECT_EQ(debit(5, 301, cent).code, error_code::ok);
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (node_->counters().resident_accounts.load() != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(node_->counters().resident_accounts.load(), 0);
+  ASSERT_TRUE(harness::wait_until([&] { return node_->counters().resident_accounts.load() == 0; }));
   for (uint64_t id : {301, 100, 200, 150, 300, 250, 50})
     EXPECT_EQ(debit(5, id, cent).code, error_code::duplicate) << id;
   EXPECT_EQ(debit(5, 7, cent).code, error_code::ok);

@@ -15,6 +15,7 @@
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "gateway/simulated_processor.hpp"
+#include "harness/wait.hpp"
 
 namespace actors::testing {
 
@@ -127,14 +128,13 @@ class node_fixture : public ::testing::Test {
 
   // Polls the account until `done` holds or a few seconds pass.
   ledger::account wait_for(uint64_t account_id, std::function<bool(const ledger::account&)> done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    account_reply reply = command(account_id, commands::get{});
-    while (!done(reply.snapshot) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      reply = command(account_id, commands::get{});
-    }
-    EXPECT_TRUE(done(reply.snapshot)) << "condition not reached in time";
-    return reply.snapshot;
+    ledger::account snapshot;
+    const bool reached = harness::wait_until([&] {
+      snapshot = command(account_id, commands::get{}).snapshot;
+      return done(snapshot);
+    });
+    EXPECT_TRUE(reached) << "condition not reached in time";
+    return snapshot;
   }
 
   std::vector<ledger::journal_entry> journal(uint64_t account_id) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "client/stream_client.hpp"
+#include "harness/wait.hpp"
 #include "tests/ledgerd_fixture.hpp"
 
 namespace e2e {
@@ -73,9 +74,7 @@ TEST_F(LedgerdEndToEnd, FaqScenarioOverHttpWithTheEmbeddedGateway) {
                 R"({"enabled": true, "balance_amount": "100.00", "recharge_amount": "20.00"})"),
             200);
   ASSERT_EQ(post("/v1/accounts/42/debits", R"({"debit_id": "1", "amount": "90.00"})"), 200);
-  for (int i = 0; i < 200 && balance(42) != "110.00"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  harness::wait_until([&] { return balance(42) == "110.00"; });
   EXPECT_EQ(balance(42), "110.00");
   auto journal = get_json("/v1/accounts/42/journal");
   ASSERT_TRUE(journal.contains("entries"));

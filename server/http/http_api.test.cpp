@@ -202,12 +202,10 @@ TEST_F(HttpApi, FaqExampleOverHttp) {
   ASSERT_EQ(spent.status, 200) << spent.text;
   EXPECT_EQ(spent.body["balance_after"], "10.00");
   json view;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  do {
+  harness::wait_until([&] {
     view = get(account_path(7)).body;
-    if (view["balance"] == "110.00" && view["charges_in_flight"].empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (std::chrono::steady_clock::now() < deadline);
+    return view["balance"] == "110.00" && view["charges_in_flight"].empty();
+  });
   EXPECT_EQ(view["balance"], "110.00");
   EXPECT_EQ(view["retry_tier"], 0);
   EXPECT_EQ(view["journal_seq"], 7);  // the latest entry: where a newest-first page starts
