@@ -134,12 +134,7 @@ TEST_F(AccountActors, StateSurvivesARestart) {
 TEST_F(AccountActors, DebitsKeepFlowingWhileAChargeIsInFlight) {
   sim_config_.latency_ms = 400;
   start();
-  ASSERT_EQ(command(5, commands::create{}).code, error_code::ok);
-  auto card = tokenize(testing::card_with_number("4242424242424242"));
-  ASSERT_EQ(command(5, commands::add_card{card}).code, error_code::ok);
-  ASSERT_EQ(command(5, commands::adjust{usd(100), 1}).code, error_code::ok);
-  ledger::auto_recharge_settings settings{true, usd(50), usd(25)};
-  ASSERT_EQ(command(5, commands::set_auto_recharge{settings}).code, error_code::ok);
+  account_with_auto_recharge(5, usd(100), usd(50), usd(25));
   ASSERT_EQ(debit(5, 1, usd(60)).code, error_code::ok);  // 40: a charge starts
   const auto started = std::chrono::steady_clock::now();
   for (uint64_t id = 2; id <= 21; ++id)
@@ -193,11 +188,7 @@ TEST_F(AccountActors, ManualRechargeAnswersAfterTheGatewayAndDeclinesWalkTheTier
 TEST_F(AccountActors, AnIntentOpenAtShutdownIsResolvedByLookupNotByChargingAgain) {
   sim_config_.latency_ms = 300;
   start();
-  ASSERT_EQ(command(8, commands::create{}).code, error_code::ok);
-  auto card = tokenize(testing::card_with_number("4242424242424242"));
-  ASSERT_EQ(command(8, commands::add_card{card}).code, error_code::ok);
-  ledger::auto_recharge_settings settings{true, usd(50), usd(25)};
-  ASSERT_EQ(command(8, commands::set_auto_recharge{settings}).code, error_code::ok);
+  account_with_auto_recharge(8, money{}, usd(50), usd(25));
   // Balance 0 < 50: the first charge is at the gateway for 300 ms. Stop the node now: the
   // processor captures it, but the answer reaches nobody.
   restart();

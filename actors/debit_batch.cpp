@@ -5,10 +5,18 @@
 #include <iterator>
 #include <utility>
 
+#include "ledger/assert.hpp"
+
 namespace actors {
+
+void result_batcher::check_thread() {
+  if (owner_ == std::thread::id{}) owner_ = std::this_thread::get_id();
+  LEDGER_ASSERT(owner_ == std::this_thread::get_id());
+}
 
 void result_batcher::add(const caf::actor& reply_to, uint64_t batch_id,
                          std::vector<debit_outcome>&& results) {
+  check_thread();
   // Newest first: consecutive completions usually belong to the same batch.
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (it->batch_id == batch_id && it->reply_to == reply_to) {
@@ -20,6 +28,7 @@ void result_batcher::add(const caf::actor& reply_to, uint64_t batch_id,
 }
 
 void result_batcher::flush() {
+  check_thread();
   // One bundle per front end (there are a handful: the stream server, HTTP requests).
   std::vector<std::pair<caf::actor, debit_results_bundle>> bundles;
   for (auto& e : entries_) {

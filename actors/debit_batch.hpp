@@ -16,6 +16,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <cstdint>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "ledger/account.hpp"
@@ -63,13 +64,17 @@ struct debit_results_bundle {
 
 // Gathers the results that one write of the group_commit_writer made durable and sends
 // them as one debit_results_bundle per front end after that write. Used only on the writer
-// thread (from completions and writer_options::after_batch), so it needs no lock.
+// thread (from completions and writer_options::after_batch), so it needs no lock; the first
+// thread to use it is taken for the writer's, and any other is a bug (asserted).
 class result_batcher {
  public:
   void add(const caf::actor& reply_to, uint64_t batch_id, std::vector<debit_outcome>&& results);
   void flush();
 
  private:
+  void check_thread();
+
+  std::thread::id owner_;
   struct entry {
     caf::actor reply_to;
     uint64_t batch_id = 0;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ledger/account.hpp"
+#include "ledger/assert.hpp"
 
 namespace actors {
 
@@ -32,6 +33,8 @@ class debit_window {
   // gave it `ticket`. A write with no debits in it (only refusals) still calls this: what
   // it answers waits for the earlier writes, and so does anything_undurable().
   void submitted(uint64_t ticket) {
+    // The writer hands out tickets in increasing order, and an account submits in order.
+    LEDGER_ASSERT(ticket > last_ticket_);
     for (auto it = entries_.rbegin(); it != entries_.rend() && it->ticket == 0; ++it)
       it->ticket = ticket;
     last_ticket_ = ticket;

@@ -85,13 +85,16 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   context->event_listeners = options.event_listeners;
   result->context_ = context;
   result->directory_ = directory(system, context, options.directory);
+  if (auto resolved = result->resolve_open_intents(); !resolved.ok()) return resolved;
+  return result;
+}
 
-  // Resolve what a previous run left open: activating an account asks the gateway about
-  // each of its intents by key.
+ledger::status node::resolve_open_intents() {
+  // Activating an account asks the gateway about each of its intents by key.
   std::set<uint64_t> accounts_with_intents;
-  auto scanned = result->database_->for_each_open_intent(
-      [&](uint64_t account_id, const ledger::charge_intent&) {
-        ++result->recovered_intents_;
+  auto scanned =
+      database_->for_each_open_intent([&](uint64_t account_id, const ledger::charge_intent&) {
+        ++recovered_intents_;
         accounts_with_intents.insert(account_id);
         return true;
       });
@@ -99,15 +102,15 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
     return ledger::status::failure("scanning open charge intents failed: " + scanned.message);
   }
   for (uint64_t account_id : accounts_with_intents) {
-    caf::anon_send(result->directory_.route(account_id), command_atom::value,
+    caf::anon_send(directory_.route(account_id), command_atom::value,
                    account_request{account_id, commands::get{}});
   }
-  result->recovered_accounts_ = accounts_with_intents.size();
-  if (result->recovered_intents_ > 0) {
-    spdlog::info("resolving {} open charge intents of {} accounts", result->recovered_intents_,
-                 result->recovered_accounts_);
+  recovered_accounts_ = accounts_with_intents.size();
+  if (recovered_intents_ > 0) {
+    spdlog::info("resolving {} open charge intents of {} accounts", recovered_intents_,
+                 recovered_accounts_);
   }
-  return result;
+  return ledger::status::success();
 }
 
 void node::stop() {

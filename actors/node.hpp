@@ -83,6 +83,8 @@ class node {
 
  private:
   node() = default;
+  // What a previous run left open: activates every account with an open charge intent.
+  ledger::status resolve_open_intents();
 
   std::unique_ptr<metrics> counters_;
   std::unique_ptr<ledger::storage::database> database_;

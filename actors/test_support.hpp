@@ -126,6 +126,20 @@ class node_fixture : public ::testing::Test {
     return stored;
   }
 
+  // Creates account `id` with an approving card, `balance` (none when zero) and automatic
+  // recharges of `amount` below `trigger` (SPEC 4's T and R).
+  void account_with_auto_recharge(uint64_t id, ledger::money balance, ledger::money trigger,
+                                  ledger::money amount) {
+    ASSERT_EQ(command(id, commands::create{}).code, ledger::error_code::ok);
+    auto card = tokenize(card_with_number("4242424242424242"));
+    ASSERT_EQ(command(id, commands::add_card{card}).code, ledger::error_code::ok);
+    if (balance.is_positive()) {
+      ASSERT_EQ(command(id, commands::adjust{balance, 1}).code, ledger::error_code::ok);
+    }
+    ledger::auto_recharge_settings settings{true, trigger, amount};
+    ASSERT_EQ(command(id, commands::set_auto_recharge{settings}).code, ledger::error_code::ok);
+  }
+
   // Polls the account until `done` holds or a few seconds pass.
   ledger::account wait_for(uint64_t account_id, std::function<bool(const ledger::account&)> done) {
     ledger::account snapshot;

@@ -37,7 +37,48 @@ constexpr std::array<std::string_view, error_code_count> names = {
     "internal_error",
 };
 
+// By code, in the enum's order (static_assert below).
+constexpr std::array<std::string_view, error_code_count> descriptions = {
+    "done",
+    "already done with these fields; nothing changed",
+    "this id or key was used before with other fields; nothing changed",
+    "no account with this id",
+    "the account is suspended; a manual recharge or support brings it back",
+    "the balance is not positive and auto-recharge is not working; recharge first",
+    "the amount is not valid here (zero, out of range, or the balance would leave its bounds)",
+    "the amount is below the minimum recharge",
+    "the amount is above this account's maximum recharge",
+    "the account has no card",
+    "the card was not accepted: check the number, expiry, CVC and holder name",
+    "the card has expired",
+    "the card was declined",
+    "the card processor is unavailable; retry later",
+    "the login or password is wrong",
+    "new_password and confirm_password differ",
+    "the new password is too weak: 12 to 128 characters, not a common password, not the "
+    "login, not one repeated character",
+    "the new password is the old one",
+    "the temporary credentials have expired; ask support for new ones",
+    "this session may only change the password",
+    "too many failed attempts; the login is locked for a while",
+    "no valid session or key: log in first",
+    "the request is malformed",
+    "a limit was reached (balance bounds, recharges in flight, or a busy server); retry later",
+    "the account has no card with this id",
+    "an account with this id exists",
+    "no such charge is in flight",
+    "the ledger cannot write; nothing was changed",
+    "an internal error; nothing was changed, and it was logged",
+};
+static_assert(descriptions.size() == names.size());
+
 }  // namespace
+
+std::string_view describe(error_code code) {
+  auto index = static_cast<size_t>(code);
+  return index < descriptions.size() ? descriptions[index]
+                                     : std::string_view{"the request was refused; nothing changed"};
+}
 
 std::string_view to_string(error_code code) {
   auto index = static_cast<size_t>(code);

@@ -48,4 +48,9 @@ inline constexpr uint8_t error_code_count = 29;
 std::string_view to_string(error_code code);
 std::optional<error_code> error_code_from_string(std::string_view name);
 
+// One sentence for a person, the same in every front end (the HTTP API's "message", the
+// admin console, logs): what the code means and, where there is one, what to do. Protocol
+// details (headers, paths) are the front end's to add.
+std::string_view describe(error_code code);
+
 }  // namespace ledger

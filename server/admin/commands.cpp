@@ -29,7 +29,7 @@ struct bad_argument {
 };
 
 std::string code_reply(error_code code) {
-  return error_reply(ledger::to_string(code), describe(code));
+  return error_reply(ledger::to_string(code), ledger::describe(code));
 }
 
 // Unsigned 64-bit from a decimal string or a JSON number; `fallback` when absent.

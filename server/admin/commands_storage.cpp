@@ -106,7 +106,8 @@ caf::result<std::string> journal(admin_actor* self, const admin_request& request
   auto acct = db.load_account(*id);
   if (!acct) return error_reply("storage_failure", acct.error().message);
   if (!acct->has_value())
-    return error_reply("account_not_found", describe(ledger::error_code::account_not_found));
+    return error_reply("account_not_found",
+                       ledger::describe(ledger::error_code::account_not_found));
   const size_t wanted = static_cast<size_t>(
       std::clamp<uint64_t>(limit.value_or(list_page_default), 1, list_page_max));
   auto entries = db.read_journal(*id, std::max<uint64_t>(from.value_or(1), 1), wanted);

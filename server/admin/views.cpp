@@ -90,40 +90,4 @@ json verify_view(const ledger::storage::verify_report& report) {
               {"scan_error", report.scan.ok() ? json(nullptr) : json(report.scan.message)}};
 }
 
-const char* describe(ledger::error_code code) {
-  switch (code) {
-    case ledger::error_code::account_not_found:
-      return "no account with this id";
-    case ledger::error_code::account_exists:
-      return "an account with this id exists";
-    case ledger::error_code::account_suspended:
-      return "the account is suspended";
-    case ledger::error_code::invalid_amount:
-      return "the amount is not valid here (zero, out of range, or the balance would leave "
-             "its bounds)";
-    case ledger::error_code::limit_exceeded:
-      return "a limit was reached (balance bounds, recharges in flight, or a busy writer)";
-    case ledger::error_code::below_minimum_recharge:
-      return "the amount is below the minimum recharge";
-    case ledger::error_code::above_maximum_recharge:
-      return "the amount is above this account's maximum recharge";
-    case ledger::error_code::no_card:
-      return "the account has no card";
-    case ledger::error_code::card_declined:
-      return "the card was declined";
-    case ledger::error_code::card_expired:
-      return "the card has expired";
-    case ledger::error_code::gateway_unavailable:
-      return "the card processor is unavailable; retry later";
-    case ledger::error_code::duplicate:
-      return "already done with these fields; nothing changed";
-    case ledger::error_code::exists_with_different_fields:
-      return "this key was used before with other fields; nothing changed";
-    case ledger::error_code::storage_failure:
-      return "the ledger cannot write; nothing was changed";
-    default:
-      return "the request was refused; nothing was changed";
-  }
-}
-
 }  // namespace server::admin

@@ -23,7 +23,4 @@ json account_view(const ledger::account& acct, const ledger::policy& rules);
 json event_view(const actors::account_event& event);
 json verify_view(const ledger::storage::verify_report& report);
 
-// One sentence for people about what `code` means to support.
-const char* describe(ledger::error_code code);
-
 }  // namespace server::admin

@@ -102,62 +102,13 @@ int status_of(error_code code) {
   }
 }
 
-const char* describe(error_code code) {
-  switch (code) {
-    case error_code::exists_with_different_fields:
-      return "this id was used before with other fields; nothing changed";
-    case error_code::account_not_found:
-      return "no account with this id";
-    case error_code::account_exists:
-      return "an account with this id exists";
-    case error_code::account_suspended:
-      return "the account is suspended; a manual recharge or support brings it back";
-    case error_code::insufficient_funds:
-      return "the balance is not positive and auto-recharge is not working; recharge first";
-    case error_code::invalid_amount:
-      return "the amount is out of range";
-    case error_code::below_minimum_recharge:
-      return "the amount is below the minimum recharge";
-    case error_code::above_maximum_recharge:
-      return "the amount is above this account's maximum recharge";
-    case error_code::no_card:
-      return "the account has no card";
-    case error_code::card_not_found:
-      return "the account has no card with this id";
-    case error_code::invalid_card:
-      return "the card was not accepted: check the number, expiry, CVC and holder name";
-    case error_code::card_expired:
-      return "the card has expired";
-    case error_code::card_declined:
-      return "the card was declined";
-    case error_code::gateway_unavailable:
-      return "the card processor is unavailable; retry later";
-    case error_code::limit_exceeded:
-      return "a limit was reached; retry later";
-    case error_code::storage_failure:
-      return "the ledger cannot write; nothing was changed";
-    case error_code::malformed_request:
-      return "the request is malformed";
-    case error_code::unauthorized:
-      return "no valid session: log in and send Authorization: Bearer <session_token>";
-    case error_code::wrong_password:
-      return "the login or password is wrong";
-    case error_code::temporary_credentials_expired:
-      return "the temporary credentials have expired; ask support for new ones";
-    case error_code::password_change_required:
-      return "this session may only change the password: POST /v1/accounts/{id}/password";
-    case error_code::too_many_attempts:
-      return "too many failed attempts; the login is locked for a while";
-    case error_code::password_mismatch:
-      return "new_password and confirm_password differ";
-    case error_code::weak_password:
-      return "the new password is too weak: 12 to 128 characters, not a common password, "
-             "not the login, not one repeated character";
-    case error_code::same_password:
-      return "the new password is the old one";
-    default:
-      return "the request was refused; nothing was changed";
-  }
+std::string describe(error_code code) {
+  std::string text{ledger::describe(code)};
+  // What only the HTTP API can say.
+  if (code == error_code::unauthorized)
+    text += " (Authorization: Bearer <session_token>, or the platform key in X-Platform-Key)";
+  if (code == error_code::password_change_required) text += ": POST /v1/accounts/{id}/password";
+  return text;
 }
 
 json error_body(error_code code, std::string_view message) {

@@ -40,8 +40,8 @@ int status_of(ledger::error_code code);
 // support for a higher maximum.
 json error_body(ledger::error_code code, std::string_view message);
 
-// One sentence for people about what `code` means here ("no account with this id").
-const char* describe(ledger::error_code code);
+// ledger::describe(code), with what only HTTP can add (which header, which path).
+std::string describe(ledger::error_code code);
 
 // The pieces of an account both the HTTP API and the admin console show (each composes its
 // own account view from them: the API's flat fields, the console's `limits` object).

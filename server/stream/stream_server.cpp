@@ -35,6 +35,7 @@ struct batch {
   uint64_t connection_serial = 0;
   uint64_t request_id = 0;
   std::vector<protocol::debit_result> results;
+  std::vector<bool> answered;  // by index: each debit is answered exactly once
   size_t remaining = 0;
 };
 
@@ -132,6 +133,7 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
   pending.connection_serial = conn.serial;
   pending.request_id = frame.header.request_id;
   pending.results.resize(debits.size());
+  pending.answered.resize(debits.size());
   pending.remaining = debits.size();
   // One message per shard, not per debit: the shard splits it per account, keeping each
   // account's debits in the order read here (actors/debit_batch.hpp).
@@ -213,7 +215,9 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
   if (it == st.batches.end()) return;
   batch& pending = it->second;
   for (const auto& result : message.results) {
-    if (result.index >= pending.results.size() || pending.remaining == 0) continue;
+    // The accounts answer each index of a batch once; anything else is a bug upstream.
+    LEDGER_ASSERT(result.index < pending.results.size() && !pending.answered[result.index]);
+    pending.answered[result.index] = true;
     pending.results[result.index] =
         protocol::debit_result{result.code, result.balance_after.micros()};
     --pending.remaining;
