@@ -20,7 +20,7 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
 namespace {
 
 // Tells the event sink about an accepted outcome, only while someone listens.
-void publish_event(account_actor* self, const ledger::outcome& out) {
+void publish_event(account_self self, const ledger::outcome& out) {
   const auto& ctx = context_of(self);
   if (!ctx.events || !ctx.event_listeners ||
       ctx.event_listeners->load(std::memory_order_relaxed) == 0)
@@ -37,7 +37,7 @@ void publish_event(account_actor* self, const ledger::outcome& out) {
   event.balance_after = acct.balance;
   event.retry_tier = acct.retry_tier;
   event.status = acct.status;
-  self->send(ctx.events, std::move(event));
+  caf::anon_send(ctx.events, std::move(event));
 }
 
 bool is_idle(const account_state& st) {
@@ -45,14 +45,14 @@ bool is_idle(const account_state& st) {
 }
 
 // The shard asked (evict_atom, false): report idle if nothing is in flight.
-void maybe_report_idle(account_actor* self) {
+void maybe_report_idle(account_self self) {
   forget_durable(self);
   if (!is_idle(self->state)) return;
-  self->send(caf::actor_cast<caf::actor>(self->current_sender()), idle_atom::value,
+  self->send(caf::actor_cast<shard_actor>(self->current_sender()), idle_atom::value,
              self->state.acct.id, self->state.messages_received);
 }
 
-void on_committed(account_actor* self, uint32_t token, ledger::error_code code) {
+void on_committed(account_self self, uint32_t token, ledger::error_code code) {
   auto& st = self->state;
   forget_durable(self);
   // Commits come back in submission order, one per pending entry.
@@ -76,7 +76,7 @@ void on_committed(account_actor* self, uint32_t token, ledger::error_code code) 
 // A bug threw inside a handler: this account's memory can no longer be trusted, and the
 // shard would keep routing to a dead actor. Stop the process; a restart reloads the account
 // from disk, which holds exactly what was acknowledged.
-void stop_on_exception(account_actor* self) {
+void stop_on_exception(account_self self) {
   self->set_exception_handler([self](std::exception_ptr& failure) -> caf::error {
     std::string what = "unknown exception";
     try {
@@ -90,8 +90,8 @@ void stop_on_exception(account_actor* self) {
   });
 }
 
-caf::behavior account_behavior(account_actor* self, const account_context* ctx,
-                               ledger::account acct, bool exists) {
+account_actor::behavior_type account_behavior(account_self self, const account_context* ctx,
+                                              ledger::account acct, bool exists) {
   auto& st = self->state;
   st.context = ctx;
   st.acct = std::move(acct);
@@ -105,7 +105,9 @@ caf::behavior account_behavior(account_actor* self, const account_context* ctx,
       },
       [=](command_atom, const account_request& request) {
         ++self->state.messages_received;
-        handle_command(self, request);
+        auto promise = self->make_response_promise<account_reply>();
+        handle_command(self, request, promise);
+        return promise;
       },
       [=](committed_atom, uint32_t token, ledger::error_code code) {
         on_committed(self, token, code);
@@ -125,7 +127,7 @@ caf::behavior account_behavior(account_actor* self, const account_context* ctx,
 
 }  // namespace
 
-void count_events(account_actor* self, const ledger::outcome& out) {
+void count_events(account_self self, const ledger::outcome& out) {
   publish_event(self, out);
   auto* counters = context_of(self).counters;
   if (out.charge) {
@@ -144,13 +146,13 @@ void count_events(account_actor* self, const ledger::outcome& out) {
   }
 }
 
-void submit(account_actor* self, ledger::storage::change_set changes, pending_commit work) {
+void submit(account_self self, ledger::storage::change_set changes, pending_commit work) {
   auto& st = self->state;
   work.token = st.next_token++;
   const uint32_t token = work.token;
   auto& in_flight = in_flight_of(st);
   in_flight.pending.push_back(std::move(work));
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<account_actor>(self);
   uint64_t ticket = 0;
   const auto accepted = st.context->writer->submit(
       std::move(changes),
@@ -168,21 +170,21 @@ void submit(account_actor* self, ledger::storage::change_set changes, pending_co
   in_flight.debits.submitted(ticket);
 }
 
-void forget_durable(account_actor* self) {
+void forget_durable(account_self self) {
   auto& st = self->state;
   if (!st.in_flight || !st.in_flight->debits.anything_undurable()) return;
   st.in_flight->debits.forget(st.context->writer->durable_ticket());
   release_idle_memory(st);
 }
 
-void fail_storage(account_actor* self, const std::string& reason) {
+void fail_storage(account_self self, const std::string& reason) {
   self->state.context->on_storage_failure(reason);
 }
 
 }  // namespace account_detail
 
-caf::actor spawn_account(caf::actor_system& system, const account_context* context,
-                         ledger::account state, bool exists) {
+account_actor spawn_account(caf::actor_system& system, const account_context* context,
+                            ledger::account state, bool exists) {
   // Counted down by ~account_state. Every spawned account is sent a message at once, and
   // CAF initializes an actor (account_behavior sets its context) before its first message,
   // even an exit message, so every count is matched.

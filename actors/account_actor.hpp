@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/interfaces.hpp"
 #include "actors/limits.hpp"
 #include "ledger/account.hpp"
 #include "ledger/policy.hpp"
@@ -36,7 +37,7 @@ struct account_context {
   const storage_readers* readers = nullptr;
   ledger::storage::group_commit_writer* writer = nullptr;
   size_t writer_queue_max = 0;  // the writer's queue_change_sets_max
-  caf::actor gateway;
+  gateway_actor gateway;
   metrics* counters = nullptr;
   // Sends the stream's debit results once per write (debit_batch.hpp); used on the writer
   // thread only.
@@ -59,7 +60,7 @@ struct account_context {
 // `exists`: false for an account that is being created (its create command persists it).
 // The account answers its shard's eviction messages (evict_atom) to their sender. The
 // context must outlive the actor (the node owns it, with the writer and database it names).
-caf::actor spawn_account(caf::actor_system& system, const account_context* context,
-                         ledger::account state, bool exists);
+account_actor spawn_account(caf::actor_system& system, const account_context* context,
+                            ledger::account state, bool exists);
 
 }  // namespace actors

@@ -17,7 +17,7 @@ const ledger::charge_intent* find_intent(const ledger::account& acct, uint64_t c
   return nullptr;
 }
 
-void schedule_lookup(account_actor* self, uint64_t charge_seq) {
+void schedule_lookup(account_self self, uint64_t charge_seq) {
   const auto& ctx = context_of(self);
   auto [it, inserted] =
       in_flight_of(self->state).lookup_backoff.emplace(charge_seq, ctx.lookup_backoff_min);
@@ -27,7 +27,7 @@ void schedule_lookup(account_actor* self, uint64_t charge_seq) {
 
 // The manual recharge's requester, if it still waits for this charge: answered after the
 // outcome is durable.
-void answer_waiter(account_actor* self, const charge_answer& answer, const ledger::outcome& out,
+void answer_waiter(account_self self, const charge_answer& answer, const ledger::outcome& out,
                    pending_commit& work) {
   auto& waiters = in_flight_of(self->state).recharge_waiters;
   auto waiter = waiters.find(answer.charge_seq);
@@ -45,17 +45,17 @@ void answer_waiter(account_actor* self, const charge_answer& answer, const ledge
 
 }  // namespace
 
-void send_charge(account_actor* self, const ledger::charge_intent& intent, bool lookup_only) {
+void send_charge(account_self self, const ledger::charge_intent& intent, bool lookup_only) {
   charge_order order{self->state.acct.id, intent, lookup_only};
   self->send(context_of(self).gateway, charge_atom::value, std::move(order));
 }
 
-void retry_lookup(account_actor* self, uint64_t charge_seq) {
+void retry_lookup(account_self self, uint64_t charge_seq) {
   if (const auto* intent = find_intent(self->state.acct, charge_seq))
     send_charge(self, *intent, true);
 }
 
-void handle_charge_answer(account_actor* self, const charge_answer& answer) {
+void handle_charge_answer(account_self self, const charge_answer& answer) {
   auto& st = self->state;
   const ledger::charge_intent* intent = find_intent(st.acct, answer.charge_seq);
   if (intent == nullptr) return;  // a late duplicate answer: already applied
@@ -89,7 +89,7 @@ void handle_charge_answer(account_actor* self, const charge_answer& answer) {
   submit(self, std::move(changes), std::move(work));
 }
 
-void resolve_open_intents(account_actor* self) {
+void resolve_open_intents(account_self self) {
   const auto& acct = self->state.acct;
   auto* counters = context_of(self).counters;
   if (acct.auto_charge) {

@@ -23,7 +23,7 @@ ledger::outcome refused(ledger::error_code code) {
 // Applies one non-debit, non-credentials command; returns the outcome and fills `changes`.
 // `stored_recharge`: for a recharge, the record stored under its key (nullptr: none).
 struct command_visitor {
-  account_actor* self;
+  account_self self;
   ledger::storage::change_set& changes;
   pending_commit& work;
   const ledger::recharge_record* stored_recharge = nullptr;
@@ -94,7 +94,7 @@ struct command_visitor {
 
 // Decides one credentials command on acct.billing_credentials (ledger/credentials.hpp).
 struct credentials_visitor {
-  account_actor* self;
+  account_self self;
 
   ledger::credentials& creds() { return self->state.acct.billing_credentials.get_or_create(); }
   const ledger::credential_policy& rules() { return context_of(self).rules.credentials; }
@@ -123,15 +123,14 @@ struct credentials_visitor {
   }
 };
 
-void answer_now(account_actor* self, caf::response_promise& promise, ledger::error_code code,
+void answer_now(account_self self, reply_promise& promise, ledger::error_code code,
                 charge_state charge = charge_state::none) {
   promise.deliver(account_reply{code, self->state.acct, {}, charge, {}});
 }
 
 // Unlike the other commands, a refusal may change state (a failed login is counted), so
 // the credentials are written whenever they changed, and then the reply waits for the disk.
-void run_credentials(account_actor* self, const account_request& request,
-                     caf::response_promise promise) {
+void run_credentials(account_self self, const account_request& request, reply_promise promise) {
   auto& st = self->state;
   if (!writer_has_room(self)) return answer_now(self, promise, ledger::error_code::limit_exceeded);
   const ledger::credentials before = st.acct.billing_credentials.value_or_default();
@@ -150,8 +149,7 @@ void run_credentials(account_actor* self, const account_request& request,
 }
 
 // The credentials are read from storage once per activation, by the reader.
-void handle_credentials(account_actor* self, const account_request& request) {
-  auto promise = self->make_response_promise();
+void handle_credentials(account_self self, const account_request& request, reply_promise promise) {
   if (!self->state.exists) return answer_now(self, promise, ledger::error_code::account_not_found);
   if (self->state.credentials_loaded) return run_credentials(self, request, std::move(promise));
   self->request(reader_of(self), read_timeout, read_credentials_atom::value, self->state.acct.id)
@@ -168,7 +166,7 @@ void handle_credentials(account_actor* self, const account_request& request) {
 }
 
 // Runs a command once what it needs from storage is known.
-void run_command(account_actor* self, const account_request& request, caf::response_promise promise,
+void run_command(account_self self, const account_request& request, reply_promise promise,
                  const ledger::recharge_record* stored_recharge) {
   auto& st = self->state;
   if (!writer_has_room(self)) return answer_now(self, promise, ledger::error_code::limit_exceeded);
@@ -208,12 +206,11 @@ bool needs_stored_recharge(const account_state& st, const account_request& reque
 
 }  // namespace
 
-void handle_command(account_actor* self, const account_request& request) {
+void handle_command(account_self self, const account_request& request, reply_promise promise) {
   const bool credentials = std::visit(
       [](const auto& cmd) { return is_credentials_command<std::decay_t<decltype(cmd)>>::value; },
       request.cmd);
-  if (credentials) return handle_credentials(self, request);
-  auto promise = self->make_response_promise();
+  if (credentials) return handle_credentials(self, request, std::move(promise));
   if (!needs_stored_recharge(self->state, request))
     return run_command(self, request, std::move(promise), nullptr);
   const auto& key = std::get<commands::recharge>(request.cmd).key;

@@ -83,16 +83,16 @@ void note_applied_debit(account_state& st, uint64_t debit_id) {
     st.highest_debit_id = std::max(st.highest_debit_id, debit_id);
 }
 
-void send_group_results(account_actor* self, const debit_group& group,
+void send_group_results(account_self self, const debit_group& group,
                         std::vector<debit_outcome> results) {
   auto* counters = context_of(self).counters;
   for (const auto& r : results)
     counters->count_reply(r.code);
-  self->send(group.reply_to, debit_group_results{group.batch_id, std::move(results)});
+  caf::anon_send(group.reply_to, debit_group_results{group.batch_id, std::move(results)});
 }
 
 // Answers every debit of the group with `code`: nothing of it was applied.
-void refuse_group(account_actor* self, const debit_group& group, ledger::error_code code) {
+void refuse_group(account_self self, const debit_group& group, ledger::error_code code) {
   std::vector<debit_outcome> results;
   results.reserve(group.items.size());
   for (const auto& item : group.items)
@@ -104,14 +104,14 @@ void refuse_group(account_actor* self, const debit_group& group, ledger::error_c
 // results to the result_batcher, which sends them after the write; the actor hears back
 // only when a charge must wait for the write. Either way the debit window's ticket keeps
 // later refusals and passivation waiting until the group is durable.
-void submit_debit_group(account_actor* self, ledger::storage::change_set changes,
+void submit_debit_group(account_self self, ledger::storage::change_set changes,
                         const debit_group& group, std::vector<debit_outcome> results,
                         pending_commit work) {
   auto& st = self->state;
   const account_context* ctx = st.context;
   const bool needs_message = work.charge_to_send.has_value();
   work.token = st.next_token++;
-  caf::actor me = needs_message ? caf::actor_cast<caf::actor>(self) : caf::actor{};
+  account_actor me = needs_message ? caf::actor_cast<account_actor>(self) : account_actor{};
   auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
                results = std::move(results)](ledger::error_code code) mutable {
     for (auto& r : results) {
@@ -139,7 +139,7 @@ void submit_debit_group(account_actor* self, ledger::storage::change_set changes
 // debit record and a journal entry per accepted debit; the account state only when a debit
 // changed more than the balance (debit_changed_state). `stored`: the group's debits that
 // the reader found in storage (plan_lookup).
-void apply_debit_group(account_actor* self, const debit_group& group,
+void apply_debit_group(account_self self, const debit_group& group,
                        const std::vector<ledger::debit_record>& stored) {
   auto& st = self->state;
   if (!writer_has_room(self)) return refuse_group(self, group, ledger::error_code::limit_exceeded);
@@ -182,7 +182,7 @@ void apply_debit_group(account_actor* self, const debit_group& group,
 
 }  // namespace
 
-void handle_debit_group(account_actor* self, debit_group group) {
+void handle_debit_group(account_self self, debit_group group) {
   auto& st = self->state;
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);

@@ -30,7 +30,7 @@ namespace actors::account_detail {
 // Work that waits for one submitted change_set to become durable, in submission order.
 struct pending_commit {
   uint32_t token = 0;
-  caf::response_promise promise;  // commands: the request to answer
+  caf::typed_response_promise<account_reply> promise;  // commands: the request to answer
   bool has_promise = false;
   account_reply reply;
   std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
@@ -54,7 +54,7 @@ struct in_flight_state {
   debit_window debits;
   std::map<std::string, ledger::recharge_record> uncommitted_recharges;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
-  std::map<uint64_t, caf::response_promise> recharge_waiters;
+  std::map<uint64_t, caf::typed_response_promise<account_reply>> recharge_waiters;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
 
   bool empty() const {
@@ -102,13 +102,15 @@ struct account_state {
 };
 static_assert(sizeof(account_state) <= 192, "see in_flight_state: memory per account");
 
-using account_actor = caf::stateful_actor<account_state>;
+// The account actor's `self` (its interface: interfaces.hpp).
+using account_self = account_actor::stateful_pointer<account_state>;
+using reply_promise = caf::typed_response_promise<account_reply>;
 
-inline const account_context& context_of(account_actor* self) {
+inline const account_context& context_of(account_self self) {
   return *self->state.context;
 }
 
-inline const storage_reader& reader_of(account_actor* self) {
+inline const storage_reader& reader_of(account_self self) {
   return self->state.context->readers->for_account(self->state.acct.id);
 }
 
@@ -131,7 +133,7 @@ inline void release_idle_memory(account_state& st) {
 // True when the writer has room for one more change_set. Checked before a command touches
 // memory, so that a refused submit can never leave memory ahead of disk. writer_reserve
 // covers the other scheduler threads submitting between this check and submit().
-inline bool writer_has_room(account_actor* self) {
+inline bool writer_has_room(account_self self) {
   const auto& ctx = context_of(self);
   return ctx.writer->queue_depth() + writer_reserve < ctx.writer_queue_max;
 }
@@ -141,27 +143,29 @@ inline bool writer_has_room(account_actor* self) {
 void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
                      const ledger::outcome& out);
 // Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
-void count_events(account_actor* self, const ledger::outcome& out);
+void count_events(account_self self, const ledger::outcome& out);
 // Submits a change_set whose completion comes back as (committed_atom, token, code), then
 // on_committed answers `work` in submission order.
-void submit(account_actor* self, ledger::storage::change_set changes, pending_commit work);
+void submit(account_self self, ledger::storage::change_set changes, pending_commit work);
 // Forgets the debits the writer has made durable (storage answers for them now).
-void forget_durable(account_actor* self);
+void forget_durable(account_self self);
 // Memory may be ahead of disk: the process must stop (account_context::on_storage_failure).
-void fail_storage(account_actor* self, const std::string& reason);
+void fail_storage(account_self self, const std::string& reason);
 
 // ---- account_debits.cpp ----
-void handle_debit_group(account_actor* self, debit_group group);
+void handle_debit_group(account_self self, debit_group group);
 
 // ---- account_commands.cpp ----
-void handle_command(account_actor* self, const account_request& request);
+// Answers `promise` (made by the behaviour, which returns it to CAF) when the command is
+// decided and, if it changed anything, durable.
+void handle_command(account_self self, const account_request& request, reply_promise promise);
 
 // ---- account_charges.cpp ----
-void send_charge(account_actor* self, const ledger::charge_intent& intent, bool lookup_only);
-void handle_charge_answer(account_actor* self, const charge_answer& answer);
-void retry_lookup(account_actor* self, uint64_t charge_seq);
+void send_charge(account_self self, const ledger::charge_intent& intent, bool lookup_only);
+void handle_charge_answer(account_self self, const charge_answer& answer);
+void retry_lookup(account_self self, uint64_t charge_seq);
 // After activation: every intent that survived in storage is resolved by asking the gateway
 // about its key, never by charging blindly.
-void resolve_open_intents(account_actor* self);
+void resolve_open_intents(account_self self);
 
 }  // namespace actors::account_detail

@@ -17,11 +17,10 @@
 namespace actors {
 namespace {
 
-using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using steady_clock = std::chrono::steady_clock;
 
 struct resident {
-  caf::actor handle;
+  account_actor handle;
   uint32_t forwarded = 0;                 // wraps like the account's messages_received
   steady_clock::time_point last_routed;   // for the idle sweep
   std::list<uint64_t>::iterator recency;  // position in shard_state::recency
@@ -30,7 +29,7 @@ struct resident {
 // A command waiting, with its requester's promise, for its account to be activated.
 struct held_command {
   account_request request;
-  caf::response_promise promise;
+  caf::typed_response_promise<account_reply> promise;
 };
 using held_message = std::variant<debit_group, held_command>;
 
@@ -48,9 +47,10 @@ struct shard_state {
   static inline const char* name = "directory_shard";
 };
 
-using shard_actor = caf::stateful_actor<shard_state>;
+// The shard's `self` (its interface: interfaces.hpp).
+using shard_self = shard_actor::stateful_pointer<shard_state>;
 
-void ask_oldest_to_leave(shard_actor* self) {
+void ask_oldest_to_leave(shard_self self) {
   auto& st = self->state;
   if (st.accounts.size() <= st.resident_max) return;
   // Ask a few of the least recently used; only idle ones will report back and leave. The
@@ -69,7 +69,7 @@ void ask_oldest_to_leave(shard_actor* self) {
 
 // The resident actor for `account_id`, or nullptr. An account routed to again within
 // recency_granularity keeps its place in the recency order (limits.hpp).
-resident* find_resident(shard_actor* self, uint64_t account_id, steady_clock::time_point now) {
+resident* find_resident(shard_self self, uint64_t account_id, steady_clock::time_point now) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
   if (it == st.accounts.end()) return nullptr;
@@ -80,7 +80,7 @@ resident* find_resident(shard_actor* self, uint64_t account_id, steady_clock::ti
   return &it->second;
 }
 
-resident& activate(shard_actor* self, ledger::account acct, bool exists) {
+resident& activate(shard_self self, ledger::account acct, bool exists) {
   auto& st = self->state;
   const uint64_t account_id = acct.id;
   auto handle = spawn_account(self->system(), st.context.get(), std::move(acct), exists);
@@ -96,7 +96,7 @@ resident& activate(shard_actor* self, ledger::account acct, bool exists) {
   return it->second;
 }
 
-void forward(shard_actor* self, resident& target, held_message&& message) {
+void forward(shard_self self, resident& target, held_message&& message) {
   ++target.forwarded;
   if (auto* group = std::get_if<debit_group>(&message)) {
     self->send(target.handle, std::move(*group));
@@ -107,14 +107,14 @@ void forward(shard_actor* self, resident& target, held_message&& message) {
 }
 
 // Answers a message whose account has no actor: nothing is pending for it anywhere.
-void refuse(shard_actor* self, held_message&& message, ledger::error_code code) {
+void refuse(shard_self self, held_message&& message, ledger::error_code code) {
   if (auto* group = std::get_if<debit_group>(&message)) {
     std::vector<debit_outcome> refused;
     for (const auto& item : group->items) {
       self->state.context->counters->count_reply(code);
       refused.push_back(debit_outcome{item.index, code, {}});
     }
-    self->send(group->reply_to, debit_group_results{group->batch_id, std::move(refused)});
+    caf::anon_send(group->reply_to, debit_group_results{group->batch_id, std::move(refused)});
     return;
   }
   std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}});
@@ -141,7 +141,7 @@ account_activation activation_for(uint64_t account_id, const held_message& first
 // The reader answered for an activating account: spawn it (when it exists, or when a held
 // message creates it) and hand it the held messages in arrival order, the first with the
 // stored debits the reader found among its debit ids.
-void on_account_read(shard_actor* self, uint64_t account_id, account_read read) {
+void on_account_read(shard_self self, uint64_t account_id, account_read read) {
   auto& st = self->state;
   auto node = st.activating.extract(account_id);
   if (node.empty()) return;
@@ -164,7 +164,7 @@ void on_account_read(shard_actor* self, uint64_t account_id, account_read read) 
 
 // Reads the accounts of `batch` on one reader (round robin: the shard keeps each account's
 // order itself, so any reader will do) and activates each when its answer comes.
-void request_activations(shard_actor* self, activation_batch batch) {
+void request_activations(shard_self self, activation_batch batch) {
   auto& st = self->state;
   if (batch.accounts.empty()) return;
   const auto& readers = st.context->readers->workers();
@@ -190,7 +190,7 @@ void request_activations(shard_actor* self, activation_batch batch) {
 
 // Routes one message to its account: at once when resident; else it waits in the shard
 // for the account's storage read, which `batch` gathers when this message is the first.
-void route(shard_actor* self, uint64_t account_id, held_message&& message,
+void route(shard_self self, uint64_t account_id, held_message&& message,
            steady_clock::time_point now, activation_batch& batch) {
   auto& st = self->state;
   if (account_id == 0)
@@ -205,7 +205,7 @@ void route(shard_actor* self, uint64_t account_id, held_message&& message,
 // Splits a front end's group into one group per account, keeping each account's debits in
 // arrival order, and routes each as one message; the cold accounts among them are read
 // from storage together.
-void route_debit_group(shard_actor* self, debit_group& group) {
+void route_debit_group(shard_self self, debit_group& group) {
   std::unordered_map<uint64_t, size_t> part_of;
   std::vector<debit_group> parts;
   part_of.reserve(group.items.size());
@@ -228,7 +228,7 @@ void route_debit_group(shard_actor* self, debit_group& group) {
 // nothing is in flight; the shard then passivates them). One timer per shard instead of a
 // receive timeout per account: CAF re-arms a receive timeout on every message through its
 // clock thread, which cost about 13 % of the server's CPU under the stream's load.
-void sweep_idle(shard_actor* self) {
+void sweep_idle(shard_self self) {
   auto& st = self->state;
   const auto idle_since = steady_clock::now() - st.context->idle_timeout;
   for (uint64_t id : st.recency) {  // least recently used first
@@ -239,7 +239,7 @@ void sweep_idle(shard_actor* self) {
   self->delayed_send(self, sweep_period(st.context->idle_timeout), sweep_atom::value);
 }
 
-void on_idle(shard_actor* self, uint64_t account_id, uint32_t received) {
+void on_idle(shard_self self, uint64_t account_id, uint32_t received) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
   if (it == st.accounts.end() || it->second.forwarded != received) return;
@@ -250,8 +250,9 @@ void on_idle(shard_actor* self, uint64_t account_id, uint32_t received) {
   st.context->counters->resident_accounts.fetch_sub(1, std::memory_order_relaxed);
 }
 
-caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_context> context,
-                             size_t resident_max) {
+shard_actor::behavior_type shard_behavior(shard_self self,
+                                          std::shared_ptr<const account_context> context,
+                                          size_t resident_max) {
   self->state.context = std::move(context);
   self->state.resident_max = resident_max;
   self->delayed_send(self, sweep_period(self->state.context->idle_timeout), sweep_atom::value);
@@ -266,10 +267,12 @@ caf::behavior shard_behavior(shard_actor* self, std::shared_ptr<const account_co
       [=](debit_group& group) { route_debit_group(self, group); },
       [=](command_atom, account_request& request) {
         const uint64_t account_id = request.account_id;
-        held_command command{std::move(request), self->make_response_promise()};
+        auto promise = self->make_response_promise<account_reply>();
         activation_batch cold;
-        route(self, account_id, held_message{std::move(command)}, steady_clock::now(), cold);
+        route(self, account_id, held_message{held_command{std::move(request), promise}},
+              steady_clock::now(), cold);
         request_activations(self, std::move(cold));
+        return promise;
       },
       [=](idle_atom, uint64_t account_id, uint32_t received) {
         on_idle(self, account_id, received);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/account_actor.hpp"
+#include "actors/interfaces.hpp"
 
 namespace actors {
 
@@ -31,13 +32,14 @@ class directory {
   directory(caf::actor_system& system, std::shared_ptr<const account_context> context,
             const directory_options& options);
 
-  const caf::actor& route(uint64_t account_id) const { return shards_[shard_of(account_id)]; }
+  // The shard to send an account's messages to (its interface: interfaces.hpp).
+  const shard_actor& route(uint64_t account_id) const { return shards_[shard_of(account_id)]; }
   // The index in shards() of the shard that owns `account_id`.
   size_t shard_of(uint64_t account_id) const { return account_id % shards_.size(); }
-  const std::vector<caf::actor>& shards() const { return shards_; }
+  const std::vector<shard_actor>& shards() const { return shards_; }
 
  private:
-  std::vector<caf::actor> shards_;
+  std::vector<shard_actor> shards_;
 };
 
 }  // namespace actors

@@ -158,7 +158,8 @@ class DirectoryRouting : public ::testing::Test {
     }
   }
   // Runs only `who` once (its next message).
-  void run_one(const caf::actor& who) {
+  template <class Handle>
+  void run_one(const Handle& who) {
     ASSERT_TRUE(scheduler_->prioritize(who));
     scheduler_->run_once();
   }
@@ -172,7 +173,7 @@ class DirectoryRouting : public ::testing::Test {
         front_end_, shard(),
         debit_group{front_end_, batch_id, {debit_item{account_id, debit_id, amount, 0}}, {}});
   }
-  const caf::actor& shard() const { return accounts_.shards().front(); }
+  const shard_actor& shard() const { return accounts_.shards().front(); }
 
   testing_config config_;
   std::string data_dir_;

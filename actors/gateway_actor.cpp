@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "gateway/processor.hpp"
 
@@ -28,7 +29,7 @@ caf::behavior gateway_worker(caf::event_based_actor* self,
         }
         spdlog::debug("charge {} {}: {}", key, order.lookup_only ? "lookup" : "submit",
                       gateway::to_string(response.status));
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto sender = caf::actor_cast<account_actor>(self->current_sender());
         if (sender) self->send(sender, charge_done_atom::value, answer_for(order, response));
       },
       [=](tokenize_atom, const ledger::card_input& card, ledger::year_month today) {
@@ -41,13 +42,15 @@ caf::behavior gateway_worker(caf::event_based_actor* self,
 
 }  // namespace
 
-caf::actor spawn_gateway(caf::actor_system& system, std::shared_ptr<gateway::processor> processor,
-                         size_t workers) {
+gateway_actor spawn_gateway(caf::actor_system& system,
+                            std::shared_ptr<gateway::processor> processor, size_t workers) {
   auto factory = [&system, processor] {
     return system.spawn<caf::detached>(gateway_worker, processor);
   };
-  return caf::actor_pool::make(system.dummy_execution_unit(), std::max<size_t>(1, workers), factory,
-                               caf::actor_pool::round_robin());
+  // CAF 0.17's actor_pool is untyped; every worker implements gateway_actor.
+  return caf::actor_cast<gateway_actor>(caf::actor_pool::make(system.dummy_execution_unit(),
+                                                              std::max<size_t>(1, workers), factory,
+                                                              caf::actor_pool::round_robin()));
 }
 
 }  // namespace actors

@@ -37,7 +37,7 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // ---- everything else on one account ------------------------------------------------------
 

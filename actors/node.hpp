@@ -22,6 +22,7 @@
 #include <string>
 
 #include "actors/directory.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
 #include "ledger/expected.hpp"
@@ -72,7 +73,7 @@ class node {
   void stop();
 
   const directory& accounts() const { return directory_; }
-  const caf::actor& gateway() const { return gateway_; }
+  const gateway_actor& gateway() const { return gateway_; }
   metrics& counters() { return *counters_; }
   ledger::storage::database& database() { return *database_; }
   ledger::storage::group_commit_writer& writer() { return *writer_; }
@@ -92,7 +93,7 @@ class node {
   std::shared_ptr<gateway::processor> processor_;
   std::shared_ptr<account_context> context_;
   std::unique_ptr<storage_readers> readers_;
-  caf::actor gateway_;
+  gateway_actor gateway_;
   directory directory_;
   size_t recovered_intents_ = 0;
   size_t recovered_accounts_ = 0;

@@ -23,7 +23,7 @@ caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
 struct connection::impl {
   caf::actor_system_config cfg;
   caf::actor_system system{quiet(cfg)};
-  caf::actor server;
+  server::admin::admin_actor server;
   std::string secret;
   std::chrono::milliseconds timeout{0};
 };
@@ -40,7 +40,7 @@ connection::~connection() = default;
 call_outcome connection::call(const nlohmann::json& request, std::chrono::milliseconds timeout) {
   call_outcome outcome;
   if (!impl_->server) {
-    auto found = impl_->system.middleman().remote_actor(host_, port_);
+    auto found = impl_->system.middleman().remote_actor<server::admin::admin_actor>(host_, port_);
     if (!found) {
       outcome.status = call_status::unreachable;
       outcome.error = "cannot reach ledgerd's admin console at " + host_ + ":" +
@@ -70,7 +70,7 @@ call_outcome connection::call(const nlohmann::json& request, std::chrono::millis
                     ? "no reply from ledgerd within " + std::to_string(timeout.count()) + " ms"
                     : "the connection to ledgerd failed (" + impl_->system.render(failure) + ")";
             // Connect afresh next time: ledgerd may have restarted.
-            impl_->server = caf::actor{};
+            impl_->server = server::admin::admin_actor{};
           });
   return outcome;
 }

@@ -54,7 +54,9 @@ double run_commands(caf::actor_system& system, actors::node& ledger, size_t n,
   const auto started = clock_type::now();
   for (size_t first = 1; first <= n; first += window) {
     const size_t last = std::min(n, first + window - 1);
-    std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> pending;
+    using reply_handle = caf::response_handle<caf::blocking_actor,
+                                              caf::detail::type_list<actors::account_reply>, true>;
+    std::vector<reply_handle> pending;
     for (size_t id = first; id <= last; ++id) {
       pending.push_back(self->request(ledger.accounts().route(id), std::chrono::seconds(30),
                                       actors::command_atom::value,

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/admin/audit.hpp"
+#include "server/admin/protocol.hpp"
 
 namespace actors {
 class node;
@@ -31,7 +32,8 @@ struct admin_state {
   static inline const char* name = "admin";
 };
 
-using admin_actor = caf::stateful_actor<admin_state>;
+// The admin actor's `self` (its interface: admin_actor in protocol.hpp).
+using admin_self = admin_actor::stateful_pointer<admin_state>;
 
 // One parsed, authorized request.
 struct admin_request {
@@ -42,6 +44,6 @@ struct admin_request {
 };
 
 // Runs one command; the reply is reply JSON (protocol.hpp), possibly later.
-caf::result<std::string> dispatch(admin_actor* self, const admin_request& request);
+caf::result<std::string> dispatch(admin_self self, const admin_request& request);
 
 }  // namespace server::admin

@@ -49,7 +49,7 @@ bool parse_request(const std::string& text, admin_request& request, std::string&
   return true;
 }
 
-caf::behavior admin_behavior(admin_actor* self, std::shared_ptr<admin_shared> shared) {
+admin_actor::behavior_type admin_behavior(admin_self self, std::shared_ptr<admin_shared> shared) {
   self->state.shared = std::move(shared);
   return {
       [=](admin_atom, const std::string& secret,
@@ -97,7 +97,7 @@ ledger::status admin_server::start() {
   auto published = system_.middleman().publish(actor_, options_.port, options_.host.c_str());
   if (!published) {
     caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
-    actor_ = caf::actor{};
+    actor_ = admin_actor{};
     return ledger::status::failure("cannot listen for the admin console on " + options_.host + ":" +
                                    std::to_string(options_.port) + ": " +
                                    system_.render(published.error()));
@@ -116,7 +116,7 @@ void admin_server::stop() {
   caf::scoped_actor self{system_};
   self->send_exit(actor_, caf::exit_reason::user_shutdown);
   self->wait_for(actor_);
-  actor_ = caf::actor{};
+  actor_ = admin_actor{};
 }
 
 }  // namespace server::admin

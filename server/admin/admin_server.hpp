@@ -18,6 +18,7 @@
 #include <string>
 
 #include "ledger/expected.hpp"
+#include "server/admin/protocol.hpp"
 
 namespace actors {
 class node;
@@ -61,7 +62,7 @@ class admin_server {
   actors::node& node_;
   caf::actor events_;
   admin_options options_;
-  caf::actor actor_;
+  admin_actor actor_;
   uint16_t port_ = 0;
 };
 

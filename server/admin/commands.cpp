@@ -21,7 +21,7 @@ namespace {
 
 using ledger::error_code;
 using json = nlohmann::json;
-using handler = caf::result<std::string> (*)(admin_actor*, const admin_request&);
+using handler = caf::result<std::string> (*)(admin_self, const admin_request&);
 
 // A failed argument check: the error reply to send.
 struct bad_argument {
@@ -101,8 +101,8 @@ std::string account_reply_text(const admin_shared& shared, const actors::account
 }
 
 // Sends one command to the account's actor; answers (and audits, when `audited`) on reply.
-caf::result<std::string> account_command(admin_actor* self, const admin_request& request,
-                                         uint64_t id, actors::command cmd, bool audited,
+caf::result<std::string> account_command(admin_self self, const admin_request& request, uint64_t id,
+                                         actors::command cmd, bool audited,
                                          json extra = json::object()) {
   auto promise = self->make_response_promise<std::string>();
   auto shared = self->state.shared;
@@ -136,34 +136,34 @@ caf::result<std::string> account_command(admin_actor* self, const admin_request&
   return promise;
 }
 
-caf::result<std::string> account_show(admin_actor* self, const admin_request& request) {
+caf::result<std::string> account_show(admin_self self, const admin_request& request) {
   return account_command(self, request, account_id_arg(request), actors::commands::get{}, false);
 }
 
-caf::result<std::string> account_create(admin_actor* self, const admin_request& request) {
+caf::result<std::string> account_create(admin_self self, const admin_request& request) {
   return account_command(self, request, account_id_arg(request), actors::commands::create{}, true);
 }
 
-caf::result<std::string> limit_set(admin_actor* self, const admin_request& request) {
+caf::result<std::string> limit_set(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   const auto maximum = amount_arg(request);
   require_reason(request);
   return account_command(self, request, id, actors::commands::set_maximum_recharge{maximum}, true);
 }
 
-caf::result<std::string> suspend(admin_actor* self, const admin_request& request) {
+caf::result<std::string> suspend(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   require_reason(request);
   return account_command(self, request, id, actors::commands::suspend{}, true);
 }
 
-caf::result<std::string> resume(admin_actor* self, const admin_request& request) {
+caf::result<std::string> resume(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   require_reason(request);
   return account_command(self, request, id, actors::commands::resume{}, true);
 }
 
-caf::result<std::string> tier_reset(admin_actor* self, const admin_request& request) {
+caf::result<std::string> tier_reset(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   require_reason(request);
   return account_command(self, request, id, actors::commands::reset_retry_tier{}, true);
@@ -177,7 +177,7 @@ uint64_t fresh_adjustment_id() {
   return id;
 }
 
-caf::result<std::string> adjust(admin_actor* self, const admin_request& request) {
+caf::result<std::string> adjust(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   const auto amount = amount_arg(request);
   require_reason(request);
@@ -186,7 +186,7 @@ caf::result<std::string> adjust(admin_actor* self, const admin_request& request)
                          json{{"adjustment_id", std::to_string(adjustment_id)}});
 }
 
-caf::result<std::string> recharge(admin_actor* self, const admin_request& request) {
+caf::result<std::string> recharge(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   const auto amount = amount_arg(request);
   auto key = request.body.value("key", std::string{});
@@ -201,7 +201,7 @@ caf::result<std::string> recharge(admin_actor* self, const admin_request& reques
 
 // The admin actor is detached (its own thread), so the Argon2id hashing inside may block
 // here without stalling any account. The password is shown once and never logged.
-caf::result<std::string> credentials_issue(admin_actor* self, const admin_request& request) {
+caf::result<std::string> credentials_issue(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   auto shared = self->state.shared;
   const auto issued = server::issue_temporary_credentials(self->system(), *shared->node, id,
@@ -226,14 +226,14 @@ caf::result<std::string> credentials_issue(admin_actor* self, const admin_reques
 }  // namespace
 
 // The storage-backed commands live in commands_storage.cpp.
-caf::result<std::string> account_list(admin_actor* self, const admin_request& request);
-caf::result<std::string> journal(admin_actor* self, const admin_request& request);
-caf::result<std::string> stats(admin_actor* self, const admin_request& request);
-caf::result<std::string> verify(admin_actor* self, const admin_request& request);
-caf::result<std::string> checkpoint(admin_actor* self, const admin_request& request);
-caf::result<std::string> tail(admin_actor* self, const admin_request& request);
+caf::result<std::string> account_list(admin_self self, const admin_request& request);
+caf::result<std::string> journal(admin_self self, const admin_request& request);
+caf::result<std::string> stats(admin_self self, const admin_request& request);
+caf::result<std::string> verify(admin_self self, const admin_request& request);
+caf::result<std::string> checkpoint(admin_self self, const admin_request& request);
+caf::result<std::string> tail(admin_self self, const admin_request& request);
 
-caf::result<std::string> dispatch(admin_actor* self, const admin_request& request) {
+caf::result<std::string> dispatch(admin_self self, const admin_request& request) {
   static const std::map<std::string, handler> handlers = {
       {"account.list", account_list},
       {"account.show", account_show},

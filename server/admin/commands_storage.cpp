@@ -71,7 +71,7 @@ bool parse_list_filter(const admin_request& request, list_filter& filter, std::s
 
 }  // namespace
 
-caf::result<std::string> account_list(admin_actor* self, const admin_request& request) {
+caf::result<std::string> account_list(admin_self self, const admin_request& request) {
   list_filter filter;
   std::string reply;
   if (!parse_list_filter(request, filter, reply)) return reply;
@@ -96,7 +96,7 @@ caf::result<std::string> account_list(admin_actor* self, const admin_request& re
                        {"total_accounts_estimate", db.account_count()}});
 }
 
-caf::result<std::string> journal(admin_actor* self, const admin_request& request) {
+caf::result<std::string> journal(admin_self self, const admin_request& request) {
   std::optional<uint64_t> id, from, limit;
   if (!optional_unsigned(request, "id", id) || !optional_unsigned(request, "from", from) ||
       !optional_unsigned(request, "limit", limit) || !id || *id == 0) {
@@ -125,7 +125,7 @@ caf::result<std::string> journal(admin_actor* self, const admin_request& request
                        {"journal_seq", (*acct)->journal_seq}});
 }
 
-caf::result<std::string> stats(admin_actor* self, const admin_request&) {
+caf::result<std::string> stats(admin_self self, const admin_request&) {
   auto& node = *self->state.shared->node;
   auto& c = node.counters();
   const auto load = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
@@ -165,7 +165,7 @@ caf::result<std::string> stats(admin_actor* self, const admin_request&) {
   });
 }
 
-caf::result<std::string> verify(admin_actor* self, const admin_request& request) {
+caf::result<std::string> verify(admin_self self, const admin_request& request) {
   const auto started = std::chrono::steady_clock::now();
   const auto report = ledger::storage::verify(self->state.shared->node->database());
   const auto took = std::chrono::steady_clock::now() - started;
@@ -177,7 +177,7 @@ caf::result<std::string> verify(admin_actor* self, const admin_request& request)
   return ok_reply(verify_view(report));
 }
 
-caf::result<std::string> checkpoint(admin_actor* self, const admin_request& request) {
+caf::result<std::string> checkpoint(admin_self self, const admin_request& request) {
   const auto directory = request.body.value("directory", std::string{});
   if (directory.empty() || !std::filesystem::path(directory).is_absolute()) {
     return bad("checkpoint takes an absolute directory that does not exist yet");
@@ -195,7 +195,7 @@ caf::result<std::string> checkpoint(admin_actor* self, const admin_request& requ
       json{{"directory", directory}, {"instance_id", shared.node->database().instance_id()}});
 }
 
-caf::result<std::string> tail(admin_actor* self, const admin_request& request) {
+caf::result<std::string> tail(admin_self self, const admin_request& request) {
   std::optional<uint64_t> cursor;
   if (!optional_unsigned(request, "cursor", cursor)) return bad("tail takes a numeric cursor");
   auto promise = self->make_response_promise<std::string>();

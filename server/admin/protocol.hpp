@@ -16,6 +16,8 @@
 // yet. docs/console.md lists every command with its arguments.
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +28,11 @@ namespace server::admin {
 
 using admin_atom = caf::atom_constant<caf::atom("admin")>;
 using tail_atom = caf::atom_constant<caf::atom("tail")>;
+
+// The admin actor's one message; its errors are in the reply JSON, never CAF errors.
+// ledgerctl connects with remote_actor<admin_actor>, which checks this interface.
+using admin_actor =
+    caf::typed_actor<caf::replies_to<admin_atom, std::string, std::string>::with<std::string>>;
 
 // The secret: 32 random bytes as 64 lowercase hex digits.
 inline constexpr size_t secret_bytes = 32;
