@@ -137,7 +137,10 @@ class DirectoryRouting : public ::testing::Test {
 
   // One shard holding at most `resident_max` accounts.
   void start(size_t resident_max) {
-    auto context = std::make_shared<account_context>();
+    // Kept by the fixture, as the node keeps it: accounts that outlive their shard at
+    // teardown still read it.
+    context_ = std::make_shared<account_context>();
+    auto& context = context_;
     context->readers = &readers_;
     context->writer = writer_.get();
     context->writer_queue_max = ledger::storage::queue_change_sets_max_default;
@@ -187,6 +190,7 @@ class DirectoryRouting : public ::testing::Test {
   storage_readers readers_;
   caf::actor front_end_;
   metrics counters_;
+  std::shared_ptr<account_context> context_;
   directory accounts_;
 };
 
@@ -290,14 +294,19 @@ TEST_F(DirectoryRouting, PassivationNeverLosesAMessage) {
 // The result batcher sends one bundle per front end per write, with every group's results.
 TEST_F(DirectoryRouting, TheResultBatcherSendsOneBundlePerFrontEnd) {
   auto bundles = std::make_shared<std::vector<size_t>>();
-  auto counting = system_->spawn([bundles](caf::event_based_actor*) -> caf::behavior {
-    return {[bundles](const debit_results_bundle& bundle) {
-      size_t results = 0;
-      for (const auto& group : bundle.groups)
-        results += group.results.size();
-      bundles->push_back(results);
-    }};
-  });
+  // The bundles reach the behaviour as an argument: CAF 0.17 dereferences a null argument
+  // tuple when a behaviour takes none (UBSan reports it).
+  using bundle_log = std::shared_ptr<std::vector<size_t>>;
+  auto counting = system_->spawn(
+      [](caf::event_based_actor*, bundle_log log) -> caf::behavior {
+        return {[log](const debit_results_bundle& bundle) {
+          size_t results = 0;
+          for (const auto& group : bundle.groups)
+            results += group.results.size();
+          log->push_back(results);
+        }};
+      },
+      bundles);
   result_batcher batcher;
   batcher.add(counting, 1, {debit_outcome{0, error_code::ok, usd(1)}});
   batcher.add(counting, 2, {debit_outcome{0, error_code::ok, usd(1)}});
