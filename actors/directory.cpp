@@ -167,6 +167,16 @@ void on_account_read(shard_self self, uint64_t account_id, account_read read) {
 void request_activations(shard_self self, activation_batch batch) {
   auto& st = self->state;
   if (batch.accounts.empty()) return;
+  if (batch.accounts.size() > activation_batch_max) {
+    // Several smaller reads: the first accounts are forwarded while the reader (or the
+    // next reader) loads the rest.
+    activation_batch rest;
+    rest.accounts.assign(std::make_move_iterator(batch.accounts.begin() + activation_batch_max),
+                         std::make_move_iterator(batch.accounts.end()));
+    batch.accounts.resize(activation_batch_max);
+    request_activations(self, std::move(batch));
+    return request_activations(self, std::move(rest));
+  }
   const auto& readers = st.context->readers->workers();
   const auto& reader = readers[st.next_reader++ % readers.size()];
   std::vector<uint64_t> ids;

@@ -40,6 +40,10 @@ inline std::chrono::milliseconds recency_granularity(std::chrono::milliseconds i
 // Readers of RocksDB (storage_reader.hpp): activation loads and idempotency lookups. Two
 // keep one read going while the other waits for the disk on this two-core machine.
 inline constexpr size_t storage_readers_default = 2;
+// The most accounts one activation read carries: a routed batch that finds more cold
+// accounts splits them over several reads, so that the first are forwarded while the rest
+// load.
+inline constexpr size_t activation_batch_max = 64;
 // Room kept free in the writer's queue for submissions racing the room check: one per
 // scheduler thread would do; 64 covers any core count this runs on.
 inline constexpr size_t writer_reserve = 64;
