@@ -62,26 +62,25 @@ bool read_all(int fd, std::string& contents) {
 }
 
 // Splits the file into records; a trailing line without '\n' is reported as torn.
-bool parse_file(const std::string& contents, record_log::replay& replayed, std::string& error) {
+ledger::status parse_file(const std::string& contents, record_log::replay& replayed) {
   size_t position = 0;
   uint64_t line_number = 1;
   while (position < contents.size()) {
     const size_t end = contents.find('\n', position);
     if (end == std::string::npos) {
       replayed.torn_bytes = contents.size() - position;
-      return true;
+      return ledger::status::success();
     }
     auto record = parse_line(std::string_view{contents}.substr(position, end - position));
     if (!record) {
-      error = "corrupt record at line " + std::to_string(line_number) + " (byte " +
-              std::to_string(position) + "): refusing to start";
-      return false;
+      return ledger::status::failure("corrupt record at line " + std::to_string(line_number) +
+                                     " (byte " + std::to_string(position) + "): refusing to start");
     }
     replayed.records.push_back(std::move(*record));
     position = end + 1;
     ++line_number;
   }
-  return true;
+  return ledger::status::success();
 }
 
 // A new file's name is durable only once its directory is synced.
@@ -105,36 +104,26 @@ uint32_t crc32(std::string_view bytes) {
   return crc ^ 0xFFFFFFFFu;
 }
 
-std::unique_ptr<record_log> record_log::open(const std::string& path, replay& replayed,
-                                             std::string& error) {
+ledger::expected<std::unique_ptr<record_log>> record_log::open(const std::string& path,
+                                                               replay& replayed) {
   const bool existed = ::access(path.c_str(), F_OK) == 0;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = errno_text("open " + path);
-    return nullptr;
-  }
+  if (fd < 0) return ledger::status::failure(errno_text("open " + path));
   std::unique_ptr<record_log> log{new record_log(fd)};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    error = errno_text("lock " + path + " (is another gateway-sim using it?)");
-    return nullptr;
+    return ledger::status::failure(
+        errno_text("lock " + path + " (is another gateway-sim using it?)"));
   }
-  if (!existed && !sync_directory_of(path)) {
-    error = errno_text("sync the directory of " + path);
-    return nullptr;
-  }
+  if (!existed && !sync_directory_of(path))
+    return ledger::status::failure(errno_text("sync the directory of " + path));
   std::string contents;
-  if (!read_all(fd, contents)) {
-    error = errno_text("read " + path);
-    return nullptr;
-  }
-  if (!parse_file(contents, replayed, error)) return nullptr;
+  if (!read_all(fd, contents)) return ledger::status::failure(errno_text("read " + path));
+  if (auto parsed = parse_file(contents, replayed); !parsed.ok()) return parsed;
   // Cut a torn tail off before appending, or the next record would join it mid-file.
   if (replayed.torn_bytes > 0) {
     const auto intact = static_cast<off_t>(contents.size() - replayed.torn_bytes);
-    if (::ftruncate(fd, intact) != 0 || ::fdatasync(fd) != 0) {
-      error = errno_text("truncate the torn tail of " + path);
-      return nullptr;
-    }
+    if (::ftruncate(fd, intact) != 0 || ::fdatasync(fd) != 0)
+      return ledger::status::failure(errno_text("truncate the torn tail of " + path));
   }
   return log;
 }

@@ -17,6 +17,8 @@
 
 #include "ledger/error.hpp"
 
+#include "ledger/expected.hpp"
+
 namespace gateway {
 
 uint32_t crc32(std::string_view bytes);
@@ -28,10 +30,11 @@ class record_log {
     uint64_t torn_bytes = 0;           // bytes of a torn last line that were cut off
   };
 
-  // Opens `path`, creating it (and making its directory entry durable) if absent. On
-  // failure returns nullptr and says why in `error`.
-  static std::unique_ptr<record_log> open(const std::string& path, replay& replayed,
-                                          std::string& error);
+  // Opens `path`, creating it (and making its directory entry durable) if absent, and
+  // fills `replayed`. storage_failure saying why when it cannot (I/O, a lock held by
+  // another process, a corrupt record).
+  static ledger::expected<std::unique_ptr<record_log>> open(const std::string& path,
+                                                            replay& replayed);
   ~record_log();
   record_log(const record_log&) = delete;
   record_log& operator=(const record_log&) = delete;

@@ -9,6 +9,17 @@ namespace {
 
 using ledger::error_code;
 
+// record_log::open for these tests: the log, or nullptr and the status's message in `error`.
+std::unique_ptr<record_log> open_log(const std::string& path, record_log::replay& replayed,
+                                     std::string& error) {
+  auto opened = record_log::open(path, replayed);
+  if (!opened) {
+    error = opened.error().message;
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
 TEST(crc32, matches_the_standard_check_value) {
   EXPECT_EQ(crc32("123456789"), 0xCBF43926u);
   EXPECT_EQ(crc32(""), 0u);
@@ -20,7 +31,7 @@ TEST(record_log, records_come_back_in_order) {
   std::string error;
   {
     record_log::replay replayed;
-    auto log = record_log::open(path, replayed, error);
+    auto log = open_log(path, replayed, error);
     ASSERT_TRUE(log) << error;
     EXPECT_TRUE(replayed.records.empty());
     EXPECT_EQ(log->append("one"), error_code::ok);
@@ -28,7 +39,7 @@ TEST(record_log, records_come_back_in_order) {
     EXPECT_EQ(log->append(""), error_code::ok);
   }
   record_log::replay replayed;
-  auto log = record_log::open(path, replayed, error);
+  auto log = open_log(path, replayed, error);
   ASSERT_TRUE(log) << error;
   EXPECT_EQ(replayed.records, (std::vector<std::string>{"one", "{\"two\":2}", ""}));
   EXPECT_EQ(replayed.torn_bytes, 0u);
@@ -40,21 +51,21 @@ TEST(record_log, a_torn_tail_is_cut_before_appending) {
   std::string error;
   {
     record_log::replay replayed;
-    auto log = record_log::open(path, replayed, error);
+    auto log = open_log(path, replayed, error);
     ASSERT_TRUE(log) << error;
     EXPECT_EQ(log->append("one"), error_code::ok);
   }
   testing::append_file(path, "0000");
   {
     record_log::replay replayed;
-    auto log = record_log::open(path, replayed, error);
+    auto log = open_log(path, replayed, error);
     ASSERT_TRUE(log) << error;
     EXPECT_EQ(replayed.records.size(), 1u);
     EXPECT_EQ(replayed.torn_bytes, 4u);
     EXPECT_EQ(log->append("two"), error_code::ok);
   }
   record_log::replay replayed;
-  auto log = record_log::open(path, replayed, error);
+  auto log = open_log(path, replayed, error);
   ASSERT_TRUE(log) << error;
   EXPECT_EQ(replayed.records, (std::vector<std::string>{"one", "two"}));
 }
@@ -65,7 +76,7 @@ TEST(record_log, a_bad_complete_line_refuses_to_open) {
   std::string error;
   {
     record_log::replay replayed;
-    auto log = record_log::open(path, replayed, error);
+    auto log = open_log(path, replayed, error);
     ASSERT_TRUE(log) << error;
     EXPECT_EQ(log->append("one"), error_code::ok);
     EXPECT_EQ(log->append("two"), error_code::ok);
@@ -76,7 +87,7 @@ TEST(record_log, a_bad_complete_line_refuses_to_open) {
         intact + "garbage line\n", "\n" + intact}) {
     testing::write_file(path, damaged);
     record_log::replay replayed;
-    EXPECT_FALSE(record_log::open(path, replayed, error)) << damaged;
+    EXPECT_FALSE(open_log(path, replayed, error)) << damaged;
     EXPECT_NE(error.find("corrupt record"), std::string::npos) << error;
   }
 }
@@ -84,7 +95,7 @@ TEST(record_log, a_bad_complete_line_refuses_to_open) {
 TEST(record_log, reports_an_unopenable_path) {
   record_log::replay replayed;
   std::string error;
-  EXPECT_FALSE(record_log::open("/nonexistent-dir/for/sure/log", replayed, error));
+  EXPECT_FALSE(open_log("/nonexistent-dir/for/sure/log", replayed, error));
   EXPECT_NE(error.find("open"), std::string::npos);
 }
 

@@ -212,12 +212,13 @@ void sim_server::impl::add_routes() {
   });
 }
 
-std::unique_ptr<sim_server> sim_server::open(sim_server_config config, std::string& error) {
+ledger::expected<std::unique_ptr<sim_server>> sim_server::open(sim_server_config config) {
   auto state = std::make_unique<impl>();
   state->config = std::move(config);
   state->config.processor.trust_token_tags = false;  // a durable simulator knows its tokens
-  state->processor = simulated_processor::open(state->config.processor, error);
-  if (!state->processor) return nullptr;
+  auto processor = simulated_processor::open(state->config.processor);
+  if (!processor) return processor.error();
+  state->processor = std::move(*processor);
   const size_t threads = state->config.threads;
   state->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   state->http.set_payload_max_length(state->config.body_max_bytes);
@@ -232,8 +233,8 @@ std::unique_ptr<sim_server> sim_server::open(sim_server_config config, std::stri
     port = -1;
   }
   if (port <= 0) {
-    error = "cannot listen on " + host + ":" + std::to_string(state->config.port);
-    return nullptr;
+    return ledger::status::failure("cannot listen on " + host + ":" +
+                                   std::to_string(state->config.port));
   }
   state->port = static_cast<uint16_t>(port);
   return std::unique_ptr<sim_server>(new sim_server(std::move(state)));

@@ -10,6 +10,8 @@
 
 #include "gateway/simulated_processor.hpp"
 
+#include "ledger/expected.hpp"
+
 namespace gateway {
 
 struct sim_server_config {
@@ -25,8 +27,8 @@ struct sim_server_config {
 
 class sim_server {
  public:
-  // Replays the charge log and binds the port. nullptr and `error` on failure.
-  static std::unique_ptr<sim_server> open(sim_server_config config, std::string& error);
+  // Replays the charge log and binds the port; storage_failure saying why on failure.
+  static ledger::expected<std::unique_ptr<sim_server>> open(sim_server_config config);
   ~sim_server();
   sim_server(const sim_server&) = delete;
   sim_server& operator=(const sim_server&) = delete;

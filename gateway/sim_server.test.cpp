@@ -33,9 +33,9 @@ class sim_server_test : public ::testing::Test {
     config.processor.data_dir = dir_.path();
     config.stall_ms = 3'000;
     config.body_max_bytes = 4'096;
-    std::string error;
-    server_ = sim_server::open(config, error);
-    ASSERT_TRUE(server_) << error;
+    auto opened = sim_server::open(config);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    server_ = std::move(*opened);
     thread_ = std::thread([this] { EXPECT_TRUE(server_->run()); });
   }
 

@@ -52,16 +52,16 @@ simulated_processor::simulated_processor(simulated_config config, durable_tag)
 
 simulated_processor::~simulated_processor() = default;
 
-std::unique_ptr<simulated_processor> simulated_processor::open(simulated_config config,
-                                                               std::string& error) {
+ledger::expected<std::unique_ptr<simulated_processor>> simulated_processor::open(
+    simulated_config config) {
   if (config.data_dir.empty()) return std::make_unique<simulated_processor>(std::move(config));
   std::unique_ptr<simulated_processor> processor{
       new simulated_processor(std::move(config), durable_tag{})};
   record_log::replay replayed;
-  processor->log_ =
-      record_log::open(processor->config_.data_dir + "/" + log_file_name, replayed, error);
-  if (!processor->log_) return nullptr;
-  if (!processor->replay(replayed.records, error)) return nullptr;
+  auto log = record_log::open(processor->config_.data_dir + "/" + log_file_name, replayed);
+  if (!log) return log.error();
+  processor->log_ = std::move(*log);
+  if (auto replayed_ok = processor->replay(replayed.records); !replayed_ok.ok()) return replayed_ok;
   processor->replayed_records_ = replayed.records.size();
   processor->torn_bytes_dropped_ = replayed.torn_bytes;
   return processor;
@@ -69,7 +69,7 @@ std::unique_ptr<simulated_processor> simulated_processor::open(simulated_config 
 
 // Checks each record after reading it: a record that passed its checksum but does not
 // decode, or a key recorded twice, is corruption, and the processor refuses to start.
-bool simulated_processor::replay(const std::vector<std::string>& records, std::string& error) {
+ledger::status simulated_processor::replay(const std::vector<std::string>& records) {
   for (size_t i = 0; i < records.size(); ++i) {
     const json record = json::parse(records[i], nullptr, false);
     const auto type = wire::get_string(record, "type");
@@ -83,11 +83,11 @@ bool simulated_processor::replay(const std::vector<std::string>& records, std::s
       ok = charge.has_value() && engine_.add_charge(std::move(*charge));
     }
     if (!ok) {
-      error = "undecodable or duplicate record " + std::to_string(i + 1) + " in the charge log";
-      return false;
+      return ledger::status::failure("undecodable or duplicate record " + std::to_string(i + 1) +
+                                     " in the charge log");
     }
   }
-  return true;
+  return ledger::status::success();
 }
 
 void simulated_processor::sleep_latency() const {

@@ -47,9 +47,10 @@ class simulated_processor final : public processor {
  public:
   // In memory only: config.data_dir must be empty (use open() for a durable log).
   explicit simulated_processor(simulated_config config);
-  // With config.data_dir set: opens and replays the durable log. nullptr and `error` when
-  // the log cannot be opened or is corrupt. With it empty: in memory, as the constructor.
-  static std::unique_ptr<simulated_processor> open(simulated_config config, std::string& error);
+  // With config.data_dir set: opens and replays the durable log; storage_failure saying
+  // why when the log cannot be opened or is corrupt. With it empty: in memory, as the
+  // constructor.
+  static ledger::expected<std::unique_ptr<simulated_processor>> open(simulated_config config);
   ~simulated_processor() override;
 
   ledger::expected<ledger::stored_card> tokenize(const ledger::card_input& card,
@@ -74,7 +75,7 @@ class simulated_processor final : public processor {
  private:
   struct durable_tag {};
   simulated_processor(simulated_config config, durable_tag);
-  bool replay(const std::vector<std::string>& records, std::string& error);
+  ledger::status replay(const std::vector<std::string>& records);
   void sleep_latency() const;
 
   const simulated_config config_;

@@ -117,12 +117,12 @@ int main(int argc, char** argv) {
 
   std::error_code ignored;
   std::filesystem::create_directories(config.processor.data_dir, ignored);
-  std::string error;
-  auto server = gateway::sim_server::open(config, error);
-  if (!server) {
-    spdlog::critical("cannot start: {}", error);
+  auto opened = gateway::sim_server::open(config);
+  if (!opened) {
+    spdlog::critical("cannot start: {}", opened.error().message);
     return EXIT_FAILURE;
   }
+  auto& server = *opened;
   spdlog::info("charge log replayed: {} records, {} torn bytes cut off",
                server->processor().replayed_records(), server->processor().torn_bytes_dropped());
   std::thread signal_waiter([&] {
