@@ -17,6 +17,28 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
   if (out.charge) changes.put_intent(acct.id, *out.charge);
 }
 
+void persist_holds(account_self self, ledger::storage::change_set& changes,
+                   const ledger::outcome& out, const hold_expiries& indexed_before,
+                   pending_commit& work) {
+  if (!out.ok() || out.holds.empty()) return;
+  auto& uncommitted = in_flight_of(self->state).uncommitted_holds;
+  for (const auto& hold : out.holds) {
+    auto before = indexed_before.find(hold.hold_id());
+    changes.put_hold(self->state.acct.id, hold,
+                     before == indexed_before.end() ? 0 : before->second);
+    uncommitted[hold.hold_id()] = hold;
+    work.holds_to_forget.push_back(hold);
+  }
+}
+
+hold_expiries open_hold_expiries(const ledger::account& acct) {
+  hold_expiries indexed;
+  if (!acct.holds) return indexed;
+  for (const auto& hold : *acct.holds)
+    indexed.emplace(hold.hold_id(), hold.expires_at_ms);
+  return indexed;
+}
+
 namespace {
 
 // Tells the event sink about an accepted outcome, only while someone listens.
@@ -62,10 +84,15 @@ void on_committed(account_self self, uint32_t token, ledger::error_code code) {
   in_flight.pending.pop_front();
   if (code != ledger::error_code::ok) {
     // Memory is ahead of disk: answer nothing as done, and stop the process.
-    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}});
+    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}, {}});
     return fail_storage(self, "durable write failed for account " + std::to_string(st.acct.id));
   }
   if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);
+  for (const auto& hold : work.holds_to_forget) {
+    auto it = in_flight.uncommitted_holds.find(hold.hold_id());
+    if (it != in_flight.uncommitted_holds.end() && it->second == hold)
+      in_flight.uncommitted_holds.erase(it);
+  }
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.has_promise) work.promise.deliver(std::move(work.reply));
   release_idle_memory(st);
@@ -143,6 +170,15 @@ void count_events(account_self self, const ledger::outcome& out) {
   }
   if (out.events & ledger::event_reactivated) {
     spdlog::info("account {} active again", self->state.acct.id);
+  }
+  if (out.ok()) {
+    for (const auto& hold : out.holds) {
+      if (hold.state == ledger::hold_state::open && hold.extensions == 0)
+        bump(counters->holds_authorized);
+      if (hold.state == ledger::hold_state::captured) bump(counters->holds_captured);
+      if (hold.state == ledger::hold_state::released) bump(counters->holds_released);
+      if (hold.state == ledger::hold_state::expired) bump(counters->holds_expired);
+    }
   }
 }
 

@@ -35,6 +35,9 @@ struct pending_commit {
   account_reply reply;
   std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
   std::optional<std::string> recharge_to_forget;
+  // Hold records this write makes durable: forgotten from uncommitted_holds once it is, if
+  // no later write changed them again.
+  std::vector<ledger::hold_record> holds_to_forget;
 };
 
 // What an account holds only while it has work in flight: writes not yet durable, debits
@@ -53,13 +56,15 @@ struct in_flight_state {
   // debit write, which later answers wait for.
   debit_window debits;
   std::map<std::string, ledger::recharge_record> uncommitted_recharges;
+  // Hold records written and not yet durable, by hold id: storage cannot answer for them.
+  std::map<uint64_t, ledger::hold_record> uncommitted_holds;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
   std::map<uint64_t, caf::typed_response_promise<account_reply>> recharge_waiters;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
 
   bool empty() const {
     return pending.empty() && debits.empty() && uncommitted_recharges.empty() &&
-           recharge_waiters.empty() && lookup_backoff.empty();
+           uncommitted_holds.empty() && recharge_waiters.empty() && lookup_backoff.empty();
   }
 };
 
@@ -138,10 +143,20 @@ inline bool writer_has_room(account_self self) {
   return ctx.writer->queue_depth() + writer_reserve < ctx.writer_queue_max;
 }
 
+// The expiry each open hold is indexed at (storage's hold_expiry column), by hold id.
+using hold_expiries = std::map<uint64_t, int64_t>;
+
 // ---- account_actor.cpp ----
 // Records what an accepted outcome changed. Cards are written only when they changed.
 void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
                      const ledger::outcome& out);
+// Records the holds an accepted outcome changed, with their expiry index entries;
+// `indexed_before`: the open holds' expiries before the command. Each record goes into
+// uncommitted_holds and `work` until it is durable.
+void persist_holds(account_self self, ledger::storage::change_set& changes,
+                   const ledger::outcome& out, const hold_expiries& indexed_before,
+                   pending_commit& work);
+hold_expiries open_hold_expiries(const ledger::account& acct);
 // Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
 void count_events(account_self self, const ledger::outcome& out);
 // Submits a change_set whose completion comes back as (committed_atom, token, code), then

@@ -54,6 +54,15 @@ static_assert(writer_queue_min >= 16 * writer_reserve, "the reserve is a small p
 static_assert(ledger::storage::queue_change_sets_max_default >= writer_queue_min,
               "the writer's default queue must be one ledgerd accepts");
 
+// ---- credit control (hold_expiry.hpp) ----
+// How often the expiry sweep looks for due holds: a hold outlives its expiry by at most
+// this (plus the time to write its release), and a due hold is refused as expired at once.
+inline constexpr std::chrono::milliseconds hold_sweep_interval_default{std::chrono::seconds(1)};
+// The most expiry index entries one sweep round reads, and so the most expire commands it
+// has in flight: each becomes a write, and a round must not fill the writer's queue.
+inline constexpr size_t hold_sweep_page_max = 1024;
+static_assert(hold_sweep_page_max <= writer_queue_min, "a sweep round fits the smallest queue");
+
 // ---- card charges ----
 inline constexpr size_t gateway_workers_default = 4;
 // First and longest wait before asking the gateway again about an unknown outcome.

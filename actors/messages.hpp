@@ -25,6 +25,7 @@
 
 #include "gateway/processor.hpp"
 #include "ledger/account.hpp"
+#include "storage/layout.hpp"
 
 namespace actors {
 
@@ -106,6 +107,34 @@ struct logout {  // ok or unauthorized
   std::string token_hash;
   int64_t now_ms = 0;
 };
+// Credit control (SPEC 11, ledger/hold.hpp): each is answered after its change is durable,
+// with the hold's record in account_reply::hold (for a duplicate, the original record).
+// `now_ms` is the front end's clock (ms since the epoch): the account reads no clock. Holds
+// already due at now_ms are released first, in the same write.
+struct authorize_hold {  // ok (hold.granted), insufficient_funds, account_suspended, ...
+  ledger::hold_request request;
+  int64_t now_ms = 0;
+};
+struct capture_hold {  // ok, exceeds_hold, hold_expired, hold_released, hold_not_found, ...
+  uint64_t hold_id = 0;
+  ledger::money amount;
+  int64_t now_ms = 0;
+};
+struct extend_hold {  // ok, insufficient_funds, hold_captured, hold_expired, ...
+  ledger::hold_extension extension;
+  int64_t now_ms = 0;
+};
+struct release_hold {  // ok, hold_captured, hold_expired, hold_not_found
+  uint64_t hold_id = 0;
+  int64_t now_ms = 0;
+};
+// From the expiry sweep (hold_expiry.hpp): release what is due at now_ms. `indexed`: the
+// expiry index entries the sweep found for this account; one that names no open hold due
+// (none should) is removed, so that the sweep never finds it again.
+struct expire_holds {
+  int64_t now_ms = 0;
+  std::vector<ledger::storage::hold_expiry_entry> indexed;
+};
 }  // namespace commands
 
 using command =
@@ -114,7 +143,9 @@ using command =
                  commands::set_maximum_recharge, commands::suspend, commands::resume,
                  commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
                  commands::record_login, commands::authorize, commands::change_password,
-                 commands::issue_temporary_credentials, commands::logout>;
+                 commands::issue_temporary_credentials, commands::logout, commands::authorize_hold,
+                 commands::capture_hold, commands::extend_hold, commands::release_hold,
+                 commands::expire_holds>;
 
 struct account_request {
   uint64_t account_id = 0;
@@ -130,6 +161,8 @@ struct account_reply {
   std::optional<ledger::journal_entry> entry;
   charge_state charge = charge_state::none;
   ledger::error_code charge_failure = ledger::error_code::ok;
+  // Hold commands: the hold's record after the command (for a duplicate, the original).
+  std::optional<ledger::hold_record> hold;
 };
 
 // ---- events for `ledgerctl tail` ----------------------------------------------------------

@@ -32,6 +32,10 @@ struct metrics {
   gauge charges_in_flight{0};
   counter suspensions{0};
 
+  // Credit control: holds authorised (in full or in part), captured, released by clients,
+  // and released by the server at their expiry.
+  counter holds_authorized{0}, holds_captured{0}, holds_released{0}, holds_expired{0};
+
   void count_reply(ledger::error_code code) {
     replies_by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);
   }

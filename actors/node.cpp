@@ -86,6 +86,8 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   result->context_ = context;
   result->directory_ = directory(system, context, options.directory);
   if (auto resolved = result->resolve_open_intents(); !resolved.ok()) return resolved;
+  result->hold_expiry_ = spawn_hold_expiry(system, result->directory_, result->readers_.get(),
+                                           options.hold_sweep_interval);
   return result;
 }
 
@@ -120,6 +122,7 @@ void node::stop() {
     actors_exited_ = true;
     return;
   }
+  if (hold_expiry_) caf::anon_send_exit(hold_expiry_, caf::exit_reason::user_shutdown);
   for (const auto& shard : directory_.shards()) {
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   }

@@ -2,8 +2,9 @@
 // node: one ledger in one process, wired together. Opens the database, starts the
 // group-commit writer, the gateway actor and the directory shards, then resolves every
 // charge intent left open by a previous run (by activating its account, which asks the
-// gateway about the intent's key). Front ends (the stream broker, the HTTP API, the admin
-// actor) send to accounts().route(id).
+// gateway about the intent's key), and starts the hold expiry sweep (hold_expiry.hpp), which
+// at once releases the holds that expired while the server was down. Front ends (the stream broker,
+// the HTTP API, the admin actor) send to accounts().route(id).
 //
 // Stopping: stop() (or the destructor) ends the shards and their accounts and waits until
 // every account actor has exited (they use the writer and the readers), then ends the
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "actors/directory.hpp"
+#include "actors/hold_expiry.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
@@ -49,6 +51,7 @@ struct node_options {
   std::chrono::milliseconds idle_timeout = idle_timeout_default;
   std::chrono::milliseconds lookup_backoff_min = lookup_backoff_min_default;
   std::chrono::milliseconds lookup_backoff_max = lookup_backoff_max_default;
+  std::chrono::milliseconds hold_sweep_interval = hold_sweep_interval_default;
   ledger::storage::writer_options writer;
   std::shared_ptr<gateway::processor> processor;  // required
   bool planted_bug_ack_before_write = false;      // see account_context
@@ -95,6 +98,7 @@ class node {
   std::unique_ptr<storage_readers> readers_;
   gateway_actor gateway_;
   directory directory_;
+  hold_expiry_actor hold_expiry_;
   size_t recovered_intents_ = 0;
   size_t recovered_accounts_ = 0;
   bool stopped_ = false;

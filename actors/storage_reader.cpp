@@ -111,6 +111,13 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
         return reply_of("its credentials", account_id,
                         self->state.database->load_credentials(account_id));
       },
+      [=](read_hold_atom, uint64_t account_id, uint64_t hold_id) {
+        return reply_of("a hold", account_id, self->state.database->find_hold(account_id, hold_id));
+      },
+      [=](due_holds_atom, int64_t now_ms, uint64_t limit) {
+        return reply_of("the hold expiry index", 0,
+                        self->state.database->due_holds(now_ms, static_cast<size_t>(limit)));
+      },
   };
 }
 

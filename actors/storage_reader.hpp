@@ -7,6 +7,8 @@
 //   account --debit_lookup-->                                  reader  -> debit_lookup_result
 //   account --(read_recharge_atom, id, key)-->                 reader  -> recharge_read
 //   account --(read_credentials_atom, id)-->                   reader  -> credentials_read
+//   account --(read_hold_atom, id, hold_id)-->                 reader  -> hold_read
+//   sweeper --(due_holds_atom, now_ms, limit)-->               reader  -> due_holds_read
 //
 // Every reply carries `failure`: empty on success, else RocksDB's message, already logged
 // once by the reader (the requester answers its clients with storage_failure and need not
@@ -25,6 +27,8 @@
 #include "actors/messages.hpp"
 #include "ledger/account.hpp"
 #include "ledger/credentials.hpp"
+#include "ledger/hold.hpp"
+#include "storage/layout.hpp"
 
 namespace ledger::storage {
 class database;
@@ -36,6 +40,8 @@ struct metrics;
 
 using read_recharge_atom = caf::atom_constant<caf::atom("rdrecharge")>;
 using read_credentials_atom = caf::atom_constant<caf::atom("rdcreds")>;
+using read_hold_atom = caf::atom_constant<caf::atom("rdhold")>;
+using due_holds_atom = caf::atom_constant<caf::atom("dueholds")>;
 
 // The outcome of one read: `value` is meaningful only when `failure` is empty.
 template <class T>
@@ -70,6 +76,9 @@ struct activations_read {
 };
 using recharge_read = read_reply<std::optional<ledger::recharge_record>>;
 using credentials_read = read_reply<std::optional<ledger::credentials>>;
+using hold_read = read_reply<std::optional<ledger::hold_record>>;
+// Entries of the hold expiry index that are due, earliest first (database::due_holds).
+using due_holds_read = read_reply<std::vector<ledger::storage::hold_expiry_entry>>;
 
 // The storage half of an account's idempotency check for a group of debits (account actor,
 // find_prior_debits): which of `debit_ids` are stored. With learn_highest the reader first
@@ -92,7 +101,11 @@ using storage_reader = caf::typed_actor<
     caf::replies_to<activation_batch>::with<activations_read>,
     caf::replies_to<debit_lookup>::with<debit_lookup_read>,
     caf::replies_to<read_recharge_atom, uint64_t, std::string>::with<recharge_read>,
-    caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>>;
+    caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>,
+    // (account id, hold id): the hold's record in any state, nullopt when never used.
+    caf::replies_to<read_hold_atom, uint64_t, uint64_t>::with<hold_read>,
+    // (now_ms, limit): at most `limit` expiry index entries due at now_ms.
+    caf::replies_to<due_holds_atom, int64_t, uint64_t>::with<due_holds_read>>;
 
 // How long a requester waits for a reader before it answers storage_failure. A point read
 // takes microseconds to a few milliseconds; this only bounds a wedged disk.
@@ -128,3 +141,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::recharge_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::credentials_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::hold_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::due_holds_read)

@@ -18,11 +18,14 @@ bool at_or_below_percent(money balance, money threshold, uint8_t percent) {
   return wide_sum{balance.micros()} * 100 <= wide_sum{threshold.micros()} * percent;
 }
 
+// The trigger and the tiers look at the available balance: held money is promised to calls
+// in progress (docs/decisions.md, "holds"). Without holds it is the balance.
 bool auto_attempt_due(const account& acct) {
   const uint8_t tier = acct.retry_tier;
   if (tier >= retry_tier_count) return false;
-  if (tier == 0) return acct.balance < acct.auto_recharge.threshold;
-  return at_or_below_percent(acct.balance, acct.auto_recharge.threshold, retry_tier_percent[tier]);
+  const money spendable = available(acct);
+  if (tier == 0) return spendable < acct.auto_recharge.threshold;
+  return at_or_below_percent(spendable, acct.auto_recharge.threshold, retry_tier_percent[tier]);
 }
 
 // Money the gateway may still credit: charges in flight.
@@ -79,7 +82,7 @@ void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
 
 void suspend_if_exhausted(account& acct, outcome& out) {
   if (acct.status == account_status::active && acct.retry_tier == retry_tier_exhausted &&
-      has_working_auto_recharge(acct) && acct.balance <= money{}) {
+      has_working_auto_recharge(acct) && available(acct) <= money{}) {
     acct.status = account_status::suspended;
     acct.suspension = suspension_cause::retries_exhausted;
     out.events |= event_suspended;
@@ -97,6 +100,22 @@ outcome rejected(error_code code) {
   return out;
 }
 
+// Open holds: bounded, open, each id once, each reserving a positive amount in range.
+bool holds_consistent(const account& acct) {
+  if (!acct.holds) return true;
+  const auto& holds = *acct.holds;
+  if (holds.empty() || holds.size() > limits::holds_per_account_max) return false;
+  for (size_t i = 0; i < holds.size(); ++i) {
+    const hold_record& hold = holds[i];
+    if (hold.state != hold_state::open || hold.hold_id() == 0) return false;
+    if (!amount_in_range(hold.held) || hold.held < hold.granted) return false;
+    for (size_t j = 0; j < i; ++j) {
+      if (holds[j].hold_id() == hold.hold_id()) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq) {
@@ -111,6 +130,7 @@ bool operator==(const account& a, const account& b) {
          a.next_card_id == b.next_card_id && a.auto_charge == b.auto_charge &&
          a.manual_charges == b.manual_charges && a.next_charge_seq == b.next_charge_seq &&
          a.journal_seq == b.journal_seq &&
+         a.holds.value_or_default() == b.holds.value_or_default() &&
          a.billing_credentials.value_or_default() == b.billing_credentials.value_or_default();
 }
 
@@ -145,11 +165,31 @@ bool is_consistent(const account& acct) {
       return false;
     }
   }
-  return true;
+  return holds_consistent(acct);
 }
 
 bool has_working_auto_recharge(const account& acct) {
   return acct.auto_recharge.enabled && acct.default_card_id != 0;
+}
+
+money held(const account& acct) {
+  if (!acct.holds) return money{};
+  int64_t total = 0;  // bounded: holds_per_account_max * amount_max_micros (limits.hpp)
+  for (const auto& hold : *acct.holds)
+    total += hold.held.micros();
+  return money::from_micros(total);
+}
+
+money available(const account& acct) {
+  return money::from_micros(acct.balance.micros() - held(acct).micros());
+}
+
+const hold_record* find_open_hold(const account& acct, uint64_t hold_id) {
+  if (!acct.holds) return nullptr;
+  for (const auto& hold : *acct.holds) {
+    if (hold.hold_id() == hold_id) return &hold;
+  }
+  return nullptr;
 }
 
 money maximum_recharge(const account& acct, const policy& rules) {
@@ -170,7 +210,7 @@ outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_
                                             : error_code::exists_with_different_fields);
   }
   if (acct.status == account_status::suspended) return rejected(error_code::account_suspended);
-  if (!has_working_auto_recharge(acct) && acct.balance <= money{}) {
+  if (!has_working_auto_recharge(acct) && available(acct) <= money{}) {
     return rejected(error_code::insufficient_funds);
   }
   auto balance_after = bounded_balance(acct, money::from_micros(-amount.micros()));
@@ -215,7 +255,7 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
   out.events |= event_charge_captured;
   set_tier(acct, 0, out);
   if (intent.kind == charge_kind::manual && acct.status == account_status::suspended &&
-      acct.suspension == suspension_cause::retries_exhausted && acct.balance > money{}) {
+      acct.suspension == suspension_cause::retries_exhausted && available(acct) > money{}) {
     acct.status = account_status::active;
     acct.suspension = suspension_cause::none;
     out.events |= event_reactivated;
@@ -355,6 +395,208 @@ outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id) {
                    *balance_after, adjustment_id);
   after_balance_change(acct, out);
   return out;
+}
+
+// ---- credit control ----------------------------------------------------------------------
+
+namespace {
+
+// A clock reading the core accepts: after the epoch and far from overflowing when an expiry
+// is added (2^53 ms is year 287,396).
+bool time_in_range(int64_t now_ms) {
+  return now_ms > 0 && now_ms < (int64_t{1} << 53);
+}
+
+bool expiry_in_range(int64_t expires_in_ms) {
+  return expires_in_ms >= 1 && expires_in_ms <= limits::hold_expiry_max_ms;
+}
+
+// 0 <= amount <= amount_max: captures and extensions may be zero.
+bool amount_or_zero_in_range(money amount) {
+  return amount.micros() >= 0 && amount.micros() <= limits::amount_max_micros;
+}
+
+hold_record* find_open_hold_mutable(account& acct, uint64_t hold_id) {
+  return const_cast<hold_record*>(find_open_hold(acct, hold_id));
+}
+
+void remove_open_hold(account& acct, uint64_t hold_id) {
+  auto& holds = *acct.holds;
+  holds.erase(std::remove_if(holds.begin(), holds.end(),
+                             [&](const hold_record& hold) { return hold.hold_id() == hold_id; }),
+              holds.end());
+  if (holds.empty()) acct.holds.reset();
+}
+
+// The refusal for a request on a hold that is not open: what became of it.
+error_code closed_hold_code(const hold_record* prior) {
+  if (prior == nullptr) return error_code::hold_not_found;
+  switch (prior->state) {
+    case hold_state::captured:
+      return error_code::hold_captured;
+    case hold_state::released:
+      return error_code::hold_released;
+    case hold_state::expired:
+      return error_code::hold_expired;
+    case hold_state::open:
+      break;
+  }
+  // A stored open hold that the account does not hold: the caller passed the wrong record.
+  return error_code::internal_error;
+}
+
+// A retry answered from the record that the first request made.
+outcome repeated(const hold_record& original) {
+  outcome out = rejected(error_code::duplicate);
+  out.holds.push_back(original);
+  return out;
+}
+
+}  // namespace
+
+outcome authorize_hold(account& acct, const hold_request& request, int64_t now_ms,
+                       const hold_record* prior) {
+  if (request.hold_id == 0 || !expiry_in_range(request.expires_in_ms) || !time_in_range(now_ms)) {
+    return rejected(error_code::malformed_request);
+  }
+  if (!amount_in_range(request.amount) || !request.min_amount.is_positive() ||
+      request.min_amount > request.amount) {
+    return rejected(error_code::invalid_amount);
+  }
+  const hold_record* earlier = find_open_hold(acct, request.hold_id);
+  if (earlier == nullptr) earlier = prior;
+  if (earlier != nullptr) {
+    if (!(earlier->request == request)) return rejected(error_code::exists_with_different_fields);
+    return repeated(*earlier);
+  }
+  if (acct.status == account_status::suspended) return rejected(error_code::account_suspended);
+  if (acct.holds && acct.holds->size() >= limits::holds_per_account_max) {
+    return rejected(error_code::limit_exceeded);
+  }
+  const money grant = std::min(request.amount, available(acct));
+  if (grant < request.min_amount) return rejected(error_code::insufficient_funds);
+  hold_record hold;
+  hold.request = request;
+  hold.granted = grant;
+  hold.held = grant;
+  hold.expires_at_ms = now_ms + request.expires_in_ms;
+  acct.holds.get_or_create().push_back(hold);
+  outcome out;
+  out.holds.push_back(std::move(hold));
+  // Reserving lowers the available balance: the trigger may fire. A reservation alone never
+  // suspends (suspension follows a failed charge, SPEC 4).
+  maybe_start_auto_charge(acct, trigger::balance_change, out);
+  return out;
+}
+
+outcome capture_hold(account& acct, uint64_t hold_id, money amount, int64_t now_ms,
+                     const hold_record* prior) {
+  if (hold_id == 0 || !time_in_range(now_ms)) return rejected(error_code::malformed_request);
+  if (!amount_or_zero_in_range(amount)) return rejected(error_code::invalid_amount);
+  const hold_record* open = find_open_hold(acct, hold_id);
+  if (open == nullptr) {
+    if (prior == nullptr || prior->state != hold_state::captured) {
+      return rejected(closed_hold_code(prior));
+    }
+    if (prior->captured != amount) return rejected(error_code::exists_with_different_fields);
+    return repeated(*prior);
+  }
+  if (open->expires_at_ms <= now_ms) return rejected(error_code::hold_expired);
+  if (amount > open->held) return rejected(error_code::exceeds_hold);
+  hold_record settled = *open;
+  settled.state = hold_state::captured;
+  settled.captured = amount;
+  outcome out;
+  if (amount.is_positive()) {
+    const money change = money::from_micros(-amount.micros());
+    auto balance_after = bounded_balance(acct, change);
+    if (!balance_after) return rejected(balance_after.code());
+    out.entry =
+        post(acct, entry_kind::capture, system_account::revenue, change, *balance_after, hold_id);
+    settled.journal_seq = out.entry->seq;
+  }
+  remove_open_hold(acct, hold_id);
+  out.holds.push_back(std::move(settled));
+  after_balance_change(acct, out);
+  return out;
+}
+
+outcome extend_hold(account& acct, const hold_extension& extension, int64_t now_ms,
+                    const hold_record* prior) {
+  if (extension.hold_id == 0 || extension.number == 0 ||
+      !expiry_in_range(extension.expires_in_ms) || !time_in_range(now_ms)) {
+    return rejected(error_code::malformed_request);
+  }
+  if (!amount_or_zero_in_range(extension.amount)) return rejected(error_code::invalid_amount);
+  hold_record* open = find_open_hold_mutable(acct, extension.hold_id);
+  if (open == nullptr) return rejected(closed_hold_code(prior));
+  if (extension.number == open->extensions && extension.amount == open->last_extension &&
+      extension.expires_in_ms == open->last_extension_expires_in_ms) {
+    return repeated(*open);
+  }
+  if (extension.number != open->extensions + 1) {
+    return rejected(error_code::exists_with_different_fields);
+  }
+  if (open->expires_at_ms <= now_ms) return rejected(error_code::hold_expired);
+  if (acct.status == account_status::suspended) return rejected(error_code::account_suspended);
+  if (open->held.micros() + extension.amount.micros() > limits::amount_max_micros) {
+    return rejected(error_code::limit_exceeded);
+  }
+  if (extension.amount.is_positive() && available(acct) < extension.amount) {
+    return rejected(error_code::insufficient_funds);
+  }
+  open->held = money::from_micros(open->held.micros() + extension.amount.micros());
+  open->expires_at_ms = now_ms + extension.expires_in_ms;
+  open->extensions = extension.number;
+  open->last_extension = extension.amount;
+  open->last_extension_expires_in_ms = extension.expires_in_ms;
+  outcome out;
+  out.holds.push_back(*open);
+  maybe_start_auto_charge(acct, trigger::balance_change, out);
+  return out;
+}
+
+outcome release_hold(account& acct, uint64_t hold_id, const hold_record* prior) {
+  if (hold_id == 0) return rejected(error_code::malformed_request);
+  const hold_record* open = find_open_hold(acct, hold_id);
+  if (open == nullptr) {
+    if (prior != nullptr && prior->state == hold_state::released) return repeated(*prior);
+    return rejected(closed_hold_code(prior));
+  }
+  hold_record released = *open;
+  released.state = hold_state::released;
+  remove_open_hold(acct, hold_id);
+  outcome out;
+  out.holds.push_back(std::move(released));
+  return out;
+}
+
+outcome expire_holds(account& acct, int64_t now_ms) {
+  outcome out;
+  if (!acct.holds) return out;
+  auto& holds = *acct.holds;
+  for (auto it = holds.begin(); it != holds.end();) {
+    if (it->expires_at_ms > now_ms) {
+      ++it;
+      continue;
+    }
+    hold_record expired = *it;
+    expired.state = hold_state::expired;
+    out.holds.push_back(std::move(expired));
+    it = holds.erase(it);
+  }
+  if (holds.empty()) acct.holds.reset();
+  if (!out.holds.empty()) out.events |= event_hold_expired;
+  return out;
+}
+
+int64_t next_hold_expiry(const account& acct) {
+  if (!acct.holds) return 0;
+  int64_t earliest = 0;
+  for (const auto& hold : *acct.holds) {
+    if (earliest == 0 || hold.expires_at_ms < earliest) earliest = hold.expires_at_ms;
+  }
+  return earliest;
 }
 
 }  // namespace ledger

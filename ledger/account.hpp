@@ -23,6 +23,7 @@
 #include "ledger/card.hpp"
 #include "ledger/credentials.hpp"
 #include "ledger/heap_optional.hpp"
+#include "ledger/hold.hpp"
 #include "ledger/journal.hpp"
 #include "ledger/money.hpp"
 #include "ledger/policy.hpp"
@@ -84,7 +85,7 @@ struct account {
   uint64_t id = 0;  // non-zero
   money balance;
   auto_recharge_settings auto_recharge;
-  std::optional<money> maximum_recharge;      // per-account maximum set by support
+  optional_money maximum_recharge;            // per-account maximum set by support
   std::vector<stored_card> cards;             // at most limits::cards_per_account_max
   heap_optional<charge_intent> auto_charge;   // the one automatic charge in flight
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
@@ -94,6 +95,9 @@ struct account {
   // them empty; the account actor reads them (database::load_credentials) on the first
   // credentials command. Empty reads as credentials{} (no password, no sessions).
   heap_optional<credentials> billing_credentials;
+  // Open holds (hold.hpp), in authorisation order; absent when there are none, so that an
+  // account without holds pays one pointer. At most limits::holds_per_account_max.
+  heap_optional<std::vector<hold_record>> holds;
   uint32_t default_card_id = 0;  // 0: no card
   uint32_t next_card_id = 1;
   account_status status = account_status::active;
@@ -111,6 +115,11 @@ account make_account(uint64_t id);
 bool is_consistent(const account& acct);
 
 bool has_working_auto_recharge(const account& acct);
+// What open holds reserve, and balance - held: what authorisations, plain debits and the
+// auto-recharge trigger see (SPEC 11; docs/decisions.md, "holds").
+money held(const account& acct);
+money available(const account& acct);
+const hold_record* find_open_hold(const account& acct, uint64_t hold_id);
 money maximum_recharge(const account& acct, const policy& rules);
 const stored_card* find_card(const account& acct, uint32_t card_id);
 
@@ -123,6 +132,7 @@ enum account_event : uint8_t {
   event_charge_started = 1 << 3,
   event_charge_captured = 1 << 4,
   event_charge_failed = 1 << 5,
+  event_hold_expired = 1 << 6,
 };
 
 struct [[nodiscard]] outcome {
@@ -130,6 +140,9 @@ struct [[nodiscard]] outcome {
   std::optional<journal_entry> entry;   // the balance change to persist, if any
   std::optional<charge_intent> charge;  // a new charge to persist, then send to the gateway
   uint8_t events = event_none;          // account_event bits
+  // Holds whose record changed (credit control): to persist, and, for a duplicate, the
+  // stored record that answers the retry.
+  std::vector<hold_record> holds;
 
   bool ok() const { return code == error_code::ok; }
 };
@@ -155,6 +168,44 @@ struct recharge_record {
 // gives `duplicate` (nothing changes), another amount `exists_with_different_fields`.
 // Rejected debits are not recorded, so a retry of one is decided afresh.
 outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_record* prior);
+
+// ---- credit control (SPEC 11, hold.hpp) ----------------------------------------------------
+// `now_ms` is the caller's clock (ms since the Unix epoch); the core reads none. `prior` is
+// the store's record of this hold id when the hold is not open (nullptr: never seen); an
+// open hold is found in the account itself. Every refusal changes nothing.
+
+// Reserves min(amount, available) when that is at least min_amount; out.holds[0] is the
+// new hold (its `granted` the answer). insufficient_funds when less is available,
+// account_suspended, limit_exceeded at holds_per_account_max; invalid_amount or
+// malformed_request for bad fields. A retry: duplicate with the original record in
+// out.holds[0], or exists_with_different_fields.
+outcome authorize_hold(account& acct, const hold_request& request, int64_t now_ms,
+                       const hold_record* prior);
+
+// Debits `amount` (0 <= amount <= held) with one journal entry (entry_kind::capture) and
+// releases the rest. Also on a suspended account: the usage was authorised. exceeds_hold,
+// hold_expired, hold_released, hold_not_found; a retry with the same amount is duplicate
+// with the original record, another amount exists_with_different_fields.
+// A hold past its expires_at_ms is hold_expired even before the server released it.
+outcome capture_hold(account& acct, uint64_t hold_id, money amount, int64_t now_ms,
+                     const hold_record* prior);
+
+// Reserves extension.amount more (all or nothing: insufficient_funds) and moves the expiry.
+// hold_captured, hold_released, hold_expired, hold_not_found, account_suspended; a retry of
+// the last extension is duplicate, any other number exists_with_different_fields.
+outcome extend_hold(account& acct, const hold_extension& extension, int64_t now_ms,
+                    const hold_record* prior);
+
+// Voids an open hold. A second release is duplicate; hold_captured, hold_expired,
+// hold_not_found otherwise.
+outcome release_hold(account& acct, uint64_t hold_id, const hold_record* prior);
+
+// Releases every open hold with expires_at_ms <= now_ms (state expired, event_hold_expired);
+// ok with nothing in out.holds when none is due.
+outcome expire_holds(account& acct, int64_t now_ms);
+
+// The earliest expiry among the open holds; 0 when there are none.
+int64_t next_hold_expiry(const account& acct);
 
 // ---- charges -----------------------------------------------------------------------------
 

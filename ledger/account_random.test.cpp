@@ -3,6 +3,7 @@
 // SPEC 4 and 9 are checked against an independent model of the retry tier.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "ledger/test_support.hpp"
@@ -25,6 +26,7 @@ class random_run {
         EXPECT_EQ(h_.acct(), before) << where() << "a refused command changed the account";
       }
       check_new_charge(out, tier_before);
+      track_holds(out);
       check_invariants(out);
       if (::testing::Test::HasFailure()) return;
     }
@@ -44,7 +46,8 @@ class random_run {
 
   outcome random_command() {
     const int pick = std::uniform_int_distribution<int>(1, 100)(random_);
-    if (pick <= 45) return debit();
+    if (pick <= 38) return debit();
+    if (pick <= 46) return hold_command();
     if (pick <= 70) return answer_charge();
     if (pick <= 76) return manual_recharge();
     if (pick <= 84) return change_settings();
@@ -73,6 +76,45 @@ class random_run {
     }
     if (out.ok()) applied_debits_.emplace_back(id, amount);
     return out;
+  }
+
+  // Credit control: authorise, capture, extend, release or expire, with the clock moving.
+  outcome hold_command() {
+    h_.advance_ms(std::uniform_int_distribution<int64_t>(0, 20'000)(random_));
+    const uint64_t known = next_hold_id_ > 1 ? 1 + index_below(next_hold_id_ - 1) : 1;
+    const int pick = std::uniform_int_distribution<int>(1, 10)(random_);
+    if (pick <= 4) {
+      const money amount = dollars_between(0, 60);
+      const money minimum = chance(50) ? amount : dollars_between(0, 10);
+      const uint64_t id = chance(10) ? known : next_hold_id_++;
+      return h_.authorize(id, amount, minimum, 1 + index_below(60'000));
+    }
+    if (pick <= 6) return h_.capture(known, dollars_between(0, 70));
+    if (pick == 7) {
+      const hold_record* open = find_open_hold(h_.acct(), known);
+      const uint32_t number = open ? open->extensions + 1 : 1;
+      return h_.extend(known, number, dollars_between(0, 20), 1 + index_below(60'000));
+    }
+    if (pick == 8) return h_.release(known);
+    return h_.expire();
+  }
+
+  // The model of open holds follows accepted outcomes; captures never exceed what was held.
+  void track_holds(const outcome& out) {
+    if (!out.ok()) return;
+    for (const auto& hold : out.holds) {
+      if (hold.state == hold_state::open) {
+        model_holds_[hold.hold_id()] = hold.held;
+        continue;
+      }
+      if (hold.state == hold_state::captured) {
+        EXPECT_LE(hold.captured, model_holds_[hold.hold_id()]) << where();
+      }
+      if (hold.state == hold_state::expired) {
+        EXPECT_LE(hold.expires_at_ms, h_.now_ms()) << where() << "expired early";
+      }
+      model_holds_.erase(hold.hold_id());
+    }
   }
 
   outcome answer_charge() {
@@ -133,13 +175,14 @@ class random_run {
     EXPECT_EQ(charge.tier, model_tier_) << where() << "an attempt skipped or repeated a tier";
     EXPECT_LT(charge.tier, retry_tier_count) << where();
     EXPECT_TRUE(has_working_auto_recharge(acct)) << where();
-    const wide_sum balance = acct.balance.micros();
+    const wide_sum balance = available(acct).micros();  // the trigger sees what is available
     const wide_sum threshold = acct.auto_recharge.threshold.micros();
     if (charge.tier == 0) {
       EXPECT_LT(balance, threshold) << where();
     } else {
       EXPECT_LE(balance * 100, threshold * retry_tier_percent[charge.tier]) << where();
-      EXPECT_TRUE(out.entry.has_value()) << where() << "tier > 0 needs a balance change";
+      EXPECT_TRUE(out.entry.has_value() || !out.holds.empty())
+          << where() << "tier > 0 needs a change of the available balance";
     }
     (void)tier_before;
   }
@@ -157,8 +200,17 @@ class random_run {
     EXPECT_LE(automatic_in_flight, 1u) << where();
     if ((out.events & event_suspended) && acct.suspension == suspension_cause::retries_exhausted) {
       EXPECT_EQ(acct.retry_tier, retry_tier_exhausted) << where();
-      EXPECT_LE(acct.balance, money{}) << where();
+      EXPECT_LE(available(acct), money{}) << where();
     }
+    int64_t model_held = 0;
+    for (const auto& [id, amount] : model_holds_) {
+      model_held += amount.micros();
+      const hold_record* open = find_open_hold(acct, id);
+      ASSERT_NE(open, nullptr) << where() << "hold " << id << " lost";
+      EXPECT_EQ(open->held, amount) << where();
+    }
+    EXPECT_EQ(held(acct).micros(), model_held) << where();
+    EXPECT_EQ(acct.holds ? acct.holds->size() : 0u, model_holds_.size()) << where();
     if (out.events & event_reactivated) {
       EXPECT_EQ(acct.status, account_status::active) << where();
     }
@@ -174,6 +226,8 @@ class random_run {
   int step_ = 0;
   uint64_t next_debit_id_ = 1;
   std::vector<std::pair<uint64_t, money>> applied_debits_;
+  uint64_t next_hold_id_ = 1;
+  std::map<uint64_t, money> model_holds_;  // open holds: id -> held
 };
 
 TEST(AccountRandomized, InvariantsHoldOverThousandsOfSequences) {

@@ -35,6 +35,11 @@ constexpr std::array<std::string_view, error_code_count> names = {
     "charge_not_found",
     "storage_failure",
     "internal_error",
+    "hold_expired",
+    "hold_released",
+    "hold_not_found",
+    "exceeds_hold",
+    "hold_captured",
 };
 
 // By code, in the enum's order (static_assert below).
@@ -44,7 +49,8 @@ constexpr std::array<std::string_view, error_code_count> descriptions = {
     "this id or key was used before with other fields; nothing changed",
     "no account with this id",
     "the account is suspended; a manual recharge or support brings it back",
-    "the balance is not positive and auto-recharge is not working; recharge first",
+    "the available balance (balance minus holds) is too low: not positive without working "
+    "auto-recharge, or below what an authorisation needs; recharge first",
     "the amount is not valid here (zero, out of range, or the balance would leave its bounds)",
     "the amount is below the minimum recharge",
     "the amount is above this account's maximum recharge",
@@ -69,6 +75,11 @@ constexpr std::array<std::string_view, error_code_count> descriptions = {
     "no such charge is in flight",
     "the ledger cannot write; nothing was changed",
     "an internal error; nothing was changed, and it was logged",
+    "the hold expired and its funds were released; authorise again",
+    "the hold was released; authorise again",
+    "the account has no hold with this id",
+    "the amount is more than the hold reserves; capture at most the held amount",
+    "the hold was captured already",
 };
 static_assert(descriptions.size() == names.size());
 

@@ -40,9 +40,15 @@ enum class error_code : uint8_t {
   charge_not_found = 26,  // a gateway answer for a charge that is not in flight
   storage_failure = 27,   // the durable write failed; nothing was acknowledged
   internal_error = 28,    // a bug; logged, the request changed nothing
+  // Credit control (SPEC 11, ledger/hold.hpp):
+  hold_expired = 29,    // the hold was released at its expiry; nothing to capture
+  hold_released = 30,   // the hold was released by the client
+  hold_not_found = 31,  // no hold with this id on the account
+  exceeds_hold = 32,    // a capture above what the hold reserves
+  hold_captured = 33,   // the hold was captured already; it cannot be released or extended
 };
 
-inline constexpr uint8_t error_code_count = 29;
+inline constexpr uint8_t error_code_count = 34;
 
 // "ok", "duplicate", ...: the snake_case name used in JSON, the console and logs.
 std::string_view to_string(error_code code);

@@ -24,6 +24,8 @@ std::string_view to_string(entry_kind kind) {
       return "manual_recharge";
     case entry_kind::adjustment:
       return "adjustment";
+    case entry_kind::capture:
+      return "capture";
   }
   return "unknown";
 }

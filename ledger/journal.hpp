@@ -28,6 +28,7 @@ enum class entry_kind : uint8_t {
   auto_recharge = 2,    // reference: the charge_seq of the captured charge
   manual_recharge = 3,  // reference: the charge_seq of the captured charge
   adjustment = 4,       // reference: the adjustment id chosen by support
+  capture = 5,          // a captured hold (usage, against revenue); reference: the hold_id
 };
 
 struct journal_entry {

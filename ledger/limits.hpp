@@ -27,9 +27,19 @@ inline constexpr size_t card_holder_length_max = 100;
 inline constexpr size_t idempotency_key_length_max = 64;
 inline constexpr size_t reason_length_max = 200;
 
+// Credit control (hold.hpp): open holds one account may have at once (concurrent calls of
+// one customer), and the longest a hold may stay open before the server releases it.
+inline constexpr size_t holds_per_account_max = 256;
+inline constexpr int64_t hold_expiry_max_ms = 7LL * 24 * 60 * 60 * 1000;  // one week
+
 // Balance plus any amount, or any tier threshold scaled by 100, cannot overflow int64.
 static_assert(balance_limit_micros + amount_max_micros < std::numeric_limits<int64_t>::max());
 static_assert(amount_max_micros < std::numeric_limits<int64_t>::max() / 100);
 static_assert(balance_limit_micros < std::numeric_limits<int64_t>::max() / 2);
+// Everything an account may hold at once fits in an int64 beside its balance: available =
+// balance - held cannot overflow.
+static_assert(balance_limit_micros +
+                  static_cast<int64_t>(holds_per_account_max) * amount_max_micros <
+              std::numeric_limits<int64_t>::max());
 
 }  // namespace ledger::limits

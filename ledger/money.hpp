@@ -4,6 +4,8 @@
 // and returns an error instead of wrapping.
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,28 @@ class money {
 };
 
 // Checked arithmetic: invalid_amount on int64 overflow.
+// An optional amount in the size of one: std::optional<money> costs 16 bytes, and one is
+// kept per resident account (ledger::account::maximum_recharge; docs/performance.md, memory
+// per account). "None" is INT64_MIN, which no amount or balance can be (limits.hpp).
+class optional_money {
+ public:
+  constexpr optional_money() = default;
+  constexpr optional_money(std::nullopt_t) {}                         // NOLINT: as std::optional
+  constexpr optional_money(money value) : micros_(value.micros()) {}  // NOLINT: as std::optional
+  constexpr bool has_value() const { return micros_ != none; }
+  constexpr explicit operator bool() const { return has_value(); }
+  constexpr money operator*() const { return money::from_micros(micros_); }
+  constexpr money value_or(money fallback) const { return has_value() ? **this : fallback; }
+  void reset() { micros_ = none; }
+  friend constexpr bool operator==(optional_money a, optional_money b) {
+    return a.micros_ == b.micros_;
+  }
+
+ private:
+  static constexpr int64_t none = std::numeric_limits<int64_t>::min();
+  int64_t micros_ = none;
+};
+
 expected<money> checked_add(money a, money b);
 expected<money> checked_sub(money a, money b);
 expected<money> checked_negate(money a);

@@ -75,7 +75,7 @@ class account_harness {
   // Answers the automatic charge in flight; the test fails if there is none.
   outcome answer_auto(bool captured) {
     EXPECT_TRUE(acct_.auto_charge.has_value()) << "no automatic charge in flight";
-    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0};
+    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0, {}};
     return answer(acct_.auto_charge->charge_seq, captured);
   }
 
@@ -86,6 +86,38 @@ class account_harness {
     return record(add_card(acct_, test_card(token)));
   }
   outcome adjust(money amount) { return record(adjust_balance(acct_, amount, ++adjustments_)); }
+
+  // ---- credit control: the harness keeps every hold record, as storage does ----
+  int64_t now_ms() const { return now_ms_; }
+  void advance_ms(int64_t elapsed_ms) { now_ms_ += elapsed_ms; }
+  const hold_record* stored_hold(uint64_t hold_id) const {
+    auto found = holds_.find(hold_id);
+    return found == holds_.end() ? nullptr : &found->second;
+  }
+  outcome record_holds(outcome out) {
+    if (out.ok()) {
+      for (const auto& hold : out.holds)
+        holds_[hold.hold_id()] = hold;
+    }
+    return record(std::move(out));
+  }
+  outcome authorize(uint64_t hold_id, money amount, money min_amount,
+                    int64_t expires_in_ms = 60'000) {
+    const hold_request request{hold_id, amount, min_amount, expires_in_ms};
+    return record_holds(authorize_hold(acct_, request, now_ms_, stored_hold(hold_id)));
+  }
+  outcome authorize(uint64_t hold_id, money amount) { return authorize(hold_id, amount, amount); }
+  outcome capture(uint64_t hold_id, money amount) {
+    return record_holds(capture_hold(acct_, hold_id, amount, now_ms_, stored_hold(hold_id)));
+  }
+  outcome extend(uint64_t hold_id, uint32_t number, money amount, int64_t expires_in_ms = 60'000) {
+    const hold_extension extension{hold_id, number, amount, expires_in_ms};
+    return record_holds(extend_hold(acct_, extension, now_ms_, stored_hold(hold_id)));
+  }
+  outcome release(uint64_t hold_id) {
+    return record_holds(release_hold(acct_, hold_id, stored_hold(hold_id)));
+  }
+  outcome expire() { return record_holds(expire_holds(acct_, now_ms_)); }
 
   money journal_sum() const {
     int64_t total = 0;
@@ -104,6 +136,8 @@ class account_harness {
   std::map<std::string, recharge_record> recharges_;
   uint64_t next_debit_id_ = 1;
   uint64_t adjustments_ = 0;
+  std::map<uint64_t, hold_record> holds_;
+  int64_t now_ms_ = 1'790'000'000'000;  // 2026-09-21
 };
 
 }  // namespace ledger::testing

@@ -108,6 +108,33 @@ void change_set::put_recharge(uint64_t account_id, const recharge_record& record
   end_value(entry);
 }
 
+void change_set::put_hold(uint64_t account_id, const hold_record& hold,
+                          int64_t replaced_expires_at_ms) {
+  if (!check(validate_hold(hold))) return;
+  op& entry = begin(column::holds, op_kind::put);
+  append_pair_key(buffer_, account_id, hold.hold_id());
+  end_key(entry);
+  append_hold(buffer_, hold);
+  end_value(entry);
+  const bool open = hold.state == hold_state::open;
+  if (replaced_expires_at_ms != 0 && (!open || replaced_expires_at_ms != hold.expires_at_ms)) {
+    erase_hold_expiry(replaced_expires_at_ms, account_id, hold.hold_id());
+  }
+  if (open && replaced_expires_at_ms != hold.expires_at_ms) {
+    op& index = begin(column::hold_expiry, op_kind::put);
+    buffer_.append(hold_expiry_key(hold.expires_at_ms, account_id, hold.hold_id()));
+    end_key(index);
+    end_value(index);
+  }
+}
+
+void change_set::erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id) {
+  op& index = begin(column::hold_expiry, op_kind::erase);
+  buffer_.append(hold_expiry_key(expires_at_ms, account_id, hold_id));
+  end_key(index);
+  end_value(index);
+}
+
 void change_set::clear() {
   buffer_.clear();
   ops_.clear();

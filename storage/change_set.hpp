@@ -30,6 +30,12 @@ class change_set {
   void put_intent(uint64_t account_id, const charge_intent& intent);
   void delete_intent(uint64_t account_id, uint64_t charge_seq);
   void put_recharge(uint64_t account_id, const recharge_record& record);
+  // A hold's record (every state; kept forever) and its place in the expiry index: an open
+  // hold is indexed at its expires_at_ms, a closed one is not. `replaced_expires_at_ms` is
+  // the expiry the index holds for it now (0: none, a new hold), removed when it changed.
+  void put_hold(uint64_t account_id, const hold_record& hold, int64_t replaced_expires_at_ms);
+  // Removes one expiry index entry (one that names no open hold: see the expiry sweep).
+  void erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
   // The account's billing credentials (acct.billing_credentials), in their own column.
   void put_credentials(const account& acct);
 

@@ -218,7 +218,46 @@ status validate_account(const account& acct) {
   for (const auto& intent : acct.manual_charges) {
     if (auto checked = validate_intent(intent); !checked.ok()) return checked;
   }
+  if (acct.holds) {
+    for (const auto& hold : *acct.holds) {
+      if (auto checked = validate_hold(hold); !checked.ok()) return checked;
+    }
+  }
   if (!is_consistent(acct)) return invalid("account", "inconsistent state");
+  return status::success();
+}
+
+status validate_hold(const hold_record& hold) {
+  const hold_request& request = hold.request;
+  if (request.hold_id == 0) return invalid("hold", "hold_id 0");
+  if (!amount_in_range(request.amount) || !amount_in_range(request.min_amount) ||
+      request.min_amount > request.amount) {
+    return invalid("hold", "requested amounts");
+  }
+  if (request.expires_in_ms < 1 || request.expires_in_ms > limits::hold_expiry_max_ms) {
+    return invalid("hold", "expires_in");
+  }
+  if (!amount_in_range(hold.granted) || hold.granted > request.amount ||
+      hold.granted < request.min_amount) {
+    return invalid("hold", "granted amount");
+  }
+  if (!amount_in_range(hold.held) || hold.held < hold.granted) return invalid("hold", "held");
+  if (hold.expires_at_ms <= 0) return invalid("hold", "expiry");
+  if (hold.state < hold_state::open || hold.state > hold_state::expired) {
+    return invalid("hold", "state");
+  }
+  const bool captured = hold.state == hold_state::captured;
+  if (hold.captured.micros() < 0 || hold.captured > hold.held ||
+      (!captured && hold.captured.micros() != 0)) {
+    return invalid("hold", "captured amount");
+  }
+  if ((hold.journal_seq != 0) != (captured && hold.captured.is_positive())) {
+    return invalid("hold", "capture journal seq");
+  }
+  if (hold.extensions == 0 &&
+      (hold.last_extension.micros() != 0 || hold.last_extension_expires_in_ms != 0)) {
+    return invalid("hold", "extension");
+  }
   return status::success();
 }
 
@@ -232,6 +271,7 @@ status validate_journal_entry(const journal_entry& entry) {
   // Each kind posts against one system account, with a fixed sign.
   switch (entry.kind) {
     case entry_kind::debit:
+    case entry_kind::capture:
       if (entry.contra != system_account::revenue || amount > 0) break;
       return status::success();
     case entry_kind::auto_recharge:
@@ -283,6 +323,44 @@ bool read_intent_body(reader& in, charge_intent& intent) {
 }
 }  // namespace
 
+namespace {
+// Every field but the hold id, which the holds column's key holds.
+void put_hold_body(std::string& out, const hold_record& hold) {
+  put_money(out, hold.request.amount);
+  put_money(out, hold.request.min_amount);
+  put_varint(out, static_cast<uint64_t>(hold.request.expires_in_ms));
+  put_money(out, hold.granted);
+  put_money(out, hold.held);
+  put_varint(out, static_cast<uint64_t>(hold.expires_at_ms));
+  put_u8(out, static_cast<uint8_t>(hold.state));
+  put_varint(out, hold.extensions);
+  put_money(out, hold.last_extension);
+  put_varint(out, static_cast<uint64_t>(hold.last_extension_expires_in_ms));
+  put_money(out, hold.captured);
+  put_varint(out, hold.journal_seq);
+}
+
+bool read_time(reader& in, int64_t& value) {
+  uint64_t wide = 0;
+  if (!in.varint(wide) || wide > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return false;
+  value = static_cast<int64_t>(wide);
+  return true;
+}
+
+bool read_hold_body(reader& in, hold_record& hold) {
+  uint8_t state = 0;
+  in.amount(hold.request.amount) && in.amount(hold.request.min_amount) &&
+      read_time(in, hold.request.expires_in_ms) && in.amount(hold.granted) &&
+      in.amount(hold.held) && read_time(in, hold.expires_at_ms) && in.u8(state) &&
+      in.u32(hold.extensions) && in.amount(hold.last_extension) &&
+      read_time(in, hold.last_extension_expires_in_ms) && in.amount(hold.captured) &&
+      in.varint(hold.journal_seq);
+  hold.state = static_cast<hold_state>(state);
+  return in.ok();
+}
+}  // namespace
+
 void append_account_state(std::string& out, const account& acct) {
   put_header(out, record_tag::account_state);
   put_varint(out, acct.id);
@@ -305,6 +383,18 @@ void append_account_state(std::string& out, const account& acct) {
     put_intent_body(out, intent);
   put_varint(out, acct.next_charge_seq);
   put_varint(out, acct.journal_seq);
+  // The optional trailing part: open holds (absent for an account that has none).
+  if (!acct.holds) return;
+  put_varint(out, acct.holds->size());
+  for (const auto& hold : *acct.holds) {
+    put_varint(out, hold.hold_id());
+    put_hold_body(out, hold);
+  }
+}
+
+void append_hold(std::string& out, const hold_record& hold) {
+  put_header(out, record_tag::hold);
+  put_hold_body(out, hold);
 }
 
 void append_journal_entry(std::string& out, const journal_entry& entry) {
@@ -371,6 +461,9 @@ std::string encode_intent(const charge_intent& intent) {
 std::string encode_card(const stored_card& card) {
   return encode_with(append_card, card);
 }
+std::string encode_hold(const hold_record& hold) {
+  return encode_with(append_hold, hold);
+}
 
 // ---- decoding ----------------------------------------------------------------------------
 
@@ -394,12 +487,27 @@ bool read_manual_charges(reader& in, std::vector<charge_intent>& charges) {
   return true;
 }
 
-bool read_optional_money(reader& in, std::optional<money>& value) {
+// The trailing open holds of an account state, when present.
+bool read_open_holds(reader& in, heap_optional<std::vector<hold_record>>& holds) {
+  if (in.at_end()) return true;
+  uint64_t count = 0;
+  if (!in.varint(count)) return false;
+  if (count == 0 || count > limits::holds_per_account_max) return false;
+  auto& open = holds.emplace(static_cast<size_t>(count));
+  for (auto& hold : open) {
+    if (!in.varint(hold.request.hold_id) || !read_hold_body(in, hold)) return false;
+  }
+  return true;
+}
+
+bool read_optional_money(reader& in, optional_money& value) {
   bool present = false;
   if (!in.flag(present)) return false;
   if (!present) return true;
-  value.emplace();
-  return in.amount(*value);
+  money amount;
+  if (!in.amount(amount)) return false;
+  value = amount;
+  return true;
 }
 }  // namespace
 
@@ -418,6 +526,8 @@ expected<account_state> decode_account_state(std::string_view bytes) {
       in.u32(acct.default_card_id) && in.u32(acct.next_card_id) &&
       read_optional_intent(in, acct.auto_charge) && read_manual_charges(in, acct.manual_charges) &&
       in.varint(acct.next_charge_seq) && in.varint(acct.journal_seq);
+  // Last, so a refusal here leaves no later field unread: checked on its own.
+  if (in.ok() && !read_open_holds(in, acct.holds)) return corrupt(what, "open holds");
   if (auto done = finish(in, what); !done.ok()) return done;
   if (status_byte > 1 || suspension_byte > 2) return corrupt(what, "unknown status");
   if (state.card_count > limits::cards_per_account_max) return corrupt(what, "card count");
@@ -519,14 +629,6 @@ namespace {
 
 constexpr std::string_view credentials_what = "credentials";
 
-bool read_time(reader& in, int64_t& value) {
-  uint64_t wide = 0;
-  if (!in.varint(wide)) return false;
-  if (wide > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
-  value = static_cast<int64_t>(wide);
-  return true;
-}
-
 bool read_sessions(reader& in, std::vector<session>& sessions) {
   uint64_t count = 0;
   if (!in.varint(count)) return false;
@@ -587,6 +689,18 @@ expected<credentials> decode_credentials(std::string_view bytes) {
     return corrupt(credentials_what, checked.message);
   }
   return creds;
+}
+
+expected<hold_record> decode_hold(uint64_t hold_id, std::string_view bytes) {
+  constexpr std::string_view what = "hold";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::hold, what); !header.ok()) return header;
+  hold_record hold;
+  hold.request.hold_id = hold_id;
+  read_hold_body(in, hold);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_hold(hold); !checked.ok()) return corrupt(what, checked.message);
+  return hold;
 }
 
 }  // namespace ledger::storage

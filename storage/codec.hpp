@@ -35,6 +35,7 @@ enum class record_tag : uint8_t {
   intent = 5,
   card = 6,
   credentials = 7,
+  hold = 8,
 };
 
 // Bounds on strings, checked on both sides. The gateway's token is opaque to us; 512 bytes
@@ -53,10 +54,14 @@ status validate_debit(const debit_record& record);
 status validate_recharge(const recharge_record& record);
 // Bounds and invariants of billing credentials (ledger::is_consistent).
 status validate_credentials(const credentials& creds);
+// A hold record (ledger/hold.hpp): request fields in range, amounts consistent with state.
+status validate_hold(const hold_record& hold);
 
 // ---- encoding: append to `out` (callers batch many records into one buffer) --------------
 // The account's state without its cards (they live in the cards column); it records the
-// number of cards so that loading can check that all of them came back.
+// number of cards so that loading can check that all of them came back. Open holds follow
+// as an optional trailing part: a record written before credit control has none, and reads
+// as an account without holds.
 void append_account_state(std::string& out, const account& acct);
 void append_journal_entry(std::string& out, const journal_entry& entry);
 void append_debit(std::string& out, const debit_record& record);
@@ -65,6 +70,8 @@ void append_intent(std::string& out, const charge_intent& intent);
 void append_card(std::string& out, const stored_card& card);
 // Billing credentials: hashes, throttle state and sessions (never a password or a token).
 void append_credentials(std::string& out, const credentials& creds);
+// A hold record, every state (the holds column keeps them forever).
+void append_hold(std::string& out, const hold_record& hold);
 
 std::string encode_account_state(const account& acct);
 std::string encode_journal_entry(const journal_entry& entry);
@@ -73,6 +80,7 @@ std::string encode_recharge(const recharge_record& record);
 std::string encode_intent(const charge_intent& intent);
 std::string encode_card(const stored_card& card);
 std::string encode_credentials(const credentials& creds);
+std::string encode_hold(const hold_record& hold);
 
 // ---- decoding ----------------------------------------------------------------------------
 // An account state as stored: everything but the cards, and how many cards it had.
@@ -91,5 +99,6 @@ expected<recharge_record> decode_recharge(std::string_view key, std::string_view
 expected<charge_intent> decode_intent(std::string_view bytes);
 expected<stored_card> decode_card(std::string_view bytes);
 expected<credentials> decode_credentials(std::string_view bytes);
+expected<hold_record> decode_hold(uint64_t hold_id, std::string_view bytes);
 
 }  // namespace ledger::storage

@@ -233,7 +233,8 @@ status open_columns(database::impl& state, const database_options& options,
 // Creates the columns a new (or half-created) database lacks, meta first.
 status create_missing_columns(database::impl& state, const database_options& options) {
   for (column family : {column::meta, column::accounts, column::journal, column::debits,
-                        column::intents, column::recharges, column::cards, column::credentials}) {
+                        column::intents, column::recharges, column::cards, column::credentials,
+                        column::holds, column::hold_expiry}) {
     if (state.handle(family) != nullptr) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     auto created = state.db->CreateColumnFamily(make_column_options(family, options, state.cache),
@@ -530,6 +531,38 @@ expected<std::optional<recharge_record>> database::find_recharge(uint64_t accoun
   return std::optional<recharge_record>(std::move(record).value());
 }
 
+expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
+                                                         uint64_t hold_id) const {
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::holds),
+                            hold_key(account_id, hold_id), &value);
+  if (got.IsNotFound()) return std::optional<hold_record>{};
+  if (!got.ok()) return rocks_failure("cannot read hold", got);
+  auto record = decode_hold(hold_id, value.ToStringView());
+  if (!record) return record.error();
+  return std::optional<hold_record>(std::move(record).value());
+}
+
+expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, size_t limit) const {
+  std::vector<hold_expiry_entry> due;
+  if (now_ms < 0) return due;
+  // Every key of an expiry at or before now_ms sorts below the first key of now_ms + 1.
+  const std::string end = hold_expiry_key(now_ms + 1, 0, 0);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::hold_expiry)));
+  for (it->SeekToFirst(); it->Valid() && due.size() < limit; it->Next()) {
+    auto entry = parse_hold_expiry_key(it->key().ToStringView());
+    if (!entry || entry->account_id == 0 || entry->hold_id == 0)
+      return status::failure("corrupt hold expiry key");
+    due.push_back(*entry);
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read hold expiry index", it->status());
+  return due;
+}
+
 expected<std::vector<journal_entry>> database::read_journal(uint64_t account_id, uint64_t from_seq,
                                                             size_t limit) const {
   const size_t count_max = std::min(limit, journal_page_max);
@@ -593,16 +626,39 @@ expected<std::vector<stored_card>> cards_in_step(rocksdb::Iterator& it, uint64_t
 
 }  // namespace
 
-status database::for_each_account(const account_visitor& visit) const {
-  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot.snapshot();
-  read.fill_cache = false;
-  read.total_order_seek = true;  // walk the cards column across prefixes
+namespace {
+
+// The open hold records of `account_id` from an iterator that walks the holds column in step
+// with the accounts column.
+expected<std::vector<hold_record>> open_holds_in_step(rocksdb::Iterator& it, uint64_t account_id) {
+  std::vector<hold_record> open;
+  for (; it.Valid(); it.Next()) {
+    auto key = parse_pair_key(it.key().ToStringView());
+    if (!key) return status::failure("corrupt hold key");
+    if (key->account_id < account_id) continue;  // holds of an account that is gone
+    if (key->account_id > account_id) break;
+    auto record = decode_hold(key->id, it.value().ToStringView());
+    if (!record) return record.error();
+    if (record->state == hold_state::open) open.push_back(std::move(record).value());
+  }
+  if (!it.status().ok()) return rocks_failure("cannot scan holds", it.status());
+  return open;
+}
+
+// Every account of the snapshot in `read`, assembled; with `holds` set, each account's open
+// hold records too (visit_holds), else visit.
+status scan_accounts(const database::impl& state, const rocksdb::ReadOptions& read,
+                     const database::account_visitor* visit,
+                     const database::account_holds_visitor* visit_holds) {
   std::unique_ptr<rocksdb::Iterator> accounts(
-      impl_->db->NewIterator(read, impl_->handle(column::accounts)));
+      state.db->NewIterator(read, state.handle(column::accounts)));
   std::unique_ptr<rocksdb::Iterator> cards(
-      impl_->db->NewIterator(read, impl_->handle(column::cards)));
+      state.db->NewIterator(read, state.handle(column::cards)));
+  std::unique_ptr<rocksdb::Iterator> holds;
+  if (visit_holds != nullptr) {
+    holds.reset(state.db->NewIterator(read, state.handle(column::holds)));
+    holds->SeekToFirst();
+  }
   cards->SeekToFirst();
   for (accounts->SeekToFirst(); accounts->Valid(); accounts->Next()) {
     auto decoded = decode_account_state(accounts->value().ToStringView());
@@ -614,11 +670,48 @@ status database::for_each_account(const account_visitor& visit) const {
     if (!owned) return owned.error();
     auto assembled = assemble_account(std::move(decoded).value(), std::move(owned).value());
     if (!assembled) return assembled.error();
-    if (auto tail = apply_journal_tail(*impl_, read, *assembled); !tail.ok()) return tail;
-    if (!visit(*assembled)) return status::success();
+    if (auto tail = apply_journal_tail(state, read, *assembled); !tail.ok()) return tail;
+    if (visit_holds == nullptr) {
+      if (!(*visit)(*assembled)) return status::success();
+      continue;
+    }
+    auto open = open_holds_in_step(*holds, id);
+    if (!open) return open.error();
+    if (!(*visit_holds)(*assembled, *open)) return status::success();
   }
   if (!accounts->status().ok()) return rocks_failure("cannot scan accounts", accounts->status());
   return status::success();
+}
+
+rocksdb::ReadOptions scan_options(const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  read.fill_cache = false;
+  read.total_order_seek = true;  // walk the cards column across prefixes
+  return read;
+}
+
+}  // namespace
+
+status database::for_each_account(const account_visitor& visit) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  return scan_accounts(*impl_, scan_options(snapshot.snapshot()), &visit, nullptr);
+}
+
+status database::for_each_account_with_holds(const account_holds_visitor& visit,
+                                             std::vector<hold_expiry_entry>& expiry_index) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  const rocksdb::ReadOptions read = scan_options(snapshot.snapshot());
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::hold_expiry)));
+  expiry_index.clear();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto entry = parse_hold_expiry_key(it->key().ToStringView());
+    if (!entry) return status::failure("corrupt hold expiry key");
+    expiry_index.push_back(*entry);
+  }
+  if (!it->status().ok()) return rocks_failure("cannot scan the hold expiry index", it->status());
+  return scan_accounts(*impl_, read, nullptr, &visit);
 }
 
 uint64_t database::account_count() const {

@@ -18,6 +18,7 @@
 
 #include "ledger/account.hpp"
 #include "ledger/journal.hpp"
+#include "storage/layout.hpp"
 #include "storage/status.hpp"
 
 namespace rocksdb {
@@ -82,6 +83,11 @@ class database {
   expected<uint64_t> highest_debit_id(uint64_t account_id) const;
   expected<std::optional<recharge_record>> find_recharge(uint64_t account_id,
                                                          std::string_view key) const;
+  // A hold's record in any state (ledger/hold.hpp); nullopt when the id was never used.
+  expected<std::optional<hold_record>> find_hold(uint64_t account_id, uint64_t hold_id) const;
+  // At most `limit` entries of the expiry index with expires_at_ms <= now_ms, earliest
+  // first: the open holds that are due (layout.hpp, column hold_expiry).
+  expected<std::vector<hold_expiry_entry>> due_holds(int64_t now_ms, size_t limit) const;
   // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).
   expected<std::vector<journal_entry>> read_journal(uint64_t account_id, uint64_t from_seq,
                                                     size_t limit) const;
@@ -90,6 +96,14 @@ class database {
   // one consistent snapshot and does not fill the block cache.
   using intent_visitor = std::function<bool(uint64_t account_id, const charge_intent& intent)>;
   using account_visitor = std::function<bool(const account& acct)>;
+  // for_each_account with, for each account, the hold records storage keeps open for it
+  // (walked in step with the accounts), and every entry of the expiry index, gathered
+  // first: all from one snapshot, so that `ledgerctl verify` on a live server compares the
+  // account's open holds with records of the same moment.
+  using account_holds_visitor =
+      std::function<bool(const account& acct, const std::vector<hold_record>& open_records)>;
+  status for_each_account_with_holds(const account_holds_visitor& visit,
+                                     std::vector<hold_expiry_entry>& expiry_index) const;
   status for_each_open_intent(const intent_visitor& visit) const;
   status for_each_account(const account_visitor& visit) const;
   // RocksDB's estimate of the number of accounts (exact only after compaction).

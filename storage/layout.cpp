@@ -1,5 +1,7 @@
 #include "storage/layout.hpp"
 
+#include <limits>
+
 namespace ledger::storage {
 
 std::string_view column_name(column family) {
@@ -20,6 +22,10 @@ std::string_view column_name(column family) {
       return "credentials";
     case column::meta:
       return "meta";
+    case column::holds:
+      return "holds";
+    case column::hold_expiry:
+      return "hold_expiry";
   }
   return "unknown";
 }
@@ -96,6 +102,24 @@ std::string debit_key(uint64_t account_id, uint64_t debit_id) {
 }
 std::string intent_key(uint64_t account_id, uint64_t charge_seq) {
   return make_key(append_pair_key, account_id, charge_seq);
+}
+std::string hold_key(uint64_t account_id, uint64_t hold_id) {
+  return make_key(append_pair_key, account_id, hold_id);
+}
+std::string hold_expiry_key(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id) {
+  std::string key;
+  key.reserve(hold_expiry_key_size);
+  append_be64(key, static_cast<uint64_t>(expires_at_ms));
+  append_be64(key, account_id);
+  append_be64(key, hold_id);
+  return key;
+}
+std::optional<hold_expiry_entry> parse_hold_expiry_key(std::string_view key) {
+  if (key.size() != hold_expiry_key_size) return std::nullopt;
+  const uint64_t expires_at = read_be64(key.data());
+  if (expires_at > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return hold_expiry_entry{static_cast<int64_t>(expires_at), read_be64(key.data() + 8),
+                           read_be64(key.data() + 16)};
 }
 std::string card_key(uint64_t account_id, uint32_t card_id) {
   return make_key(append_card_key, account_id, card_id);

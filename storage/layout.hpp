@@ -21,12 +21,14 @@ enum class column : uint8_t {
   cards = 5,        // (account_id, card_id) -> stored card
   credentials = 6,  // account_id -> billing credentials (hashes and sessions only)
   meta = 7,         // format marker, format version, instance id
+  holds = 8,        // (account_id, hold_id) -> hold record, every state, forever
+  hold_expiry = 9,  // (expires_at_ms, account_id, hold_id) -> empty: open holds by expiry
 };
-inline constexpr size_t column_count = 8;
+inline constexpr size_t column_count = 10;
 
 inline constexpr std::array<column, column_count> all_columns = {
-    column::accounts,  column::journal, column::debits,      column::intents,
-    column::recharges, column::cards,   column::credentials, column::meta};
+    column::accounts, column::journal,     column::debits, column::intents, column::recharges,
+    column::cards,    column::credentials, column::meta,   column::holds,   column::hold_expiry};
 
 // The RocksDB column family name of each column; stable on disk.
 std::string_view column_name(column family);
@@ -34,6 +36,7 @@ std::string_view column_name(column family);
 inline constexpr size_t account_key_size = 8;
 inline constexpr size_t pair_key_size = 16;  // journal, debits, intents
 inline constexpr size_t card_key_size = 12;
+inline constexpr size_t hold_expiry_key_size = 24;
 
 // Fixed-width big-endian integers.
 void append_be32(std::string& out, uint32_t value);
@@ -53,6 +56,10 @@ std::string debit_key(uint64_t account_id, uint64_t debit_id);
 std::string intent_key(uint64_t account_id, uint64_t charge_seq);
 std::string card_key(uint64_t account_id, uint32_t card_id);
 std::string recharge_key(uint64_t account_id, std::string_view key);
+std::string hold_key(uint64_t account_id, uint64_t hold_id);
+// Sorted by expiry first, so that the sweep reads the holds due first (milliseconds since
+// the epoch, non-negative, big-endian).
+std::string hold_expiry_key(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
 
 // A key greater than every key that starts with this account's 8-byte prefix (and smaller
 // than the next account's keys): the exclusive upper bound of an account's range. It is the
@@ -68,6 +75,13 @@ struct pair_key {
 std::optional<pair_key> parse_pair_key(std::string_view key);
 // Parses a 12-byte (account_id, card_id) key.
 std::optional<pair_key> parse_card_key(std::string_view key);
+struct hold_expiry_entry {
+  int64_t expires_at_ms = 0;
+  uint64_t account_id = 0;
+  uint64_t hold_id = 0;
+};
+// Parses a 24-byte hold_expiry key; nullopt for any other size.
+std::optional<hold_expiry_entry> parse_hold_expiry_key(std::string_view key);
 // The account id of any key of ours (its first 8 bytes); nullopt when shorter.
 std::optional<uint64_t> parse_account_prefix(std::string_view key);
 

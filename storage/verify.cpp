@@ -1,6 +1,8 @@
 #include "storage/verify.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "ledger/money.hpp"
 #include "storage/database.hpp"
@@ -67,6 +69,40 @@ bool verify_account(const database& db, const account& acct, books& totals, veri
   return true;
 }
 
+using expiry_key = std::tuple<int64_t, uint64_t, uint64_t>;  // expires_at, account, hold
+
+// The account's open holds against the holds column's open records and the expiry index
+// (entries found are taken out of `unclaimed`: what is left names no open hold).
+void verify_holds(const account& acct, const std::vector<hold_record>& open_records,
+                  std::set<expiry_key>& unclaimed, verify_report& report) {
+  static const std::vector<hold_record> none;
+  const auto& open = acct.holds ? *acct.holds : none;
+  for (const auto& hold : open) {
+    ++report.open_holds;
+    report.held_total += hold.held.micros();
+    const auto record =
+        std::find_if(open_records.begin(), open_records.end(),
+                     [&](const hold_record& r) { return r.hold_id() == hold.hold_id(); });
+    if (record == open_records.end() || !(*record == hold)) {
+      add_problem(
+          report, acct.id, "hold_mismatch",
+          "open hold " + std::to_string(hold.hold_id()) + " holding " +
+              money_text(hold.held.micros()) +
+              (record == open_records.end() ? " has no open record" : " differs from its record"));
+    }
+    if (unclaimed.erase(expiry_key{hold.expires_at_ms, acct.id, hold.hold_id()}) == 0) {
+      add_problem(report, acct.id, "hold_not_indexed",
+                  "open hold " + std::to_string(hold.hold_id()) +
+                      " is not in the expiry index at " + std::to_string(hold.expires_at_ms));
+    }
+  }
+  if (open_records.size() != open.size()) {
+    add_problem(report, acct.id, "hold_mismatch",
+                std::to_string(open_records.size()) + " open hold records, " +
+                    std::to_string(open.size()) + " open holds in the account");
+  }
+}
+
 }  // namespace
 
 std::string format_wide_micros(wide_sum micros) {
@@ -91,12 +127,32 @@ std::string format_wide_micros(wide_sum micros) {
 verify_report verify(const database& db) {
   verify_report report;
   books totals;
-  report.scan = db.for_each_account([&](const account& acct) {
-    ++report.accounts_checked;
-    report.customer_total += acct.balance.micros();
-    return verify_account(db, acct, totals, report);
-  });
+  std::vector<hold_expiry_entry> index;
+  std::set<expiry_key> unclaimed;
+  bool index_loaded = false;
+  report.scan = db.for_each_account_with_holds(
+      [&](const account& acct, const std::vector<hold_record>& open_records) {
+        if (!index_loaded) {
+          for (const auto& entry : index)
+            unclaimed.emplace(entry.expires_at_ms, entry.account_id, entry.hold_id);
+          index_loaded = true;
+        }
+        ++report.accounts_checked;
+        report.customer_total += acct.balance.micros();
+        verify_holds(acct, open_records, unclaimed, report);
+        return verify_account(db, acct, totals, report);
+      },
+      index);
   if (!report.scan.ok()) return report;
+  if (!index_loaded) {
+    for (const auto& entry : index)
+      unclaimed.emplace(entry.expires_at_ms, entry.account_id, entry.hold_id);
+  }
+  for (const auto& [expires_at, account_id, hold_id] : unclaimed) {
+    add_problem(report, account_id, "stale_hold_expiry",
+                "the expiry index names hold " + std::to_string(hold_id) + " at " +
+                    std::to_string(expires_at) + ", which is not open");
+  }
   wide_sum system_total = 0;
   for (auto contra : all_system_accounts)
     system_total += totals.system_balance(contra);

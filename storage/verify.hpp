@@ -5,6 +5,10 @@
 // stored balance equals that sum. Over all accounts it posts every entry into
 // ledger::books and checks that the customer balances plus the system accounts sum to zero.
 //
+// Holds (ledger/hold.hpp): each account's open holds must match the open records of the
+// holds column, and each open hold must be in the expiry index at its expiry, which names
+// nothing else; held_total sums what open holds reserve.
+//
 // Safe on a live server: the accounts come from one snapshot and journal entries are never
 // rewritten, so entries past an account's journal_seq (written after the snapshot) are not
 // read. Used by `ledgerctl verify` and the tests; it only reads.
@@ -31,8 +35,10 @@ struct verify_problem {
 struct verify_report {
   uint64_t accounts_checked = 0;
   uint64_t entries_checked = 0;
-  wide_sum customer_total = 0;           // sum of the stored balances, micros
-  wide_sum books_sum = 0;                // customer balances plus system accounts: 0 when balanced
+  wide_sum customer_total = 0;  // sum of the stored balances, micros
+  wide_sum books_sum = 0;       // customer balances plus system accounts: 0 when balanced
+  uint64_t open_holds = 0;
+  wide_sum held_total = 0;               // what open holds reserve, micros
   std::vector<verify_problem> problems;  // at most problems_max; problems_total counts all
   uint64_t problems_total = 0;
   status scan;  // not ok when the database could not be read to the end

@@ -38,6 +38,12 @@ export const ERROR_MESSAGES = {
     'The new password is too weak. Use 12 to 128 characters, not a common password, not your account number, and not one character repeated.',
   same_password: 'The new password must be different from the current one.',
   internal_error: 'Something went wrong on our side. Nothing was changed. Please try again.',
+  // Holds are the usage platform's (calls in progress); a customer sees them only in reports.
+  hold_not_found: 'That reservation for a call in progress no longer exists.',
+  hold_expired: 'That reservation for a call in progress has expired and its money was released.',
+  hold_released: 'That reservation for a call in progress was released.',
+  hold_captured: 'That reservation for a call in progress was already charged.',
+  exceeds_hold: 'The amount is more than was reserved for the call.',
   // Not API codes: a request that got no answer, or an answer that is not ours.
   network: 'The billing service cannot be reached. Check your connection and try again.',
   unexpected: 'The billing service gave an unexpected answer. Please try again.',

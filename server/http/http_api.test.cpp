@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "actors/test_support.hpp"
+#include "storage/verify.hpp"
 
 namespace server {
 namespace {
@@ -569,6 +571,155 @@ TEST_F(HttpApi, StopsAndRefusesASecondBindOnTheSamePort) {
   api_->stop();
   api_->stop();
   EXPECT_FALSE(client_->Get("/healthz"));
+}
+
+// ---- credit control (SPEC 11) ------------------------------------------------------------
+
+TEST_F(HttpApi, HoldsAuthoriseCaptureAndReleaseOverHttp) {
+  start_api();
+  create(60);
+  fund(60, 10, 1);
+  const std::string holds = account_path(60) + "/holds";
+  auto granted = post(holds, R"({"hold_id": "1", "amount": "4.00", "expires_in_ms": 60000})");
+  ASSERT_EQ(granted.status, 200) << granted.text;
+  EXPECT_EQ(granted.body["result"], "ok");
+  EXPECT_EQ(granted.body["hold"]["granted"], "4.00");
+  EXPECT_EQ(granted.body["hold"]["state"], "open");
+  EXPECT_EQ(granted.body["balance"], "10.00");
+  EXPECT_EQ(granted.body["held"], "4.00");
+  EXPECT_EQ(granted.body["available"], "6.00");
+
+  auto partial = post(holds, R"({"hold_id": "2", "amount": "9.00", "min_amount": "1.00",
+                                 "expires_in_ms": 60000})");
+  ASSERT_EQ(partial.status, 200) << partial.text;
+  EXPECT_EQ(partial.body["hold"]["granted"], "6.00") << "all that is available";
+  auto refused = post(holds, R"({"hold_id": "3", "amount": "1.00", "expires_in_ms": 60000})");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.body["error"], "insufficient_funds");
+
+  auto view = get(account_path(60));
+  ASSERT_EQ(view.status, 200);
+  EXPECT_EQ(view.body["held"], "10.00");
+  EXPECT_EQ(view.body["available"], "0.00");
+  EXPECT_EQ(view.body["open_holds"], 2);
+  auto listed = get(holds);
+  ASSERT_EQ(listed.status, 200) << listed.text;
+  ASSERT_EQ(listed.body["holds"].size(), 2u);
+  EXPECT_EQ(listed.body["holds"][0]["hold_id"], "1");
+
+  auto captured = post(holds + "/1/capture", R"({"amount": "1.50"})");
+  ASSERT_EQ(captured.status, 200) << captured.text;
+  EXPECT_EQ(captured.body["hold"]["state"], "captured");
+  EXPECT_EQ(captured.body["hold"]["captured"], "1.50");
+  EXPECT_EQ(captured.body["balance"], "8.50");
+  auto replay = post(holds + "/1/capture", R"({"amount": "1.50"})");
+  ASSERT_EQ(replay.status, 200) << replay.text;
+  EXPECT_EQ(replay.body["result"], "duplicate");
+  EXPECT_EQ(replay.body["replayed"], true);
+  EXPECT_EQ(replay.body["balance"], "8.50") << "captured once";
+  EXPECT_EQ(post(holds + "/1/capture", R"({"amount": "2.00"})").body["error"],
+            "exists_with_different_fields");
+  EXPECT_EQ(post(holds + "/1/release", "").body["error"], "hold_captured");
+
+  auto extended =
+      post(holds + "/2/extend", R"({"number": 1, "amount": "2.50", "expires_in_ms": 60000})");
+  ASSERT_EQ(extended.status, 200) << extended.text;
+  EXPECT_EQ(extended.body["hold"]["held"], "8.50");
+  EXPECT_EQ(post(holds + "/2/capture", R"({"amount": "8.51"})").body["error"], "exceeds_hold");
+  auto released = post(holds + "/2/release", "{}");
+  ASSERT_EQ(released.status, 200) << released.text;
+  EXPECT_EQ(released.body["available"], "8.50");
+  EXPECT_EQ(post(holds + "/2/capture", R"({"amount": "1.00"})").body["error"], "hold_released");
+  auto unknown = post(holds + "/99/release", "");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["error"], "hold_not_found");
+
+  // The journal has the capture and nothing for the holds themselves.
+  auto entries = journal(60);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].kind, ledger::entry_kind::capture);
+  EXPECT_EQ(entries[1].reference, 1u);
+}
+
+TEST_F(HttpApi, HoldRequestsWithBadFieldsAreRefusedAndChangeNothing) {
+  start_api();
+  create(61);
+  fund(61, 10, 1);
+  const std::string holds = account_path(61) + "/holds";
+  struct bad {
+    std::string path;
+    std::string body;
+    int status;
+    const char* error;
+  };
+  const std::vector<bad> cases = {
+      {holds, R"({"amount": "1.00", "expires_in_ms": 1000})", 400, "malformed_request"},
+      {holds, R"({"hold_id": "0", "amount": "1.00", "expires_in_ms": 1000})", 400,
+       "malformed_request"},
+      {holds, R"({"hold_id": "1", "amount": 1, "expires_in_ms": 1000})", 400, "invalid_amount"},
+      {holds, R"({"hold_id": "1", "amount": "0.00", "expires_in_ms": 1000})", 400,
+       "invalid_amount"},
+      {holds, R"({"hold_id": "1", "amount": "1.0000001", "expires_in_ms": 1000})", 400,
+       "invalid_amount"},
+      {holds, R"({"hold_id": "1", "amount": "1.00", "min_amount": "2.00", "expires_in_ms": 1})",
+       400, "invalid_amount"},
+      {holds, R"({"hold_id": "1", "amount": "1.00"})", 400, "malformed_request"},
+      {holds, R"({"hold_id": "1", "amount": "1.00", "expires_in_ms": 0})", 400,
+       "malformed_request"},
+      {holds, R"({"hold_id": "1", "amount": "1.00", "expires_in_ms": 604800001})", 400,
+       "malformed_request"},
+      {holds, R"({"hold_id": "1", "amount": "1.00", "expires_in_ms": 1000, "x": 1})", 400,
+       "malformed_request"},
+      {holds + "/abc/capture", R"({"amount": "1.00"})", 400, "malformed_request"},
+      {holds + "/1/capture", R"({"amount": "-1.00"})", 400, "invalid_amount"},
+      {holds + "/1/release", R"({"amount": "1.00"})", 400, "malformed_request"},
+      {holds + "/1/extend", R"({"number": 0, "amount": "1.00", "expires_in_ms": 1000})", 400,
+       "malformed_request"},
+  };
+  for (const auto& c : cases) {
+    auto refused = post(c.path, c.body);
+    EXPECT_EQ(refused.status, c.status) << c.path << " " << c.body << ": " << refused.text;
+    EXPECT_EQ(refused.body["error"], c.error) << c.path << " " << c.body;
+  }
+  EXPECT_EQ(post(holds + "/1/void", "{}").status, 404);
+  auto view = get(account_path(61));
+  EXPECT_EQ(view.body["held"], "0.00");
+  EXPECT_EQ(view.body["balance"], "10.00");
+}
+
+TEST_F(HttpApi, HoldsExpireByTheSweepAlsoAfterARestart) {
+  start_api([](actors::node_options& options) {
+    options.hold_sweep_interval = std::chrono::milliseconds(20);
+  });
+  create(62);
+  fund(62, 10, 1);
+  const std::string holds = account_path(62) + "/holds";
+  ASSERT_EQ(post(holds, R"({"hold_id": "1", "amount": "2.00", "expires_in_ms": 50})").status, 200);
+  ASSERT_EQ(post(holds, R"({"hold_id": "2", "amount": "3.00", "expires_in_ms": 1500})").status,
+            200);
+  auto after = wait_for(62, [](const ledger::account& acct) {
+    return ledger::held(acct) == ledger::money::dollars(3);
+  });
+  EXPECT_EQ(ledger::available(after), ledger::money::dollars(7));
+  EXPECT_EQ(post(holds + "/1/capture", R"({"amount": "1.00"})").body["error"], "hold_expired");
+  EXPECT_GE(node_->counters().holds_expired.load(), 1u);
+
+  // Down past hold 2's expiry: the restarted node releases it without a request.
+  client_.reset();
+  api_.reset();
+  node_.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  start([](actors::node_options& options) {
+    options.hold_sweep_interval = std::chrono::seconds(60);  // only the sweep at start
+  });
+  after = wait_for(62, [](const ledger::account& acct) { return !acct.holds.has_value(); });
+  EXPECT_EQ(ledger::available(after), ledger::money::dollars(10));
+  auto record = node_->database().find_hold(62, 2);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, ledger::hold_state::expired);
+  auto report = ledger::storage::verify(node_->database());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
+                                                       : report.problems[0].detail);
 }
 
 }  // namespace

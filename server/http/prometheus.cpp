@@ -122,8 +122,8 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
 
 const char* to_string(route_class route) {
   static constexpr const char* names[route_class_count] = {
-      "accounts", "account", "debits",  "recharges", "auto_recharge", "cards",
-      "journal",  "auth",    "healthz", "metrics",   "console",       "unknown"};
+      "accounts", "account", "debits",  "recharges", "auto_recharge", "cards",  "journal",
+      "holds",    "auth",    "healthz", "metrics",   "console",       "unknown"};
   return names[static_cast<size_t>(route)];
 }
 

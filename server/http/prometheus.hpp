@@ -21,13 +21,14 @@ enum class route_class : uint8_t {
   auto_recharge,  // PUT .../auto-recharge
   cards,          // .../cards and .../cards/{card_id}[/default]
   journal,        // GET .../journal
+  holds,          // .../holds and .../holds/{hold_id}/{capture,extend,release}
   auth,           // POST /v1/login, /v1/logout, .../password
   healthz,
   metrics,
   console,  // GET /, /console/...: the browser console's static files (web/)
   unknown,  // no route matched, or the body was refused before routing
 };
-inline constexpr size_t route_class_count = 12;
+inline constexpr size_t route_class_count = 13;
 
 const char* to_string(route_class route);
 

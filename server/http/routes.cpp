@@ -182,6 +182,12 @@ api_response routes::dispatch_account(const api_request& request, const segments
     route = route_class::auto_recharge, allow = "PUT";
   } else if (parts.size() == 4 && leaf == "journal") {
     route = route_class::journal, allow = "GET";
+  } else if (leaf == "holds" && (parts.size() == 4 || parts.size() == 6)) {
+    route = route_class::holds, allow = parts.size() == 4 ? "GET, POST" : "POST";
+    if (parts.size() == 6 && parts[5] != "capture" && parts[5] != "extend" &&
+        parts[5] != "release") {
+      return no_route();
+    }
   } else if (parts.size() == 4 && leaf == "password") {
     route = route_class::auth, allow = "POST";
   } else if (leaf == "cards" && parts.size() <= 6) {
@@ -201,8 +207,10 @@ api_response routes::dispatch_account(const api_request& request, const segments
                           "the account id must be a non-zero 64-bit decimal integer");
   }
   if (route == route_class::auth) return post_password(*id, request);
-  // Debits are the platform's; everything else of an account is also its customer's.
-  if (auto refused = check_access(request, *id, route != route_class::debits)) return *refused;
+  // Debits and holds are the platform's; everything else of an account is also its
+  // customer's.
+  const bool platform_only = route == route_class::debits || route == route_class::holds;
+  if (auto refused = check_access(request, *id, !platform_only)) return *refused;
   switch (route) {
     case route_class::account:
       return get_account(*id);
@@ -214,6 +222,8 @@ api_response routes::dispatch_account(const api_request& request, const segments
       return put_auto_recharge(*id, request);
     case route_class::journal:
       return get_journal(*id, request);
+    case route_class::holds:
+      return dispatch_holds(request, *id, parts);
     default:
       return dispatch_cards(request, *id, parts);
   }

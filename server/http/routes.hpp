@@ -70,6 +70,14 @@ class routes {
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
 
+  // routes_holds.cpp: credit control (SPEC 11; docs/api.md, "Holds").
+  api_response dispatch_holds(const api_request& request, uint64_t id, const segments& parts) const;
+  api_response post_hold(uint64_t id, const api_request& request) const;
+  api_response get_holds(uint64_t id) const;
+  api_response hold_action(uint64_t id, uint64_t hold_id, const std::string& action,
+                           const api_request& request) const;
+  api_response hold_answer(uint64_t id, actors::command cmd) const;
+
   // routes_auth.cpp: sessions and passwords, and the access check of every account route.
   api_response post_login(const api_request& request) const;
   api_response post_logout(const api_request& request) const;

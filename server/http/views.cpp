@@ -72,7 +72,11 @@ int status_of(error_code code) {
     case error_code::account_not_found:
     case error_code::card_not_found:
     case error_code::charge_not_found:
+    case error_code::hold_not_found:
       return http_not_found;
+    case error_code::hold_expired:
+    case error_code::hold_released:
+    case error_code::hold_captured:
     case error_code::exists_with_different_fields:
     case error_code::account_exists:
     case error_code::account_suspended:
@@ -142,6 +146,9 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"state", status_name(acct.status)},
       {"suspension_cause", suspension_name(acct.suspension)},
       {"balance", money_text(acct.balance)},
+      {"held", money_text(ledger::held(acct))},
+      {"available", money_text(ledger::available(acct))},
+      {"open_holds", acct.holds ? acct.holds->size() : 0},
       {"auto_recharge", auto_recharge_view(acct.auto_recharge)},
       {"retry_tier", retry_tier_value(acct.retry_tier)},
       {"retry_tier_percent", retry_tier_percent(acct.retry_tier)},
@@ -152,6 +159,46 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"charges_in_flight", charges_in_flight_view(acct)},
       {"journal_seq", acct.journal_seq},
   };
+}
+
+const char* hold_state_name(ledger::hold_state state) {
+  switch (state) {
+    case ledger::hold_state::open:
+      return "open";
+    case ledger::hold_state::captured:
+      return "captured";
+    case ledger::hold_state::released:
+      return "released";
+    case ledger::hold_state::expired:
+      return "expired";
+  }
+  return "unknown";
+}
+
+json hold_view(const ledger::hold_record& hold) {
+  json view{
+      {"hold_id", std::to_string(hold.hold_id())},
+      {"state", hold_state_name(hold.state)},
+      {"amount", money_text(hold.request.amount)},
+      {"min_amount", money_text(hold.request.min_amount)},
+      {"granted", money_text(hold.granted)},
+      {"held", money_text(hold.state == ledger::hold_state::open ? hold.held : ledger::money{})},
+      {"expires_at_ms", hold.expires_at_ms},
+      {"extensions", hold.extensions}};
+  if (hold.state == ledger::hold_state::captured) {
+    view["captured"] = money_text(hold.captured);
+    view["journal_seq"] = hold.journal_seq;
+  }
+  return view;
+}
+
+json holds_view(const ledger::account& acct) {
+  json list = json::array();
+  if (acct.holds) {
+    for (const auto& hold : *acct.holds)
+      list.push_back(hold_view(hold));
+  }
+  return list;
 }
 
 json journal_entry_view(const ledger::journal_entry& entry) {

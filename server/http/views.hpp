@@ -56,6 +56,12 @@ json auto_recharge_view(const ledger::auto_recharge_settings& settings);
 json card_view(const ledger::stored_card& card, uint32_t default_card_id);
 json cards_view(const ledger::account& acct);
 json account_view(const ledger::account& acct, const ledger::policy& rules);
+const char* hold_state_name(ledger::hold_state state);
+// A hold (ledger/hold.hpp): ids as strings, amounts as decimal strings, times in ms since
+// the Unix epoch.
+json hold_view(const ledger::hold_record& hold);
+// The account's open holds, in authorisation order.
+json holds_view(const ledger::account& acct);
 json journal_entry_view(const ledger::journal_entry& entry);
 
 }  // namespace server::views
