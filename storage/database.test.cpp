@@ -19,20 +19,8 @@ namespace {
 using ledger::testing::usd;
 using testing::temp_dir;
 
-std::unique_ptr<database> open_db(const std::string& path) {
-  database_options options;
-  options.path = path;
-  options.block_cache_bytes = size_t{8} << 20;
-  auto opened = database::open(options);
-  EXPECT_TRUE(opened.ok()) << opened.error().message;
-  return opened ? std::move(opened).value() : nullptr;
-}
-
-void write(database& db, const change_set& changes) {
-  const change_set* sets[] = {&changes};
-  auto written = db.write(sets, 1, durability::process);
-  ASSERT_TRUE(written.ok()) << written.message;
-}
+using testing::open_db;
+using testing::write;
 
 // Writes straight into one column with RocksDB, bypassing our checks (for corruption tests).
 void raw_put(const std::string& path, column family, const std::string& key,

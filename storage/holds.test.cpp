@@ -18,21 +18,8 @@ using ledger::testing::account_harness;
 using ledger::testing::usd;
 using testing::temp_dir;
 
-std::unique_ptr<database> open_db(const std::string& path) {
-  database_options options;
-  options.path = path;
-  options.block_cache_bytes = size_t{8} << 20;
-  auto opened = database::open(options);
-  EXPECT_TRUE(opened.ok()) << opened.error().message;
-  return opened ? std::move(opened).value() : nullptr;
-}
-
-void write(database& db, const change_set& changes) {
-  ASSERT_TRUE(changes.validity().ok()) << changes.validity().message;
-  const change_set* sets[] = {&changes};
-  auto written = db.write(sets, 1, durability::process);
-  ASSERT_TRUE(written.ok()) << written.message;
-}
+using testing::open_db;
+using testing::write;
 
 // Persists an accepted outcome as the account actor does: the journal entry, the state,
 // and each changed hold with the expiry it was indexed at before.

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "ledger/test_support.hpp"
+#include "storage/change_set.hpp"
+#include "storage/database.hpp"
 
 namespace ledger::storage::testing {
 
@@ -35,6 +37,23 @@ class temp_dir {
  private:
   std::string path_;
 };
+
+// A database in `path` with a small block cache; null (and a test failure) when it fails.
+inline std::unique_ptr<database> open_db(const std::string& path) {
+  database_options options;
+  options.path = path;
+  options.block_cache_bytes = size_t{8} << 20;
+  auto opened = database::open(options);
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  return opened ? std::move(opened).value() : nullptr;
+}
+
+// Writes one change_set (process durability); a failed write fails the test.
+inline void write(database& db, const change_set& changes) {
+  const change_set* sets[] = {&changes};
+  auto written = db.write(sets, 1, durability::process);
+  ASSERT_TRUE(written.ok()) << written.message;
+}
 
 // An account with two cards, auto-recharge on, an automatic charge and a manual recharge
 // in flight, and a support maximum: every optional field of the state is set.
