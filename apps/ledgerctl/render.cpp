@@ -99,6 +99,11 @@ void render_verify(const json& result, std::ostream& out) {
   row(out, "journal entries", text(result["entries_checked"]));
   row(out, "customer balances", text(result["customer_total"]));
   row(out, "books sum", text(result["books_sum"]) + " (must be 0.00)");
+  if (result.contains("open_holds")) {
+    row(out, "open holds",
+        text(result["open_holds"]) + " holding " + text(result["held_total"]) +
+            " (each matches its record and the expiry index)");
+  }
   for (const auto& problem : result["problems"]) {
     out << "  account " << text(problem["account"]) << ": " << text(problem["kind"]) << ": "
         << text(problem["detail"]) << "\n";

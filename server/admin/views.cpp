@@ -85,6 +85,8 @@ json verify_view(const ledger::storage::verify_report& report) {
               {"entries_checked", report.entries_checked},
               {"customer_total", ledger::storage::format_wide_micros(report.customer_total)},
               {"books_sum", ledger::storage::format_wide_micros(report.books_sum)},
+              {"open_holds", report.open_holds},
+              {"held_total", ledger::storage::format_wide_micros(report.held_total)},
               {"problems_total", report.problems_total},
               {"problems", std::move(problems)},
               {"scan_error", report.scan.ok() ? json(nullptr) : json(report.scan.message)}};

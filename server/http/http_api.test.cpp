@@ -703,6 +703,10 @@ TEST_F(HttpApi, HoldsExpireByTheSweepAlsoAfterARestart) {
   EXPECT_EQ(ledger::available(after), ledger::money::dollars(7));
   EXPECT_EQ(post(holds + "/1/capture", R"({"amount": "1.00"})").body["error"], "hold_expired");
   EXPECT_GE(node_->counters().holds_expired.load(), 1u);
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("ledger_holds_total{outcome=\"expired\"} 1"), std::string::npos)
+      << metrics->body;
 
   // Down past hold 2's expiry: the restarted node releases it without a request.
   client_.reset();

@@ -85,6 +85,11 @@ void render_charges_and_accounts(std::string& out, const actors::metrics& counte
          load(counters.passivations));
   single(out, "ledger_suspensions_total", "counter", "Accounts suspended.",
          load(counters.suspensions));
+  header(out, "ledger_holds_total", "counter", "Holds (credit control) by what became of them.");
+  sample(out, "ledger_holds_total", "outcome=\"authorized\"", load(counters.holds_authorized));
+  sample(out, "ledger_holds_total", "outcome=\"captured\"", load(counters.holds_captured));
+  sample(out, "ledger_holds_total", "outcome=\"released\"", load(counters.holds_released));
+  sample(out, "ledger_holds_total", "outcome=\"expired\"", load(counters.holds_expired));
 }
 
 void render_writer(std::string& out, const ledger::storage::writer_stats& writer) {
