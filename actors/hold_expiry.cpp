@@ -22,6 +22,7 @@ struct sweep_state {
   std::chrono::milliseconds interval{0};
   size_t waiting = 0;      // expire commands of this round not answered yet
   bool page_full = false;  // this round read a full page: more may be due
+  bool refused = false;    // an account refused or did not answer (a full writer queue...)
   static inline const char* name = "hold_expiry";
 };
 
@@ -33,9 +34,10 @@ int64_t wall_clock_ms() {
       .count();
 }
 
-// The next round: at once after a full page, else after the interval.
+// The next round: at once after a full page that every account took, else after the
+// interval (a busy server is not asked again at once).
 void schedule_next(sweep_self self) {
-  if (self->state.page_full) {
+  if (self->state.page_full && !self->state.refused) {
     self->send(self, sweep_atom::value);
   } else {
     self->delayed_send(self, self->state.interval, sweep_atom::value);
@@ -62,12 +64,14 @@ void expire_due(sweep_self self, int64_t now_ms,
         .then(
             [self, id](const account_reply& reply) {
               if (reply.code != ledger::error_code::ok) {
+                self->state.refused = true;
                 spdlog::warn("hold expiry: account {} answered {}; retried next round", id,
                              ledger::to_string(reply.code));
               }
               answered(self);
             },
             [self, id](caf::error& failure) {
+              self->state.refused = true;
               spdlog::warn("hold expiry: account {}: {}", id, self->system().render(failure));
               answered(self);
             });
@@ -82,6 +86,7 @@ void sweep(sweep_self self) {
       .then(
           [self, now_ms](const due_holds_read& read) {
             self->state.page_full = read.ok() && read.value.size() == hold_sweep_page_max;
+            self->state.refused = false;
             if (!read.ok() || read.value.empty()) return schedule_next(self);
             expire_due(self, now_ms, read.value);
           },
