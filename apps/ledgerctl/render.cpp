@@ -34,6 +34,11 @@ void render_account(const json& acct, std::ostream& out) {
   if (state == "suspended") state += " (" + text(acct["suspension_cause"]) + ")";
   row(out, "state", state);
   row(out, "balance", text(acct["balance"]));
+  if (acct.contains("held") && text(acct["held"]) != "0.00") {
+    row(out, "held",
+        text(acct["held"]) + " by " + text(acct["open_holds"]) + " open holds (calls in progress)");
+    row(out, "available", text(acct["available"]));
+  }
   row(out, "retry tier", tier_text(acct["retry_tier"]));
   const auto& ar = acct["auto_recharge"];
   row(out, "auto-recharge",

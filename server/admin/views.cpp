@@ -23,6 +23,7 @@ json event_names(uint8_t events) {
       {ledger::event_charge_started, "charge_started"},
       {ledger::event_charge_captured, "charge_captured"},
       {ledger::event_charge_failed, "charge_failed"},
+      {ledger::event_hold_expired, "hold_expired"},
   };
   json list = json::array();
   for (const auto& [bit, name] : names) {
@@ -48,6 +49,9 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"state", status_name(acct.status)},
       {"suspension_cause", suspension_name(acct.suspension)},
       {"balance", money_text(acct.balance)},
+      {"held", money_text(ledger::held(acct))},
+      {"available", money_text(ledger::available(acct))},
+      {"open_holds", acct.holds ? acct.holds->size() : 0},
       {"retry_tier", retry_tier_value(acct.retry_tier)},
       {"auto_recharge", auto_recharge_view(acct.auto_recharge)},
       {"limits",
