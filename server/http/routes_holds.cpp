@@ -1,10 +1,10 @@
 // Credit control over HTTP (SPEC 11; docs/api.md, "Holds"): authorise a hold before usage,
 // then capture, extend or release it; list the open holds. The platform's routes, like
-// debits: a customer's session may not use them.
-#include <chrono>
-
+// debits: a customer's session may not use them. The account reads no clock: each command
+// carries the server's (unix_now_ms).
 #include "actors/node.hpp"
 #include "ledger/limits.hpp"
+#include "server/http/credentials_support.hpp"
 #include "server/http/json_input.hpp"
 #include "server/http/routes.hpp"
 #include "server/http/views.hpp"
@@ -16,13 +16,6 @@ using ledger::error_code;
 using nlohmann::json;
 namespace in = http_input;
 namespace v = views;
-
-// The server's clock for the account (ms since the Unix epoch): the core reads none.
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const std::string expires_in_message =
     "expires_in_ms: an integer from 1 to " + std::to_string(ledger::limits::hold_expiry_max_ms);
@@ -72,7 +65,7 @@ api_response routes::post_hold(uint64_t id, const api_request& request) const {
     return error_response(error_code::malformed_request, expires_in_message);
   }
   ledger::hold_request hold{*hold_id, *amount, min_amount, static_cast<int64_t>(*expires_in)};
-  return hold_answer(id, actors::commands::authorize_hold{hold, now_ms()});
+  return hold_answer(id, actors::commands::authorize_hold{hold, unix_now_ms()});
 }
 
 api_response routes::hold_action(uint64_t id, uint64_t hold_id, const std::string& action,
@@ -82,14 +75,14 @@ api_response routes::hold_action(uint64_t id, uint64_t hold_id, const std::strin
     if (!empty_body(request)) {
       return error_response(error_code::malformed_request, "release takes no fields");
     }
-    return hold_answer(id, actors::commands::release_hold{hold_id, now_ms()});
+    return hold_answer(id, actors::commands::release_hold{hold_id, unix_now_ms()});
   }
   if (action == "capture") {
     auto body = parse_body(request, {"amount"}, refusal);
     if (!body) return refusal;
     auto amount = in::required_amount(*body, "amount");
     if (!amount) return error_response(amount.code(), field_message(amount.code(), "amount"));
-    return hold_answer(id, actors::commands::capture_hold{hold_id, *amount, now_ms()});
+    return hold_answer(id, actors::commands::capture_hold{hold_id, *amount, unix_now_ms()});
   }
   auto body = parse_body(request, {"number", "amount", "expires_in_ms"}, refusal);
   if (!body) return refusal;
@@ -107,7 +100,7 @@ api_response routes::hold_action(uint64_t id, uint64_t hold_id, const std::strin
   }
   ledger::hold_extension extension{hold_id, static_cast<uint32_t>(*number), *amount,
                                    static_cast<int64_t>(*expires_in)};
-  return hold_answer(id, actors::commands::extend_hold{extension, now_ms()});
+  return hold_answer(id, actors::commands::extend_hold{extension, unix_now_ms()});
 }
 
 // ok and duplicate answer the hold (a duplicate with the original record, marked a replay);
