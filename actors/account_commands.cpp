@@ -242,7 +242,7 @@ bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::chang
   if (now_ms <= 0 || !acct.holds) return false;
   ledger::outcome expired = ledger::expire_holds(acct, now_ms);
   if (expired.holds.empty()) return false;
-  persist_outcome(changes, acct, expired);
+  // The state record is written by run_command, once for this and the command together.
   persist_holds(self, changes, expired, indexed_before, work);
   count_events(self, expired);
   return true;
@@ -266,6 +266,7 @@ void run_command(account_self self, const account_request& request, reply_promis
                                                          stored_hold, indexed_before},
                                          request.cmd);
   if (!is_create) persist_outcome(changes, st.acct, out);
+  if (released && !out.ok()) changes.put_account_state(st.acct);  // the expiry alone
   persist_holds(self, changes, out, indexed_before, work);
   count_events(self, out);
   const bool read_only = !out.ok() || std::holds_alternative<commands::get>(request.cmd);

@@ -543,6 +543,26 @@ expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
   return std::optional<hold_record>(std::move(record).value());
 }
 
+namespace {
+
+// The expiry index in order, at most `limit` entries, with `read`'s bounds and snapshot.
+// Every entry names a non-zero account and hold (what put_hold writes).
+status read_expiry_index(const database::impl& state, const rocksdb::ReadOptions& read,
+                         size_t limit, std::vector<hold_expiry_entry>& entries) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      state.db->NewIterator(read, state.handle(column::hold_expiry)));
+  for (it->SeekToFirst(); it->Valid() && entries.size() < limit; it->Next()) {
+    auto entry = parse_hold_expiry_key(it->key().ToStringView());
+    if (!entry || entry->account_id == 0 || entry->hold_id == 0)
+      return status::failure("corrupt hold expiry key");
+    entries.push_back(*entry);
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read the hold expiry index", it->status());
+  return status::success();
+}
+
+}  // namespace
+
 expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, size_t limit) const {
   std::vector<hold_expiry_entry> due;
   if (now_ms < 0) return due;
@@ -551,15 +571,7 @@ expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, siz
   const rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(read, impl_->handle(column::hold_expiry)));
-  for (it->SeekToFirst(); it->Valid() && due.size() < limit; it->Next()) {
-    auto entry = parse_hold_expiry_key(it->key().ToStringView());
-    if (!entry || entry->account_id == 0 || entry->hold_id == 0)
-      return status::failure("corrupt hold expiry key");
-    due.push_back(*entry);
-  }
-  if (!it->status().ok()) return rocks_failure("cannot read hold expiry index", it->status());
+  if (auto scanned = read_expiry_index(*impl_, read, limit, due); !scanned.ok()) return scanned;
   return due;
 }
 
@@ -702,15 +714,9 @@ status database::for_each_account_with_holds(const account_holds_visitor& visit,
                                              std::vector<hold_expiry_entry>& expiry_index) const {
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   const rocksdb::ReadOptions read = scan_options(snapshot.snapshot());
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(read, impl_->handle(column::hold_expiry)));
   expiry_index.clear();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto entry = parse_hold_expiry_key(it->key().ToStringView());
-    if (!entry) return status::failure("corrupt hold expiry key");
-    expiry_index.push_back(*entry);
-  }
-  if (!it->status().ok()) return rocks_failure("cannot scan the hold expiry index", it->status());
+  auto indexed = read_expiry_index(*impl_, read, SIZE_MAX, expiry_index);
+  if (!indexed.ok()) return indexed;
   return scan_accounts(*impl_, read, nullptr, &visit);
 }
 

@@ -726,5 +726,31 @@ TEST_F(HttpApi, HoldsExpireByTheSweepAlsoAfterARestart) {
                                                        : report.problems[0].detail);
 }
 
+TEST_F(HttpApi, AHoldCommandReleasesDueHoldsDurablyBeforeTheSweep) {
+  const auto no_sweep = [](actors::node_options& options) {
+    options.hold_sweep_interval = std::chrono::seconds(60);  // only the sweep at start
+  };
+  start_api(no_sweep);
+  create(63);
+  fund(63, 10, 1);
+  const std::string holds = account_path(63) + "/holds";
+  ASSERT_EQ(post(holds, R"({"hold_id": "1", "amount": "2.00", "expires_in_ms": 30})").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  auto late = post(holds + "/1/capture", R"({"amount": "1.00"})");
+  EXPECT_EQ(late.status, 409);
+  EXPECT_EQ(late.body["error"], "hold_expired");
+  EXPECT_EQ(get(account_path(63)).body["held"], "0.00") << "released by the refused capture";
+  client_.reset();
+  api_.reset();
+  restart(no_sweep);
+  auto record = node_->database().find_hold(63, 1);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, ledger::hold_state::expired) << "the release was written";
+  auto loaded = node_->database().load_account(63);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_FALSE((*loaded)->holds.has_value());
+  EXPECT_TRUE(ledger::storage::verify(node_->database()).ok());
+}
+
 }  // namespace
 }  // namespace server
