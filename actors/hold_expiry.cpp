@@ -8,6 +8,7 @@
 
 #include "actors/limits.hpp"
 #include "actors/storage_reader.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace actors {
 namespace {
@@ -27,12 +28,6 @@ struct sweep_state {
 };
 
 using sweep_self = hold_expiry_actor::stateful_pointer<sweep_state>;
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The next round: at once after a full page that every account took, else after the
 // interval (a busy server is not asked again at once).

@@ -43,14 +43,39 @@ int connect_socket(const std::string& host, uint16_t port, std::string& error) {
 
 }  // namespace
 
+protocol::hold_operation authorise(uint64_t account_id, uint64_t hold_id, int64_t amount_micros,
+                                   int64_t expires_in_ms, int64_t min_amount_micros) {
+  return {protocol::hold_kind::authorise,
+          0,
+          account_id,
+          hold_id,
+          amount_micros,
+          min_amount_micros,
+          expires_in_ms};
+}
+
+protocol::hold_operation capture(uint64_t account_id, uint64_t hold_id, int64_t amount_micros) {
+  return {protocol::hold_kind::capture, 0, account_id, hold_id, amount_micros, 0, 0};
+}
+
+protocol::hold_operation extend(uint64_t account_id, uint64_t hold_id, uint32_t number,
+                                int64_t more_micros, int64_t expires_in_ms) {
+  return {protocol::hold_kind::extend, number, account_id, hold_id, more_micros, 0, expires_in_ms};
+}
+
+protocol::hold_operation release(uint64_t account_id, uint64_t hold_id) {
+  return {protocol::hold_kind::release, 0, account_id, hold_id, 0, 0, 0};
+}
+
 std::unique_ptr<stream_client> stream_client::connect(const std::string& host, uint16_t port,
                                                       std::string& error,
-                                                      std::chrono::milliseconds timeout) {
+                                                      std::chrono::milliseconds timeout,
+                                                      uint16_t version) {
   const int fd = connect_socket(host, port, error);
   if (fd < 0) return nullptr;
   std::unique_ptr<stream_client> result(new stream_client(fd));
   std::vector<char> hello;
-  protocol::encode_hello(hello, 0, protocol::hello{});
+  protocol::encode_hello(hello, 0, protocol::hello{version});
   if (!result->send_raw(hello, error)) return nullptr;
   protocol::frame frame;
   if (!result->read_frame(frame, error, timeout)) return nullptr;
@@ -96,6 +121,18 @@ bool stream_client::send(const std::vector<protocol::debit>& debits, uint64_t& r
 void stream_client::queue(const std::vector<protocol::debit>& debits, uint64_t& request_id) {
   request_id = next_request_id_++;
   protocol::encode_debit_batch(send_buffer_, request_id, debits.data(), debits.size());
+}
+
+void stream_client::queue_holds(const std::vector<protocol::hold_operation>& operations,
+                                uint64_t& request_id) {
+  request_id = next_request_id_++;
+  protocol::encode_hold_batch(send_buffer_, request_id, operations.data(), operations.size());
+}
+
+bool stream_client::send_holds(const std::vector<protocol::hold_operation>& operations,
+                               uint64_t& request_id, std::string& error) {
+  queue_holds(operations, request_id);
+  return flush(error);
 }
 
 bool stream_client::flush(std::string& error) {
@@ -168,6 +205,7 @@ bool stream_client::take_buffered_frame(protocol::frame& out, bool& got, std::st
 bool stream_client::parse(protocol::frame& frame, results& out, std::string& error) {
   out.request_id = frame.header.request_id;
   out.debits.clear();
+  out.holds.clear();
   out.error.reset();
   if (frame.type() == protocol::frame_type::error) {
     protocol::error_frame body;
@@ -178,9 +216,23 @@ bool stream_client::parse(protocol::frame& frame, results& out, std::string& err
     out.error = std::move(body);
     return true;
   }
-  if (frame.type() != protocol::frame_type::debit_results ||
-      protocol::decode_debit_results(frame.body, out.debits) != ledger::error_code::ok) {
+  const bool decoded =
+      frame.type() == protocol::frame_type::debit_results
+          ? protocol::decode_debit_results(frame.body, out.debits) == ledger::error_code::ok
+      : frame.type() == protocol::frame_type::hold_results
+          ? protocol::decode_hold_results(frame.body, out.holds) == ledger::error_code::ok
+          : false;
+  if (!decoded) {
     error = "unexpected frame from server";
+    return false;
+  }
+  return true;
+}
+
+bool stream_client::await(uint64_t request_id, results& out, std::string& error) {
+  if (!receive(out, error)) return false;
+  if (out.request_id != request_id) {
+    error = "results for another request";
     return false;
   }
   return true;
@@ -190,12 +242,14 @@ bool stream_client::debit(const std::vector<protocol::debit>& debits, results& o
                           std::string& error) {
   uint64_t request_id = 0;
   if (!send(debits, request_id, error)) return false;
-  if (!receive(out, error)) return false;
-  if (out.request_id != request_id) {
-    error = "results for another request";
-    return false;
-  }
-  return true;
+  return await(request_id, out, error);
+}
+
+bool stream_client::hold_batch(const std::vector<protocol::hold_operation>& operations,
+                               results& out, std::string& error) {
+  uint64_t request_id = 0;
+  if (!send_holds(operations, request_id, error)) return false;
+  return await(request_id, out, error);
 }
 
 }  // namespace client

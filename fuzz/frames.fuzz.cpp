@@ -2,6 +2,7 @@
 // stream fed in chunks whose sizes come from the input itself, so splits are fuzzed too.
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "protocol/frames.hpp"
@@ -26,6 +27,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)protocol::decode_hello(frame.body, hello);
       (void)protocol::decode_hello_ok(frame.body, hello_ok);
       (void)protocol::decode_error(frame.body, error);
+      std::vector<protocol::hold_operation> holds;
+      std::vector<protocol::hold_result> hold_results;
+      (void)protocol::decode_hold_batch(frame.body, holds);
+      (void)protocol::decode_hold_results(frame.body, hold_results);
+      if (!holds.empty()) {
+        std::vector<char> again;
+        protocol::encode_hold_batch(again, frame.header.request_id, holds.data(), holds.size());
+        if (std::string_view(again.data() + protocol::header_size,
+                             again.size() - protocol::header_size) != frame.body) {
+          __builtin_trap();  // a decoded hold batch encodes back to the same bytes
+        }
+      }
       // Whatever decoded must encode back to a frame the decoder accepts.
       if (!debits.empty()) {
         std::vector<char> again;

@@ -38,10 +38,11 @@ void finish_frame(std::vector<char>& out, size_t start) {
 }
 
 // Reads a u32 count followed by exactly count * element_size bytes.
-ledger::error_code read_count(std::string_view body, size_t element_size, uint32_t& count) {
+ledger::error_code read_count(std::string_view body, size_t element_size, uint32_t& count,
+                              uint32_t count_max = debits_per_batch_max) {
   if (body.size() < 4) return ledger::error_code::malformed_request;
   count = get<uint32_t>(body.data());
-  if (count > debits_per_batch_max) return ledger::error_code::limit_exceeded;
+  if (count > count_max) return ledger::error_code::limit_exceeded;
   if (body.size() != 4 + size_t{count} * element_size) {
     return ledger::error_code::malformed_request;
   }
@@ -62,6 +63,7 @@ void encode_hello_ok(std::vector<char>& out, uint64_t request_id, const hello_ok
   put<uint32_t>(out, body.frame_length_max);
   put<uint32_t>(out, body.debits_per_batch_max);
   put<uint32_t>(out, body.batches_in_flight_max);
+  if (body.version >= version_holds) put<uint32_t>(out, body.holds_per_batch_max);
   finish_frame(out, start);
 }
 
@@ -98,6 +100,43 @@ void encode_error(std::vector<char>& out, uint64_t request_id, const error_frame
   put<uint8_t>(out, static_cast<uint8_t>(body.code));
   put<uint16_t>(out, static_cast<uint16_t>(length));
   out.insert(out.end(), body.message.data(), body.message.data() + length);
+  finish_frame(out, start);
+}
+
+void encode_hold_batch(std::vector<char>& out, uint64_t request_id,
+                       const hold_operation* operations, size_t count) {
+  const size_t start = begin_frame(out, frame_type::hold_batch, request_id);
+  out.reserve(out.size() + 4 + count * hold_operation_wire_size);
+  put<uint32_t>(out, static_cast<uint32_t>(count));
+  for (size_t i = 0; i < count; ++i) {
+    const hold_operation& op = operations[i];
+    put<uint8_t>(out, static_cast<uint8_t>(op.kind));
+    for (int pad = 0; pad < 3; ++pad)
+      put<uint8_t>(out, 0);
+    put<uint32_t>(out, op.number);
+    put<uint64_t>(out, op.account_id);
+    put<uint64_t>(out, op.hold_id);
+    put<int64_t>(out, op.amount_micros);
+    put<int64_t>(out, op.min_amount_micros);
+    put<int64_t>(out, op.expires_in_ms);
+  }
+  finish_frame(out, start);
+}
+
+void encode_hold_results(std::vector<char>& out, uint64_t request_id, const hold_result* results,
+                         size_t count) {
+  const size_t start = begin_frame(out, frame_type::hold_results, request_id);
+  out.reserve(out.size() + 4 + count * hold_result_wire_size);
+  put<uint32_t>(out, static_cast<uint32_t>(count));
+  for (size_t i = 0; i < count; ++i) {
+    put<uint8_t>(out, static_cast<uint8_t>(results[i].code));
+    put<uint8_t>(out, results[i].state);
+    for (int pad = 0; pad < 6; ++pad)
+      put<uint8_t>(out, 0);
+    put<int64_t>(out, results[i].amount_micros);
+    put<int64_t>(out, results[i].available_after_micros);
+    put<int64_t>(out, results[i].expires_at_ms);
+  }
   finish_frame(out, start);
 }
 
@@ -151,11 +190,14 @@ ledger::error_code decode_hello(std::string_view body, hello& out) {
 }
 
 ledger::error_code decode_hello_ok(std::string_view body, hello_ok& out) {
-  if (body.size() != 14) return ledger::error_code::malformed_request;
+  if (body.size() < 2) return ledger::error_code::malformed_request;
   out.version = get<uint16_t>(body.data());
+  const size_t expected = out.version >= version_holds ? 18 : 14;
+  if (body.size() != expected) return ledger::error_code::malformed_request;
   out.frame_length_max = get<uint32_t>(body.data() + 2);
   out.debits_per_batch_max = get<uint32_t>(body.data() + 6);
   out.batches_in_flight_max = get<uint32_t>(body.data() + 10);
+  out.holds_per_batch_max = expected == 18 ? get<uint32_t>(body.data() + 14) : 0;
   return ledger::error_code::ok;
 }
 
@@ -200,6 +242,53 @@ ledger::error_code decode_error(std::string_view body, error_frame& out) {
   }
   out.code = static_cast<ledger::error_code>(code);
   out.message.assign(body.data() + 3, length);
+  return ledger::error_code::ok;
+}
+
+ledger::error_code decode_hold_batch(std::string_view body, std::vector<hold_operation>& out) {
+  uint32_t count = 0;
+  if (auto code = read_count(body, hold_operation_wire_size, count, holds_per_batch_max);
+      code != ledger::error_code::ok) {
+    return code;
+  }
+  out.resize(count);
+  const char* at = body.data() + 4;
+  for (uint32_t i = 0; i < count; ++i, at += hold_operation_wire_size) {
+    const auto kind = get<uint8_t>(at);
+    if (kind < static_cast<uint8_t>(hold_kind::authorise) ||
+        kind > static_cast<uint8_t>(hold_kind::release)) {
+      return ledger::error_code::malformed_request;
+    }
+    if (at[1] != 0 || at[2] != 0 || at[3] != 0) return ledger::error_code::malformed_request;
+    hold_operation& op = out[i];
+    op.kind = static_cast<hold_kind>(kind);
+    op.number = get<uint32_t>(at + 4);
+    op.account_id = get<uint64_t>(at + 8);
+    op.hold_id = get<uint64_t>(at + 16);
+    op.amount_micros = get<int64_t>(at + 24);
+    op.min_amount_micros = get<int64_t>(at + 32);
+    op.expires_in_ms = get<int64_t>(at + 40);
+  }
+  return ledger::error_code::ok;
+}
+
+ledger::error_code decode_hold_results(std::string_view body, std::vector<hold_result>& out) {
+  uint32_t count = 0;
+  if (auto code = read_count(body, hold_result_wire_size, count, holds_per_batch_max);
+      code != ledger::error_code::ok) {
+    return code;
+  }
+  out.resize(count);
+  const char* at = body.data() + 4;
+  for (uint32_t i = 0; i < count; ++i, at += hold_result_wire_size) {
+    const auto code = get<uint8_t>(at);
+    if (code >= ledger::error_code_count) return ledger::error_code::malformed_request;
+    out[i].code = static_cast<ledger::error_code>(code);
+    out[i].state = get<uint8_t>(at + 1);
+    out[i].amount_micros = get<int64_t>(at + 8);
+    out[i].available_after_micros = get<int64_t>(at + 16);
+    out[i].expires_at_ms = get<int64_t>(at + 24);
+  }
   return ledger::error_code::ok;
 }
 

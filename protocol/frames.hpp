@@ -13,7 +13,11 @@
 
 namespace protocol {
 
-inline constexpr uint16_t version = 1;
+// Version 2 adds the hold frames (credit control); a version 1 client keeps working and
+// never sees them. hello_ok answers the version the client asked for.
+inline constexpr uint16_t version = 2;
+inline constexpr uint16_t version_min = 1;
+inline constexpr uint16_t version_holds = 2;  // the first version with hold frames
 
 // Every frame starts with this header. frame_length counts the bytes after the length
 // field itself (so a frame occupies 4 + frame_length bytes on the wire).
@@ -31,6 +35,8 @@ enum class frame_type : uint16_t {
   debit_batch = 3,    // client -> server: up to debits_per_batch_max debits
   debit_results = 4,  // server -> client: one result per debit, in batch order
   error = 5,          // server -> client: a frame-level error; see docs/protocol.md
+  hold_batch = 6,     // client -> server (version 2): up to holds_per_batch_max hold operations
+  hold_results = 7,   // server -> client (version 2): one result per operation, in batch order
 };
 
 // Limits (docs/protocol.md states them; the server advertises them in hello_ok).
@@ -41,6 +47,14 @@ inline constexpr uint32_t frame_length_max = 256 * 1024;
 inline constexpr uint32_t error_message_length_max = 1024;
 static_assert(header_size - 4 + 4 + debits_per_batch_max * debit_wire_size <= frame_length_max);
 static_assert(header_size - 4 + 4 + debits_per_batch_max * result_wire_size <= frame_length_max);
+// kind, 3 reserved, extension number, account_id, hold_id, amount, min_amount, expires_in_ms
+inline constexpr size_t hold_operation_wire_size = 48;
+// code, state, 6 reserved, amount, available_after, expires_at_ms
+inline constexpr size_t hold_result_wire_size = 32;
+inline constexpr uint32_t holds_per_batch_max = 4096;
+static_assert(header_size - 4 + 4 + holds_per_batch_max * hold_operation_wire_size <=
+              frame_length_max);
+static_assert(holds_per_batch_max <= debits_per_batch_max);  // read_count's bound covers both
 
 struct debit {
   uint64_t account_id = 0;
@@ -53,15 +67,47 @@ struct debit_result {
   int64_t balance_after_micros = 0;  // valid when code is ok or duplicate... see docs
 };
 
+// One credit-control operation on a hold (SPEC 11, ledger/hold.hpp). Which fields count
+// depends on the kind; the others must be 0:
+//   authorise: amount (asked), min_amount (0: all of amount or nothing), expires_in_ms
+//   capture:   amount (to debit, 0 .. held; the rest is released)
+//   extend:    number (1 for a hold's first extension...), amount (more), expires_in_ms
+//   release:   nothing more
+enum class hold_kind : uint8_t { authorise = 1, capture = 2, extend = 3, release = 4 };
+
+struct hold_operation {
+  hold_kind kind = hold_kind::authorise;
+  uint32_t number = 0;
+  uint64_t account_id = 0;
+  uint64_t hold_id = 0;
+  int64_t amount_micros = 0;
+  int64_t min_amount_micros = 0;
+  int64_t expires_in_ms = 0;
+};
+
+// The answer to one operation. amount_micros: authorise and extend, what the hold reserves
+// now (the grant may be partial); capture, what was debited; release, what was released.
+// available_after_micros: the account's balance minus everything held, after the operation
+// (its current one on a refusal; 0 when the account does not exist). expires_at_ms: the
+// hold's expiry (ms since the Unix epoch), 0 when there is no hold.
+struct hold_result {
+  ledger::error_code code = ledger::error_code::ok;
+  uint8_t state = 0;  // ledger::hold_state after the operation; 0 when there is no hold
+  int64_t amount_micros = 0;
+  int64_t available_after_micros = 0;
+  int64_t expires_at_ms = 0;
+};
+
 struct hello {
   uint16_t version = protocol::version;
 };
 
 struct hello_ok {
-  uint16_t version = protocol::version;
+  uint16_t version = protocol::version;  // the client's version: what this connection speaks
   uint32_t frame_length_max = protocol::frame_length_max;
   uint32_t debits_per_batch_max = protocol::debits_per_batch_max;
   uint32_t batches_in_flight_max = 0;  // per connection, set by the server
+  uint32_t holds_per_batch_max = protocol::holds_per_batch_max;  // sent from version 2 on
 };
 
 struct error_frame {
@@ -77,6 +123,10 @@ void encode_debit_batch(std::vector<char>& out, uint64_t request_id, const debit
 void encode_debit_results(std::vector<char>& out, uint64_t request_id, const debit_result* results,
                           size_t count);
 void encode_error(std::vector<char>& out, uint64_t request_id, const error_frame& body);
+void encode_hold_batch(std::vector<char>& out, uint64_t request_id,
+                       const hold_operation* operations, size_t count);
+void encode_hold_results(std::vector<char>& out, uint64_t request_id, const hold_result* results,
+                         size_t count);
 
 // A whole frame as received: its header and a view of its body inside the decoder's
 // buffer, valid until the next feed().
@@ -112,5 +162,9 @@ ledger::error_code decode_hello_ok(std::string_view body, hello_ok& out);
 ledger::error_code decode_debit_batch(std::string_view body, std::vector<debit>& out);
 ledger::error_code decode_debit_results(std::string_view body, std::vector<debit_result>& out);
 ledger::error_code decode_error(std::string_view body, error_frame& out);
+// malformed_request also for an unknown kind or non-zero reserved bytes; limit_exceeded above
+// holds_per_batch_max. The fields' values are the account's to judge (invalid_amount...).
+ledger::error_code decode_hold_batch(std::string_view body, std::vector<hold_operation>& out);
+ledger::error_code decode_hold_results(std::string_view body, std::vector<hold_result>& out);
 
 }  // namespace protocol

@@ -91,6 +91,114 @@ TEST(Frames, RoundTripsEveryFrameTypeFedOneByteAtATime) {
   EXPECT_EQ(error.message, "too many");
 }
 
+TEST(Frames, HoldBatchHasTheDocumentedByteLayout) {
+  std::vector<char> wire;
+  hold_operation op;
+  op.kind = hold_kind::extend;
+  op.number = 2;
+  op.account_id = 7;
+  op.hold_id = 0x0102;
+  op.amount_micros = 500000;
+  op.min_amount_micros = 0;
+  op.expires_in_ms = 60000;
+  encode_hold_batch(wire, 0x22, &op, 1);
+  ASSERT_EQ(wire.size(), header_size + 4 + hold_operation_wire_size);
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(wire[i]); };
+  EXPECT_EQ(byte(0), 12 + 4 + 48);
+  EXPECT_EQ(byte(4), 6) << "frame_type hold_batch";
+  EXPECT_EQ(byte(8), 0x22);
+  const size_t at = header_size + 4;
+  EXPECT_EQ(byte(at), 3) << "kind extend";
+  EXPECT_EQ(byte(at + 1) | byte(at + 2) | byte(at + 3), 0) << "reserved";
+  EXPECT_EQ(byte(at + 4), 2) << "number";
+  EXPECT_EQ(byte(at + 8), 7) << "account_id";
+  EXPECT_EQ(byte(at + 16), 0x02) << "hold_id";
+  EXPECT_EQ(byte(at + 17), 0x01);
+  EXPECT_EQ(byte(at + 24) | byte(at + 25) << 8 | byte(at + 26) << 16, 500000) << "amount";
+  EXPECT_EQ(byte(at + 40) | byte(at + 41) << 8, 60000) << "expires_in_ms";
+}
+
+TEST(Frames, HoldFramesRoundTrip) {
+  std::vector<hold_operation> ops;
+  for (uint8_t kind = 1; kind <= 4; ++kind) {
+    ops.push_back(hold_operation{static_cast<hold_kind>(kind), kind, 10u + kind, 20u + kind,
+                                 1000 * kind, 10 * kind, 60000});
+  }
+  std::vector<char> wire;
+  encode_hold_batch(wire, 5, ops.data(), ops.size());
+  const hold_result results[] = {{ledger::error_code::ok, 1, 750000, 250000, 1700000000000},
+                                 {ledger::error_code::hold_expired, 4, 0, -3, 0}};
+  encode_hold_results(wire, 6, results, 2);
+  frame_decoder decoder;
+  decoder.feed(wire.data(), wire.size());
+  const auto frames = decode_all(decoder);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].type(), frame_type::hold_batch);
+  std::vector<hold_operation> decoded;
+  ASSERT_EQ(decode_hold_batch(frames[0].body, decoded), ledger::error_code::ok);
+  ASSERT_EQ(decoded.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(decoded[i].kind, ops[i].kind);
+    EXPECT_EQ(decoded[i].number, ops[i].number);
+    EXPECT_EQ(decoded[i].account_id, ops[i].account_id);
+    EXPECT_EQ(decoded[i].hold_id, ops[i].hold_id);
+    EXPECT_EQ(decoded[i].amount_micros, ops[i].amount_micros);
+    EXPECT_EQ(decoded[i].min_amount_micros, ops[i].min_amount_micros);
+    EXPECT_EQ(decoded[i].expires_in_ms, ops[i].expires_in_ms);
+  }
+  std::vector<hold_result> answers;
+  ASSERT_EQ(decode_hold_results(frames[1].body, answers), ledger::error_code::ok);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].state, 1);
+  EXPECT_EQ(answers[0].amount_micros, 750000);
+  EXPECT_EQ(answers[0].available_after_micros, 250000);
+  EXPECT_EQ(answers[0].expires_at_ms, 1700000000000);
+  EXPECT_EQ(answers[1].code, ledger::error_code::hold_expired);
+  EXPECT_EQ(answers[1].available_after_micros, -3);
+}
+
+TEST(Frames, HelloOkCarriesTheHoldLimitFromVersionTwo) {
+  for (uint16_t v : {uint16_t{1}, uint16_t{2}}) {
+    std::vector<char> wire;
+    hello_ok sent;
+    sent.version = v;
+    sent.batches_in_flight_max = 16;
+    encode_hello_ok(wire, 1, sent);
+    frame_decoder decoder;
+    decoder.feed(wire.data(), wire.size());
+    const auto frames = decode_all(decoder);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].body.size(), v == 1 ? 14u : 18u) << "version 1's layout is unchanged";
+    hello_ok got;
+    ASSERT_EQ(decode_hello_ok(frames[0].body, got), ledger::error_code::ok);
+    EXPECT_EQ(got.version, v);
+    EXPECT_EQ(got.holds_per_batch_max, v == 1 ? 0u : holds_per_batch_max);
+  }
+}
+
+TEST(Frames, MalformedHoldBatchesAreRejected) {
+  std::vector<hold_operation> ops;
+  hold_operation op{hold_kind::release, 0, 1, 1, 0, 0, 0};
+  std::vector<char> wire;
+  encode_hold_batch(wire, 1, &op, 1);
+  std::string body(wire.begin() + header_size, wire.end());
+  ASSERT_EQ(decode_hold_batch(body, ops), ledger::error_code::ok);
+  for (char kind : {char{0}, char{5}, static_cast<char>(255)}) {
+    std::string bad = body;
+    bad[4] = kind;
+    EXPECT_EQ(decode_hold_batch(bad, ops), ledger::error_code::malformed_request) << int(kind);
+  }
+  std::string reserved = body;
+  reserved[4 + 2] = 1;
+  EXPECT_EQ(decode_hold_batch(reserved, ops), ledger::error_code::malformed_request);
+  EXPECT_EQ(decode_hold_batch(body.substr(0, body.size() - 1), ops),
+            ledger::error_code::malformed_request);
+  std::string too_many(4, '\0');
+  const uint32_t count = holds_per_batch_max + 1;
+  std::memcpy(too_many.data(), &count, 4);
+  EXPECT_EQ(decode_hold_batch(too_many, ops), ledger::error_code::limit_exceeded);
+}
+
 TEST(Frames, BrokenFramingIsFatal) {
   for (uint32_t length : {uint32_t{0}, uint32_t{11}, frame_length_max + 1, uint32_t{0xffffffff}}) {
     std::vector<char> wire(header_size, 0);
@@ -159,6 +267,10 @@ TEST(Frames, RandomBytesNeverCrashTheDecoder) {
       (void)decode_hello(next.body, h);
       (void)decode_hello_ok(next.body, ok);
       (void)decode_error(next.body, error);
+      std::vector<hold_operation> ops;
+      std::vector<hold_result> hold_results;
+      (void)decode_hold_batch(next.body, ops);
+      (void)decode_hold_results(next.body, hold_results);
     }
   }
 }

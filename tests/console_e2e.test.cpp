@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/stream_client.hpp"
 #include "storage/change_set.hpp"
 #include "storage/database.hpp"
 #include "tests/ledgerd_fixture.hpp"
@@ -212,6 +213,41 @@ TEST_F(ConsoleEndToEnd, OperatorCommands) {
   auto verified = ctl({"verify"});
   EXPECT_EQ(verified.status, 0) << verified.out;
   EXPECT_NE(verified.out.find("verify: ok"), std::string::npos) << verified.out;
+}
+
+// Support looks at the holds a platform authorised over the stream: `holds ID` lists them,
+// `account show` says what is held and available, and verify counts them.
+TEST_F(ConsoleEndToEnd, HoldsAuthorisedOverTheStreamAreShown) {
+  start_ledgerd();
+  ASSERT_EQ(ctl({"account", "create", "3"}).status, 0);
+  ASSERT_EQ(ctl({"adjust", "3", "20.00", "--reason", "holds test"}).status, 0);
+  EXPECT_NE(ctl({"holds", "3"}).out.find("no open holds"), std::string::npos);
+  std::string error;
+  auto stream = client::stream_client::connect("127.0.0.1", stream_port_, error);
+  ASSERT_TRUE(stream) << error;
+  client::stream_client::results results;
+  ASSERT_TRUE(stream->hold_batch({client::authorise(3, 77, 6'000'000, 3'600'000),
+                                  client::authorise(3, 78, 1'500'000, 3'600'000)},
+                                 results, error))
+      << error;
+  ASSERT_EQ(results.holds.size(), 2u);
+  ASSERT_EQ(results.holds[1].code, ledger::error_code::ok);
+
+  auto listed = ctl({"holds", "3"});
+  EXPECT_EQ(listed.status, 0) << listed.err;
+  EXPECT_NE(listed.out.find("held 7.50, available 12.50"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("77"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("6.00"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(" UTC"), std::string::npos) << listed.out;
+  auto as_json = ctl_json({"holds", "3"});
+  ASSERT_EQ(as_json["holds"].size(), 2u);
+  EXPECT_EQ(as_json["holds"][0]["hold_id"], "77");
+  EXPECT_EQ(as_json["holds"][1]["held"], "1.50");
+  auto shown = ctl({"account", "show", "3"});
+  EXPECT_NE(shown.out.find("7.50 by 2 open holds"), std::string::npos) << shown.out;
+  auto verified = ctl({"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out;
+  EXPECT_NE(verified.out.find("2 holding 7.50"), std::string::npos) << verified.out;
 }
 
 TEST_F(ConsoleEndToEnd, VerifyFindsACorruptedBalance) {

@@ -9,6 +9,7 @@
 
 #include "client/stream_client.hpp"
 #include "harness/wait.hpp"
+#include "ledger/hold.hpp"
 #include "tests/ledgerd_fixture.hpp"
 
 namespace e2e {
@@ -124,6 +125,106 @@ TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsSta
   for (const auto& result : results.debits)
     EXPECT_EQ(result.code, error_code::duplicate);
   EXPECT_EQ(get_json("/v1/accounts/7/journal")["entries"].size(), 11u);
+}
+
+// Credit control over the stream (protocol version 2) and HTTP on the same holds: a full and
+// a partial grant, a refusal, a capture and its replay, a release seen by the other
+// protocol, per-item refusals for fields a kind does not use, a version 1 connection that
+// is not offered hold frames, and holds (and one expiry) that survive a restart.
+TEST_F(LedgerdEndToEnd, HoldsOverBothProtocolsAgreeAndSurviveARestart) {
+  start_ledgerd();
+  funded_account(9, "100.00");
+  auto connection = stream();
+  ASSERT_TRUE(connection);
+  EXPECT_EQ(connection->limits().holds_per_batch_max, protocol::holds_per_batch_max);
+  client::stream_client::results results;
+  std::string error;
+  const int64_t minute = 60'000;
+  ASSERT_TRUE(connection->hold_batch(
+      {client::authorise(9, 1, 30'000'000, minute),
+       client::authorise(9, 2, 100'000'000, minute, 10'000'000),
+       client::authorise(9, 3, 1'000'000, minute), client::authorise(999, 1, 1'000'000, minute)},
+      results, error))
+      << error;
+  ASSERT_EQ(results.holds.size(), 4u);
+  EXPECT_EQ(results.holds[0].code, error_code::ok);
+  EXPECT_EQ(results.holds[0].amount_micros, 30'000'000);
+  EXPECT_EQ(results.holds[0].available_after_micros, 70'000'000);
+  EXPECT_EQ(results.holds[0].state, static_cast<uint8_t>(ledger::hold_state::open));
+  EXPECT_GT(results.holds[0].expires_at_ms, 0);
+  EXPECT_EQ(results.holds[1].code, error_code::ok) << "a partial grant of what is available";
+  EXPECT_EQ(results.holds[1].amount_micros, 70'000'000);
+  EXPECT_EQ(results.holds[1].available_after_micros, 0);
+  EXPECT_EQ(results.holds[2].code, error_code::insufficient_funds);
+  EXPECT_EQ(results.holds[3].code, error_code::account_not_found);
+  auto account = get_json("/v1/accounts/9");
+  EXPECT_EQ(account.value("held", "?"), "100.00");
+  EXPECT_EQ(account.value("available", "?"), "0.00");
+
+  ASSERT_TRUE(connection->hold_batch({client::capture(9, 1, 12'500'000)}, results, error)) << error;
+  EXPECT_EQ(results.holds.at(0).code, error_code::ok);
+  EXPECT_EQ(results.holds[0].amount_micros, 12'500'000);
+  EXPECT_EQ(results.holds[0].state, static_cast<uint8_t>(ledger::hold_state::captured));
+  EXPECT_EQ(results.holds[0].available_after_micros, 17'500'000);
+  EXPECT_EQ(balance(9), "87.50");
+  ASSERT_EQ(post("/v1/accounts/9/holds/2/release", "{}"), 200);
+  auto unused = client::release(9, 2);
+  unused.amount_micros = 1;
+  ASSERT_TRUE(connection->hold_batch({client::capture(9, 1, 12'500'000), client::release(9, 2),
+                                      client::capture(9, 2, 1'000'000), unused},
+                                     results, error))
+      << error;
+  ASSERT_EQ(results.holds.size(), 4u);
+  EXPECT_EQ(results.holds[0].code, error_code::duplicate) << "a replayed capture";
+  EXPECT_EQ(results.holds[0].amount_micros, 12'500'000);
+  EXPECT_EQ(results.holds[1].code, error_code::duplicate) << "released over HTTP";
+  EXPECT_EQ(results.holds[2].code, error_code::hold_released);
+  EXPECT_EQ(results.holds[3].code, error_code::malformed_request) << "a release has no amount";
+
+  ASSERT_TRUE(connection->hold_batch(
+      {client::authorise(9, 4, 5'000'000, minute), client::extend(9, 4, 1, 2'000'000, minute),
+       client::authorise(9, 5, 1'000'000, 300)},
+      results, error))
+      << error;
+  EXPECT_EQ(results.holds.at(1).code, error_code::ok);
+  EXPECT_EQ(results.holds[1].amount_micros, 7'000'000);
+  EXPECT_EQ(results.holds.at(2).code, error_code::ok);
+
+  std::string refused;
+  auto version_1 = client::stream_client::connect("127.0.0.1", stream_port_, refused,
+                                                  std::chrono::seconds(10), 1);
+  ASSERT_TRUE(version_1) << refused;
+  EXPECT_EQ(version_1->limits().version, 1);
+  ASSERT_TRUE(version_1->hold_batch({client::release(9, 4)}, results, error)) << error;
+  ASSERT_TRUE(results.error.has_value()) << "hold frames are version 2's";
+  EXPECT_EQ(results.error->code, error_code::malformed_request);
+  ASSERT_TRUE(version_1->debit({{9, 1, 500'000}}, results, error)) << error;
+  EXPECT_EQ(results.debits.at(0).code, error_code::ok) << "a version 1 client still debits";
+  EXPECT_EQ(results.debits[0].balance_after_micros, 87'000'000);
+
+  connection.reset();
+  version_1.reset();
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd();
+  // Hold 5 expired while ledgerd was down: the restarted sweep releases it unasked.
+  ASSERT_TRUE(
+      harness::wait_until([&] { return get_json("/v1/accounts/9/holds")["holds"].size() == 1; },
+                          std::chrono::seconds(10)));
+  account = get_json("/v1/accounts/9");
+  EXPECT_EQ(account.value("balance", "?"), "87.00");
+  EXPECT_EQ(account.value("held", "?"), "7.00");
+  EXPECT_EQ(account.value("available", "?"), "80.00");
+  auto again = stream();
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->hold_batch({client::capture(9, 1, 12'500'000), client::capture(9, 5, 1),
+                                 client::capture(9, 4, 7'000'000)},
+                                results, error))
+      << error;
+  EXPECT_EQ(results.holds.at(0).code, error_code::duplicate);
+  EXPECT_EQ(results.holds.at(1).code, error_code::hold_expired);
+  EXPECT_EQ(results.holds.at(2).code, error_code::ok);
+  EXPECT_EQ(results.holds[2].available_after_micros, 80'000'000);
+  EXPECT_EQ(balance(9), "80.00");
 }
 
 TEST_F(LedgerdEndToEnd, BadInputOnBothPortsChangesNothingAndTheServerStillServes) {

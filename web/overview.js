@@ -44,8 +44,19 @@ function describeCharges(account) {
     .join(', ');
 }
 
+// Holds: money reserved by the usage platform for calls (or sessions) still running; it is
+// spent when they end, or comes back if they do not use it (docs/api.md, "Holds").
+function describeHeld(account) {
+  const calls = account.open_holds;
+  if (!calls) return 'None.';
+  return `${formatDollars(account.held)} reserved for ${calls} ${calls === 1 ? 'call' : 'calls'}; ` +
+    'what a call does not use comes back when it ends.';
+}
+
 function renderAccount(account) {
   $('#overview-balance').textContent = formatDollars(account.balance);
+  $('#overview-available').textContent = formatDollars(account.available);
+  $('#overview-held').textContent = describeHeld(account);
   const state = $('#overview-state');
   if (account.state === 'active') state.textContent = 'Active';
   else if (account.suspension_cause === 'support') state.textContent = 'Suspended by support';

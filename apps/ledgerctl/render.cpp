@@ -1,7 +1,9 @@
 // Text forms of the admin replies. The JSON is the server's (server/admin/views.cpp); text
 // is for people and may change, --json is for scripts.
+#include <ctime>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include "apps/ledgerctl/console.hpp"
 
@@ -153,6 +155,38 @@ void render_stats(const json& s, std::ostream& out) {
   row(out, "mailbox depth", text(s["mailbox_depth"]));
 }
 
+// "2026-12-04 18:03:07 UTC" for ms since the epoch.
+std::string utc_text(const json& unix_ms) {
+  if (!unix_ms.is_number_integer()) return text(unix_ms);
+  const auto seconds = static_cast<std::time_t>(unix_ms.get<int64_t>() / 1000);
+  std::tm parts{};
+  ::gmtime_r(&seconds, &parts);
+  std::ostringstream line;
+  line << std::put_time(&parts, "%Y-%m-%d %H:%M:%S UTC");
+  return line.str();
+}
+
+void render_holds(const json& result, std::ostream& out) {
+  const auto& acct = result["account"];
+  out << "holds of account " << text(acct["id"]) << ": balance " << text(acct["balance"])
+      << ", held " << text(acct["held"]) << ", available " << text(acct["available"]) << "\n";
+  const auto& holds = result["holds"];
+  if (holds.empty()) {
+    out << "  no open holds\n";
+    return;
+  }
+  out << "  " << std::left << std::setw(22) << "hold" << std::right << std::setw(14) << "held"
+      << std::setw(14) << "asked"
+      << "  " << std::left << std::setw(25) << "expires"
+      << "extensions\n";
+  for (const auto& hold : holds) {
+    out << "  " << std::left << std::setw(22) << text(hold["hold_id"]) << std::right
+        << std::setw(14) << text(hold["held"]) << std::setw(14) << text(hold["amount"]) << "  "
+        << std::left << std::setw(25) << utc_text(hold["expires_at_ms"]) << text(hold["extensions"])
+        << "\n";
+  }
+}
+
 void render_change(const command_spec& spec, const json& result, std::ostream& out) {
   out << spec.request << ": " << text(result["code"]);
   if (result.contains("adjustment_id"))
@@ -172,6 +206,7 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
   const std::string& name = spec.request;
   if (name == "account.list") return render_list(result, out);
   if (name == "account.show") return render_account(result["account"], out);
+  if (name == "holds") return render_holds(result, out);
   if (name == "journal") return render_journal(result, out);
   if (name == "verify") return render_verify(result, out);
   if (name == "stats") return render_stats(result, out);

@@ -95,6 +95,7 @@ std::string account_reply_text(const admin_shared& shared, const actors::account
   json result{{"code", std::string{ledger::to_string(reply.code)}},
               {"account", account_view(reply.snapshot, shared.node->rules())}};
   if (reply.entry) result["entry"] = views::journal_entry_view(*reply.entry);
+  result["holds"] = views::holds_view(reply.snapshot);
   for (const auto& [key, value] : extra.items())
     result[key] = value;
   return ok_reply(std::move(result));
@@ -138,6 +139,12 @@ caf::result<std::string> account_command(admin_self self, const admin_request& r
 
 caf::result<std::string> account_show(admin_self self, const admin_request& request) {
   return account_command(self, request, account_id_arg(request), actors::commands::get{}, false);
+}
+
+// The account's open holds (calls in progress) as HTTP's GET .../holds shows them, with the
+// account: the same read as account.show, which also lists them.
+caf::result<std::string> holds(admin_self self, const admin_request& request) {
+  return account_show(self, request);
 }
 
 caf::result<std::string> account_create(admin_self self, const admin_request& request) {
@@ -237,6 +244,7 @@ caf::result<std::string> dispatch(admin_self self, const admin_request& request)
   static const std::map<std::string, handler> handlers = {
       {"account.list", account_list},
       {"account.show", account_show},
+      {"holds", holds},
       {"account.create", account_create},
       {"credentials.issue", credentials_issue},
       {"limit.set", limit_set},

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "actors/wall_clock.hpp"
 #include "ledger/credentials.hpp"
 #include "security/security.hpp"
 #include "server/http/node_client.hpp"
@@ -10,9 +11,7 @@
 namespace server {
 
 int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return actors::wall_clock_ms();
 }
 
 std::string format_utc_ms(int64_t unix_ms) {

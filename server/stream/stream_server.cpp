@@ -4,10 +4,14 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "actors/debit_batch.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
+#include "ledger/hold.hpp"
 #include "protocol/frames.hpp"
 
 namespace server {
@@ -27,15 +31,20 @@ struct connection {
   uint64_t serial = 0;
   protocol::frame_decoder decoder;
   bool greeted = false;
+  uint16_t version = 0;  // what hello asked for; hold frames need protocol::version_holds
   size_t batches_in_flight = 0;
 };
 
+// A debit batch or a hold batch on its way: one result per item, by index. Hold
+// operations count as debits in flight (one item each).
 struct batch {
   caf::io::connection_handle handle;
   uint64_t connection_serial = 0;
   uint64_t request_id = 0;
+  bool holds = false;
   std::vector<protocol::debit_result> results;
-  std::vector<bool> answered;  // by index: each debit is answered exactly once
+  std::vector<protocol::hold_result> hold_results;
+  std::vector<bool> answered;  // by index: each item is answered exactly once
   size_t remaining = 0;
 };
 
@@ -97,16 +106,37 @@ void handle_hello(stream_broker* self, caf::io::connection_handle handle, connec
                   const protocol::frame& frame) {
   protocol::hello hello;
   if (protocol::decode_hello(frame.body, hello) != ledger::error_code::ok ||
-      hello.version != protocol::version) {
+      hello.version < protocol::version_min || hello.version > protocol::version) {
     send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
-               "unsupported protocol version; this server speaks version 1");
+               "unsupported protocol version; this server speaks versions 1 and 2");
     return;
   }
   conn.greeted = true;
+  conn.version = hello.version;
   protocol::hello_ok answer;
+  answer.version = hello.version;
   answer.batches_in_flight_max = static_cast<uint32_t>(self->state.options.batches_in_flight_max);
   protocol::encode_hello_ok(self->wr_buf(handle), frame.header.request_id, answer);
   self->flush(handle);
+}
+
+// Registers a batch of `items` items of which `awaited` the accounts will answer, and
+// counts it in flight: the batch's id.
+uint64_t open_batch(stream_broker* self, caf::io::connection_handle handle, connection& conn,
+                    uint64_t request_id, size_t items, size_t awaited) {
+  auto& st = self->state;
+  const uint64_t batch_id = st.next_batch_id++;
+  batch& pending = st.batches[batch_id];
+  pending.handle = handle;
+  pending.connection_serial = conn.serial;
+  pending.request_id = request_id;
+  pending.answered.resize(items);
+  pending.remaining = awaited;
+  ++conn.batches_in_flight;
+  st.debits_in_flight += awaited;
+  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
+                                      std::memory_order_relaxed);
+  return batch_id;
 }
 
 void handle_batch(stream_broker* self, caf::io::connection_handle handle, connection& conn,
@@ -127,14 +157,9 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
     self->flush(handle);
     return;
   }
-  const uint64_t batch_id = st.next_batch_id++;
-  batch& pending = st.batches[batch_id];
-  pending.handle = handle;
-  pending.connection_serial = conn.serial;
-  pending.request_id = frame.header.request_id;
-  pending.results.resize(debits.size());
-  pending.answered.resize(debits.size());
-  pending.remaining = debits.size();
+  const uint64_t batch_id =
+      open_batch(self, handle, conn, frame.header.request_id, debits.size(), debits.size());
+  st.batches[batch_id].results.resize(debits.size());
   // One message per shard, not per debit: the shard splits it per account, keeping each
   // account's debits in the order read here (actors/debit_batch.hpp).
   const auto& shards = st.accounts.shards();
@@ -152,10 +177,125 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
   for (size_t s = 0; s < groups.size(); ++s) {
     if (!groups[s].items.empty()) self->send(shards[s], std::move(groups[s]));
   }
-  ++conn.batches_in_flight;
-  st.debits_in_flight += debits.size();
-  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
-                                      std::memory_order_relaxed);
+}
+
+void on_hold_answer(stream_broker* self, uint64_t batch_id, uint32_t index,
+                    const protocol::hold_result& result);
+
+// The account command for one operation, or the code that refuses it without asking the
+// account: a field its kind does not use must be 0 (docs/protocol.md).
+ledger::expected<actors::command> hold_command(const protocol::hold_operation& op, int64_t now_ms) {
+  using protocol::hold_kind;
+  const auto amount = ledger::money::from_micros(op.amount_micros);
+  switch (op.kind) {
+    case hold_kind::authorise: {
+      if (op.number != 0) return ledger::error_code::malformed_request;
+      // 0: all of amount or nothing, as HTTP's absent min_amount.
+      const auto min_amount =
+          op.min_amount_micros == 0 ? amount : ledger::money::from_micros(op.min_amount_micros);
+      return actors::command{actors::commands::authorize_hold{
+          ledger::hold_request{op.hold_id, amount, min_amount, op.expires_in_ms}, now_ms}};
+    }
+    case hold_kind::capture:
+      if (op.number != 0 || op.min_amount_micros != 0 || op.expires_in_ms != 0) {
+        return ledger::error_code::malformed_request;
+      }
+      return actors::command{actors::commands::capture_hold{op.hold_id, amount, now_ms}};
+    case hold_kind::extend:
+      if (op.min_amount_micros != 0) return ledger::error_code::malformed_request;
+      return actors::command{actors::commands::extend_hold{
+          ledger::hold_extension{op.hold_id, op.number, amount, op.expires_in_ms}, now_ms}};
+    case hold_kind::release:
+      if (op.number != 0 || op.amount_micros != 0 || op.min_amount_micros != 0 ||
+          op.expires_in_ms != 0) {
+        return ledger::error_code::malformed_request;
+      }
+      return actors::command{actors::commands::release_hold{op.hold_id, now_ms}};
+  }
+  return ledger::error_code::malformed_request;
+}
+
+// amount_micros by the operation asked, whatever state the hold is in now (a replayed
+// authorisation of a hold captured since still answers what it reserved).
+protocol::hold_result hold_result_of(protocol::hold_kind kind, const actors::account_reply& reply) {
+  protocol::hold_result result;
+  result.code = reply.code;
+  // A refusal for an account that does not exist carries an empty snapshot: 0, as debits.
+  if (reply.code != ledger::error_code::account_not_found) {
+    result.available_after_micros = ledger::available(reply.snapshot).micros();
+  }
+  if (!reply.hold) return result;
+  const ledger::hold_record& hold = *reply.hold;
+  result.state = static_cast<uint8_t>(hold.state);
+  result.amount_micros =
+      kind == protocol::hold_kind::capture ? hold.captured.micros() : hold.held.micros();
+  result.expires_at_ms = hold.expires_at_ms;
+  return result;
+}
+
+// Each operation is one command to its account (a request through its shard, answered after
+// the change is durable, like HTTP's); operations on one account apply in the order read,
+// because each shard forwards an account's messages in the order they arrive.
+void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, connection& conn,
+                       const protocol::frame& frame) {
+  auto& st = self->state;
+  std::vector<protocol::hold_operation> ops;
+  if (auto code = protocol::decode_hold_batch(frame.body, ops); code != ledger::error_code::ok) {
+    send_error(self, handle, frame.header.request_id, code,
+               code == ledger::error_code::limit_exceeded ? "too many operations in one batch"
+                                                          : "malformed hold batch");
+    return;
+  }
+  st.counters->hold_batches_received.fetch_add(1, std::memory_order_relaxed);
+  st.counters->hold_operations_received.fetch_add(ops.size(), std::memory_order_relaxed);
+  if (ops.empty()) {
+    protocol::encode_hold_results(self->wr_buf(handle), frame.header.request_id, nullptr, 0);
+    self->flush(handle);
+    return;
+  }
+  // Operations refused here (a field their kind does not use) are answered with the rest
+  // of their batch.
+  const int64_t now_ms = actors::wall_clock_ms();
+  std::vector<protocol::hold_result> results(ops.size());
+  std::vector<std::optional<actors::command>> commands(ops.size());
+  size_t to_send = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    auto cmd = hold_command(ops[i], now_ms);
+    if (!cmd) {
+      results[i].code = cmd.code();
+      continue;
+    }
+    commands[i] = std::move(*cmd);
+    ++to_send;
+  }
+  if (to_send == 0) {
+    protocol::encode_hold_results(self->wr_buf(handle), frame.header.request_id, results.data(),
+                                  results.size());
+    self->flush(handle);
+    return;
+  }
+  const uint64_t batch_id =
+      open_batch(self, handle, conn, frame.header.request_id, ops.size(), to_send);
+  batch& pending = st.batches[batch_id];
+  pending.holds = true;
+  pending.hold_results = std::move(results);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!commands[i]) continue;
+    const auto index = static_cast<uint32_t>(i);
+    const auto kind = ops[i].kind;
+    self->request(st.accounts.route(ops[i].account_id), caf::infinite, actors::command_atom::value,
+                  actors::account_request{ops[i].account_id, std::move(*commands[i])})
+        .then(
+            [self, batch_id, index, kind](const actors::account_reply& reply) {
+              on_hold_answer(self, batch_id, index, hold_result_of(kind, reply));
+            },
+            [self, batch_id, index](const caf::error&) {
+              // The account is gone: the node is stopping. The client retries after restart.
+              protocol::hold_result failed;
+              failed.code = ledger::error_code::storage_failure;
+              on_hold_answer(self, batch_id, index, failed);
+            });
+  }
 }
 
 // Handles every complete frame; false when the connection must be closed.
@@ -181,6 +321,9 @@ bool handle_frames(stream_broker* self, caf::io::connection_handle handle, conne
       return false;
     } else if (frame.type() == protocol::frame_type::debit_batch) {
       handle_batch(self, handle, conn, frame);
+    } else if (frame.type() == protocol::frame_type::hold_batch &&
+               conn.version >= protocol::version_holds) {
+      handle_hold_batch(self, handle, conn, frame);
     } else {
       send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
                  "unknown frame type " + std::to_string(frame.header.frame_type));
@@ -209,6 +352,29 @@ void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
   }
 }
 
+// Every item of the batch is answered: write its results frame (if its connection is still
+// the one that sent it) and take up frames that waited for room.
+void finish_batch(stream_broker* self, std::unordered_map<uint64_t, batch>::iterator it) {
+  auto& st = self->state;
+  batch& done = it->second;
+  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
+                                      std::memory_order_relaxed);
+  if (auto conn = st.connections.find(done.handle);
+      conn != st.connections.end() && conn->second.serial == done.connection_serial) {
+    if (done.holds) {
+      protocol::encode_hold_results(self->wr_buf(done.handle), done.request_id,
+                                    done.hold_results.data(), done.hold_results.size());
+    } else {
+      protocol::encode_debit_results(self->wr_buf(done.handle), done.request_id,
+                                     done.results.data(), done.results.size());
+    }
+    self->flush(done.handle);
+    --conn->second.batches_in_flight;
+  }
+  st.batches.erase(it);
+  resume_connections(self);
+}
+
 void on_results(stream_broker* self, const actors::debit_group_results& message) {
   auto& st = self->state;
   auto it = st.batches.find(message.batch_id);
@@ -224,17 +390,22 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
     --st.debits_in_flight;
   }
   if (pending.remaining > 0) return;
-  st.counters->debits_in_flight.store(static_cast<int64_t>(st.debits_in_flight),
-                                      std::memory_order_relaxed);
-  if (auto conn = st.connections.find(pending.handle);
-      conn != st.connections.end() && conn->second.serial == pending.connection_serial) {
-    protocol::encode_debit_results(self->wr_buf(pending.handle), pending.request_id,
-                                   pending.results.data(), pending.results.size());
-    self->flush(pending.handle);
-    --conn->second.batches_in_flight;
-  }
-  st.batches.erase(it);
-  resume_connections(self);
+  finish_batch(self, it);
+}
+
+void on_hold_answer(stream_broker* self, uint64_t batch_id, uint32_t index,
+                    const protocol::hold_result& result) {
+  auto& st = self->state;
+  auto it = st.batches.find(batch_id);
+  if (it == st.batches.end()) return;
+  batch& pending = it->second;
+  LEDGER_ASSERT(pending.holds && index < pending.hold_results.size() && !pending.answered[index]);
+  pending.answered[index] = true;
+  pending.hold_results[index] = result;
+  --pending.remaining;
+  --st.debits_in_flight;
+  if (pending.remaining > 0) return;
+  finish_batch(self, it);
 }
 
 void on_connection(stream_broker* self, const caf::io::new_connection_msg& message) {

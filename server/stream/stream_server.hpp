@@ -3,7 +3,8 @@
 // thread. It splits the TCP byte stream into frames, sends each batch's debits to the
 // directory shards as one debit_group per shard (actors/debit_batch.hpp), collects the
 // results by index and writes one debit_results frame per batch, in the order batches
-// complete (a client matches them by request_id).
+// complete (a client matches them by request_id). A hold batch (version 2) sends each
+// operation to its account as one command and answers one hold_results frame the same way.
 //
 // Back-pressure: a connection with batches_in_flight_max batches unanswered has its later
 // frames wait, unprocessed, in its decoder until one is answered; the same when the whole
@@ -41,6 +42,8 @@ struct stream_metrics {
   std::atomic<int64_t> connections_open{0};
   std::atomic<uint64_t> batches_received{0};
   std::atomic<uint64_t> debits_received{0};
+  std::atomic<uint64_t> hold_batches_received{0};
+  std::atomic<uint64_t> hold_operations_received{0};
   std::atomic<uint64_t> frames_rejected{0};
   std::atomic<int64_t> debits_in_flight{0};
 };

@@ -520,6 +520,28 @@ test('history pages newest first', async () => {
   await page.context().close();
 });
 
+test('money held by calls in progress is shown with what is still available', async () => {
+  const held = await platform('POST', `/v1/accounts/${CUSTOMER}/holds`,
+    { hold_id: '501', amount: '9.4375', expires_in_ms: 600000 });
+  assert.equal(held.status, 200);
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  await page.locator('#overview-held').filter({ hasText: 'reserved for 1 call' }).waitFor();
+  assert.equal(await page.locator('#overview-balance').textContent(), '$79.4375');
+  assert.equal(await page.locator('#overview-available').textContent(), '$70.00');
+  assert.match(await page.locator('#overview-held').textContent(), /^\$9\.4375 reserved for 1 call;/);
+  await screenshot(page, 'overview-holds');
+  assert.equal((await platform('POST', `/v1/accounts/${CUSTOMER}/holds/501/release`, {})).status, 200);
+  await page.context().close();
+  const after = await newPage();
+  await logIn(after, CUSTOMER, NEW_PASSWORD);
+  await onPage(after, 'overview');
+  await after.locator('#overview-held').filter({ hasText: 'None.' }).waitFor();
+  assert.equal(await after.locator('#overview-available').textContent(), '$79.4375');
+  await after.context().close();
+});
+
 test('a declining card exhausts every retry tier: the suspended banner says what to do', async () => {
   const page = await newPage();
   await onboard(page, DECLINING_CUSTOMER);
