@@ -27,6 +27,8 @@ ledgerd_config::ledgerd_config() {
       .add(s.shards, "shards", "directory shards")
       .add(s.resident_accounts_max, "resident-accounts-max", "account actors kept in memory")
       .add(s.idle_timeout_ms, "idle-timeout-ms", "passivate an idle account after this")
+      .add(s.hold_sweep_interval_ms, "hold-sweep-interval-ms",
+           "release expired holds this often (and at once after a start)")
       .add(s.block_cache_mb, "block-cache-mb", "RocksDB block cache")
       .add(s.writer_queue_max, "writer-queue-max", "change sets waiting for the disk")
       .add(s.storage_readers, "storage-readers",
@@ -140,12 +142,14 @@ ledger::status check_policy(const ledgerd_settings& s, ledger::policy& rules) {
 ledger::status check_sizes(const ledgerd_settings& s) {
   if (s.data_dir.empty()) return invalid("ledger.data-dir must not be empty");
   if (s.shards == 0 || s.resident_accounts_max == 0 || s.idle_timeout_ms <= 0 ||
-      s.storage_readers == 0 || s.writer_queue_max < actors::writer_queue_min ||
-      s.gateway_workers == 0) {
-    return invalid("ledger.shards, resident-accounts-max, idle-timeout-ms, storage-readers, " +
-                   std::string{"gateway.workers must be positive and ledger.writer-queue-max at "
-                               "least "} +
-                   std::to_string(actors::writer_queue_min));
+      s.hold_sweep_interval_ms <= 0 || s.storage_readers == 0 ||
+      s.writer_queue_max < actors::writer_queue_min || s.gateway_workers == 0) {
+    return invalid(
+        "ledger.shards, resident-accounts-max, idle-timeout-ms, "
+        "hold-sweep-interval-ms, storage-readers, " +
+        std::string{"gateway.workers must be positive and ledger.writer-queue-max at "
+                    "least "} +
+        std::to_string(actors::writer_queue_min));
   }
   return ledger::status::success();
 }
@@ -173,6 +177,7 @@ ledger::expected<actors::node_options> make_node_options(const ledgerd_settings&
   options.directory.shard_count = s.shards;
   options.directory.resident_accounts_max = s.resident_accounts_max;
   options.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);
+  options.hold_sweep_interval = std::chrono::milliseconds(s.hold_sweep_interval_ms);
   options.writer.queue_change_sets_max = s.writer_queue_max;
   options.storage_readers = s.storage_readers;
   options.gateway_workers = s.gateway_workers;

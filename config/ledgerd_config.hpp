@@ -31,6 +31,7 @@ struct ledgerd_settings {
   size_t shards = actors::shard_count_default;
   size_t resident_accounts_max = actors::resident_accounts_max_default;
   int64_t idle_timeout_ms = actors::idle_timeout_default.count();
+  int64_t hold_sweep_interval_ms = actors::hold_sweep_interval_default.count();
   size_t block_cache_mb = actors::node_options{}.block_cache_bytes >> 20;
   size_t writer_queue_max = ledger::storage::queue_change_sets_max_default;
   size_t storage_readers = actors::storage_readers_default;

@@ -119,6 +119,89 @@ struct account_audit {
     result.open_intents += acct.manual_charges.size();
   }
 
+  void check_holds(const std::vector<ledger::journal_entry>& entries, int64_t expired_before_ms) {
+    std::map<uint64_t, std::vector<int64_t>> captured;  // hold_id -> amounts journaled
+    for (const auto& entry : entries) {
+      if (entry.kind == ledger::entry_kind::capture) {
+        captured[entry.reference].push_back(-entry.amount.micros());
+      }
+    }
+    for (const auto& [id, amounts] : captured) {
+      if (amounts.size() > 1) violation("hold " + std::to_string(id) + " captured twice");
+      if (expected.holds.count(id) == 0) {
+        violation("hold " + std::to_string(id) + " captured but never authorised");
+      }
+    }
+    for (const auto& [id, hold] : expected.holds) {
+      auto found = db.find_hold(acct.id, id);
+      if (!found) {
+        violation("hold " + std::to_string(id) + " unreadable: " + found.error().message);
+        continue;
+      }
+      check_hold(id, hold, *found, captured);
+    }
+    for (const auto& open : acct.holds ? *acct.holds : std::vector<ledger::hold_record>{}) {
+      ++result.open_holds;
+      auto stored = db.find_hold(acct.id, open.hold_id());
+      if (!stored || !stored->has_value() || !(**stored == open)) {
+        violation("open hold " + std::to_string(open.hold_id()) + " disagrees with its record");
+      }
+      if (expired_before_ms != 0 && open.expires_at_ms < expired_before_ms) {
+        violation("hold " + std::to_string(open.hold_id()) + " is open " +
+                  std::to_string(expired_before_ms - open.expires_at_ms) + " ms past its expiry");
+      }
+    }
+  }
+
+  void check_hold(uint64_t id, const hold_expectation& hold,
+                  const std::optional<ledger::hold_record>& stored,
+                  const std::map<uint64_t, std::vector<int64_t>>& captured) {
+    const std::string name = "hold " + std::to_string(id);
+    ++result.holds_checked;
+    if (hold.authorised == debit_fate::refused) {
+      if (stored) violation("refused authorisation of " + name + " is stored");
+      return;
+    }
+    if (!stored) {
+      if (hold.authorised == debit_fate::applied) violation("acknowledged " + name + " is missing");
+      return;
+    }
+    if (stored->request.amount.micros() != hold.amount_micros ||
+        stored->request.expires_in_ms != hold.expires_in_ms) {
+      violation(name + " is stored with other fields");
+    }
+    if (hold.authorised == debit_fate::applied && stored->held.micros() != hold.granted_micros) {
+      violation(name + " was granted " + std::to_string(hold.granted_micros) + " but holds " +
+                std::to_string(stored->held.micros()));
+    }
+    const bool is_captured = stored->state == ledger::hold_state::captured;
+    auto journaled = captured.find(id);
+    const bool journal_expected = is_captured && stored->captured.is_positive();
+    if (journal_expected != (journaled != captured.end())) {
+      violation(name + ": its record and the journal disagree on the capture");
+    }
+    if (journaled != captured.end() && journaled->second.front() != stored->captured.micros()) {
+      violation(name + " captured with another amount than its record says");
+    }
+    if (hold.settle == settlement::capture && hold.settled == debit_fate::applied &&
+        (!is_captured || stored->captured.micros() != hold.capture_micros)) {
+      violation("acknowledged capture of " + name + " is not stored");
+    }
+    if (hold.settle == settlement::capture && hold.settled == debit_fate::refused && is_captured) {
+      violation("refused capture of " + name + " was applied");
+    }
+    if (hold.settle != settlement::capture && is_captured) {
+      violation(name + " was captured but never asked to be");
+    }
+    if (hold.settle == settlement::release && hold.settled == debit_fate::applied &&
+        stored->state != ledger::hold_state::released) {
+      violation("acknowledged release of " + name + " is not stored");
+    }
+    if (stored->state == ledger::hold_state::open && !ledger::find_open_hold(acct, id)) {
+      violation(name + " is open in its record but not in the account");
+    }
+  }
+
   // The tier is the number of failed automatic charges since the last capture (capped at
   // the exhausted tier), replayed from the gateway's outcomes in charge order.
   void check_tier() {
@@ -143,7 +226,8 @@ struct account_audit {
 }  // namespace
 
 audit_result audit(const std::string& data_dir, const std::map<uint64_t, account_model>& expected,
-                   const std::vector<gateway_charge>& charges, bool final) {
+                   const std::vector<gateway_charge>& charges, bool final,
+                   int64_t expired_before_ms) {
   audit_result result;
   ledger::storage::database_options options;
   options.path = data_dir;
@@ -179,6 +263,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
     check.check_debits(entries);
     check.check_charges(entries, final);
     check.check_tier();
+    check.check_holds(entries, expired_before_ms);
     if (model_account.auto_recharge && !model_account.settings_in_doubt &&
         !(acct.auto_recharge == model_account.settings)) {
       result.violations.push_back("account " + std::to_string(id) +

@@ -8,7 +8,13 @@
 //     open, to be resolved at restart); every credit has a captured charge behind it; no
 //     key was charged twice; every resolved intent has the gateway's answer;
 //   - the retry tier agrees with the gateway's outcomes replayed in order (accounts without
-//     manual recharges).
+//     manual recharges);
+//   - holds: every acknowledged authorisation is stored with the amount it was granted; no
+//     refused one is; an acknowledged capture is stored as captured with its amount and
+//     journaled exactly once; no hold is captured twice or captured after a refusal; an
+//     acknowledged release is stored as released; every open hold in the account is
+//     stored as open, and none is open past its expiry once the server ran long enough to
+//     release it (expired_before_ms).
 
 #include <cstdint>
 #include <map>
@@ -34,12 +40,17 @@ struct audit_result {
   size_t open_intents = 0;
   size_t captured_charges = 0;
   size_t acknowledged_debits_checked = 0;
+  size_t holds_checked = 0;
+  size_t open_holds = 0;
 };
 
 // `final`: the server was stopped after every intent had time to resolve; open intents are
-// then violations too.
+// then violations too. `expired_before_ms` (ms since the Unix epoch; 0: no check): a hold
+// that expired before it and is still open is a violation (the server ran long enough
+// after that time for its sweep to release it).
 audit_result audit(const std::string& data_dir, const std::map<uint64_t, account_model>& expected,
-                   const std::vector<gateway_charge>& charges, bool final);
+                   const std::vector<gateway_charge>& charges, bool final,
+                   int64_t expired_before_ms = 0);
 
 // Parses gateway-sim's GET /v1/charges body; false and `error` if it is not what we expect.
 bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>& out,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -25,6 +26,23 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr auto start_timeout = 60s;
 constexpr size_t violations_kept_max = 50;
+// New call sessions (authorisations) per hold batch; at most as many settlements ride along.
+constexpr size_t hold_sessions_per_batch = 20;
+// How long after a hold's expiry the server must have released it: the sweep's interval
+// (actors::hold_sweep_interval_default, 1 s) plus room for a busy machine.
+constexpr int64_t expiry_grace_ms = 3000;
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Holds that expired before this must be released by a server that has been up since
+// `ready_ms` and is stopped at `stop_ms`; 0 when it was not up long enough to be sure.
+int64_t expired_before(int64_t ready_ms, int64_t stop_ms) {
+  return stop_ms - ready_ms >= expiry_grace_ms ? stop_ms - expiry_grace_ms : 0;
+}
 
 // Cards by role (gateway/test_cards.hpp): approve, attach-then-decline, captured-then-timeout.
 constexpr const char* approving_card = "4242424242424242";
@@ -175,6 +193,14 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
   return true;
 }
 
+// Accounts whose usage is authorised first (hold sessions) rather than debited after the
+// fact: auto-recharge on an approving card, so that reservations trigger recharges. Others
+// are drained by debits faster than they recharge, where most authorisations would be
+// refused.
+bool is_session_account(uint64_t id) {
+  return id % 20 == 15 || id % 20 == 16;
+}
+
 // What the load thread and the kill loop share.
 struct load_control {
   std::mutex mutex;
@@ -189,7 +215,10 @@ class load_generator {
  public:
   load_generator(const drill_options& options, model& expected, load_control& control)
       : options_(options), expected_(expected), control_(control), random_(options.seed * 7919) {
-    accounts_ = expected.account_ids();
+    for (uint64_t id : expected.account_ids()) {
+      (is_session_account(id) ? session_accounts_ : accounts_).push_back(id);
+    }
+    if (session_accounts_.empty()) session_accounts_ = accounts_;
   }
 
   void run() {
@@ -210,6 +239,7 @@ class load_generator {
   }
 
   uint64_t refused() const { return refused_.load(); }
+  uint64_t hold_batches() const { return hold_batches_.load(); }
   uint64_t recharges_acknowledged() const { return recharges_acknowledged_.load(); }
   uint64_t settings_acknowledged() const { return settings_acknowledged_.load(); }
 
@@ -231,17 +261,94 @@ class load_generator {
     return batch;
   }
 
+  // A call session: a granted hold, to be captured, released or left to expire when due.
+  struct session {
+    uint64_t account = 0;
+    uint64_t hold_id = 0;
+    int64_t granted_micros = 0;
+    clock_type::time_point due;
+  };
+
+  // Settlements of the sessions that are due, then new authorisations. A resend first.
+  std::vector<protocol::hold_operation> next_hold_batch() {
+    if (!retry_holds_.empty()) {
+      auto batch = std::move(retry_holds_.back());
+      retry_holds_.pop_back();
+      return batch;
+    }
+    std::vector<protocol::hold_operation> batch;
+    const auto now = clock_type::now();
+    while (!sessions_.empty() && sessions_.front().due <= now &&
+           batch.size() < hold_sessions_per_batch) {
+      const session done = sessions_.front();
+      sessions_.pop_front();
+      const uint64_t choice = random_() % 10;
+      if (choice < 6) {
+        const int64_t amount =
+            static_cast<int64_t>(random_() %
+                                 static_cast<uint64_t>(done.granted_micros / 10'000 + 1)) *
+            10'000;
+        expected_.settle_sent(done.account, done.hold_id, settlement::capture, amount);
+        batch.push_back(client::capture(done.account, done.hold_id, amount));
+      } else if (choice < 8) {
+        expected_.settle_sent(done.account, done.hold_id, settlement::release, 0);
+        batch.push_back(client::release(done.account, done.hold_id));
+      }  // else: left to expire
+    }
+    std::uniform_int_distribution<size_t> pick(0, session_accounts_.size() - 1);
+    for (size_t i = 0; i < hold_sessions_per_batch; ++i) {
+      const uint64_t account = session_accounts_[pick(random_)];
+      const int64_t amount = static_cast<int64_t>(50 + random_() % 450) * 10'000;  // $0.50-$5
+      const int64_t min_amount = random_() % 2 == 0 ? 0 : amount / 4;
+      const auto expires_in = static_cast<int64_t>(800 + random_() % 2200);
+      const uint64_t hold_id = expected_.new_hold(account, amount, min_amount, expires_in);
+      batch.push_back(client::authorise(account, hold_id, amount, expires_in, min_amount));
+    }
+    return batch;
+  }
+
+  void answer_holds(const std::vector<protocol::hold_operation>& batch,
+                    const std::vector<protocol::hold_result>& results) {
+    const auto now = clock_type::now();
+    for (size_t i = 0; i < results.size(); ++i) {
+      const auto& op = batch[i];
+      const auto& result = results[i];
+      if (op.kind != protocol::hold_kind::authorise) {
+        expected_.answer_settle(op.account_id, op.hold_id, result.code);
+        continue;
+      }
+      expected_.answer_authorise(op.account_id, op.hold_id, result.code, result.amount_micros);
+      if (result.code == ledger::error_code::ok) {
+        const auto length = std::chrono::milliseconds(100 + random_() % 1400);
+        sessions_.push_back({op.account_id, op.hold_id, result.amount_micros, now + length});
+      }
+    }
+    std::sort(sessions_.begin(), sessions_.end(),
+              [](const session& a, const session& b) { return a.due < b.due; });
+  }
+
   // Streams until the connection fails (the server was killed); unanswered batches are
-  // kept to be resent under the same debit ids.
+  // kept to be resent under the same debit and hold ids. Every fourth batch is a hold batch.
   void run_connection(uint16_t port) {
     std::string error;
     auto stream = client::stream_client::connect("127.0.0.1", port, error, 5s);
     if (!stream) return;
     std::map<uint64_t, std::vector<protocol::debit>> in_flight;
+    std::map<uint64_t, std::vector<protocol::hold_operation>> holds_in_flight;
     for (uint64_t sent = 0;; ++sent) {
-      while (in_flight.size() < options_.batches_in_flight) {
-        auto batch = next_batch();
+      while (in_flight.size() + holds_in_flight.size() < options_.batches_in_flight) {
         uint64_t request_id = 0;
+        if (++batches_started_ % 4 == 0) {
+          auto batch = next_hold_batch();
+          if (!stream->send_holds(batch, request_id, error)) {
+            retry_holds_.push_back(std::move(batch));
+            break;
+          }
+          holds_in_flight.emplace(request_id, std::move(batch));
+          ++hold_batches_;
+          continue;
+        }
+        auto batch = next_batch();
         if (!stream->send(batch, request_id, error)) {
           retry_.push_back(std::move(batch));
           break;
@@ -249,7 +356,18 @@ class load_generator {
         in_flight.emplace(request_id, std::move(batch));
       }
       client::stream_client::results results;
-      if (in_flight.empty() || !stream->receive(results, error, 10s)) break;
+      if ((in_flight.empty() && holds_in_flight.empty()) || !stream->receive(results, error, 10s)) {
+        break;
+      }
+      if (auto held = holds_in_flight.find(results.request_id); held != holds_in_flight.end()) {
+        if (results.error || results.holds.size() != held->second.size()) {
+          retry_holds_.push_back(std::move(held->second));
+        } else {
+          answer_holds(held->second, results.holds);
+        }
+        holds_in_flight.erase(held);
+        continue;
+      }
       auto it = in_flight.find(results.request_id);
       if (it == in_flight.end()) continue;
       if (results.error || results.debits.size() != it->second.size()) {
@@ -267,6 +385,8 @@ class load_generator {
     }
     for (auto& [id, batch] : in_flight)
       retry_.push_back(std::move(batch));
+    for (auto& [id, batch] : holds_in_flight)
+      retry_holds_.push_back(std::move(batch));
   }
 
   bool stopping() {
@@ -307,8 +427,13 @@ class load_generator {
   model& expected_;
   load_control& control_;
   std::mt19937_64 random_;
-  std::vector<uint64_t> accounts_;
+  std::vector<uint64_t> accounts_;          // take debits
+  std::vector<uint64_t> session_accounts_;  // take hold sessions (and their recharges)
   std::vector<std::vector<protocol::debit>> retry_;
+  std::vector<std::vector<protocol::hold_operation>> retry_holds_;
+  std::deque<session> sessions_;  // earliest due first
+  uint64_t batches_started_ = 0;
+  std::atomic<uint64_t> hold_batches_{0};
   uint16_t http_port_ = 0;
   uint64_t recharge_counter_ = 0;
   std::atomic<uint64_t> refused_{0};
@@ -363,6 +488,7 @@ drill_report run_drill(const drill_options& options) {
     report.failure = error;
     return report;
   }
+  int64_t ready_ms = wall_clock_ms();  // when the running ledgerd became ready
   model expected;
   if (!create_accounts(processes.http_port(), options, expected, error)) {
     report.failure = error;
@@ -392,6 +518,7 @@ drill_report run_drill(const drill_options& options) {
     result.number = round;
     result.gateway_killed = options.kill_gateway && round % 2 == 0;
     processes.kill_ledgerd();
+    const int64_t killed_ms = wall_clock_ms();
     if (result.gateway_killed) {
       processes.kill_gateway();
       if (!processes.start_gateway(error)) report.failure = error;
@@ -399,12 +526,14 @@ drill_report run_drill(const drill_options& options) {
     std::vector<gateway_charge> charges;
     if (report.failure.empty() && !processes.fetch_charges(charges, error)) report.failure = error;
     if (!report.failure.empty()) break;
-    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, false);
+    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, false,
+                               expired_before(ready_ms, killed_ms));
     keep_violations(report, round, audited);
     if (!processes.start_ledgerd(error, result.recovery_ms)) {
       report.failure = error;
       break;
     }
+    ready_ms = wall_clock_ms();
     publish();
     recoveries.push_back(result.recovery_ms);
     result.acknowledged_debits = expected.acknowledged_debits();
@@ -426,26 +555,35 @@ drill_report run_drill(const drill_options& options) {
   load_thread.join();
   if (report.failure.empty()) disable_auto_recharge(processes.http_port(), expected);
 
-  // Let every open intent resolve: restart until the audit finds none open (bounded).
+  // Let every open intent resolve: restart until the audit finds none open (bounded). Each
+  // run is long enough for the expiry sweep to have released every hold due before it
+  // ends by expiry_grace_ms.
   audit_result last;
   for (int attempt = 0; attempt < 10 && report.failure.empty(); ++attempt) {
-    std::this_thread::sleep_for(2s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(expiry_grace_ms + 500));
     if (!processes.stop_ledgerd()) report.violations.push_back("ledgerd did not stop cleanly");
+    const int64_t stopped_ms = wall_clock_ms();
     std::vector<gateway_charge> charges;
     if (!processes.fetch_charges(charges, error)) {
       report.failure = error;
       break;
     }
-    last = audit(processes.data_dir(), expected.snapshot(), charges, attempt == 9);
+    last = audit(processes.data_dir(), expected.snapshot(), charges, attempt == 9,
+                 expired_before(ready_ms, stopped_ms));
+    report.holds_checked = last.holds_checked;
+    report.open_holds_at_end = last.open_holds;
     report.captured_charges = last.captured_charges;
     if (last.open_intents == 0 || attempt == 9) {
       keep_violations(report, options.kills, last);
       break;
     }
     if (!processes.start_ledgerd(error, recovery_ms)) report.failure = error;
+    ready_ms = wall_clock_ms();
   }
   report.acknowledged_debits = expected.acknowledged_debits();
   report.refused_debits = load.refused();
+  report.hold_operations_acknowledged = expected.acknowledged_hold_operations();
+  report.hold_batches = load.hold_batches();
   report.recharges_acknowledged = load.recharges_acknowledged();
   report.settings_acknowledged = load.settings_acknowledged();
   report.recovery_ms_median = median(recoveries);
@@ -471,6 +609,10 @@ std::string report_json(const drill_report& report) {
                         {"kills", report.rounds.size()},
                         {"acknowledged_debits", report.acknowledged_debits},
                         {"refused_debits", report.refused_debits},
+                        {"hold_batches", report.hold_batches},
+                        {"hold_operations_acknowledged", report.hold_operations_acknowledged},
+                        {"holds_checked", report.holds_checked},
+                        {"open_holds_at_end", report.open_holds_at_end},
                         {"recharges_acknowledged", report.recharges_acknowledged},
                         {"settings_acknowledged", report.settings_acknowledged},
                         {"captured_charges", report.captured_charges},
@@ -493,6 +635,9 @@ std::string report_table(const drill_report& report) {
       << ")\n"
       << "  debits acknowledged    " << report.acknowledged_debits << " (refused "
       << report.refused_debits << ")\n"
+      << "  hold operations        " << report.hold_operations_acknowledged << " acknowledged in "
+      << report.hold_batches << " batches; " << report.holds_checked << " holds checked, "
+      << report.open_holds_at_end << " open at the end\n"
       << "  recharges / settings   " << report.recharges_acknowledged << " / "
       << report.settings_acknowledged << " acknowledged\n"
       << "  charges captured       " << report.captured_charges << "\n"

@@ -1,7 +1,8 @@
 #pragma once
 // ledger-drill: a crash-recovery drill in the style of RocksDB's crash test and Jepsen's bank
 // test. It starts gateway-sim and ledgerd as child processes on a fresh data directory, runs
-// a mixed load through their real interfaces, SIGKILLs ledgerd (and optionally gateway-sim)
+// a mixed load through their real interfaces (debits and hold sessions on the stream,
+// recharges and settings over HTTP), SIGKILLs ledgerd (and optionally gateway-sim)
 // at seeded random moments, audits the data directory and the gateway's charge log after
 // every kill (audit.hpp), restarts, and goes on. docs/drills.md shows a run.
 
@@ -46,6 +47,10 @@ struct drill_report {
   std::vector<kill_round> rounds;
   uint64_t acknowledged_debits = 0;
   uint64_t refused_debits = 0;
+  uint64_t hold_batches = 0;
+  uint64_t hold_operations_acknowledged = 0;  // authorisations, captures, releases: ok/duplicate
+  size_t holds_checked = 0;                   // by the final audit
+  size_t open_holds_at_end = 0;
   uint64_t recharges_acknowledged = 0;
   uint64_t settings_acknowledged = 0;
   size_t captured_charges = 0;

@@ -25,17 +25,68 @@ uint64_t model::new_debit(uint64_t account, int64_t amount_micros) {
   return id;
 }
 
+namespace {
+
+// ok and duplicate: applied. A refusal: refused. Overload and storage answers leave the
+// fate unknown (sent): the change may be retried or may have been made before.
+debit_fate fate_of(ledger::error_code code, debit_fate before) {
+  if (code == ledger::error_code::ok || code == ledger::error_code::duplicate) {
+    return debit_fate::applied;
+  }
+  if (code == ledger::error_code::limit_exceeded || code == ledger::error_code::storage_failure) {
+    return before;
+  }
+  return debit_fate::refused;
+}
+
+}  // namespace
+
 void model::answer_debit(uint64_t account, uint64_t debit_id, ledger::error_code code) {
   std::lock_guard lock(mutex_);
   auto& expectation = accounts_.at(account).debits.at(debit_id);
-  if (code == ledger::error_code::ok || code == ledger::error_code::duplicate) {
-    if (expectation.fate != debit_fate::applied) ++acknowledged_;
-    expectation.fate = debit_fate::applied;
-  } else if (code != ledger::error_code::limit_exceeded &&
-             code != ledger::error_code::storage_failure) {
-    // A refusal; overload answers leave the debit merely sent (it is retried).
-    expectation.fate = debit_fate::refused;
+  const debit_fate fate = fate_of(code, expectation.fate);
+  if (fate == debit_fate::applied && expectation.fate != debit_fate::applied) ++acknowledged_;
+  expectation.fate = fate;
+}
+
+uint64_t model::new_hold(uint64_t account, int64_t amount_micros, int64_t min_amount_micros,
+                         int64_t expires_in_ms) {
+  std::lock_guard lock(mutex_);
+  auto& acct = accounts_.at(account);
+  const uint64_t id = acct.next_hold_id++;
+  hold_expectation& hold = acct.holds[id];
+  hold.amount_micros = amount_micros;
+  hold.min_amount_micros = min_amount_micros;
+  hold.expires_in_ms = expires_in_ms;
+  return id;
+}
+
+void model::answer_authorise(uint64_t account, uint64_t hold_id, ledger::error_code code,
+                             int64_t granted_micros) {
+  std::lock_guard lock(mutex_);
+  auto& hold = accounts_.at(account).holds.at(hold_id);
+  const debit_fate fate = fate_of(code, hold.authorised);
+  if (fate == debit_fate::applied) {
+    if (hold.authorised != debit_fate::applied) ++acknowledged_holds_;
+    hold.granted_micros = granted_micros;
   }
+  hold.authorised = fate;
+}
+
+void model::settle_sent(uint64_t account, uint64_t hold_id, settlement kind,
+                        int64_t capture_micros) {
+  std::lock_guard lock(mutex_);
+  auto& hold = accounts_.at(account).holds.at(hold_id);
+  hold.settle = kind;
+  hold.capture_micros = capture_micros;
+}
+
+void model::answer_settle(uint64_t account, uint64_t hold_id, ledger::error_code code) {
+  std::lock_guard lock(mutex_);
+  auto& hold = accounts_.at(account).holds.at(hold_id);
+  const debit_fate fate = fate_of(code, hold.settled);
+  if (fate == debit_fate::applied && hold.settled != debit_fate::applied) ++acknowledged_holds_;
+  hold.settled = fate;
 }
 
 void model::settings_sent(uint64_t account) {
@@ -63,6 +114,11 @@ std::map<uint64_t, account_model> model::snapshot() const {
 uint64_t model::acknowledged_debits() const {
   std::lock_guard lock(mutex_);
   return acknowledged_;
+}
+
+uint64_t model::acknowledged_hold_operations() const {
+  std::lock_guard lock(mutex_);
+  return acknowledged_holds_;
 }
 
 }  // namespace drill

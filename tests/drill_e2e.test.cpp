@@ -34,7 +34,26 @@ TEST(CrashDrill, ShortDrillWithKilledServerAndGatewayPasses) {
   EXPECT_EQ(report.rounds.size(), 8u);
   EXPECT_GT(report.acknowledged_debits, 1000u);
   EXPECT_GT(report.captured_charges, 10u);
+  EXPECT_GT(report.hold_operations_acknowledged, 100u) << "hold sessions ran";
+  EXPECT_GT(report.holds_checked, 100u);
   if (!HasFailure()) std::filesystem::remove_all(work_dir);
+}
+
+// The audit's expiry check is not vacuous: a ledgerd whose sweep waits an hour leaves the
+// holds that expired after its start open, and the drill says so.
+TEST(CrashDrill, CatchesHoldsLeftOpenPastTheirExpiry) {
+  const auto work_dir = fresh_directory("drill-expiry");
+  auto options = short_drill(work_dir, 14);
+  options.kills = 2;
+  options.kill_gateway = false;
+  options.extra_ledgerd_flags = {"--ledger.hold-sweep-interval-ms=3600000"};
+  const auto report = drill::run_drill(options);
+  std::filesystem::remove_all(work_dir);
+  EXPECT_TRUE(report.failure.empty()) << report.failure;
+  ASSERT_FALSE(report.violations.empty()) << "the drill missed holds left open\n"
+                                          << drill::report_table(report);
+  EXPECT_NE(report.violations.front().find("past its expiry"), std::string::npos)
+      << report.violations.front();
 }
 
 TEST(CrashDrill, CatchesAPlantedAcknowledgeBeforeWriteBug) {
