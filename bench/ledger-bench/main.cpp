@@ -34,6 +34,11 @@ constexpr const char* usage = R"(usage: ledger-bench [flags]
                         (an adjustment of $1000 each) instead of over HTTP (a card and a
                         $1000 manual recharge each): seconds instead of an hour for 100,000
  load:
+  --workload W          debits (default) or sessions: call sessions (credit control), each
+                        an authorisation of --amount-micros and, --call-ms after its grant,
+                        a capture of half of it; batches of captures or of authorisations
+  --call-ms N           sessions: call length, grant to capture (default 1000)
+  --hold-expires-ms N   sessions: each authorisation's expiry (default 600000)
   --connections N       (default 8)
   --batch-size N        debits per batch, 1..8192 (default 1000)
   --depth N             batches in flight per connection (default 4)
@@ -44,7 +49,8 @@ constexpr const char* usage = R"(usage: ledger-bench [flags]
   --distribution D      uniform or zipf (default uniform); --zipf-exponent S (default 0.99)
   --debit-ids ORDER     ordered (default): ids grow over time on every connection, like
                         time-ordered ids; scattered: each connection has its own id range
-  --rate N              debits/s over all connections, open loop (default 0: maximum)
+  --rate N              debits/s (sessions/s with --workload sessions) over all
+                        connections, open loop (default 0: maximum)
   --warmup S            seconds not measured (default 3)
   --duration S          seconds measured (default 20)
   --amount-micros N     per debit (default 100 = $0.0001)
@@ -83,7 +89,14 @@ bool parse_flag(std::string_view flag, const std::string& value, cli& options) {
   auto& run = options.run;
   auto& load = run.workload;
   if (flag == "--connect") return parse_connect(value, options);
-  if (flag == "--http-port") {
+  if (flag == "--workload") {
+    if (value != "debits" && value != "sessions") return false;
+    run.sessions = value == "sessions";
+  } else if (flag == "--call-ms") {
+    run.call_ms = std::stoll(value);
+  } else if (flag == "--hold-expires-ms") {
+    run.hold_expires_in_ms = std::stoll(value);
+  } else if (flag == "--http-port") {
     options.setup.http_port = static_cast<uint16_t>(std::stoul(value));
     options.setup_over_http = true;
   } else if (flag == "--platform-key-file") {
@@ -167,7 +180,9 @@ bool parse(int argc, char** argv, cli& options) {
   if (options.server.durability != "process" && options.server.durability != "fsync") return false;
   if (options.run.connections == 0 || options.run.connections > 255 ||
       options.run.pipeline_depth == 0 || load.batch_size == 0 || load.batch_size > 8192 ||
-      load.accounts == 0 || load.first_account_id == 0 || load.amount_micros <= 0) {
+      load.accounts == 0 || load.first_account_id == 0 || load.amount_micros <= 0 ||
+      options.run.call_ms < 0 || options.run.hold_expires_in_ms <= options.run.call_ms ||
+      (options.run.sessions && load.batch_size > protocol::holds_per_batch_max)) {
     return false;
   }
   options.setup.first_account_id = load.first_account_id;

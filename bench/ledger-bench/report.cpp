@@ -29,6 +29,51 @@ nlohmann::json latency_json(const latency_histogram& h) {
           {"max_us", micros(h.max())}};
 }
 
+std::string codes_text(const std::array<uint64_t, code_slots>& counts) {
+  std::string text;
+  for (size_t code = 0; code < code_slots; ++code) {
+    if (counts[code] == 0) continue;
+    text += " " + std::string{ledger::to_string(static_cast<ledger::error_code>(code))} + "=" +
+            std::to_string(counts[code]);
+  }
+  return text;
+}
+
+nlohmann::json codes_json(const std::array<uint64_t, code_slots>& counts) {
+  nlohmann::json codes = nlohmann::json::object();
+  for (size_t code = 0; code < code_slots; ++code) {
+    if (counts[code] == 0) continue;
+    codes[std::string{ledger::to_string(static_cast<ledger::error_code>(code))}] = counts[code];
+  }
+  return codes;
+}
+
+std::string latency_text(const char* what, const latency_histogram& h) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s latency us: p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  mean %.0f\n",
+                what, micros(h.value_at_quantile(0.5)), micros(h.value_at_quantile(0.9)),
+                micros(h.value_at_quantile(0.99)), micros(h.value_at_quantile(0.999)),
+                micros(h.max()), h.mean() / 1000.0);
+  return line;
+}
+
+// The session workload's lines: sessions/s and each kind's latency and results.
+std::string sessions_text(const run_options& options, const run_result& result) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(
+      line, sizeof line, "sessions %.0f/s (%llu captured; call %lld ms)\n",
+      result.measured_seconds > 0 ? static_cast<double>(result.sessions) / result.measured_seconds
+                                  : 0,
+      static_cast<unsigned long long>(result.sessions), static_cast<long long>(options.call_ms));
+  out << line << latency_text("authorise batch", result.authorise_latency)
+      << latency_text("capture batch", result.capture_latency)
+      << "authorisations:" << codes_text(result.authorisations_by_code) << "\n"
+      << "captures:" << codes_text(result.captures_by_code) << "\n";
+  return out.str();
+}
+
 }  // namespace
 
 std::string summary_text(const run_options& options, const run_result& result,
@@ -47,24 +92,16 @@ std::string summary_text(const run_options& options, const run_result& result,
           ? (std::to_string(static_cast<uint64_t>(options.rate_debits_per_second)) + "/s").c_str()
           : "max");
   out << line;
-  std::snprintf(line, sizeof line,
-                "throughput %.0f debits/s (%llu debits, %llu batches in %.1f s)\n",
-                debits_per_second(result), static_cast<unsigned long long>(result.debits),
+  std::snprintf(line, sizeof line, "throughput %.0f %s/s (%llu in %llu batches in %.1f s)\n",
+                debits_per_second(result), options.sessions ? "hold operations" : "debits",
+                static_cast<unsigned long long>(result.debits),
                 static_cast<unsigned long long>(result.batches), result.measured_seconds);
-  out << line;
-  std::snprintf(line, sizeof line,
-                "batch latency us: p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  mean %.0f\n",
-                micros(h.value_at_quantile(0.5)), micros(h.value_at_quantile(0.9)),
-                micros(h.value_at_quantile(0.99)), micros(h.value_at_quantile(0.999)),
-                micros(h.max()), h.mean() / 1000.0);
-  out << line;
-  out << "results:";
-  for (size_t code = 0; code < code_slots; ++code) {
-    if (result.debits_by_code[code] == 0) continue;
-    out << " " << ledger::to_string(static_cast<ledger::error_code>(code)) << "="
-        << result.debits_by_code[code];
+  out << line << latency_text("batch", h);
+  if (options.sessions) {
+    out << sessions_text(options, result);
+  } else {
+    out << "results:" << codes_text(result.debits_by_code) << "\n";
   }
-  out << "\n";
   if (context.server_cpu_us_per_debit > 0) {
     std::snprintf(line, sizeof line, "ledgerd CPU: %.2f cores, %.2f us per debit\n",
                   context.server_cores, context.server_cpu_us_per_debit);
@@ -76,12 +113,6 @@ std::string summary_text(const run_options& options, const run_result& result,
 
 std::string summary_json(const run_options& options, const run_result& result,
                          const report_context& context) {
-  nlohmann::json codes = nlohmann::json::object();
-  for (size_t code = 0; code < code_slots; ++code) {
-    if (result.debits_by_code[code] == 0) continue;
-    codes[std::string{ledger::to_string(static_cast<ledger::error_code>(code))}] =
-        result.debits_by_code[code];
-  }
   nlohmann::json doc = {
       {"target", context.target},
       {"durability", context.durability},
@@ -104,9 +135,22 @@ std::string summary_json(const run_options& options, const run_result& result,
       {"debits", result.debits},
       {"batches", result.batches},
       {"batch_latency", latency_json(result.batch_latency)},
-      {"results", codes},
+      {"results", codes_json(result.debits_by_code)},
       {"error", result.error},
   };
+  if (options.sessions) {
+    doc["options"]["workload"] = "sessions";
+    doc["options"]["call_ms"] = options.call_ms;
+    doc["options"]["hold_expires_in_ms"] = options.hold_expires_in_ms;
+    doc["sessions"] = result.sessions;
+    doc["sessions_per_second"] =
+        result.measured_seconds > 0 ? static_cast<double>(result.sessions) / result.measured_seconds
+                                    : 0;
+    doc["authorise_latency"] = latency_json(result.authorise_latency);
+    doc["capture_latency"] = latency_json(result.capture_latency);
+    doc["authorisations"] = codes_json(result.authorisations_by_code);
+    doc["captures"] = codes_json(result.captures_by_code);
+  }
   return doc.dump(2);
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -37,6 +38,21 @@ struct window {
   }
 };
 
+// A batch on its way: when it was sent (or due), and for the session workload what it asked.
+struct sent_batch {
+  clock_type::time_point counted_from;
+  bool holds = false;
+  bool captures = false;  // holds: a batch of captures (else of authorisations)
+  std::vector<protocol::hold_operation> operations;
+};
+
+struct open_session {
+  uint64_t account_id = 0;
+  uint64_t hold_id = 0;
+  int64_t granted_micros = 0;
+  clock_type::time_point due;  // when the call ends and its hold is captured
+};
+
 class connection_runner {
  public:
   connection_runner(const run_options& options, const zipf_table* zipf, uint64_t run_stamp,
@@ -46,7 +62,9 @@ class connection_runner {
         times_(times),
         shared_(shared) {
     if (options.rate_debits_per_second > 0) {
-      const double batches_per_second = options.rate_debits_per_second /
+      // A session is two operations (its authorisation and its capture).
+      const double operations = options.rate_debits_per_second * (options.sessions ? 2 : 1);
+      const double batches_per_second = operations /
                                         static_cast<double>(options.workload.batch_size) /
                                         static_cast<double>(options.connections);
       interval_ = std::chrono::duration_cast<clock_type::duration>(
@@ -83,16 +101,43 @@ class connection_runner {
     return options_.rate_debits_per_second <= 0 || now >= next_due_;
   }
 
+  // Sessions: the captures that are due, when there are a batch of them; else new
+  // authorisations.
+  void queue_hold_batch(clock_type::time_point now, sent_batch& sent, uint64_t& request_id) {
+    sent.holds = true;
+    const bool captures =
+        sessions_.size() >= options_.workload.batch_size && sessions_.front().due <= now;
+    if (!captures) {
+      generator_.fill_authorisations(sent.operations, options_.hold_expires_in_ms);
+    } else {
+      sent.captures = true;
+      sent.operations.clear();
+      while (!sessions_.empty() && sessions_.front().due <= now &&
+             sent.operations.size() < options_.workload.batch_size) {
+        const open_session& due_now = sessions_.front();
+        sent.operations.push_back(
+            client::capture(due_now.account_id, due_now.hold_id, due_now.granted_micros / 2));
+        sessions_.pop_front();
+      }
+    }
+    client_->queue_holds(sent.operations, request_id);
+  }
+
   // One batch, or with --coalesce every batch that is due and fits the window, in one write.
   bool send_due(clock_type::time_point now) {
     do {
-      generator_.fill(batch_);
       // Open loop: latency counts from when the batch was due.
-      const auto counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
+      sent_batch sent;
+      sent.counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
       if (options_.rate_debits_per_second > 0) next_due_ += interval_;
       uint64_t request_id = 0;
-      client_->queue(batch_, request_id);
-      sent_.emplace(request_id, counted_from);
+      if (options_.sessions) {
+        queue_hold_batch(now, sent, request_id);
+      } else {
+        generator_.fill(batch_);
+        client_->queue(batch_, request_id);
+      }
+      sent_.emplace(request_id, std::move(sent));
       shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     } while (options_.coalesce && sent_.size() < options_.pipeline_depth && due(now));
     std::string error;
@@ -149,23 +194,54 @@ class connection_runner {
       shared_.fail("results for an unknown request id");
       return false;
     }
-    record(it->second, answered_at);
+    const sent_batch& sent = it->second;
+    const size_t answered = sent.holds ? results_.holds.size() : results_.debits.size();
+    if (sent.holds && answered != sent.operations.size()) {
+      shared_.fail("hold results of another size than the batch");
+      return false;
+    }
+    if (sent.holds && !sent.captures) open_sessions(sent, answered_at);
+    record(sent, answered_at);
     sent_.erase(it);
     shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    shared_.answered.fetch_add(results_.debits.size(), std::memory_order_relaxed);
+    shared_.answered.fetch_add(answered, std::memory_order_relaxed);
     return true;
   }
 
-  void record(clock_type::time_point sent_at, clock_type::time_point answered_at) {
-    if (!times_.contains(answered_at) || sent_at < times_.measure_from) return;
-    local_.batches += 1;
-    local_.debits += results_.debits.size();
-    for (const auto& result : results_.debits) {
-      const auto code = static_cast<size_t>(result.code);
-      local_.debits_by_code[code < code_slots ? code : code_slots - 1] += 1;
+  // Each granted authorisation is a call that ends call_ms from now.
+  void open_sessions(const sent_batch& sent, clock_type::time_point answered_at) {
+    const auto ends = answered_at + std::chrono::milliseconds(options_.call_ms);
+    for (size_t i = 0; i < results_.holds.size(); ++i) {
+      if (results_.holds[i].code != ledger::error_code::ok) continue;
+      sessions_.push_back({sent.operations[i].account_id, sent.operations[i].hold_id,
+                           results_.holds[i].amount_micros, ends});
     }
-    local_.batch_latency.record(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(answered_at - sent_at).count()));
+  }
+
+  static void count(std::array<uint64_t, code_slots>& counts, ledger::error_code code) {
+    const auto slot = static_cast<size_t>(code);
+    counts[slot < code_slots ? slot : code_slots - 1] += 1;
+  }
+
+  void record(const sent_batch& sent, clock_type::time_point answered_at) {
+    if (!times_.contains(answered_at) || sent.counted_from < times_.measure_from) return;
+    const auto latency = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(answered_at - sent.counted_from)
+            .count());
+    local_.batches += 1;
+    local_.batch_latency.record(latency);
+    if (!sent.holds) {
+      local_.debits += results_.debits.size();
+      for (const auto& result : results_.debits)
+        count(local_.debits_by_code, result.code);
+      return;
+    }
+    local_.debits += results_.holds.size();
+    (sent.captures ? local_.capture_latency : local_.authorise_latency).record(latency);
+    for (const auto& result : results_.holds) {
+      count(sent.captures ? local_.captures_by_code : local_.authorisations_by_code, result.code);
+      if (sent.captures && result.code == ledger::error_code::ok) ++local_.sessions;
+    }
   }
 
   void merge() {
@@ -176,6 +252,13 @@ class connection_runner {
     for (size_t i = 0; i < code_slots; ++i)
       total.debits_by_code[i] += local_.debits_by_code[i];
     total.batch_latency.merge(local_.batch_latency);
+    total.sessions += local_.sessions;
+    for (size_t i = 0; i < code_slots; ++i) {
+      total.authorisations_by_code[i] += local_.authorisations_by_code[i];
+      total.captures_by_code[i] += local_.captures_by_code[i];
+    }
+    total.authorise_latency.merge(local_.authorise_latency);
+    total.capture_latency.merge(local_.capture_latency);
   }
 
   const run_options& options_;
@@ -185,7 +268,8 @@ class connection_runner {
   std::unique_ptr<client::stream_client> client_;
   std::vector<protocol::debit> batch_;
   client::stream_client::results results_;
-  std::unordered_map<uint64_t, clock_type::time_point> sent_;
+  std::unordered_map<uint64_t, sent_batch> sent_;
+  std::deque<open_session> sessions_;  // granted, in the order their calls end
   clock_type::duration interval_{};
   clock_type::time_point next_due_{};
   run_result local_;

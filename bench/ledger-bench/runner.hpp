@@ -1,8 +1,11 @@
 #pragma once
 // The load: `connections` threads, each with one stream_client, keeping up to
-// `pipeline_depth` batches in flight. Closed loop (rate 0: send as fast as answers come back)
-// or open loop (a fixed total rate in debits/s, spread evenly over the connections; latency
-// counts from the time a batch was due, not sent, so a stalled server cannot hide its
+// `pipeline_depth` batches in flight. Two workloads: debits, or call sessions (credit
+// control): authorise a hold, and capture half of it `call_ms` after the grant, each
+// connection sending a batch of the captures that are due whenever it has batch_size of
+// them and a batch of new authorisations otherwise. Closed loop (rate 0: send as fast as answers
+// come back) or open loop (a fixed total rate in debits/s, spread evenly over the connections;
+// latency counts from the time a batch was due, not sent, so a stalled server cannot hide its
 // queueing: no coordinated omission).
 
 #include <array>
@@ -24,7 +27,10 @@ struct run_options {
   // answer that has already arrived (as a pipelining client with a write buffer does);
   // false: one write per batch, one receive per answer.
   bool coalesce = false;
-  double rate_debits_per_second = 0;  // 0: as fast as the server answers
+  double rate_debits_per_second = 0;     // 0: as fast as the server answers; sessions/s
+  bool sessions = false;                 // the session workload instead of debits
+  int64_t call_ms = 1000;                // sessions: from the grant to the capture
+  int64_t hold_expires_in_ms = 600'000;  // sessions: what each authorisation asks
   double warmup_seconds = 3;
   double duration_seconds = 20;  // measured, after the warm-up
   workload_options workload;
@@ -39,7 +45,13 @@ struct run_result {
   uint64_t debits = 0;   // answered in the measured window, any code
   std::array<uint64_t, code_slots> debits_by_code{};
   latency_histogram batch_latency;  // send (or due) -> results, in the measured window
-  std::string error;                // a connection failed: the numbers are not trustworthy
+  // Sessions: debits counts operations; these split them by kind.
+  uint64_t sessions = 0;  // captures answered ok in the measured window
+  std::array<uint64_t, code_slots> authorisations_by_code{};
+  std::array<uint64_t, code_slots> captures_by_code{};
+  latency_histogram authorise_latency;  // per authorisation batch
+  latency_histogram capture_latency;    // per capture batch
+  std::string error;                    // a connection failed: the numbers are not trustworthy
 };
 
 struct progress_sample {

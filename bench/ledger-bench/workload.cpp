@@ -71,6 +71,19 @@ void batch_generator::fill(std::vector<protocol::debit>& batch) {
   }
 }
 
+void batch_generator::fill_authorisations(std::vector<protocol::hold_operation>& batch,
+                                          int64_t expires_in_ms) {
+  batch.resize(options_.batch_size);
+  for (auto& op : batch) {
+    op = protocol::hold_operation{};
+    op.kind = protocol::hold_kind::authorise;
+    op.account_id = next_account();
+    op.hold_id = make_debit_id(options_.ids, run_stamp_, connection_, counter_++);
+    op.amount_micros = options_.amount_micros;
+    op.expires_in_ms = expires_in_ms;
+  }
+}
+
 std::string to_string(distribution spread) {
   return spread == distribution::zipf ? "zipf" : "uniform";
 }

@@ -78,6 +78,10 @@ class batch_generator {
   batch_generator(const workload_options& options, const zipf_table* zipf, uint64_t run_stamp,
                   uint64_t connection);
   void fill(std::vector<protocol::debit>& batch);
+  // The session workload's first half: batch_size authorisations of amount_micros each,
+  // expiring in `expires_in_ms`, on accounts picked as debits' are; hold ids minted as
+  // debit ids are (unique per account across runs).
+  void fill_authorisations(std::vector<protocol::hold_operation>& batch, int64_t expires_in_ms);
 
  private:
   uint64_t next_account();

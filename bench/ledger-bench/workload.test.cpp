@@ -32,6 +32,32 @@ TEST(workload, debit_ids_are_unique_per_connection_and_run) {
   }
 }
 
+TEST(workload, authorisations_are_well_formed_with_unique_hold_ids) {
+  workload_options options;
+  options.accounts = 10;
+  options.first_account_id = 100;
+  options.batch_size = 50;
+  options.amount_micros = 2500;
+  batch_generator generator(options, nullptr, 5, 3);
+  std::set<std::pair<uint64_t, uint64_t>> holds;
+  std::vector<protocol::hold_operation> batch;
+  for (int i = 0; i < 4; ++i) {
+    generator.fill_authorisations(batch, 60'000);
+    ASSERT_EQ(batch.size(), 50u);
+    for (const auto& op : batch) {
+      EXPECT_EQ(op.kind, protocol::hold_kind::authorise);
+      EXPECT_TRUE(holds.insert({op.account_id, op.hold_id}).second);
+      EXPECT_NE(op.hold_id, 0u);
+      EXPECT_GE(op.account_id, 100u);
+      EXPECT_LT(op.account_id, 110u);
+      EXPECT_EQ(op.amount_micros, 2500);
+      EXPECT_EQ(op.min_amount_micros, 0) << "all or nothing";
+      EXPECT_EQ(op.expires_in_ms, 60'000);
+      EXPECT_EQ(op.number, 0u);
+    }
+  }
+}
+
 TEST(workload, ordered_debit_ids_grow_with_the_counter_on_every_connection) {
   // Connection 7's debit n is below connection 0's debit n + 1: ids follow time, not the
   // connection they came from.
