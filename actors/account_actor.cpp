@@ -31,6 +31,18 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
   }
 }
 
+bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
+                       const hold_expiries& indexed_before, pending_commit& work) {
+  auto& acct = self->state.acct;
+  if (now_ms <= 0 || !acct.holds) return false;
+  ledger::outcome expired = ledger::expire_holds(acct, now_ms);
+  if (expired.holds.empty()) return false;
+  // The caller writes the state record, once for this and what it does next.
+  persist_holds(self, changes, expired, indexed_before, work);
+  count_events(self, expired);
+  return true;
+}
+
 hold_expiries open_hold_expiries(const ledger::account& acct) {
   hold_expiries indexed;
   if (!acct.holds) return indexed;
@@ -84,7 +96,7 @@ void on_committed(account_self self, uint32_t token, ledger::error_code code) {
   in_flight.pending.pop_front();
   if (code != ledger::error_code::ok) {
     // Memory is ahead of disk: answer nothing as done, and stop the process.
-    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}, {}});
+    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}});
     return fail_storage(self, "durable write failed for account " + std::to_string(st.acct.id));
   }
   if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);

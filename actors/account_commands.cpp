@@ -27,7 +27,6 @@ struct command_visitor {
   ledger::storage::change_set& changes;
   pending_commit& work;
   const ledger::recharge_record* stored_recharge = nullptr;
-  const ledger::hold_record* stored_hold = nullptr;  // hold commands: storage's record
   const hold_expiries& indexed_before;
 
   ledger::account& acct() { return self->state.acct; }
@@ -87,28 +86,6 @@ struct command_visitor {
     return ledger::adjust_balance(acct(), cmd.amount, cmd.adjustment_id);
   }
 
-  // The record of a hold that is not open here: written and not yet durable, else storage's.
-  const ledger::hold_record* prior_hold(uint64_t hold_id) {
-    if (self->state.in_flight) {
-      const auto& uncommitted = self->state.in_flight->uncommitted_holds;
-      if (auto it = uncommitted.find(hold_id); it != uncommitted.end()) return &it->second;
-    }
-    return stored_hold;
-  }
-  ledger::outcome operator()(const commands::authorize_hold& cmd) {
-    return ledger::authorize_hold(acct(), cmd.request, cmd.now_ms, prior_hold(cmd.request.hold_id));
-  }
-  ledger::outcome operator()(const commands::capture_hold& cmd) {
-    return ledger::capture_hold(acct(), cmd.hold_id, cmd.amount, cmd.now_ms,
-                                prior_hold(cmd.hold_id));
-  }
-  ledger::outcome operator()(const commands::extend_hold& cmd) {
-    return ledger::extend_hold(acct(), cmd.extension, cmd.now_ms,
-                               prior_hold(cmd.extension.hold_id));
-  }
-  ledger::outcome operator()(const commands::release_hold& cmd) {
-    return ledger::release_hold(acct(), cmd.hold_id, prior_hold(cmd.hold_id));
-  }
   // The due holds were released before this ran (release_due_holds); what is left to do is
   // to drop index entries that name no hold the account had open at that expiry.
   ledger::outcome operator()(const commands::expire_holds& cmd) {
@@ -160,13 +137,9 @@ struct credentials_visitor {
   }
 };
 
-// `holds`: a hold command's outcome; its last record answers (a duplicate's original).
 void answer_now(account_self self, reply_promise& promise, ledger::error_code code,
-                charge_state charge = charge_state::none,
-                const std::vector<ledger::hold_record>& holds = {}) {
-  account_reply reply{code, self->state.acct, {}, charge, {}, {}};
-  if (!holds.empty()) reply.hold = holds.back();
-  promise.deliver(std::move(reply));
+                charge_state charge = charge_state::none) {
+  promise.deliver(account_reply{code, self->state.acct, {}, charge, {}});
 }
 
 // Unlike the other commands, a refusal may change state (a failed login is counted), so
@@ -206,52 +179,15 @@ void handle_credentials(account_self self, const account_request& request, reply
           });
 }
 
-// The clock of a hold command (credit control), 0 for any other command.
+// The clock of the expiry sweep's command, 0 for any other command.
 int64_t hold_command_time(const command& cmd) {
-  return std::visit(
-      [](const auto& c) -> int64_t {
-        using type = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<type, commands::authorize_hold> ||
-                      std::is_same_v<type, commands::capture_hold> ||
-                      std::is_same_v<type, commands::extend_hold> ||
-                      std::is_same_v<type, commands::release_hold> ||
-                      std::is_same_v<type, commands::expire_holds>) {
-          return c.now_ms;
-        } else {
-          return 0;
-        }
-      },
-      cmd);
-}
-
-// The hold id a hold command names (0: not a hold command, or expire_holds).
-uint64_t hold_command_id(const command& cmd) {
-  if (const auto* c = std::get_if<commands::authorize_hold>(&cmd)) return c->request.hold_id;
-  if (const auto* c = std::get_if<commands::capture_hold>(&cmd)) return c->hold_id;
-  if (const auto* c = std::get_if<commands::extend_hold>(&cmd)) return c->extension.hold_id;
-  if (const auto* c = std::get_if<commands::release_hold>(&cmd)) return c->hold_id;
-  return 0;
-}
-
-// Before a hold command looks at the account, the holds due at its time are released, in
-// the same write: a command never sees a hold that is past its expiry as open.
-// True when it released any (there is then a write to wait for, whatever the command does).
-bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
-                       const hold_expiries& indexed_before, pending_commit& work) {
-  auto& acct = self->state.acct;
-  if (now_ms <= 0 || !acct.holds) return false;
-  ledger::outcome expired = ledger::expire_holds(acct, now_ms);
-  if (expired.holds.empty()) return false;
-  // The state record is written by run_command, once for this and the command together.
-  persist_holds(self, changes, expired, indexed_before, work);
-  count_events(self, expired);
-  return true;
+  const auto* expire = std::get_if<commands::expire_holds>(&cmd);
+  return expire ? expire->now_ms : 0;
 }
 
 // Runs a command once what it needs from storage is known.
 void run_command(account_self self, const account_request& request, reply_promise promise,
-                 const ledger::recharge_record* stored_recharge,
-                 const ledger::hold_record* stored_hold) {
+                 const ledger::recharge_record* stored_recharge) {
   auto& st = self->state;
   if (!writer_has_room(self)) return answer_now(self, promise, ledger::error_code::limit_exceeded);
   pending_commit work;
@@ -260,11 +196,11 @@ void run_command(account_self self, const account_request& request, reply_promis
   const hold_expiries indexed_before = open_hold_expiries(st.acct);
   const bool released = st.exists && release_due_holds(self, hold_command_time(request.cmd),
                                                        changes, indexed_before, work);
-  ledger::outcome out = !st.exists && !is_create
-                            ? refused(ledger::error_code::account_not_found)
-                            : std::visit(command_visitor{self, changes, work, stored_recharge,
-                                                         stored_hold, indexed_before},
-                                         request.cmd);
+  ledger::outcome out =
+      !st.exists && !is_create
+          ? refused(ledger::error_code::account_not_found)
+          : std::visit(command_visitor{self, changes, work, stored_recharge, indexed_before},
+                       request.cmd);
   if (!is_create) persist_outcome(changes, st.acct, out);
   if (released && !out.ok()) changes.put_account_state(st.acct);  // the expiry alone
   persist_holds(self, changes, out, indexed_before, work);
@@ -272,11 +208,10 @@ void run_command(account_self self, const account_request& request, reply_promis
   const bool read_only = !out.ok() || std::holds_alternative<commands::get>(request.cmd);
   // Nothing undurable to wait for: answer at once.
   if (read_only && !released && nothing_pending(st))
-    return answer_now(self, promise, out.code, work.reply.charge, out.holds);
+    return answer_now(self, promise, out.code, work.reply.charge);
   work.reply.code = out.code;
   work.reply.snapshot = st.acct;
   work.reply.entry = out.entry;
-  if (hold_command_id(request.cmd) != 0 && !out.holds.empty()) work.reply.hold = out.holds.back();
   work.charge_to_send = out.charge;
   if (out.ok() && std::holds_alternative<commands::recharge>(request.cmd)) {
     // The requester hears when the gateway has answered, not when the intent is durable.
@@ -295,28 +230,6 @@ bool needs_stored_recharge(const account_state& st, const account_request& reque
   return !st.in_flight || st.in_flight->uncommitted_recharges.count(recharge->key) == 0;
 }
 
-// A hold command on a hold that is neither open here nor written and undurable asks storage
-// what became of it (hold ids are unique forever).
-bool needs_stored_hold(const account_state& st, uint64_t hold_id) {
-  if (hold_id == 0 || !st.exists || ledger::find_open_hold(st.acct, hold_id) != nullptr)
-    return false;
-  return !st.in_flight || st.in_flight->uncommitted_holds.count(hold_id) == 0;
-}
-
-void run_with_stored_hold(account_self self, const account_request& request, reply_promise promise,
-                          uint64_t hold_id) {
-  self->request(reader_of(self), read_timeout, read_hold_atom::value, self->state.acct.id, hold_id)
-      .await(
-          [self, request, promise](hold_read& read) mutable {
-            if (!read.ok()) return answer_now(self, promise, ledger::error_code::storage_failure);
-            run_command(self, request, std::move(promise), nullptr,
-                        read.value ? &*read.value : nullptr);
-          },
-          [self, promise](caf::error&) mutable {
-            answer_now(self, promise, ledger::error_code::storage_failure);
-          });
-}
-
 }  // namespace
 
 void handle_command(account_self self, const account_request& request, reply_promise promise) {
@@ -324,19 +237,14 @@ void handle_command(account_self self, const account_request& request, reply_pro
       [](const auto& cmd) { return is_credentials_command<std::decay_t<decltype(cmd)>>::value; },
       request.cmd);
   if (credentials) return handle_credentials(self, request, std::move(promise));
-  if (const uint64_t hold_id = hold_command_id(request.cmd);
-      needs_stored_hold(self->state, hold_id)) {
-    return run_with_stored_hold(self, request, std::move(promise), hold_id);
-  }
   if (!needs_stored_recharge(self->state, request))
-    return run_command(self, request, std::move(promise), nullptr, nullptr);
+    return run_command(self, request, std::move(promise), nullptr);
   const auto& key = std::get<commands::recharge>(request.cmd).key;
   self->request(reader_of(self), read_timeout, read_recharge_atom::value, self->state.acct.id, key)
       .await(
           [self, request, promise](recharge_read& read) mutable {
             if (!read.ok()) return answer_now(self, promise, ledger::error_code::storage_failure);
-            run_command(self, request, std::move(promise), read.value ? &*read.value : nullptr,
-                        nullptr);
+            run_command(self, request, std::move(promise), read.value ? &*read.value : nullptr);
           },
           [self, promise](caf::error&) mutable {
             answer_now(self, promise, ledger::error_code::storage_failure);

@@ -83,58 +83,6 @@ void note_applied_debit(account_state& st, uint64_t debit_id) {
     st.highest_debit_id = std::max(st.highest_debit_id, debit_id);
 }
 
-void send_group_results(account_self self, const debit_group& group,
-                        std::vector<debit_outcome> results) {
-  auto* counters = context_of(self).counters;
-  for (const auto& r : results)
-    counters->count_reply(r.code);
-  caf::anon_send(group.reply_to, debit_group_results{group.batch_id, std::move(results)});
-}
-
-// Answers every debit of the group with `code`: nothing of it was applied.
-void refuse_group(account_self self, const debit_group& group, ledger::error_code code) {
-  std::vector<debit_outcome> results;
-  results.reserve(group.items.size());
-  for (const auto& item : group.items)
-    results.push_back(debit_outcome{item.index, code, self->state.acct.balance});
-  send_group_results(self, group, std::move(results));
-}
-
-// Submits one debit group's change_set. The completion (on the writer thread) hands the
-// results to the result_batcher, which sends them after the write; the actor hears back
-// only when a charge must wait for the write. Either way the debit window's ticket keeps
-// later refusals and passivation waiting until the group is durable.
-void submit_debit_group(account_self self, ledger::storage::change_set changes,
-                        const debit_group& group, std::vector<debit_outcome> results,
-                        pending_commit work) {
-  auto& st = self->state;
-  const account_context* ctx = st.context;
-  const bool needs_message = work.charge_to_send.has_value();
-  work.token = st.next_token++;
-  account_actor me = needs_message ? caf::actor_cast<account_actor>(self) : account_actor{};
-  auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
-               results = std::move(results)](ledger::error_code code) mutable {
-    for (auto& r : results) {
-      if (code != ledger::error_code::ok) r.code = code;
-      ctx->counters->count_reply(r.code);
-    }
-    if (!results.empty()) ctx->batcher->add(reply_to, batch_id, std::move(results));
-    if (me) caf::anon_send(me, committed_atom::value, token, code);
-    if (code != ledger::error_code::ok && !me) {
-      ctx->on_storage_failure("durable write of a debit group failed");
-    }
-  };
-  uint64_t ticket = 0;
-  const auto accepted = ctx->writer->submit(std::move(changes), std::move(done), ticket);
-  if (accepted != ledger::error_code::ok) {
-    // writer_has_room() said there was room: a failed or stopping writer, or a bug.
-    refuse_group(self, group, accepted);
-    return fail_storage(self, "cannot submit a debit group to the writer");
-  }
-  in_flight_of(st).debits.submitted(ticket);
-  if (needs_message) in_flight_of(st).pending.push_back(std::move(work));
-}
-
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
 // debit record and a journal entry per accepted debit; the account state only when a debit
 // changed more than the balance (debit_changed_state). `stored`: the group's debits that
@@ -171,19 +119,86 @@ void apply_debit_group(account_self self, const debit_group& group,
   if (state_changed) changes.put_account_state(st.acct);
   if (changes.empty() && nothing_pending(st)) {
     // Only refusals, and everything they read is durable already: answer at once.
-    return send_group_results(self, group, std::move(results));
+    return send_group_results(self, group, std::move(results), {});
   }
   if (context_of(self).planted_bug_ack_before_write) {
-    send_group_results(self, group, std::move(results));  // the bug: before the write
+    send_group_results(self, group, std::move(results), {});  // the bug: before the write
     results.clear();
   }
-  submit_debit_group(self, std::move(changes), group, std::move(results), std::move(work));
+  submit_group(self, std::move(changes), group, std::move(results), {}, std::move(work));
 }
 
 }  // namespace
 
+void send_group_results(account_self self, const debit_group& group,
+                        std::vector<debit_outcome> results, std::vector<hold_outcome> holds) {
+  auto* counters = context_of(self).counters;
+  for (const auto& r : results)
+    counters->count_reply(r.code);
+  for (const auto& h : holds)
+    counters->count_reply(h.code);
+  caf::anon_send(group.reply_to,
+                 debit_group_results{group.batch_id, std::move(results), std::move(holds)});
+}
+
+void refuse_group(account_self self, const debit_group& group, ledger::error_code code) {
+  const auto& acct = self->state.acct;
+  std::vector<debit_outcome> results;
+  results.reserve(group.items.size());
+  for (const auto& item : group.items)
+    results.push_back(debit_outcome{item.index, code, acct.balance});
+  std::vector<hold_outcome> holds;
+  holds.reserve(group.holds.size());
+  for (const auto& item : group.holds)
+    holds.push_back(hold_outcome{item.index, code, acct.balance, ledger::held(acct), {}});
+  send_group_results(self, group, std::move(results), std::move(holds));
+}
+
+// The completion (on the writer thread) hands the results to the result_batcher, which
+// sends them after the write; the actor hears back only when `work` must wait for the
+// write. Either way the debit window's ticket keeps later refusals and passivation waiting
+// until the group is durable.
+void submit_group(account_self self, ledger::storage::change_set changes, const debit_group& group,
+                  std::vector<debit_outcome> results, std::vector<hold_outcome> holds,
+                  pending_commit work) {
+  auto& st = self->state;
+  const account_context* ctx = st.context;
+  const bool needs_message = work.charge_to_send.has_value() || !work.holds_to_forget.empty();
+  work.token = st.next_token++;
+  account_actor me = needs_message ? caf::actor_cast<account_actor>(self) : account_actor{};
+  auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
+               results = std::move(results),
+               holds = std::move(holds)](ledger::error_code code) mutable {
+    for (auto& r : results) {
+      if (code != ledger::error_code::ok) r.code = code;
+      ctx->counters->count_reply(r.code);
+    }
+    for (auto& h : holds) {
+      if (code != ledger::error_code::ok) h.code = code;
+      ctx->counters->count_reply(h.code);
+    }
+    if (!results.empty() || !holds.empty()) {
+      ctx->batcher->add(reply_to, batch_id, std::move(results), std::move(holds));
+    }
+    if (me) caf::anon_send(me, committed_atom::value, token, code);
+    if (code != ledger::error_code::ok && !me) {
+      ctx->on_storage_failure("durable write of a debit group failed");
+    }
+  };
+  uint64_t ticket = 0;
+  const auto accepted = ctx->writer->submit(std::move(changes), std::move(done), ticket);
+  if (accepted != ledger::error_code::ok) {
+    // writer_has_room() said there was room: a failed or stopping writer, or a bug.
+    refuse_group(self, group, accepted);
+    return fail_storage(self, "cannot submit a group to the writer");
+  }
+  in_flight_of(st).debits.submitted(ticket);
+  if (needs_message) in_flight_of(st).pending.push_back(std::move(work));
+}
+
 void handle_debit_group(account_self self, debit_group group) {
   auto& st = self->state;
+  if (!group.holds.empty()) return handle_hold_group(self, std::move(group));
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
   if (group.stored) {

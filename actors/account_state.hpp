@@ -6,6 +6,7 @@
 // The account actor, by responsibility:
 //   account_actor.cpp     behaviour, submit and commit, passivation, the exception handler
 //   account_debits.cpp    debit groups: idempotency lookups (off the scheduler), apply, submit
+//   account_holds.cpp     groups of hold operations (credit control): lookups, apply
 //   account_commands.cpp  every other command, billing credentials included
 //   account_charges.cpp   card charges: sending intents, answers, lookups with backoff
 
@@ -157,6 +158,11 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
                    const ledger::outcome& out, const hold_expiries& indexed_before,
                    pending_commit& work);
 hold_expiries open_hold_expiries(const ledger::account& acct);
+// Before a hold operation (or the sweep's command) looks at the account, the holds due at
+// its time are released, in the same write: nothing ever sees a hold past its expiry as
+// open. True when it released any (the caller then writes the account state).
+bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
+                       const hold_expiries& indexed_before, pending_commit& work);
 // Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
 void count_events(account_self self, const ledger::outcome& out);
 // Submits a change_set whose completion comes back as (committed_atom, token, code), then
@@ -168,7 +174,23 @@ void forget_durable(account_self self);
 void fail_storage(account_self self, const std::string& reason);
 
 // ---- account_debits.cpp ----
+// A group's debits; a group of hold operations goes on to handle_hold_group.
 void handle_debit_group(account_self self, debit_group group);
+// Submits one group's change_set; its results go out through the writer's result_batcher
+// after the write (debit_batch.hpp). `work` is kept until the write is durable when it
+// has a charge to send or hold records to forget.
+void submit_group(account_self self, ledger::storage::change_set changes, const debit_group& group,
+                  std::vector<debit_outcome> results, std::vector<hold_outcome> holds,
+                  pending_commit work);
+
+// Sends a group's results now (refusals that wait for nothing), counted.
+void send_group_results(account_self self, const debit_group& group,
+                        std::vector<debit_outcome> results, std::vector<hold_outcome> holds);
+// Answers every item of the group with `code`: nothing of it was applied.
+void refuse_group(account_self self, const debit_group& group, ledger::error_code code);
+
+// ---- account_holds.cpp ----
+void handle_hold_group(account_self self, debit_group group);
 
 // ---- account_commands.cpp ----
 // Answers `promise` (made by the behaviour, which returns it to CAF) when the command is

@@ -14,17 +14,26 @@ void result_batcher::check_thread() {
   LEDGER_ASSERT(owner_ == std::this_thread::get_id());
 }
 
+uint64_t hold_id_of(const hold_command& cmd) {
+  if (const auto* c = std::get_if<commands::authorize_hold>(&cmd)) return c->request.hold_id;
+  if (const auto* c = std::get_if<commands::capture_hold>(&cmd)) return c->hold_id;
+  if (const auto* c = std::get_if<commands::extend_hold>(&cmd)) return c->extension.hold_id;
+  return std::get<commands::release_hold>(cmd).hold_id;
+}
+
 void result_batcher::add(const caf::actor& reply_to, uint64_t batch_id,
-                         std::vector<debit_outcome>&& results) {
+                         std::vector<debit_outcome>&& results, std::vector<hold_outcome>&& holds) {
   check_thread();
   // Newest first: consecutive completions usually belong to the same batch.
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (it->batch_id == batch_id && it->reply_to == reply_to) {
       it->results.insert(it->results.end(), results.begin(), results.end());
+      it->holds.insert(it->holds.end(), std::make_move_iterator(holds.begin()),
+                       std::make_move_iterator(holds.end()));
       return;
     }
   }
-  entries_.push_back(entry{reply_to, batch_id, std::move(results)});
+  entries_.push_back(entry{reply_to, batch_id, std::move(results), std::move(holds)});
 }
 
 void result_batcher::flush() {
@@ -38,7 +47,8 @@ void result_batcher::flush() {
       bundles.emplace_back(e.reply_to, debit_results_bundle{});
       it = std::prev(bundles.end());
     }
-    it->second.groups.push_back(debit_group_results{e.batch_id, std::move(e.results)});
+    it->second.groups.push_back(
+        debit_group_results{e.batch_id, std::move(e.results), std::move(e.holds)});
   }
   entries_.clear();
   for (auto& [reply_to, bundle] : bundles)

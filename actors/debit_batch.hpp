@@ -11,6 +11,11 @@
 // change_set per account per batch instead of one per debit, and the acknowledgements of a
 // whole write travel together. Results are still sent only after the write that holds them
 // returned (or at once for a refusal that depends on nothing undurable).
+//
+// Credit control's operations (authorise, capture, extend, release a hold; SPEC 11) take
+// the same path as hold_items in a group's `holds`, from the stream's hold batches and
+// HTTP's hold routes alike: a group carries debits or holds, each in arrival order, and
+// its results come back in debit_group_results::results or ::holds.
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -19,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/messages.hpp"
 #include "ledger/account.hpp"
 #include "ledger/error.hpp"
 #include "ledger/money.hpp"
@@ -32,11 +38,25 @@ struct debit_item {
   uint32_t index = 0;  // the debit's position in the front end's batch
 };
 
-// Debits in arrival order, all answered to reply_to with batch_id.
+// One credit-control operation; `now_ms` in each is the front end's clock.
+using hold_command = std::variant<commands::authorize_hold, commands::capture_hold,
+                                  commands::extend_hold, commands::release_hold>;
+
+struct hold_item {
+  uint64_t account_id = 0;
+  uint32_t index = 0;  // the operation's position in the front end's batch
+  hold_command cmd;
+};
+
+// The hold id an operation names.
+uint64_t hold_id_of(const hold_command& cmd);
+
+// Debits (or hold operations) in arrival order, all answered to reply_to with batch_id.
 struct debit_group {
   caf::actor reply_to;
   uint64_t batch_id = 0;
   std::vector<debit_item> items;
+  std::vector<hold_item> holds;
   // Set by the shard on the group that activated its account: every debit id of the group
   // was looked up with the account itself (one storage read, storage_reader.hpp), and these
   // are the ones stored. The account then needs no lookup of its own.
@@ -49,10 +69,22 @@ struct debit_outcome {
   ledger::money balance_after;
 };
 
-// Results of some debits of one batch, in any order (matched by index).
+// The answer to one hold operation: the account's balance and what its open holds reserve
+// after it, and the hold's record after it (for a duplicate, the original; none when the
+// operation was refused before a hold was found).
+struct hold_outcome {
+  uint32_t index = 0;
+  ledger::error_code code = ledger::error_code::ok;
+  ledger::money balance;
+  ledger::money held;
+  std::optional<ledger::hold_record> hold;
+};
+
+// Results of some debits (or hold operations) of one batch, in any order (matched by index).
 struct debit_group_results {
   uint64_t batch_id = 0;
   std::vector<debit_outcome> results;
+  std::vector<hold_outcome> holds;
 };
 
 // The results one write made durable for one front end, all batches together: one message
@@ -68,7 +100,8 @@ struct debit_results_bundle {
 // thread to use it is taken for the writer's, and any other is a bug (asserted).
 class result_batcher {
  public:
-  void add(const caf::actor& reply_to, uint64_t batch_id, std::vector<debit_outcome>&& results);
+  void add(const caf::actor& reply_to, uint64_t batch_id, std::vector<debit_outcome>&& results,
+           std::vector<hold_outcome>&& holds = {});
   void flush();
 
  private:
@@ -79,6 +112,7 @@ class result_batcher {
     caf::actor reply_to;
     uint64_t batch_id = 0;
     std::vector<debit_outcome> results;
+    std::vector<hold_outcome> holds;
   };
   std::vector<entry> entries_;  // a handful per write: a linear search is the fastest
 };

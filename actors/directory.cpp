@@ -109,15 +109,19 @@ void forward(shard_self self, resident& target, held_message&& message) {
 // Answers a message whose account has no actor: nothing is pending for it anywhere.
 void refuse(shard_self self, held_message&& message, ledger::error_code code) {
   if (auto* group = std::get_if<debit_group>(&message)) {
-    std::vector<debit_outcome> refused;
+    debit_group_results refused{group->batch_id, {}, {}};
     for (const auto& item : group->items) {
       self->state.context->counters->count_reply(code);
-      refused.push_back(debit_outcome{item.index, code, {}});
+      refused.results.push_back(debit_outcome{item.index, code, {}});
     }
-    caf::anon_send(group->reply_to, debit_group_results{group->batch_id, std::move(refused)});
+    for (const auto& item : group->holds) {
+      self->state.context->counters->count_reply(code);
+      refused.holds.push_back(hold_outcome{item.index, code, {}, {}, {}});
+    }
+    caf::anon_send(group->reply_to, std::move(refused));
     return;
   }
-  std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}, {}});
+  std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}});
 }
 
 bool creates_account(const held_message& message) {
@@ -212,25 +216,28 @@ void route(shard_self self, uint64_t account_id, held_message&& message,
   if (first) batch.accounts.push_back(activation_for(account_id, it->second.front()));
 }
 
-// Splits a front end's group into one group per account, keeping each account's debits in
-// arrival order, and routes each as one message; the cold accounts among them are read
-// from storage together.
+// Splits a front end's group into one group per account, keeping each account's debits (or
+// hold operations) in arrival order, and routes each as one message; the cold accounts
+// among them are read from storage together.
 void route_debit_group(shard_self self, debit_group& group) {
   std::unordered_map<uint64_t, size_t> part_of;
-  std::vector<debit_group> parts;
-  part_of.reserve(group.items.size());
-  parts.reserve(group.items.size());
-  for (const auto& item : group.items) {
-    auto [it, inserted] = part_of.emplace(item.account_id, parts.size());
-    if (inserted) parts.push_back(debit_group{group.reply_to, group.batch_id, {}, {}});
-    parts[it->second].items.push_back(item);
-  }
+  std::vector<std::pair<uint64_t, debit_group>> parts;  // by account, in first arrival order
+  part_of.reserve(group.items.size() + group.holds.size());
+  parts.reserve(group.items.size() + group.holds.size());
+  auto part_for = [&](uint64_t account_id) -> debit_group& {
+    auto [it, inserted] = part_of.emplace(account_id, parts.size());
+    if (inserted)
+      parts.emplace_back(account_id, debit_group{group.reply_to, group.batch_id, {}, {}, {}});
+    return parts[it->second].second;
+  };
+  for (const auto& item : group.items)
+    part_for(item.account_id).items.push_back(item);
+  for (auto& item : group.holds)
+    part_for(item.account_id).holds.push_back(std::move(item));
   const auto now = steady_clock::now();
   activation_batch cold;
-  for (auto& part : parts) {
-    const uint64_t account_id = part.items.front().account_id;
+  for (auto& [account_id, part] : parts)
     route(self, account_id, held_message{std::move(part)}, now, cold);
-  }
   request_activations(self, std::move(cold));
 }
 

@@ -174,7 +174,7 @@ class DirectoryRouting : public ::testing::Test {
   void debit(uint64_t batch_id, uint64_t account_id, uint64_t debit_id, ledger::money amount) {
     caf::send_as(
         front_end_, shard(),
-        debit_group{front_end_, batch_id, {debit_item{account_id, debit_id, amount, 0}}, {}});
+        debit_group{front_end_, batch_id, {debit_item{account_id, debit_id, amount, 0}}, {}, {}});
   }
   const shard_actor& shard() const { return accounts_.shards().front(); }
 

@@ -107,8 +107,8 @@ struct logout {  // ok or unauthorized
   std::string token_hash;
   int64_t now_ms = 0;
 };
-// Credit control (SPEC 11, ledger/hold.hpp): each is answered after its change is durable,
-// with the hold's record in account_reply::hold (for a duplicate, the original record).
+// Credit control (SPEC 11, ledger/hold.hpp): these travel as hold_items in a debit_group
+// (debit_batch.hpp) and are answered by a hold_outcome after their change is durable.
 // `now_ms` is the front end's clock (ms since the epoch): the account reads no clock. Holds
 // already due at now_ms are released first, in the same write.
 struct authorize_hold {  // ok (hold.granted), insufficient_funds, account_suspended, ...
@@ -143,9 +143,7 @@ using command =
                  commands::set_maximum_recharge, commands::suspend, commands::resume,
                  commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
                  commands::record_login, commands::authorize, commands::change_password,
-                 commands::issue_temporary_credentials, commands::logout, commands::authorize_hold,
-                 commands::capture_hold, commands::extend_hold, commands::release_hold,
-                 commands::expire_holds>;
+                 commands::issue_temporary_credentials, commands::logout, commands::expire_holds>;
 
 struct account_request {
   uint64_t account_id = 0;
@@ -161,8 +159,6 @@ struct account_reply {
   std::optional<ledger::journal_entry> entry;
   charge_state charge = charge_state::none;
   ledger::error_code charge_failure = ledger::error_code::ok;
-  // Hold commands: the hold's record after the command (for a duplicate, the original).
-  std::optional<ledger::hold_record> hold;
 };
 
 // ---- events for `ledgerctl tail` ----------------------------------------------------------

@@ -54,6 +54,20 @@ void find_stored(const ledger::storage::database& database, uint64_t account_id,
   }
 }
 
+holds_read find_holds(const ledger::storage::database& database, uint64_t account_id,
+                      const std::vector<uint64_t>& hold_ids) {
+  holds_read reply;
+  for (const uint64_t hold_id : hold_ids) {
+    auto read = database.find_hold(account_id, hold_id);
+    if (!read) {
+      reply.failure = logged_failure("a hold", account_id, read.error());
+      return reply;
+    }
+    if (*read) reply.value.push_back(std::move(**read));
+  }
+  return reply;
+}
+
 account_read activate(const ledger::storage::database& database,
                       const account_activation& request) {
   account_read reply;
@@ -111,8 +125,8 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
         return reply_of("its credentials", account_id,
                         self->state.database->load_credentials(account_id));
       },
-      [=](read_hold_atom, uint64_t account_id, uint64_t hold_id) {
-        return reply_of("a hold", account_id, self->state.database->find_hold(account_id, hold_id));
+      [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids) {
+        return find_holds(*self->state.database, account_id, hold_ids);
       },
       [=](due_holds_atom, int64_t now_ms, uint64_t limit) {
         return reply_of("the hold expiry index", 0,

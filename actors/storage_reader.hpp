@@ -7,7 +7,7 @@
 //   account --debit_lookup-->                                  reader  -> debit_lookup_result
 //   account --(read_recharge_atom, id, key)-->                 reader  -> recharge_read
 //   account --(read_credentials_atom, id)-->                   reader  -> credentials_read
-//   account --(read_hold_atom, id, hold_id)-->                 reader  -> hold_read
+//   account --(read_hold_atom, id, hold ids)-->                reader  -> holds_read
 //   sweeper --(due_holds_atom, now_ms, limit)-->               reader  -> due_holds_read
 //
 // Every reply carries `failure`: empty on success, else RocksDB's message, already logged
@@ -76,7 +76,9 @@ struct activations_read {
 };
 using recharge_read = read_reply<std::optional<ledger::recharge_record>>;
 using credentials_read = read_reply<std::optional<ledger::credentials>>;
-using hold_read = read_reply<std::optional<ledger::hold_record>>;
+// The stored records among some hold ids of one account (each in any state; an id never
+// used has none).
+using holds_read = read_reply<std::vector<ledger::hold_record>>;
 // Entries of the hold expiry index that are due, earliest first (database::due_holds).
 using due_holds_read = read_reply<std::vector<ledger::storage::hold_expiry_entry>>;
 
@@ -102,8 +104,8 @@ using storage_reader = caf::typed_actor<
     caf::replies_to<debit_lookup>::with<debit_lookup_read>,
     caf::replies_to<read_recharge_atom, uint64_t, std::string>::with<recharge_read>,
     caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>,
-    // (account id, hold id): the hold's record in any state, nullopt when never used.
-    caf::replies_to<read_hold_atom, uint64_t, uint64_t>::with<hold_read>,
+    // (account id, hold ids): the records stored under them.
+    caf::replies_to<read_hold_atom, uint64_t, std::vector<uint64_t>>::with<holds_read>,
     // (now_ms, limit): at most `limit` expiry index entries due at now_ms.
     caf::replies_to<due_holds_atom, int64_t, uint64_t>::with<due_holds_read>>;
 
@@ -141,5 +143,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::recharge_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::credentials_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup_read)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::hold_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::holds_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::due_holds_read)

@@ -108,6 +108,7 @@ class node_fixture : public ::testing::Test {
     debit_group group{caf::actor_cast<caf::actor>(reply_to),
                       debit_id,
                       {debit_item{account_id, debit_id, amount, 0}},
+                      {},
                       {}};
     reply_to->send(node_->accounts().route(account_id), std::move(group));
   }

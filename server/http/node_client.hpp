@@ -49,12 +49,24 @@ class node_client {
   // where no outcome came in time. Indexes are assigned here.
   std::vector<std::optional<actors::debit_outcome>> debit(
       std::vector<actors::debit_item> debits) const;
+  // Hold operations (credit control) the same way, answered by hold_outcomes.
+  std::vector<std::optional<actors::hold_outcome>> holds(
+      std::vector<actors::hold_item> operations) const;
 
   // (tokenize_atom, card_input, year_month) -> (error_code, stored_card).
   call_result<std::pair<ledger::error_code, ledger::stored_card>> tokenize(
       const ledger::card_input& card, ledger::year_month today) const;
 
  private:
+  struct group_answers {
+    std::vector<std::optional<actors::debit_outcome>> debits;
+    std::vector<std::optional<actors::hold_outcome>> holds;
+  };
+  // Sends one group per shard (those with anything in them) and collects `debits` debit
+  // outcomes and `holds` hold outcomes by index, until all are in or the timeout passes.
+  group_answers send_groups(std::vector<actors::debit_group> groups, size_t debits,
+                            size_t holds) const;
+
   caf::actor_system& system_;
   actors::node& node_;
   std::chrono::milliseconds timeout_;

@@ -76,7 +76,7 @@ class routes {
   api_response get_holds(uint64_t id) const;
   api_response hold_action(uint64_t id, uint64_t hold_id, const std::string& action,
                            const api_request& request) const;
-  api_response hold_answer(uint64_t id, actors::command cmd) const;
+  api_response hold_answer(uint64_t id, actors::hold_command cmd) const;
 
   // routes_auth.cpp: sessions and passwords, and the access check of every account route.
   api_response post_login(const api_request& request) const;

@@ -105,22 +105,23 @@ api_response routes::hold_action(uint64_t id, uint64_t hold_id, const std::strin
 
 // ok and duplicate answer the hold (a duplicate with the original record, marked a replay);
 // every other code is an error answer.
-api_response routes::hold_answer(uint64_t id, actors::command cmd) const {
-  auto result = client_.command(id, std::move(cmd));
-  if (!result.answer) return unanswered(result.failure);
-  const auto& reply = *result.answer;
-  if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
-    return error_response(reply.code, v::describe(reply.code));
+api_response routes::hold_answer(uint64_t id, actors::hold_command cmd) const {
+  auto outcomes = client_.holds({actors::hold_item{id, 0, std::move(cmd)}});
+  if (!outcomes.front()) return unanswered(call_failure::timeout);
+  const auto& outcome = *outcomes.front();
+  if (outcome.code != error_code::ok && outcome.code != error_code::duplicate) {
+    return error_response(outcome.code, v::describe(outcome.code));
   }
-  if (!reply.hold) return error_response(error_code::internal_error, "no hold in the answer");
-  const auto& acct = reply.snapshot;
+  if (!outcome.hold) return error_response(error_code::internal_error, "no hold in the answer");
+  const auto available =
+      ledger::money::from_micros(outcome.balance.micros() - outcome.held.micros());
   return json_response(v::http_ok,
-                       json{{"result", reply.code == error_code::ok ? "ok" : "duplicate"},
-                            {"replayed", reply.code == error_code::duplicate},
-                            {"hold", v::hold_view(*reply.hold)},
-                            {"balance", v::money_text(acct.balance)},
-                            {"held", v::money_text(ledger::held(acct))},
-                            {"available", v::money_text(ledger::available(acct))}});
+                       json{{"result", outcome.code == error_code::ok ? "ok" : "duplicate"},
+                            {"replayed", outcome.code == error_code::duplicate},
+                            {"hold", v::hold_view(*outcome.hold)},
+                            {"balance", v::money_text(outcome.balance)},
+                            {"held", v::money_text(outcome.held)},
+                            {"available", v::money_text(available)}});
 }
 
 api_response routes::get_holds(uint64_t id) const {

@@ -44,7 +44,8 @@ struct batch {
   bool holds = false;
   std::vector<protocol::debit_result> results;
   std::vector<protocol::hold_result> hold_results;
-  std::vector<bool> answered;  // by index: each item is answered exactly once
+  std::vector<protocol::hold_kind> hold_kinds;  // by index: what each operation asked
+  std::vector<bool> answered;                   // by index: each item is answered exactly once
   size_t remaining = 0;
 };
 
@@ -179,12 +180,10 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
   }
 }
 
-void on_hold_answer(stream_broker* self, uint64_t batch_id, uint32_t index,
-                    const protocol::hold_result& result);
-
-// The account command for one operation, or the code that refuses it without asking the
-// account: a field its kind does not use must be 0 (docs/protocol.md).
-ledger::expected<actors::command> hold_command(const protocol::hold_operation& op, int64_t now_ms) {
+// The account's operation, or the code that refuses it without asking the account: a field
+// its kind does not use must be 0 (docs/protocol.md).
+ledger::expected<actors::hold_command> hold_command(const protocol::hold_operation& op,
+                                                    int64_t now_ms) {
   using protocol::hold_kind;
   const auto amount = ledger::money::from_micros(op.amount_micros);
   switch (op.kind) {
@@ -193,39 +192,37 @@ ledger::expected<actors::command> hold_command(const protocol::hold_operation& o
       // 0: all of amount or nothing, as HTTP's absent min_amount.
       const auto min_amount =
           op.min_amount_micros == 0 ? amount : ledger::money::from_micros(op.min_amount_micros);
-      return actors::command{actors::commands::authorize_hold{
+      return actors::hold_command{actors::commands::authorize_hold{
           ledger::hold_request{op.hold_id, amount, min_amount, op.expires_in_ms}, now_ms}};
     }
     case hold_kind::capture:
       if (op.number != 0 || op.min_amount_micros != 0 || op.expires_in_ms != 0) {
         return ledger::error_code::malformed_request;
       }
-      return actors::command{actors::commands::capture_hold{op.hold_id, amount, now_ms}};
+      return actors::hold_command{actors::commands::capture_hold{op.hold_id, amount, now_ms}};
     case hold_kind::extend:
       if (op.min_amount_micros != 0) return ledger::error_code::malformed_request;
-      return actors::command{actors::commands::extend_hold{
+      return actors::hold_command{actors::commands::extend_hold{
           ledger::hold_extension{op.hold_id, op.number, amount, op.expires_in_ms}, now_ms}};
     case hold_kind::release:
       if (op.number != 0 || op.amount_micros != 0 || op.min_amount_micros != 0 ||
           op.expires_in_ms != 0) {
         return ledger::error_code::malformed_request;
       }
-      return actors::command{actors::commands::release_hold{op.hold_id, now_ms}};
+      return actors::hold_command{actors::commands::release_hold{op.hold_id, now_ms}};
   }
   return ledger::error_code::malformed_request;
 }
 
 // amount_micros by the operation asked, whatever state the hold is in now (a replayed
 // authorisation of a hold captured since still answers what it reserved).
-protocol::hold_result hold_result_of(protocol::hold_kind kind, const actors::account_reply& reply) {
+protocol::hold_result hold_result_of(protocol::hold_kind kind,
+                                     const actors::hold_outcome& outcome) {
   protocol::hold_result result;
-  result.code = reply.code;
-  // A refusal for an account that does not exist carries an empty snapshot: 0, as debits.
-  if (reply.code != ledger::error_code::account_not_found) {
-    result.available_after_micros = ledger::available(reply.snapshot).micros();
-  }
-  if (!reply.hold) return result;
-  const ledger::hold_record& hold = *reply.hold;
+  result.code = outcome.code;
+  result.available_after_micros = outcome.balance.micros() - outcome.held.micros();
+  if (!outcome.hold) return result;
+  const ledger::hold_record& hold = *outcome.hold;
   result.state = static_cast<uint8_t>(hold.state);
   result.amount_micros =
       kind == protocol::hold_kind::capture ? hold.captured.micros() : hold.held.micros();
@@ -233,9 +230,9 @@ protocol::hold_result hold_result_of(protocol::hold_kind kind, const actors::acc
   return result;
 }
 
-// Each operation is one command to its account (a request through its shard, answered after
-// the change is durable, like HTTP's); operations on one account apply in the order read,
-// because each shard forwards an account's messages in the order they arrive.
+// Hold operations travel like debits: one debit_group per shard carrying them as hold_items,
+// which the shard splits per account in arrival order (actors/debit_batch.hpp); the answers
+// come back as hold_outcomes, after the write that holds them.
 void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, connection& conn,
                        const protocol::frame& frame) {
   auto& st = self->state;
@@ -248,16 +245,12 @@ void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, c
   }
   st.counters->hold_batches_received.fetch_add(1, std::memory_order_relaxed);
   st.counters->hold_operations_received.fetch_add(ops.size(), std::memory_order_relaxed);
-  if (ops.empty()) {
-    protocol::encode_hold_results(self->wr_buf(handle), frame.header.request_id, nullptr, 0);
-    self->flush(handle);
-    return;
-  }
   // Operations refused here (a field their kind does not use) are answered with the rest
   // of their batch.
   const int64_t now_ms = actors::wall_clock_ms();
   std::vector<protocol::hold_result> results(ops.size());
-  std::vector<std::optional<actors::command>> commands(ops.size());
+  const auto& shards = st.accounts.shards();
+  std::vector<actors::debit_group> groups(shards.size());
   size_t to_send = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     auto cmd = hold_command(ops[i], now_ms);
@@ -265,7 +258,8 @@ void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, c
       results[i].code = cmd.code();
       continue;
     }
-    commands[i] = std::move(*cmd);
+    groups[st.accounts.shard_of(ops[i].account_id)].holds.push_back(
+        actors::hold_item{ops[i].account_id, static_cast<uint32_t>(i), std::move(*cmd)});
     ++to_send;
   }
   if (to_send == 0) {
@@ -279,22 +273,14 @@ void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, c
   batch& pending = st.batches[batch_id];
   pending.holds = true;
   pending.hold_results = std::move(results);
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (!commands[i]) continue;
-    const auto index = static_cast<uint32_t>(i);
-    const auto kind = ops[i].kind;
-    self->request(st.accounts.route(ops[i].account_id), caf::infinite, actors::command_atom::value,
-                  actors::account_request{ops[i].account_id, std::move(*commands[i])})
-        .then(
-            [self, batch_id, index, kind](const actors::account_reply& reply) {
-              on_hold_answer(self, batch_id, index, hold_result_of(kind, reply));
-            },
-            [self, batch_id, index](const caf::error&) {
-              // The account is gone: the node is stopping. The client retries after restart.
-              protocol::hold_result failed;
-              failed.code = ledger::error_code::storage_failure;
-              on_hold_answer(self, batch_id, index, failed);
-            });
+  pending.hold_kinds.reserve(ops.size());
+  for (const auto& op : ops)
+    pending.hold_kinds.push_back(op.kind);
+  for (size_t s = 0; s < groups.size(); ++s) {
+    if (groups[s].holds.empty()) continue;
+    groups[s].reply_to = caf::actor_cast<caf::actor>(self);
+    groups[s].batch_id = batch_id;
+    self->send(shards[s], std::move(groups[s]));
   }
 }
 
@@ -380,6 +366,15 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
   auto it = st.batches.find(message.batch_id);
   if (it == st.batches.end()) return;
   batch& pending = it->second;
+  for (const auto& outcome : message.holds) {
+    LEDGER_ASSERT(pending.holds && outcome.index < pending.hold_results.size() &&
+                  !pending.answered[outcome.index]);
+    pending.answered[outcome.index] = true;
+    pending.hold_results[outcome.index] =
+        hold_result_of(pending.hold_kinds[outcome.index], outcome);
+    --pending.remaining;
+    --st.debits_in_flight;
+  }
   for (const auto& result : message.results) {
     // The accounts answer each index of a batch once; anything else is a bug upstream.
     LEDGER_ASSERT(result.index < pending.results.size() && !pending.answered[result.index]);
@@ -389,21 +384,6 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
     --pending.remaining;
     --st.debits_in_flight;
   }
-  if (pending.remaining > 0) return;
-  finish_batch(self, it);
-}
-
-void on_hold_answer(stream_broker* self, uint64_t batch_id, uint32_t index,
-                    const protocol::hold_result& result) {
-  auto& st = self->state;
-  auto it = st.batches.find(batch_id);
-  if (it == st.batches.end()) return;
-  batch& pending = it->second;
-  LEDGER_ASSERT(pending.holds && index < pending.hold_results.size() && !pending.answered[index]);
-  pending.answered[index] = true;
-  pending.hold_results[index] = result;
-  --pending.remaining;
-  --st.debits_in_flight;
   if (pending.remaining > 0) return;
   finish_batch(self, it);
 }

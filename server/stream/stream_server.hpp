@@ -3,8 +3,8 @@
 // thread. It splits the TCP byte stream into frames, sends each batch's debits to the
 // directory shards as one debit_group per shard (actors/debit_batch.hpp), collects the
 // results by index and writes one debit_results frame per batch, in the order batches
-// complete (a client matches them by request_id). A hold batch (version 2) sends each
-// operation to its account as one command and answers one hold_results frame the same way.
+// complete (a client matches them by request_id). A hold batch (version 2) travels the same
+// way, its operations as hold_items, and is answered with one hold_results frame.
 //
 // Back-pressure: a connection with batches_in_flight_max batches unanswered has its later
 // frames wait, unprocessed, in its decoder until one is answered; the same when the whole
