@@ -39,9 +39,36 @@ bool luhn_valid(std::string_view digits) {
   return sum % 10 == 0;
 }
 
+std::optional<std::string> card_number_digits(std::string_view typed) {
+  std::string digits;
+  char separator = 0;  // the one kind this number uses, once seen
+  bool after_digit = false;
+  for (char c : typed) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+      after_digit = true;
+      continue;
+    }
+    if ((c != ' ' && c != '-') || !after_digit || (separator != 0 && c != separator)) {
+      return std::nullopt;
+    }
+    separator = c;
+    after_digit = false;
+  }
+  if (!after_digit) return std::nullopt;  // empty, or a trailing separator
+  if (digits.size() < limits::card_number_digits_min ||
+      digits.size() > limits::card_number_digits_max) {
+    return std::nullopt;
+  }
+  return digits;
+}
+
 error_code validate_card(const card_input& card, year_month today) {
   const size_t length = card.number.size();
-  if (length < 12 || length > 19 || !luhn_valid(card.number)) return error_code::invalid_card;
+  if (length < limits::card_number_digits_min || length > limits::card_number_digits_max ||
+      !luhn_valid(card.number)) {
+    return error_code::invalid_card;
+  }
   if (card.cvc.size() < 3 || card.cvc.size() > 4 || !all_digits(card.cvc)) {
     return error_code::invalid_card;
   }

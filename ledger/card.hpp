@@ -4,6 +4,7 @@
 // gateway's token, brand, last four digits and expiry.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,15 @@ struct stored_card {
 };
 
 bool luhn_valid(std::string_view digits);
+
+// The digits of a card number as a customer types or a platform sends it: digits,
+// optionally in groups separated by single spaces or by single dashes (one kind of separator
+// per number, as cards print them: "4242 4242 4242 4242", "3782-822463-10005"), 12 to 19
+// digits in all. nullopt for anything else (leading or trailing separators, doubled ones,
+// tabs, dots, letters, non-ASCII digits): the caller answers invalid_card. The table of
+// cases both the server and the browser console are tested on is
+// ledger/testdata/card_numbers.json.
+std::optional<std::string> card_number_digits(std::string_view typed);
 
 // ok, invalid_card (digits, length, Luhn, CVC, month, holder name) or card_expired.
 // A card is valid through the last day of its expiry month.

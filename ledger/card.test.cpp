@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 namespace ledger {
 namespace {
 
@@ -25,6 +28,24 @@ TEST(Card, LuhnAcceptsKnownTestNumbers) {
   EXPECT_FALSE(luhn_valid("4242424242424241"));
   EXPECT_FALSE(luhn_valid("42424242x4242424"));
   EXPECT_FALSE(luhn_valid(""));
+}
+
+// The same table is run against the browser console's reading of the number
+// (tests/browser/console.test.js): one rule on both sides.
+TEST(Card, TypedNumbersAreReadByOneRule) {
+  std::ifstream file(LEDGER_TESTDATA_DIR "/card_numbers.json");
+  ASSERT_TRUE(file) << "ledger/testdata/card_numbers.json";
+  const auto table = nlohmann::json::parse(file);
+  ASSERT_GE(table["cases"].size(), 20u);
+  for (const auto& row : table["cases"]) {
+    const auto typed = row["typed"].get<std::string>();
+    const auto digits = card_number_digits(typed);
+    if (row["digits"].is_null()) {
+      EXPECT_FALSE(digits.has_value()) << "\"" << typed << "\" read as " << digits.value_or("");
+    } else {
+      EXPECT_EQ(digits.value_or("(refused)"), row["digits"].get<std::string>()) << typed;
+    }
+  }
 }
 
 TEST(Card, ValidCardPasses) {

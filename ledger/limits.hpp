@@ -24,6 +24,9 @@ inline constexpr size_t manual_charges_in_flight_max = 4;
 
 // Card holder names and recharge idempotency keys are bounded strings.
 inline constexpr size_t card_holder_length_max = 100;
+// A card number has 12 to 19 digits (ISO/IEC 7812: PANs of up to 19 digits).
+inline constexpr size_t card_number_digits_min = 12;
+inline constexpr size_t card_number_digits_max = 19;
 inline constexpr size_t idempotency_key_length_max = 64;
 inline constexpr size_t reason_length_max = 200;
 

@@ -3,6 +3,7 @@
 // are dropped from the form right after; the page never shows more than the last four digits.
 import { accountPath, loadSession, request } from './api.js';
 import { initChangePassword } from './auth.js';
+import { cardNumberDigits } from './cards.js';
 import { messageFor } from './messages.js';
 import { $, clearErrors, element, formMessage, setBusy, showFieldErrors } from './ui.js';
 
@@ -113,8 +114,12 @@ function checkCard(form) {
   const value = (name) => form.elements.namedItem(name).value.trim();
   const input = (name) => form.elements.namedItem(name);
   const errors = [];
-  const number = value('number').replace(/[\s-]/g, '');
-  if (!/^\d{12,19}$/.test(number)) errors.push([input('number'), 'Enter the 12 to 19 digits of the card number.']);
+  // Sent as typed: the server reads it by the same rule (cards.js).
+  const number = input('number').value;
+  if (cardNumberDigits(number) === null) {
+    errors.push([input('number'),
+      'Enter the 12 to 19 digits of the card number, together or in groups separated by single spaces or dashes.']);
+  }
   const month = Number(value('exp_month'));
   if (!/^\d{1,2}$/.test(value('exp_month')) || month < 1 || month > 12) {
     errors.push([input('exp_month'), 'Enter the expiry month, 1 to 12.']);

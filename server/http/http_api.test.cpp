@@ -312,6 +312,16 @@ TEST_F(HttpApi, CardsAreMaskedListedRemovedAndChosen) {
   EXPECT_EQ(invalid.status, 400);
   EXPECT_EQ(invalid.body["error"], "invalid_card");
   EXPECT_EQ(invalid.text.find("4242424242424241"), std::string::npos);
+  // Numbers as printed and typed: groups separated by single spaces or dashes; not a stray
+  // separator (ledger/testdata/card_numbers.json has the whole table).
+  auto dashed = post(account_path(9) + "/cards", card_json("4242-4242-4242-4242").dump());
+  EXPECT_EQ(dashed.status, 201) << dashed.text;
+  EXPECT_EQ(dashed.body["last4"], "4242");
+  auto stray = post(account_path(9) + "/cards", card_json("  -  4242424242424242").dump());
+  EXPECT_EQ(stray.status, 400);
+  EXPECT_EQ(stray.body["error"], "invalid_card");
+  EXPECT_NE(stray.body["message"].get<std::string>().find("single spaces or single dashes"),
+            std::string::npos);
   auto old = card_json(number);
   old["exp_year"] = 2020;
   auto expired = post(account_path(9) + "/cards", old.dump());

@@ -125,8 +125,11 @@ ledger::expected<ledger::card_input> card_from_json(const json& object) {
   auto month = required_unsigned(object, "exp_month", std::numeric_limits<uint64_t>::max());
   auto year = required_unsigned(object, "exp_year", std::numeric_limits<uint64_t>::max());
   if (!number || !cvc || !holder || !month || !year) return error_code::malformed_request;
+  // One rule for how a number may be typed (ledger::card_number_digits).
+  auto digits = ledger::card_number_digits(*number);
+  if (!digits) return error_code::invalid_card;
   ledger::card_input card;
-  card.number = std::move(number).value();
+  card.number = std::move(*digits);
   card.cvc = std::move(cvc).value();
   card.holder_name = std::move(holder).value();
   card.exp_month = narrow_or_zero<uint8_t>(*month, 12);

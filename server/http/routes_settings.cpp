@@ -119,6 +119,11 @@ api_response routes::post_card(uint64_t id, const api_request& request) const {
   auto body = in::parse_object(request.body ? *request.body : std::string{});
   if (!body) return error_response(body.code(), "the body must be a JSON object");
   auto card = in::card_from_json(*body);
+  if (!card && card.code() == error_code::invalid_card) {
+    return error_response(card.code(),
+                          "the card number: digits, optionally in groups separated by single "
+                          "spaces or single dashes, 12 to 19 digits in all");
+  }
   if (!card) {
     return error_response(card.code(),
                           "a card is {\"number\", \"exp_month\", \"exp_year\", \"cvc\", "

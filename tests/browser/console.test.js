@@ -217,6 +217,20 @@ after(async () => {
 
 // ---- the tests --------------------------------------------------------------------------
 
+test('the console reads a typed card number by the same rule as the server (one table for both)', async () => {
+  const table = JSON.parse(readFileSync(join(repo, 'ledger/testdata/card_numbers.json'), 'utf8'));
+  assert.ok(table.cases.length >= 20);
+  const page = await newPage();
+  await page.goto(`${base()}/console/`);
+  await onPage(page, 'login');
+  const read = await page.evaluate(async (cases) => {
+    const { cardNumberDigits } = await import('/console/cards.js');
+    return cases.map((row) => cardNumberDigits(row.typed));
+  }, table.cases);
+  assert.deepEqual(read, table.cases.map((row) => row.digits));
+  await page.context().close();
+});
+
 test('every API error code in docs/api.md has a human message, and amounts are exact', async () => {
   const page = await newPage();
   await page.goto(`${base()}/console/`);
@@ -349,6 +363,17 @@ test('billing: a bad card is refused, cards are added masked, the default change
   await addCard(page, '4242424242424241');
   await form.locator('#card-number-error').filter({ hasText: 'The card was not accepted' }).waitFor();
   assert.equal((await account(CUSTOMER)).cards.length, 0);
+
+  // A number typed with a stray separator is the server's invalid_card too: the same rule
+  // (ledger/testdata/card_numbers.json) says so before anything is sent.
+  await addCard(page, '  -  4242424242424242');
+  await form.locator('#card-number-error').filter({ hasText: 'in groups separated by single spaces' }).waitFor();
+  assert.equal((await account(CUSTOMER)).cards.length, 0);
+  const typed = await platform('POST', `/v1/accounts/${CUSTOMER}/cards`, {
+    number: '  -  4242424242424242', exp_month: 12, exp_year: 2099, cvc: '123', holder_name: 'A',
+  });
+  assert.equal(typed.status, 400);
+  assert.equal(typed.body.error, 'invalid_card');
 
   await addCard(page, '4242 4242 4242 4242');
   await message(form).filter({ hasText: 'Visa ending in 4242 was added as your default card' }).waitFor();
