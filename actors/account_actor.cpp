@@ -135,6 +135,11 @@ account_actor::behavior_type account_behavior(account_self self, const account_c
   st.context = ctx;
   st.acct = std::move(acct);
   st.exists = exists;
+  if (exists && ledger::fit_recharge_to_maximum(st.acct, ctx->rules)) {
+    // Written with the account's next state write; nothing can charge before this.
+    spdlog::warn("account {}: auto-recharge amount lowered to the maximum recharge {}", st.acct.id,
+                 ledger::format_money(st.acct.auto_recharge.recharge_amount));
+  }
   resolve_open_intents(self);
   stop_on_exception(self);
   return {

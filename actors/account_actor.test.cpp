@@ -123,7 +123,7 @@ TEST_F(AccountActors, StateSurvivesARestart) {
   start();
   ASSERT_EQ(command(4, commands::create{}).code, error_code::ok);
   ASSERT_EQ(command(4, commands::adjust{usd(70), 1}).code, error_code::ok);
-  ASSERT_EQ(command(4, commands::set_maximum_recharge{usd(5000)}).code, error_code::ok);
+  ASSERT_EQ(command(4, commands::set_maximum_recharge{usd(5000), {}}).code, error_code::ok);
   ASSERT_EQ(debit(4, 9, usd(5)).code, error_code::ok);
   const auto before = command(4, commands::get{}).snapshot;
   restart();

@@ -75,7 +75,7 @@ struct command_visitor {
     return ledger::set_default_card(acct(), cmd.card_id);
   }
   ledger::outcome operator()(const commands::set_maximum_recharge& cmd) {
-    return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum);
+    return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum, cmd.recharge_amount);
   }
   ledger::outcome operator()(const commands::suspend&) { return ledger::suspend(acct()); }
   ledger::outcome operator()(const commands::resume&) { return ledger::resume(acct()); }

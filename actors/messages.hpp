@@ -64,6 +64,9 @@ struct set_default_card {
 };
 struct set_maximum_recharge {
   ledger::money maximum;
+  // Lowers the auto-recharge amount R in the same change (required when R is above the new
+  // maximum: ledger::set_maximum_recharge).
+  ledger::optional_money recharge_amount;
 };
 struct suspend {};
 struct resume {};

@@ -349,11 +349,26 @@ outcome set_default_card(account& acct, uint32_t card_id) {
   return out;
 }
 
-outcome set_maximum_recharge(account& acct, const policy& rules, money maximum) {
+outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
+                             optional_money recharge_amount) {
   if (!amount_in_range(maximum)) return rejected(error_code::invalid_amount);
   if (maximum < rules.minimum_recharge) return rejected(error_code::below_minimum_recharge);
+  const money recharge = recharge_amount.value_or(acct.auto_recharge.recharge_amount);
+  if (recharge_amount && !amount_in_range(recharge)) return rejected(error_code::invalid_amount);
+  if (recharge_amount && recharge < rules.minimum_recharge) {
+    return rejected(error_code::below_minimum_recharge);
+  }
+  if (recharge > maximum) return rejected(error_code::above_maximum_recharge);
   acct.maximum_recharge = maximum;
+  if (recharge_amount) acct.auto_recharge.recharge_amount = recharge;
   return outcome{};
+}
+
+bool fit_recharge_to_maximum(account& acct, const policy& rules) {
+  const money maximum = maximum_recharge(acct, rules);
+  if (acct.auto_recharge.recharge_amount <= maximum) return false;
+  acct.auto_recharge.recharge_amount = maximum;
+  return true;
 }
 
 outcome suspend(account& acct) {

@@ -239,8 +239,19 @@ outcome set_default_card(account& acct, uint32_t card_id);
 
 // ---- support -----------------------------------------------------------------------------
 
-// The per-account maximum recharge; at least the policy minimum.
-outcome set_maximum_recharge(account& acct, const policy& rules, money maximum);
+// The per-account maximum recharge; at least the policy minimum. No charge is ever above
+// the account's maximum (issue 17; docs/decisions.md "The maximum recharge holds"): when the
+// stored auto-recharge amount R is above the new maximum, `recharge_amount` must lower R in
+// the same change, to min <= it <= maximum; without it above_maximum_recharge and nothing
+// changes (the caller's message names R). `recharge_amount` may also be given when R fits.
+outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
+                             optional_money recharge_amount = {});
+// For an account whose stored R is above its maximum although no command allows that: an
+// operator lowered the policy's default maximum below it, or the data predates the rule.
+// Lowers R to the maximum (the charge the customer asked for, capped where support or the
+// operator put the cap) and answers true; false when R fits. Run when an account is loaded,
+// before anything can start a charge.
+bool fit_recharge_to_maximum(account& acct, const policy& rules);
 outcome suspend(account& acct);
 // Lifts any suspension and resets the retry tier.
 outcome resume(account& acct);

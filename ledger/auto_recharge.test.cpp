@@ -277,6 +277,50 @@ TEST(Settings, ValidationErrors) {
   EXPECT_EQ(h.acct().auto_recharge.recharge_amount, money::dollars_and_cents(1000, 1));
 }
 
+// Support lowering the maximum below R: refused, naming nothing changed, unless R is lowered
+// in the same change; the next automatic charge is then the new R (issue 17).
+TEST(MaximumRecharge, LoweringItBelowRNeedsANewRInTheSameChange) {
+  auto h = funded(policy{}, usd(100), usd(50));
+  const account before = h.acct();
+  auto refused = h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30)));
+  EXPECT_EQ(refused.code, error_code::above_maximum_recharge);
+  EXPECT_EQ(h.acct(), before) << "a refusal changes nothing";
+  EXPECT_EQ(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30), usd(35))).code,
+            error_code::above_maximum_recharge)
+      << "the new R must fit the new maximum too";
+  EXPECT_EQ(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30), usd(10))).code,
+            error_code::below_minimum_recharge);
+  EXPECT_EQ(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30), usd(-1))).code,
+            error_code::invalid_amount);
+  EXPECT_EQ(h.acct(), before);
+
+  ASSERT_TRUE(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30), usd(30))).ok());
+  EXPECT_EQ(h.acct().maximum_recharge, optional_money{usd(30)});
+  EXPECT_EQ(h.acct().auto_recharge.recharge_amount, usd(30));
+  auto spend = h.debit(usd(10));
+  ASSERT_TRUE(spend.charge.has_value());
+  EXPECT_EQ(spend.charge->amount, usd(30)) << "never the old $50";
+  // Raising it again leaves R alone; the customer may then choose a larger R.
+  ASSERT_TRUE(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(80))).ok());
+  EXPECT_EQ(h.acct().auto_recharge.recharge_amount, usd(30));
+  EXPECT_TRUE(h.settings(true, usd(100), usd(50)).ok());
+}
+
+// The operator lowered the default maximum (configuration) below an account's R: the account
+// is fitted when loaded, before anything can charge; an account's own higher maximum wins.
+TEST(MaximumRecharge, AnAccountLoadedUnderALowerDefaultHasItsRFitted) {
+  auto h = funded(policy{}, usd(100), usd(500));
+  policy lowered;
+  lowered.default_maximum_recharge = usd(200);
+  EXPECT_TRUE(fit_recharge_to_maximum(h.acct(), lowered));
+  EXPECT_EQ(h.acct().auto_recharge.recharge_amount, usd(200));
+  EXPECT_FALSE(fit_recharge_to_maximum(h.acct(), lowered)) << "fits now";
+  auto own = funded(policy{}, usd(100), usd(25));
+  ASSERT_TRUE(own.record(set_maximum_recharge(own.acct(), own.rules(), usd(900), usd(900))).ok());
+  EXPECT_FALSE(fit_recharge_to_maximum(own.acct(), lowered)) << "its own maximum is $900";
+  EXPECT_EQ(own.acct().auto_recharge.recharge_amount, usd(900));
+}
+
 TEST(Settings, AddingACardMakesAutoRechargeWork) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(10)).ok());

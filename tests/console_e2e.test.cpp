@@ -10,7 +10,10 @@
 #include <sstream>
 #include <thread>
 
+#include <httplib.h>
+
 #include "client/stream_client.hpp"
+#include "harness/wait.hpp"
 #include "storage/change_set.hpp"
 #include "storage/database.hpp"
 #include "tests/ledgerd_fixture.hpp"
@@ -213,6 +216,53 @@ TEST_F(ConsoleEndToEnd, OperatorCommands) {
   auto verified = ctl({"verify"});
   EXPECT_EQ(verified.status, 0) << verified.out;
   EXPECT_NE(verified.out.find("verify: ok"), std::string::npos) << verified.out;
+}
+
+// Support lowers an account's maximum below its auto-recharge amount R: refused with R named,
+// then done with R lowered in the same audited command; the next automatic charge is the
+// new R, never the old one (issue 17).
+TEST_F(ConsoleEndToEnd, TheMaximumRechargeHoldsForAutomaticCharges) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  ASSERT_EQ(http.Post("/v1/accounts", R"({"id": "5"})", "application/json")->status, 201);
+  ASSERT_EQ(http.Post("/v1/accounts/5/cards",
+                      R"({"number": "4242424242424242", "exp_month": 12, "exp_year": 2099,
+                          "cvc": "123", "holder_name": "Ada Lovelace"})",
+                      "application/json")
+                ->status,
+            201);
+  ASSERT_EQ(ctl({"adjust", "5", "100.00", "--reason", "opening balance"}).status, 0);
+  ASSERT_EQ(http.Put("/v1/accounts/5/auto-recharge",
+                     R"({"enabled": true, "balance_amount": "50.00", "recharge_amount": "50.00"})",
+                     "application/json")
+                ->status,
+            200);
+
+  auto refused = ctl({"limit", "set", "5", "30.00", "--reason", "card testing suspected"});
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE((refused.out + refused.err).find("is 50.00"), std::string::npos)
+      << refused.out << refused.err;
+  EXPECT_EQ(ctl_json({"account", "show", "5"})["account"]["limits"]["maximum_recharge"], "1000.00")
+      << "a refusal changes nothing";
+  auto lowered = ctl_json({"limit", "set", "5", "30.00", "--recharge-amount", "30.00", "--reason",
+                           "card testing suspected"});
+  EXPECT_EQ(lowered["account"]["limits"]["maximum_recharge"], "30.00");
+  EXPECT_EQ(lowered["account"]["auto_recharge"]["recharge_amount"], "30.00");
+
+  std::string error;
+  auto stream = client::stream_client::connect("127.0.0.1", stream_port_, error);
+  ASSERT_TRUE(stream) << error;
+  client::stream_client::results results;
+  ASSERT_TRUE(stream->debit({{5, 1, 60'000'000}}, results, error)) << error;  // $60: below T
+  ASSERT_EQ(results.debits.at(0).code, ledger::error_code::ok);
+  ASSERT_TRUE(harness::wait_until([&] {
+    return ctl_json({"journal", "5"})["entries"].size() >= 3;
+  }));
+  const auto entries = ctl_json({"journal", "5"})["entries"];
+  EXPECT_EQ(entries[2]["kind"], "auto_recharge");
+  EXPECT_EQ(entries[2]["amount"], "30.00") << "never the old $50";
+  const auto audit = read_file(work_dir_ + "/data-admin-audit.log");
+  EXPECT_NE(audit.find("\"recharge_amount\":\"30.00\""), std::string::npos) << audit;
 }
 
 // Support looks at the holds a platform authorised over the stream: `holds ID` lists them,

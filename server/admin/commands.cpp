@@ -84,11 +84,28 @@ json audit_record(const admin_request& request, uint64_t account_id) {
   if (account_id != 0) record["account"] = std::to_string(account_id);
   if (!request.reason.empty()) record["reason"] = request.reason;
   if (auto it = request.body.find("amount"); it != request.body.end()) record["amount"] = *it;
+  if (auto it = request.body.find("recharge-amount"); it != request.body.end()) {
+    record["recharge_amount"] = *it;
+  }
   return record;
+}
+
+// A maximum refused because R is above it says what R is and how to lower it with it.
+std::string maximum_refusal(const actors::account_reply& reply) {
+  const auto& settings = reply.snapshot.auto_recharge;
+  return error_reply(ledger::to_string(reply.code),
+                     "the account's auto-recharge amount (R) is " +
+                         ledger::format_money(settings.recharge_amount) +
+                         ", above that maximum: lower R in the same command with "
+                         "--recharge-amount (at most the new maximum)");
 }
 
 std::string account_reply_text(const admin_shared& shared, const actors::account_reply& reply,
                                const json& extra) {
+  if (reply.code == error_code::above_maximum_recharge &&
+      reply.snapshot.auto_recharge.recharge_amount.is_positive()) {
+    return maximum_refusal(reply);
+  }
   if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
     return code_reply(reply.code);
   }
@@ -151,11 +168,24 @@ caf::result<std::string> account_create(admin_self self, const admin_request& re
   return account_command(self, request, account_id_arg(request), actors::commands::create{}, true);
 }
 
+// The maximum recharge; with --recharge-amount also the auto-recharge amount R, which must
+// come down with the maximum when it is above it (docs/decisions.md "The maximum recharge
+// holds"). The refusal names R.
 caf::result<std::string> limit_set(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   const auto maximum = amount_arg(request);
+  ledger::optional_money recharge_amount;
+  if (auto it = request.body.find("recharge-amount"); it != request.body.end()) {
+    auto parsed = it->is_string() ? ledger::parse_money(it->get<std::string>())
+                                  : ledger::expected<ledger::money>{error_code::invalid_amount};
+    if (!parsed) {
+      throw bad_argument{error_reply("invalid_amount", "--recharge-amount: an amount like 25.00")};
+    }
+    recharge_amount = *parsed;
+  }
   require_reason(request);
-  return account_command(self, request, id, actors::commands::set_maximum_recharge{maximum}, true);
+  return account_command(self, request, id,
+                         actors::commands::set_maximum_recharge{maximum, recharge_amount}, true);
 }
 
 caf::result<std::string> suspend(admin_self self, const admin_request& request) {
