@@ -96,7 +96,7 @@ void on_committed(account_self self, uint32_t token, ledger::error_code code) {
   in_flight.pending.pop_front();
   if (code != ledger::error_code::ok) {
     // Memory is ahead of disk: answer nothing as done, and stop the process.
-    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}});
+    if (work.has_promise) work.promise.deliver(account_reply{code, st.acct, {}, {}, {}, {}, {}});
     return fail_storage(self, "durable write failed for account " + std::to_string(st.acct.id));
   }
   if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);

@@ -41,6 +41,48 @@ void answer_waiter(account_self self, const charge_answer& answer, const ledger:
   work.reply.entry = out.entry;
   work.reply.charge = captured ? charge_state::captured : charge_state::failed;
   work.reply.charge_failure = answer.failure;
+  work.reply.decline_reason = answer.reason;
+}
+
+// A manual recharge's record, written again with its charge's outcome in the same write as
+// the outcome itself, so that a replay answers what happened.
+void record_recharge_outcome(account_self self, const charge_answer& answer,
+                             ledger::recharge_record record, ledger::storage::change_set& changes,
+                             pending_commit& work) {
+  const bool captured = answer.status == gateway::charge_status::captured;
+  record.outcome = captured ? ledger::recharge_outcome::captured : ledger::recharge_outcome::failed;
+  record.failure = captured ? ledger::error_code::ok : answer.failure;
+  record.decline_reason = captured ? std::string{} : answer.reason;
+  auto& in_flight = in_flight_of(self->state);
+  in_flight.uncommitted_recharges[record.key] = record;
+  work.recharge_to_forget = record.key;
+  changes.put_recharge(self->state.acct.id, record);
+}
+
+// Applies a final answer (captured or failed). `record`: a manual recharge's record, to be
+// written with the outcome (nullptr for an automatic charge, or a record storage lacked).
+void apply_final_answer(account_self self, const charge_answer& answer,
+                        const ledger::recharge_record* record) {
+  auto& st = self->state;
+  auto* counters = context_of(self).counters;
+  const bool captured = answer.status == gateway::charge_status::captured;
+  bump(captured ? counters->charges_captured : counters->charges_failed);
+  counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  in_flight_of(st).lookup_backoff.erase(answer.charge_seq);
+  const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
+  ledger::outcome out = ledger::apply_charge_result(st.acct, result);
+  // The intent was found before, and nothing ran on the account since, so the core must
+  // accept its result.
+  LEDGER_ASSERT(out.ok());
+  ledger::storage::change_set changes;
+  changes.delete_intent(st.acct.id, answer.charge_seq);
+  persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  pending_commit work;
+  work.charge_to_send = out.charge;
+  if (record != nullptr) record_recharge_outcome(self, answer, *record, changes, work);
+  answer_waiter(self, answer, out, work);
+  submit(self, std::move(changes), std::move(work));
 }
 
 }  // namespace
@@ -71,22 +113,32 @@ void handle_charge_answer(account_self self, const charge_answer& answer) {
     case gateway::charge_status::failed:
       break;
   }
-  const bool captured = answer.status == gateway::charge_status::captured;
-  bump(captured ? counters->charges_captured : counters->charges_failed);
-  counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  in_flight_of(st).lookup_backoff.erase(answer.charge_seq);
-  const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
-  ledger::outcome out = ledger::apply_charge_result(st.acct, result);
-  // The intent was found above, so the core must accept its result.
-  LEDGER_ASSERT(out.ok());
-  ledger::storage::change_set changes;
-  changes.delete_intent(st.acct.id, answer.charge_seq);
-  persist_outcome(changes, st.acct, out);
-  count_events(self, out);
-  pending_commit work;
-  work.charge_to_send = out.charge;
-  answer_waiter(self, answer, out, work);
-  submit(self, std::move(changes), std::move(work));
+  if (intent->kind != ledger::charge_kind::manual) return apply_final_answer(self, answer, nullptr);
+  auto& records = in_flight_of(st).recharges_in_flight;
+  if (auto known = records.find(answer.charge_seq); known != records.end()) {
+    const ledger::recharge_record record = std::move(known->second);
+    records.erase(known);
+    return apply_final_answer(self, answer, &record);
+  }
+  // Started before a restart: its record is in storage. Nothing else runs on this account
+  // until the read is answered, so the intent is still open then.
+  self->request(reader_of(self), read_timeout, read_recharge_atom::value, st.acct.id,
+                intent->recharge_key)
+      .await(
+          [self, answer](recharge_read& read) {
+            if (!read.ok() || !read.value) {
+              spdlog::error(
+                  "account {}: the record of manual recharge {} is {}; its outcome "
+                  "is applied without it",
+                  self->state.acct.id, answer.charge_seq, read.ok() ? "missing" : "unreadable");
+            }
+            apply_final_answer(self, answer, read.ok() && read.value ? &*read.value : nullptr);
+          },
+          [self, answer](caf::error& failure) {
+            spdlog::error("account {}: reading a manual recharge's record failed: {}",
+                          self->state.acct.id, self->system().render(failure));
+            apply_final_answer(self, answer, nullptr);
+          });
 }
 
 void resolve_open_intents(account_self self) {

@@ -46,17 +46,34 @@ struct command_visitor {
     auto out =
         ledger::begin_manual_recharge(acct(), rules(), cmd.key, cmd.amount, cmd.card_id, prior);
     if (out.code == ledger::error_code::duplicate && prior != nullptr) {
-      const bool in_flight = std::any_of(
-          acct().manual_charges.begin(), acct().manual_charges.end(),
-          [&](const ledger::charge_intent& c) { return c.charge_seq == prior->charge_seq; });
-      work.reply.charge = in_flight ? charge_state::pending : charge_state::none;
+      replay(*prior);
+      return out;
     }
     if (!out.ok()) return out;
-    ledger::recharge_record record{cmd.key, cmd.amount, cmd.card_id, out.charge->charge_seq};
+    ledger::recharge_record record{cmd.key, cmd.amount, cmd.card_id, out.charge->charge_seq,
+                                   {},      {},         {}};
     uncommitted[cmd.key] = record;
+    in_flight_of(self->state).recharges_in_flight[record.charge_seq] = record;
     changes.put_recharge(acct().id, record);
     work.recharge_to_forget = cmd.key;
     return out;
+  }
+  // A retry of a manual recharge answers the original outcome (issue 17): captured, failed
+  // with the original code and reason, or still pending at the gateway.
+  void replay(const ledger::recharge_record& prior) {
+    work.reply.replayed = prior;
+    const bool in_flight = std::any_of(
+        acct().manual_charges.begin(), acct().manual_charges.end(),
+        [&](const ledger::charge_intent& c) { return c.charge_seq == prior.charge_seq; });
+    if (in_flight) {
+      work.reply.charge = charge_state::pending;
+    } else if (prior.outcome == ledger::recharge_outcome::captured) {
+      work.reply.charge = charge_state::captured;
+    } else if (prior.outcome == ledger::recharge_outcome::failed) {
+      work.reply.charge = charge_state::failed;
+      work.reply.charge_failure = prior.failure;
+      work.reply.decline_reason = prior.decline_reason;
+    }  // else: written before outcomes were kept; the journal tells
   }
   ledger::outcome operator()(const commands::set_auto_recharge& cmd) {
     return ledger::set_auto_recharge(acct(), rules(), cmd.settings);
@@ -139,7 +156,7 @@ struct credentials_visitor {
 
 void answer_now(account_self self, reply_promise& promise, ledger::error_code code,
                 charge_state charge = charge_state::none) {
-  promise.deliver(account_reply{code, self->state.acct, {}, charge, {}});
+  promise.deliver(account_reply{code, self->state.acct, {}, charge, {}, {}, {}});
 }
 
 // Unlike the other commands, a refusal may change state (a failed login is counted), so
@@ -207,11 +224,13 @@ void run_command(account_self self, const account_request& request, reply_promis
   count_events(self, out);
   const bool read_only = !out.ok() || std::holds_alternative<commands::get>(request.cmd);
   // Nothing undurable to wait for: answer at once.
-  if (read_only && !released && nothing_pending(st))
-    return answer_now(self, promise, out.code, work.reply.charge);
   work.reply.code = out.code;
   work.reply.snapshot = st.acct;
   work.reply.entry = out.entry;
+  if (read_only && !released && nothing_pending(st)) {
+    promise.deliver(std::move(work.reply));
+    return;
+  }
   work.charge_to_send = out.charge;
   if (out.ok() && std::holds_alternative<commands::recharge>(request.cmd)) {
     // The requester hears when the gateway has answered, not when the intent is durable.

@@ -61,11 +61,15 @@ struct in_flight_state {
   std::map<uint64_t, ledger::hold_record> uncommitted_holds;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
   std::map<uint64_t, caf::typed_response_promise<account_reply>> recharge_waiters;
+  // The records of manual recharges whose charge is at the gateway, by charge_seq: written
+  // again with the charge's outcome, for replays (after a restart they are read back).
+  std::map<uint64_t, ledger::recharge_record> recharges_in_flight;
   std::map<uint64_t, std::chrono::milliseconds> lookup_backoff;  // by charge_seq
 
   bool empty() const {
     return pending.empty() && debits.empty() && uncommitted_recharges.empty() &&
-           uncommitted_holds.empty() && recharge_waiters.empty() && lookup_backoff.empty();
+           uncommitted_holds.empty() && recharge_waiters.empty() && recharges_in_flight.empty() &&
+           lookup_backoff.empty();
   }
 };
 

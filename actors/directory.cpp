@@ -121,7 +121,7 @@ void refuse(shard_self self, held_message&& message, ledger::error_code code) {
     caf::anon_send(group->reply_to, std::move(refused));
     return;
   }
-  std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}});
+  std::get<held_command>(message).promise.deliver(account_reply{code, {}, {}, {}, {}, {}, {}});
 }
 
 bool creates_account(const held_message& message) {

@@ -7,12 +7,18 @@
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "gateway/processor.hpp"
+#include "ledger/limits.hpp"
 
 namespace actors {
 namespace {
 
 charge_answer answer_for(const charge_order& order, const gateway::charge_response& response) {
-  return charge_answer{order.intent.charge_seq, response.status, response.failure};
+  std::string reason;
+  if (response.status == gateway::charge_status::failed) {
+    reason = response.reason.substr(0, ledger::limits::decline_reason_length_max);
+  }
+  return charge_answer{order.intent.charge_seq, response.status, response.failure,
+                       std::move(reason)};
 }
 
 caf::behavior gateway_worker(caf::event_based_actor* self,

@@ -162,6 +162,10 @@ struct account_reply {
   std::optional<ledger::journal_entry> entry;
   charge_state charge = charge_state::none;
   ledger::error_code charge_failure = ledger::error_code::ok;
+  // Manual recharges: the original request's record when this is its replay (the same
+  // idempotency key): its amount and, once the charge ended, its outcome.
+  std::optional<ledger::recharge_record> replayed;
+  std::string decline_reason;  // charge failed: the processor's reason
 };
 
 // ---- events for `ledgerctl tail` ----------------------------------------------------------
@@ -192,6 +196,9 @@ struct charge_answer {
   uint64_t charge_seq = 0;
   gateway::charge_status status = gateway::charge_status::unknown;
   ledger::error_code failure = ledger::error_code::ok;
+  // failed: the processor's reason, for people ("insufficient_funds"), at most
+  // ledger::limits::decline_reason_length_max bytes.
+  std::string reason;
 };
 
 }  // namespace actors

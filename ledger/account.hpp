@@ -154,12 +154,24 @@ struct debit_record {
   uint64_t journal_seq = 0;
 };
 
-// What the store remembers of a manual recharge request, per idempotency key.
+// How a manual recharge's charge ended, as its record remembers it for replays (issue 17).
+enum class recharge_outcome : uint8_t {
+  pending = 0,   // at the card processor (or a record written before outcomes were kept)
+  captured = 1,  // the card was charged and the balance credited
+  failed = 2,    // not charged: `failure` and `decline_reason` say why
+};
+
+// What the store remembers of a manual recharge request, per idempotency key: enough to
+// answer a retry with the original outcome.
 struct recharge_record {
   std::string key;
   money amount;
   uint32_t card_id = 0;  // the card asked for; 0: the default card
   uint64_t charge_seq = 0;
+  recharge_outcome outcome = recharge_outcome::pending;
+  error_code failure = error_code::ok;  // failed: the processor's answer (card_declined, ...)
+  std::string decline_reason;           // failed: the processor's words, at most
+                                        // limits::decline_reason_length_max bytes
 };
 
 // ---- usage -------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ inline constexpr size_t card_number_digits_min = 12;
 inline constexpr size_t card_number_digits_max = 19;
 inline constexpr size_t idempotency_key_length_max = 64;
 inline constexpr size_t reason_length_max = 200;
+// The processor's decline reason kept with a failed manual recharge ("insufficient_funds").
+inline constexpr size_t decline_reason_length_max = 64;
 
 // Credit control (hold.hpp): open holds one account may have at once (concurrent calls of
 // one customer), and the longest a hold may stay open before the server releases it.

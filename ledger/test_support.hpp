@@ -63,7 +63,8 @@ class account_harness {
     auto found = recharges_.find(key);
     auto out = begin_manual_recharge(acct_, rules_, key, amount, card_id,
                                      found == recharges_.end() ? nullptr : &found->second);
-    if (out.ok()) recharges_[key] = recharge_record{key, amount, card_id, out.charge->charge_seq};
+    if (out.ok())
+      recharges_[key] = recharge_record{key, amount, card_id, out.charge->charge_seq, {}, {}, {}};
     return record(std::move(out));
   }
 

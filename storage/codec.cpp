@@ -297,6 +297,16 @@ status validate_recharge(const recharge_record& record) {
   }
   if (!amount_in_range(record.amount)) return invalid("recharge record", "amount");
   if (record.charge_seq == 0) return invalid("recharge record", "charge seq");
+  if (record.outcome > recharge_outcome::failed) return invalid("recharge record", "outcome");
+  const bool failed = record.outcome == recharge_outcome::failed;
+  if (failed == (record.failure == error_code::ok) ||
+      static_cast<size_t>(record.failure) >= error_code_count) {
+    return invalid("recharge record", "failure");
+  }
+  if (record.decline_reason.size() > limits::decline_reason_length_max ||
+      (!failed && !record.decline_reason.empty())) {
+    return invalid("recharge record", "decline reason");
+  }
   return status::success();
 }
 
@@ -417,6 +427,12 @@ void append_recharge(std::string& out, const recharge_record& record) {
   put_money(out, record.amount);
   put_varint(out, record.card_id);
   put_varint(out, record.charge_seq);
+  // The optional trailing part: the outcome, once the charge ended (records written before
+  // outcomes were kept end here, and read as pending).
+  if (record.outcome == recharge_outcome::pending) return;
+  put_u8(out, static_cast<uint8_t>(record.outcome));
+  put_u8(out, static_cast<uint8_t>(record.failure));
+  put_string(out, record.decline_reason);
 }
 
 void append_intent(std::string& out, const charge_intent& intent) {
@@ -588,6 +604,15 @@ expected<recharge_record> decode_recharge(std::string_view key, std::string_view
   recharge_record record;
   record.key = std::string(key);
   in.amount(record.amount) && in.u32(record.card_id) && in.varint(record.charge_seq);
+  if (!in.at_end()) {
+    uint8_t outcome = 0;
+    uint8_t failure = 0;
+    in.u8(outcome) && in.u8(failure) &&
+        in.text(record.decline_reason, limits::decline_reason_length_max);
+    record.outcome = static_cast<recharge_outcome>(outcome);
+    record.failure = static_cast<error_code>(failure);
+    if (record.outcome == recharge_outcome::pending) return corrupt(what, "outcome");
+  }
   if (auto done = finish(in, what); !done.ok()) return done;
   if (auto checked = validate_recharge(record); !checked.ok()) {
     return corrupt(what, checked.message);

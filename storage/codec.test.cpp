@@ -164,13 +164,40 @@ TEST(codec, random_account_histories_round_trip) {
 }
 
 TEST(codec, recharge_and_card_round_trip) {
-  recharge_record record{std::string(limits::idempotency_key_length_max, 'k'), usd(25), 3, 9};
+  recharge_record record{
+      std::string(limits::idempotency_key_length_max, 'k'), usd(25), 3, 9, {}, {}, {}};
   auto back = decode_recharge(record.key, encode_recharge(record));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->key, record.key);
   EXPECT_EQ(back->amount, record.amount);
   EXPECT_EQ(back->card_id, record.card_id);
   EXPECT_EQ(back->charge_seq, record.charge_seq);
+
+  EXPECT_EQ(back->outcome, recharge_outcome::pending);
+  // A pending record is written as before outcomes were kept: old records read the same.
+  const std::string pending_bytes = encode_recharge(record);
+
+  record.outcome = recharge_outcome::failed;
+  record.failure = error_code::card_declined;
+  record.decline_reason = std::string(limits::decline_reason_length_max, 'r');
+  auto failed = decode_recharge(record.key, encode_recharge(record));
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  EXPECT_EQ(failed->outcome, recharge_outcome::failed);
+  EXPECT_EQ(failed->failure, error_code::card_declined);
+  EXPECT_EQ(failed->decline_reason, record.decline_reason);
+  EXPECT_GT(encode_recharge(record).size(), pending_bytes.size());
+  record.outcome = recharge_outcome::captured;
+  record.failure = error_code::ok;
+  record.decline_reason.clear();
+  auto captured = decode_recharge(record.key, encode_recharge(record));
+  ASSERT_TRUE(captured.ok()) << captured.error().message;
+  EXPECT_EQ(captured->outcome, recharge_outcome::captured);
+  // Outcomes that contradict themselves are corrupt, never guessed at.
+  record.outcome = recharge_outcome::failed;  // failed without a failure code
+  EXPECT_FALSE(decode_recharge(record.key, encode_recharge(record)).ok());
+  record.failure = error_code::card_declined;
+  record.outcome = recharge_outcome::captured;  // captured with one
+  EXPECT_FALSE(decode_recharge(record.key, encode_recharge(record)).ok());
 
   stored_card card = ledger::testing::test_card(std::string(card_token_length_max, 't'));
   card.card_id = UINT32_MAX;
@@ -235,7 +262,7 @@ std::vector<sample> samples() {
        }},
       {"debit", encode_debit({42, usd(3), 8}),
        [](std::string_view bytes) { return decode_debit(42, bytes).ok(); }},
-      {"recharge", encode_recharge({"key", usd(30), 1, 2}),
+      {"recharge", encode_recharge({"key", usd(30), 1, 2, {}, {}, {}}),
        [](std::string_view bytes) { return decode_recharge("key", bytes).ok(); }},
       {"intent", encode_intent(*rich.auto_charge),
        [](std::string_view bytes) { return decode_intent(bytes).ok(); }},
@@ -318,7 +345,7 @@ TEST(codec, overlong_varint_is_rejected) {
 TEST(codec, validation_refuses_what_could_not_be_read_back) {
   EXPECT_FALSE(validate_debit({1, money{}, 1}).ok());
   EXPECT_FALSE(validate_debit({1, usd(1), 0}).ok());
-  EXPECT_FALSE(validate_recharge({"", usd(30), 0, 1}).ok());
+  EXPECT_FALSE(validate_recharge({"", usd(30), 0, 1, {}, {}, {}}).ok());
   journal_entry wrong_sign{1, 1, entry_kind::debit, system_account::revenue, usd(5), usd(5), 1};
   EXPECT_FALSE(validate_journal_entry(wrong_sign).ok());
   journal_entry wrong_contra{

@@ -57,7 +57,8 @@ history write_history(database& db, uint64_t account_id, int entries) {
   changes.put_intent(account_id, *h.acct.auto_charge);
   for (const auto& intent : h.acct.manual_charges) {
     changes.put_intent(account_id, intent);
-    changes.put_recharge(account_id, {intent.recharge_key, intent.amount, 0, intent.charge_seq});
+    changes.put_recharge(account_id,
+                         {intent.recharge_key, intent.amount, 0, intent.charge_seq, {}, {}, {}});
   }
   for (int i = 0; i < entries; ++i) {
     auto out =

@@ -127,6 +127,42 @@ TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsSta
   EXPECT_EQ(get_json("/v1/accounts/7/journal")["entries"].size(), 11u);
 }
 
+// A replayed manual recharge answers the original outcome, also after a restart: the decline
+// with its status code and the processor's reason, the capture with its amount (issue 17).
+TEST_F(LedgerdEndToEnd, RechargeReplaysTellTheOriginalOutcomeAcrossARestart) {
+  start_ledgerd();
+  ASSERT_EQ(post("/v1/accounts", R"({"id": "11"})"), 201);
+  ASSERT_EQ(post("/v1/accounts/11/cards", R"({"number": "4000000000000002", "exp_month": 12,
+      "exp_year": 2099, "cvc": "123", "holder_name": "Ada Lovelace"})"),
+            201);
+  ASSERT_EQ(post("/v1/accounts/11/cards", R"({"number": "4242424242424242", "exp_month": 12,
+      "exp_year": 2099, "cvc": "123", "holder_name": "Ada Lovelace"})"),
+            201);
+  const std::string declining = R"({"amount": "40.00", "idempotency_key": "d1"})";
+  const std::string approving = R"({"amount": "30.00", "idempotency_key": "a1", "card_id": 2})";
+  auto first = http().Post("/v1/accounts/11/recharges", declining, "application/json");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 402) << first->body;
+  const auto original = json::parse(first->body);
+  ASSERT_EQ(http().Post("/v1/accounts/11/recharges", approving, "application/json")->status, 200);
+
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd();
+  auto again = http().Post("/v1/accounts/11/recharges", declining, "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 402) << again->body;
+  const auto replay = json::parse(again->body);
+  EXPECT_EQ(replay["error"], "card_declined");
+  EXPECT_EQ(replay["replayed"], true);
+  EXPECT_EQ(replay["decline_reason"], original["decline_reason"]);
+  auto captured = http().Post("/v1/accounts/11/recharges", approving, "application/json");
+  ASSERT_TRUE(captured);
+  EXPECT_EQ(captured->status, 200);
+  EXPECT_EQ(json::parse(captured->body)["result"], "captured");
+  EXPECT_EQ(json::parse(captured->body)["amount"], "30.00");
+  EXPECT_EQ(balance(11), "30.00") << "nothing charged twice";
+}
+
 // Credit control over the stream (protocol version 2) and HTTP on the same holds: a full and
 // a partial grant, a refusal, a capture and its replay, a release seen by the other
 // protocol, per-item refusals for fields a kind does not use, a version 1 connection that

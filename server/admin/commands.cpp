@@ -106,11 +106,27 @@ std::string account_reply_text(const admin_shared& shared, const actors::account
       reply.snapshot.auto_recharge.recharge_amount.is_positive()) {
     return maximum_refusal(reply);
   }
+  if (reply.charge == actors::charge_state::failed) {
+    // A declined recharge, or the replay of one: the original code and the processor's words.
+    const auto code = reply.charge_failure != error_code::ok ? reply.charge_failure : reply.code;
+    std::string message{ledger::describe(code)};
+    if (!reply.decline_reason.empty())
+      message += " (the processor said: " + reply.decline_reason + ")";
+    if (reply.replayed) message += "; this key was used before: this is that request's outcome";
+    return error_reply(ledger::to_string(code), message);
+  }
   if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
     return code_reply(reply.code);
   }
   json result{{"code", std::string{ledger::to_string(reply.code)}},
               {"account", account_view(reply.snapshot, shared.node->rules())}};
+  if (reply.replayed) {
+    result["replayed"] = true;
+    result["amount"] = ledger::format_money(reply.replayed->amount);
+    result["outcome"] = reply.charge == actors::charge_state::captured  ? "captured"
+                        : reply.charge == actors::charge_state::pending ? "pending"
+                                                                        : "unknown";
+  }
   if (reply.entry) result["entry"] = views::journal_entry_view(*reply.entry);
   result["holds"] = views::holds_view(reply.snapshot);
   for (const auto& [key, value] : extra.items())

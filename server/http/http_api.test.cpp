@@ -249,8 +249,11 @@ TEST_F(HttpApi, ManualRechargesCaptureDeclineAndRepeat) {
   auto repeated =
       post(account_path(8) + "/recharges", R"({"amount": "30.00", "idempotency_key": "k1"})");
   EXPECT_EQ(repeated.status, 200);
-  EXPECT_EQ(repeated.body["result"], "duplicate");
+  EXPECT_EQ(repeated.body["result"], "captured") << "a replay answers the original outcome";
+  EXPECT_EQ(repeated.body["replayed"], true);
+  EXPECT_EQ(repeated.body["amount"], "30.00");
   EXPECT_EQ(repeated.body["balance"], "30.00");
+  EXPECT_EQ(captured.body["replayed"], false);
   auto changed =
       post(account_path(8) + "/recharges", R"({"amount": "31.00", "idempotency_key": "k1"})");
   EXPECT_EQ(changed.status, 409);
@@ -263,6 +266,21 @@ TEST_F(HttpApi, ManualRechargesCaptureDeclineAndRepeat) {
   EXPECT_EQ(declined.body["error"], "card_declined");
   EXPECT_EQ(declined.body["result"], "declined");
   EXPECT_EQ(declined.body["balance"], "30.00");
+  EXPECT_EQ(declined.body["replayed"], false);
+  ASSERT_TRUE(declined.body.contains("decline_reason")) << declined.text;
+  // The same request again: the original decline, with its status code, marked a replay;
+  // nothing is charged again.
+  const size_t charges = processor_->list_charges().size();
+  auto replayed =
+      post(account_path(8) + "/recharges",
+           json{{"amount", "40.00"}, {"idempotency_key", "k2"}, {"card_id", bad}}.dump());
+  EXPECT_EQ(replayed.status, 402) << replayed.text;
+  EXPECT_EQ(replayed.body["error"], "card_declined");
+  EXPECT_EQ(replayed.body["result"], "declined");
+  EXPECT_EQ(replayed.body["replayed"], true);
+  EXPECT_EQ(replayed.body["amount"], "40.00");
+  EXPECT_EQ(replayed.body["decline_reason"], declined.body["decline_reason"]);
+  EXPECT_EQ(processor_->list_charges().size(), charges) << "a replay charges nothing";
 
   auto low =
       post(account_path(8) + "/recharges", R"({"amount": "24.99", "idempotency_key": "k3"})");
@@ -508,8 +526,10 @@ TEST_F(HttpApi, ARechargeTheGatewayHasNotAnsweredIsPendingThenResolved) {
   EXPECT_EQ(settled.balance, ledger::money::dollars(30));
   auto resolved = post(account_path(12) + "/recharges", body);
   EXPECT_EQ(resolved.status, 200) << resolved.text;
-  EXPECT_EQ(resolved.body["result"], "duplicate");
+  EXPECT_EQ(resolved.body["result"], "captured");
+  EXPECT_EQ(resolved.body["replayed"], true);
   EXPECT_EQ(resolved.body["balance"], "30.00");
+  EXPECT_EQ(still.body["replayed"], true);
   EXPECT_EQ(processor_->list_charges().size(), 1u) << "charged once";
 }
 

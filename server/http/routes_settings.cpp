@@ -22,35 +22,52 @@ namespace v = views;
 
 json recharge_result(const char* result, const std::string& key,
                      const actors::account_reply& reply) {
-  return json{
+  json body{
       {"result", result},
       {"idempotency_key", key},
+      {"replayed", reply.replayed.has_value()},
       {"balance", ledger::format_money(reply.snapshot.balance)},
       {"state", reply.snapshot.status == ledger::account_status::active ? "active" : "suspended"}};
+  if (reply.replayed) body["amount"] = ledger::format_money(reply.replayed->amount);
+  return body;
 }
 
-api_response pending_recharge(const std::string& key) {
+api_response pending_recharge(const std::string& key, bool replayed) {
   return json_response(v::http_accepted,
                        json{{"result", "pending"},
                             {"idempotency_key", key},
+                            {"replayed", replayed},
                             {"message",
                              "the card processor has not answered yet; the charge will be "
                              "resolved. Retry with the same idempotency_key to see the outcome."}});
 }
 
-// A manual recharge's answer: captured, declined, a duplicate (resolved or still pending)
-// or a refusal before any charge.
+// A manual recharge's answer: captured, declined or pending, for the request itself and for
+// a retry with its key alike (a replay answers the original outcome with its status code,
+// marked "replayed"), or a refusal before any charge.
 api_response recharge_response(const std::string& key, const actors::account_reply& reply) {
   if (reply.charge == actors::charge_state::failed) {
-    const int status = reply.code == error_code::gateway_unavailable ? v::http_unavailable
-                                                                     : v::http_payment_required;
-    json body = v::error_body(reply.code, v::describe(reply.code));
+    const auto code = reply.charge_failure != error_code::ok ? reply.charge_failure : reply.code;
+    const int status =
+        code == error_code::gateway_unavailable ? v::http_unavailable : v::http_payment_required;
+    json body = v::error_body(code, v::describe(code));
     body.update(recharge_result("declined", key, reply));
+    if (!reply.decline_reason.empty()) body["decline_reason"] = reply.decline_reason;
     return json_response(status, body);
   }
+  if (reply.charge == actors::charge_state::pending) {
+    return pending_recharge(key, reply.replayed.has_value());
+  }
   if (reply.code == error_code::duplicate) {
-    if (reply.charge == actors::charge_state::pending) return pending_recharge(key);
-    return json_response(v::http_ok, recharge_result("duplicate", key, reply));
+    if (reply.charge == actors::charge_state::captured) {
+      return json_response(v::http_ok, recharge_result("captured", key, reply));
+    }
+    // Recorded before outcomes were kept: the journal says whether it was credited.
+    json body = recharge_result("duplicate", key, reply);
+    body["message"] =
+        "recorded before outcomes were kept; the journal shows whether it was "
+        "credited";
+    return json_response(v::http_ok, body);
   }
   if (reply.code != error_code::ok) {
     return error_response(reply.code, reply.code == error_code::limit_exceeded
@@ -90,7 +107,7 @@ api_response routes::post_recharge(uint64_t id, const api_request& request) cons
   if (!result.answer) {
     // The command may be at the account, waiting for the processor: the charge will be
     // resolved either way, and a retry with the same key tells the outcome.
-    if (result.failure == call_failure::timeout) return pending_recharge(*key);
+    if (result.failure == call_failure::timeout) return pending_recharge(*key, false);
     return unanswered(result.failure);
   }
   return recharge_response(*key, *result.answer);
