@@ -126,18 +126,21 @@ void handle_charge_answer(account_self self, const charge_answer& answer) {
                 intent->recharge_key)
       .await(
           [self, answer](recharge_read& read) {
-            if (!read.ok() || !read.value) {
+            // Unreadable now: the charge stays open and the gateway is asked again later,
+            // rather than an outcome applied that a replay could not tell.
+            if (!read.ok()) return schedule_lookup(self, answer.charge_seq);
+            if (!read.value) {
               spdlog::error(
-                  "account {}: the record of manual recharge {} is {}; its outcome "
-                  "is applied without it",
-                  self->state.acct.id, answer.charge_seq, read.ok() ? "missing" : "unreadable");
+                  "account {}: manual recharge {} has no record; its outcome is "
+                  "applied without one",
+                  self->state.acct.id, answer.charge_seq);
             }
-            apply_final_answer(self, answer, read.ok() && read.value ? &*read.value : nullptr);
+            apply_final_answer(self, answer, read.value ? &*read.value : nullptr);
           },
           [self, answer](caf::error& failure) {
             spdlog::error("account {}: reading a manual recharge's record failed: {}",
                           self->state.acct.id, self->system().render(failure));
-            apply_final_answer(self, answer, nullptr);
+            schedule_lookup(self, answer.charge_seq);
           });
 }
 

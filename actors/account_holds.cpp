@@ -121,6 +121,8 @@ void apply_hold_group(account_self self, const debit_group& group,
 
 void handle_hold_group(account_self self, debit_group group) {
   auto& st = self->state;
+  // Front ends send debits and hold operations in separate groups (debit_batch.hpp).
+  LEDGER_ASSERT(group.items.empty());
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
   std::vector<uint64_t> lookup = plan_hold_lookup(st, group);

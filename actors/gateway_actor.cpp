@@ -12,13 +12,27 @@
 namespace actors {
 namespace {
 
+// At most `bytes_max` bytes of `text`, never ending inside a UTF-8 sequence (the reason is
+// stored, and shown in JSON, which must stay valid UTF-8).
+std::string utf8_prefix(const std::string& text, size_t bytes_max) {
+  if (text.size() <= bytes_max) return text;
+  size_t end = bytes_max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+    --end;
+  return text.substr(0, end);
+}
+
 charge_answer answer_for(const charge_order& order, const gateway::charge_response& response) {
-  std::string reason;
-  if (response.status == gateway::charge_status::failed) {
-    reason = response.reason.substr(0, ledger::limits::decline_reason_length_max);
+  if (response.status != gateway::charge_status::failed) {
+    return charge_answer{order.intent.charge_seq, response.status, response.failure, {}};
   }
-  return charge_answer{order.intent.charge_seq, response.status, response.failure,
-                       std::move(reason)};
+  // A failure must name why: a processor that answered "failed" without a code did not
+  // charge (its answer was final), which is what gateway_unavailable says.
+  const auto failure = response.failure == ledger::error_code::ok
+                           ? ledger::error_code::gateway_unavailable
+                           : response.failure;
+  return charge_answer{order.intent.charge_seq, response.status, failure,
+                       utf8_prefix(response.reason, ledger::limits::decline_reason_length_max)};
 }
 
 caf::behavior gateway_worker(caf::event_based_actor* self,

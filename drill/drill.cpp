@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "actors/wall_clock.hpp"
 #include "client/stream_client.hpp"
 #include "drill/audit.hpp"
 #include "drill/model.hpp"
@@ -26,17 +27,14 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr auto start_timeout = 60s;
 constexpr size_t violations_kept_max = 50;
+// Accounts come in kinds by id % account_kinds: the card they use, plain prepaid or
+// auto-recharge, debits or call sessions (create_accounts, is_session_account).
+constexpr uint64_t account_kinds = 20;
 // New call sessions (authorisations) per hold batch; at most as many settlements ride along.
 constexpr size_t hold_sessions_per_batch = 20;
 // How long after a hold's expiry the server must have released it: the sweep's interval
 // (actors::hold_sweep_interval_default, 1 s) plus room for a busy machine.
 constexpr int64_t expiry_grace_ms = 3000;
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Holds that expired before this must be released by a server that has been up since
 // `ready_ms` and is stopped at `stop_ms`; 0 when it was not up long enough to be sure.
@@ -156,7 +154,7 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
   const ledger::auto_recharge_settings settings{true, ledger::money::dollars(50),
                                                 ledger::money::dollars(25)};
   for (uint64_t id = 1; id <= options.accounts; ++id) {
-    const uint64_t kind = id % 20;
+    const uint64_t kind = id % account_kinds;
     const bool plain = kind == 0 || kind == 10;
     const char* number = kind == 1 || kind == 11 ? declining_card
                          : kind == 5             ? slow_card
@@ -198,7 +196,8 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
 // are drained by debits faster than they recharge, where most authorisations would be
 // refused.
 bool is_session_account(uint64_t id) {
-  return id % 20 == 15 || id % 20 == 16;
+  const uint64_t kind = id % account_kinds;
+  return kind == 15 || kind == 16;
 }
 
 // What the load thread and the kill loop share.
@@ -488,7 +487,7 @@ drill_report run_drill(const drill_options& options) {
     report.failure = error;
     return report;
   }
-  int64_t ready_ms = wall_clock_ms();  // when the running ledgerd became ready
+  int64_t ready_ms = actors::wall_clock_ms();  // when the running ledgerd became ready
   model expected;
   if (!create_accounts(processes.http_port(), options, expected, error)) {
     report.failure = error;
@@ -518,7 +517,7 @@ drill_report run_drill(const drill_options& options) {
     result.number = round;
     result.gateway_killed = options.kill_gateway && round % 2 == 0;
     processes.kill_ledgerd();
-    const int64_t killed_ms = wall_clock_ms();
+    const int64_t killed_ms = actors::wall_clock_ms();
     if (result.gateway_killed) {
       processes.kill_gateway();
       if (!processes.start_gateway(error)) report.failure = error;
@@ -533,7 +532,7 @@ drill_report run_drill(const drill_options& options) {
       report.failure = error;
       break;
     }
-    ready_ms = wall_clock_ms();
+    ready_ms = actors::wall_clock_ms();
     publish();
     recoveries.push_back(result.recovery_ms);
     result.acknowledged_debits = expected.acknowledged_debits();
@@ -562,7 +561,7 @@ drill_report run_drill(const drill_options& options) {
   for (int attempt = 0; attempt < 10 && report.failure.empty(); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(expiry_grace_ms + 500));
     if (!processes.stop_ledgerd()) report.violations.push_back("ledgerd did not stop cleanly");
-    const int64_t stopped_ms = wall_clock_ms();
+    const int64_t stopped_ms = actors::wall_clock_ms();
     std::vector<gateway_charge> charges;
     if (!processes.fetch_charges(charges, error)) {
       report.failure = error;
@@ -578,7 +577,7 @@ drill_report run_drill(const drill_options& options) {
       break;
     }
     if (!processes.start_ledgerd(error, recovery_ms)) report.failure = error;
-    ready_ms = wall_clock_ms();
+    ready_ms = actors::wall_clock_ms();
   }
   report.acknowledged_debits = expected.acknowledged_debits();
   report.refused_debits = load.refused();

@@ -244,6 +244,11 @@ TEST_F(ConsoleEndToEnd, TheMaximumRechargeHoldsForAutomaticCharges) {
       << refused.out << refused.err;
   EXPECT_EQ(ctl_json({"account", "show", "5"})["account"]["limits"]["maximum_recharge"], "1000.00")
       << "a refusal changes nothing";
+  auto too_big = ctl({"recharge", "5", "2000.00", "--key", "big", "--reason", "asked"});
+  EXPECT_NE(too_big.status, 0);
+  EXPECT_NE((too_big.out + too_big.err).find("above_maximum_recharge"), std::string::npos);
+  EXPECT_EQ((too_big.out + too_big.err).find("(R)"), std::string::npos)
+      << "a manual recharge's refusal is not about R: " << too_big.out << too_big.err;
   auto lowered = ctl_json({"limit", "set", "5", "30.00", "--recharge-amount", "30.00", "--reason",
                            "card testing suspected"});
   EXPECT_EQ(lowered["account"]["limits"]["maximum_recharge"], "30.00");

@@ -234,6 +234,12 @@ TEST_F(LedgerdEndToEnd, HoldsOverBothProtocolsAgreeAndSurviveARestart) {
   ASSERT_TRUE(version_1->hold_batch({client::release(9, 4)}, results, error)) << error;
   ASSERT_TRUE(results.error.has_value()) << "hold frames are version 2's";
   EXPECT_EQ(results.error->code, error_code::malformed_request);
+  std::vector<char> hello_again;
+  protocol::encode_hello(hello_again, 77, protocol::hello{});
+  ASSERT_TRUE(version_1->send_raw(hello_again, error)) << error;
+  ASSERT_TRUE(version_1->receive(results, error)) << error;
+  ASSERT_TRUE(results.error.has_value()) << "a second hello is refused";
+  EXPECT_EQ(results.request_id, 77u);
   ASSERT_TRUE(version_1->debit({{9, 1, 500'000}}, results, error)) << error;
   EXPECT_EQ(results.debits.at(0).code, error_code::ok) << "a version 1 client still debits";
   EXPECT_EQ(results.debits[0].balance_after_micros, 87'000'000);

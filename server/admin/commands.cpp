@@ -100,10 +100,11 @@ std::string maximum_refusal(const actors::account_reply& reply) {
                          "--recharge-amount (at most the new maximum)");
 }
 
+// `lowering_maximum`: a limit.set without a new R, whose above_maximum_recharge can only
+// mean that the stored R is above the new maximum.
 std::string account_reply_text(const admin_shared& shared, const actors::account_reply& reply,
-                               const json& extra) {
-  if (reply.code == error_code::above_maximum_recharge &&
-      reply.snapshot.auto_recharge.recharge_amount.is_positive()) {
+                               const json& extra, bool lowering_maximum) {
+  if (lowering_maximum && reply.code == error_code::above_maximum_recharge) {
     return maximum_refusal(reply);
   }
   if (reply.charge == actors::charge_state::failed) {
@@ -140,6 +141,8 @@ caf::result<std::string> account_command(admin_self self, const admin_request& r
                                          json extra = json::object()) {
   auto promise = self->make_response_promise<std::string>();
   auto shared = self->state.shared;
+  const bool lowering_maximum =
+      request.command == "limit.set" && !request.body.contains("recharge-amount");
   json record = audit_record(request, id);
   for (const auto& [key, value] : extra.items())
     record[key] = value;
@@ -153,7 +156,7 @@ caf::result<std::string> account_command(admin_self self, const admin_request& r
               if (reply.entry) line["journal_seq"] = reply.entry->seq;
               shared->audit.append(std::move(line));
             }
-            promise.deliver(account_reply_text(*shared, reply, extra));
+            promise.deliver(account_reply_text(*shared, reply, extra, lowering_maximum));
           },
           [=](caf::error& failure) mutable {
             const bool timeout = failure == caf::sec::request_timeout;

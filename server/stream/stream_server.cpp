@@ -105,6 +105,11 @@ void resume_connections(stream_broker* self) {
 
 void handle_hello(stream_broker* self, caf::io::connection_handle handle, connection& conn,
                   const protocol::frame& frame) {
+  if (conn.greeted) {
+    send_error(self, handle, frame.header.request_id, ledger::error_code::malformed_request,
+               "hello was already said on this connection");
+    return;
+  }
   protocol::hello hello;
   if (protocol::decode_hello(frame.body, hello) != ledger::error_code::ok ||
       hello.version < protocol::version_min || hello.version > protocol::version) {
@@ -182,8 +187,8 @@ void handle_batch(stream_broker* self, caf::io::connection_handle handle, connec
 
 // The account's operation, or the code that refuses it without asking the account: a field
 // its kind does not use must be 0 (docs/protocol.md).
-ledger::expected<actors::hold_command> hold_command(const protocol::hold_operation& op,
-                                                    int64_t now_ms) {
+ledger::expected<actors::hold_command> hold_command_of(const protocol::hold_operation& op,
+                                                       int64_t now_ms) {
   using protocol::hold_kind;
   const auto amount = ledger::money::from_micros(op.amount_micros);
   switch (op.kind) {
@@ -253,7 +258,7 @@ void handle_hold_batch(stream_broker* self, caf::io::connection_handle handle, c
   std::vector<actors::debit_group> groups(shards.size());
   size_t to_send = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
-    auto cmd = hold_command(ops[i], now_ms);
+    auto cmd = hold_command_of(ops[i], now_ms);
     if (!cmd) {
       results[i].code = cmd.code();
       continue;
