@@ -170,9 +170,18 @@ struct account_audit {
         stored->request.expires_in_ms != hold.expires_in_ms) {
       violation(name + " is stored with other fields");
     }
-    if (hold.authorised == debit_fate::applied && stored->held.micros() != hold.granted_micros) {
-      violation(name + " was granted " + std::to_string(hold.granted_micros) + " but holds " +
-                std::to_string(stored->held.micros()));
+    // What it reserves: the grant, plus the extension when that was acknowledged (or, when
+    // its answer was lost, either).
+    const int64_t held = stored->held.micros();
+    const int64_t extended = hold.granted_micros + hold.extension_micros;
+    const bool held_right = hold.extension_micros == 0 || hold.extended == debit_fate::refused
+                                ? held == hold.granted_micros
+                            : hold.extended == debit_fate::applied
+                                ? held == extended
+                                : held == hold.granted_micros || held == extended;
+    if (hold.authorised == debit_fate::applied && !held_right) {
+      violation(name + " was granted " + std::to_string(hold.granted_micros) + " (extension " +
+                std::to_string(hold.extension_micros) + ") but holds " + std::to_string(held));
     }
     const bool is_captured = stored->state == ledger::hold_state::captured;
     auto journaled = captured.find(id);

@@ -32,6 +32,8 @@ constexpr size_t violations_kept_max = 50;
 constexpr uint64_t account_kinds = 20;
 // New call sessions (authorisations) per hold batch; at most as many settlements ride along.
 constexpr size_t hold_sessions_per_batch = 20;
+// What an extension reserves more ($0.50).
+constexpr int64_t hold_extension_micros = 500'000;
 // How long after a hold's expiry the server must have released it: the sweep's interval
 // (actors::hold_sweep_interval_default, 1 s) plus room for a busy machine.
 constexpr int64_t expiry_grace_ms = 3000;
@@ -260,12 +262,14 @@ class load_generator {
     return batch;
   }
 
-  // A call session: a granted hold, to be captured, released or left to expire when due.
+  // A call session: a granted hold, to be captured, released, extended once or left to
+  // expire when due.
   struct session {
     uint64_t account = 0;
     uint64_t hold_id = 0;
-    int64_t granted_micros = 0;
+    int64_t granted_micros = 0;  // what the hold reserves now
     clock_type::time_point due;
+    bool extended = false;
   };
 
   // Settlements of the sessions that are due, then new authorisations. A resend first.
@@ -292,6 +296,12 @@ class load_generator {
       } else if (choice < 8) {
         expected_.settle_sent(done.account, done.hold_id, settlement::release, 0);
         batch.push_back(client::release(done.account, done.hold_id));
+      } else if (choice == 8 && !done.extended) {
+        // A long call reserves more; its session comes due again when that is answered.
+        const auto expires_in = static_cast<int64_t>(800 + random_() % 2200);
+        expected_.extend_sent(done.account, done.hold_id, hold_extension_micros);
+        batch.push_back(
+            client::extend(done.account, done.hold_id, 1, hold_extension_micros, expires_in));
       }  // else: left to expire
     }
     std::uniform_int_distribution<size_t> pick(0, session_accounts_.size() - 1);
@@ -312,14 +322,22 @@ class load_generator {
     for (size_t i = 0; i < results.size(); ++i) {
       const auto& op = batch[i];
       const auto& result = results[i];
+      const auto length = std::chrono::milliseconds(100 + random_() % 1400);
+      if (op.kind == protocol::hold_kind::extend) {
+        expected_.answer_extend(op.account_id, op.hold_id, result.code);
+        if (result.code == ledger::error_code::ok) {
+          sessions_.push_back(
+              {op.account_id, op.hold_id, result.amount_micros, now + length, true});
+        }
+        continue;
+      }
       if (op.kind != protocol::hold_kind::authorise) {
         expected_.answer_settle(op.account_id, op.hold_id, result.code);
         continue;
       }
       expected_.answer_authorise(op.account_id, op.hold_id, result.code, result.amount_micros);
       if (result.code == ledger::error_code::ok) {
-        const auto length = std::chrono::milliseconds(100 + random_() % 1400);
-        sessions_.push_back({op.account_id, op.hold_id, result.amount_micros, now + length});
+        sessions_.push_back({op.account_id, op.hold_id, result.amount_micros, now + length, false});
       }
     }
     std::sort(sessions_.begin(), sessions_.end(),

@@ -73,6 +73,19 @@ void model::answer_authorise(uint64_t account, uint64_t hold_id, ledger::error_c
   hold.authorised = fate;
 }
 
+void model::extend_sent(uint64_t account, uint64_t hold_id, int64_t more_micros) {
+  std::lock_guard lock(mutex_);
+  accounts_.at(account).holds.at(hold_id).extension_micros = more_micros;
+}
+
+void model::answer_extend(uint64_t account, uint64_t hold_id, ledger::error_code code) {
+  std::lock_guard lock(mutex_);
+  auto& hold = accounts_.at(account).holds.at(hold_id);
+  const debit_fate fate = fate_of(code, hold.extended);
+  if (fate == debit_fate::applied && hold.extended != debit_fate::applied) ++acknowledged_holds_;
+  hold.extended = fate;
+}
+
 void model::settle_sent(uint64_t account, uint64_t hold_id, settlement kind,
                         int64_t capture_micros) {
   std::lock_guard lock(mutex_);

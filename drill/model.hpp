@@ -37,6 +37,8 @@ struct hold_expectation {
   int64_t expires_in_ms = 0;
   debit_fate authorised = debit_fate::sent;  // applied: granted (answered ok or duplicate)
   int64_t granted_micros = 0;                // what the answer said it reserves
+  int64_t extension_micros = 0;              // asked by the one extension, if any
+  debit_fate extended = debit_fate::sent;    // its answer (with extension_micros > 0)
   settlement settle = settlement::none;      // what was asked after the grant
   int64_t capture_micros = 0;
   debit_fate settled = debit_fate::sent;  // the settlement's answer
@@ -69,6 +71,8 @@ class model {
                     int64_t expires_in_ms);
   void answer_authorise(uint64_t account, uint64_t hold_id, ledger::error_code code,
                         int64_t granted_micros);
+  void extend_sent(uint64_t account, uint64_t hold_id, int64_t more_micros);
+  void answer_extend(uint64_t account, uint64_t hold_id, ledger::error_code code);
   void settle_sent(uint64_t account, uint64_t hold_id, settlement kind, int64_t capture_micros);
   void answer_settle(uint64_t account, uint64_t hold_id, ledger::error_code code);
 
