@@ -39,14 +39,18 @@ debit_fate fate_of(ledger::error_code code, debit_fate before) {
   return debit_fate::refused;
 }
 
+// Records an answer in `fate`; true when it is the first that says applied (to count once).
+bool answered(debit_fate& fate, ledger::error_code code) {
+  const debit_fate before = fate;
+  fate = fate_of(code, before);
+  return fate == debit_fate::applied && before != debit_fate::applied;
+}
+
 }  // namespace
 
 void model::answer_debit(uint64_t account, uint64_t debit_id, ledger::error_code code) {
   std::lock_guard lock(mutex_);
-  auto& expectation = accounts_.at(account).debits.at(debit_id);
-  const debit_fate fate = fate_of(code, expectation.fate);
-  if (fate == debit_fate::applied && expectation.fate != debit_fate::applied) ++acknowledged_;
-  expectation.fate = fate;
+  if (answered(accounts_.at(account).debits.at(debit_id).fate, code)) ++acknowledged_;
 }
 
 uint64_t model::new_hold(uint64_t account, int64_t amount_micros, int64_t min_amount_micros,
@@ -65,12 +69,9 @@ void model::answer_authorise(uint64_t account, uint64_t hold_id, ledger::error_c
                              int64_t granted_micros) {
   std::lock_guard lock(mutex_);
   auto& hold = accounts_.at(account).holds.at(hold_id);
-  const debit_fate fate = fate_of(code, hold.authorised);
-  if (fate == debit_fate::applied) {
-    if (hold.authorised != debit_fate::applied) ++acknowledged_holds_;
-    hold.granted_micros = granted_micros;
-  }
-  hold.authorised = fate;
+  if (answered(hold.authorised, code)) ++acknowledged_holds_;
+  const bool granted = code == ledger::error_code::ok || code == ledger::error_code::duplicate;
+  if (granted) hold.granted_micros = granted_micros;
 }
 
 void model::extend_sent(uint64_t account, uint64_t hold_id, int64_t more_micros) {
@@ -80,10 +81,7 @@ void model::extend_sent(uint64_t account, uint64_t hold_id, int64_t more_micros)
 
 void model::answer_extend(uint64_t account, uint64_t hold_id, ledger::error_code code) {
   std::lock_guard lock(mutex_);
-  auto& hold = accounts_.at(account).holds.at(hold_id);
-  const debit_fate fate = fate_of(code, hold.extended);
-  if (fate == debit_fate::applied && hold.extended != debit_fate::applied) ++acknowledged_holds_;
-  hold.extended = fate;
+  if (answered(accounts_.at(account).holds.at(hold_id).extended, code)) ++acknowledged_holds_;
 }
 
 void model::settle_sent(uint64_t account, uint64_t hold_id, settlement kind,
@@ -96,10 +94,7 @@ void model::settle_sent(uint64_t account, uint64_t hold_id, settlement kind,
 
 void model::answer_settle(uint64_t account, uint64_t hold_id, ledger::error_code code) {
   std::lock_guard lock(mutex_);
-  auto& hold = accounts_.at(account).holds.at(hold_id);
-  const debit_fate fate = fate_of(code, hold.settled);
-  if (fate == debit_fate::applied && hold.settled != debit_fate::applied) ++acknowledged_holds_;
-  hold.settled = fate;
+  if (answered(accounts_.at(account).holds.at(hold_id).settled, code)) ++acknowledged_holds_;
 }
 
 void model::settings_sent(uint64_t account) {

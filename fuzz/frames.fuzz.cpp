@@ -29,9 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)protocol::decode_error(frame.body, error);
       std::vector<protocol::hold_operation> holds;
       std::vector<protocol::hold_result> hold_results;
-      (void)protocol::decode_hold_batch(frame.body, holds);
+      const bool holds_ok =
+          protocol::decode_hold_batch(frame.body, holds) == ledger::error_code::ok;
       (void)protocol::decode_hold_results(frame.body, hold_results);
-      if (!holds.empty()) {
+      if (!holds_ok && !holds.empty()) __builtin_trap();  // a refused batch hands out nothing
+      if (holds_ok && !holds.empty()) {
         std::vector<char> again;
         protocol::encode_hold_batch(again, frame.header.request_id, holds.data(), holds.size());
         if (std::string_view(again.data() + protocol::header_size,

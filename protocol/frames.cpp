@@ -202,6 +202,7 @@ ledger::error_code decode_hello_ok(std::string_view body, hello_ok& out) {
 }
 
 ledger::error_code decode_debit_batch(std::string_view body, std::vector<debit>& out) {
+  out.clear();
   uint32_t count = 0;
   if (auto code = read_count(body, debit_wire_size, count); code != ledger::error_code::ok) {
     return code;
@@ -217,6 +218,7 @@ ledger::error_code decode_debit_batch(std::string_view body, std::vector<debit>&
 }
 
 ledger::error_code decode_debit_results(std::string_view body, std::vector<debit_result>& out) {
+  out.clear();
   uint32_t count = 0;
   if (auto code = read_count(body, result_wire_size, count); code != ledger::error_code::ok) {
     return code;
@@ -225,7 +227,10 @@ ledger::error_code decode_debit_results(std::string_view body, std::vector<debit
   const char* at = body.data() + 4;
   for (uint32_t i = 0; i < count; ++i, at += result_wire_size) {
     const auto code = get<uint8_t>(at);
-    if (code >= ledger::error_code_count) return ledger::error_code::malformed_request;
+    if (code >= ledger::error_code_count) {
+      out.clear();
+      return ledger::error_code::malformed_request;
+    }
     out[i].code = static_cast<ledger::error_code>(code);
     out[i].balance_after_micros = get<int64_t>(at + 8);
   }
@@ -246,6 +251,7 @@ ledger::error_code decode_error(std::string_view body, error_frame& out) {
 }
 
 ledger::error_code decode_hold_batch(std::string_view body, std::vector<hold_operation>& out) {
+  out.clear();
   uint32_t count = 0;
   if (auto code = read_count(body, hold_operation_wire_size, count, holds_per_batch_max);
       code != ledger::error_code::ok) {
@@ -256,10 +262,10 @@ ledger::error_code decode_hold_batch(std::string_view body, std::vector<hold_ope
   for (uint32_t i = 0; i < count; ++i, at += hold_operation_wire_size) {
     const auto kind = get<uint8_t>(at);
     if (kind < static_cast<uint8_t>(hold_kind::authorise) ||
-        kind > static_cast<uint8_t>(hold_kind::release)) {
+        kind > static_cast<uint8_t>(hold_kind::release) || at[1] != 0 || at[2] != 0 || at[3] != 0) {
+      out.clear();  // nothing of a malformed batch is handed out
       return ledger::error_code::malformed_request;
     }
-    if (at[1] != 0 || at[2] != 0 || at[3] != 0) return ledger::error_code::malformed_request;
     hold_operation& op = out[i];
     op.kind = static_cast<hold_kind>(kind);
     op.number = get<uint32_t>(at + 4);
@@ -273,6 +279,7 @@ ledger::error_code decode_hold_batch(std::string_view body, std::vector<hold_ope
 }
 
 ledger::error_code decode_hold_results(std::string_view body, std::vector<hold_result>& out) {
+  out.clear();
   uint32_t count = 0;
   if (auto code = read_count(body, hold_result_wire_size, count, holds_per_batch_max);
       code != ledger::error_code::ok) {
@@ -282,7 +289,10 @@ ledger::error_code decode_hold_results(std::string_view body, std::vector<hold_r
   const char* at = body.data() + 4;
   for (uint32_t i = 0; i < count; ++i, at += hold_result_wire_size) {
     const auto code = get<uint8_t>(at);
-    if (code >= ledger::error_code_count) return ledger::error_code::malformed_request;
+    if (code >= ledger::error_code_count) {
+      out.clear();
+      return ledger::error_code::malformed_request;
+    }
     out[i].code = static_cast<ledger::error_code>(code);
     out[i].state = get<uint8_t>(at + 1);
     out[i].amount_micros = get<int64_t>(at + 8);

@@ -156,7 +156,7 @@ class frame_decoder {
 };
 
 // Body decoders: malformed_request (wrong size, bad version) or limit_exceeded (too many
-// debits). They never read outside `body`.
+// debits). They never read outside `body`, and on an error leave `out` empty.
 ledger::error_code decode_hello(std::string_view body, hello& out);
 ledger::error_code decode_hello_ok(std::string_view body, hello_ok& out);
 ledger::error_code decode_debit_batch(std::string_view body, std::vector<debit>& out);

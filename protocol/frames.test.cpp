@@ -191,6 +191,15 @@ TEST(Frames, MalformedHoldBatchesAreRejected) {
   std::string reserved = body;
   reserved[4 + 2] = 1;
   EXPECT_EQ(decode_hold_batch(reserved, ops), ledger::error_code::malformed_request);
+  EXPECT_TRUE(ops.empty()) << "nothing of a refused batch is handed out";
+  // A good operation before a bad one: still nothing (found by the frames fuzzer).
+  std::vector<char> two;
+  const hold_operation pair[] = {op, op};
+  encode_hold_batch(two, 1, pair, 2);
+  std::string second_bad(two.begin() + header_size, two.end());
+  second_bad[4 + hold_operation_wire_size] = 0;
+  EXPECT_EQ(decode_hold_batch(second_bad, ops), ledger::error_code::malformed_request);
+  EXPECT_TRUE(ops.empty());
   EXPECT_EQ(decode_hold_batch(body.substr(0, body.size() - 1), ops),
             ledger::error_code::malformed_request);
   std::string too_many(4, '\0');
