@@ -13,6 +13,7 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
                      const ledger::outcome& out) {
   if (!out.ok()) return;
   changes.put_account_state(acct);
+  if (out.events & ledger::event_card_unusable) changes.put_cards(acct);
   if (out.entry) changes.put_journal(*out.entry);
   if (out.charge) changes.put_intent(acct.id, *out.charge);
 }

@@ -69,7 +69,8 @@ void apply_final_answer(account_self self, const charge_answer& answer,
   bump(captured ? counters->charges_captured : counters->charges_failed);
   counters->charges_in_flight.fetch_sub(1, std::memory_order_relaxed);
   in_flight_of(st).lookup_backoff.erase(answer.charge_seq);
-  const ledger::charge_result result{answer.charge_seq, captured, answer.failure};
+  const ledger::charge_result result{answer.charge_seq, captured, answer.failure,
+                                     answer.hard_decline};
   ledger::outcome out = ledger::apply_charge_result(st.acct, result);
   // The intent was found before, and nothing ran on the account since, so the core must
   // accept its result.

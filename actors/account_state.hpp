@@ -152,7 +152,8 @@ inline bool writer_has_room(account_self self) {
 using hold_expiries = std::map<uint64_t, int64_t>;
 
 // ---- account_actor.cpp ----
-// Records what an accepted outcome changed. Cards are written only when they changed.
+// Records what an accepted outcome changed. Cards are written only when they changed (added
+// and removed by their commands; marked unusable by a charge's hard decline).
 void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
                      const ledger::outcome& out);
 // Records the holds an accepted outcome changed, with their expiry index entries;

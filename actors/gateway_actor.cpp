@@ -24,7 +24,7 @@ std::string utf8_prefix(const std::string& text, size_t bytes_max) {
 
 charge_answer answer_for(const charge_order& order, const gateway::charge_response& response) {
   if (response.status != gateway::charge_status::failed) {
-    return charge_answer{order.intent.charge_seq, response.status, response.failure, {}};
+    return charge_answer{order.intent.charge_seq, response.status, response.failure, {}, false};
   }
   // A failure must name why: a processor that answered "failed" without a code did not
   // charge (its answer was final), which is what gateway_unavailable says.
@@ -32,7 +32,8 @@ charge_answer answer_for(const charge_order& order, const gateway::charge_respon
                            ? ledger::error_code::gateway_unavailable
                            : response.failure;
   return charge_answer{order.intent.charge_seq, response.status, failure,
-                       utf8_prefix(response.reason, ledger::limits::decline_reason_length_max)};
+                       utf8_prefix(response.reason, ledger::limits::decline_reason_length_max),
+                       gateway::classify_decline(response) == gateway::decline_class::hard};
 }
 
 caf::behavior gateway_worker(caf::event_based_actor* self,

@@ -199,6 +199,8 @@ struct charge_answer {
   // failed: the processor's reason, for people ("insufficient_funds"), at most
   // ledger::limits::decline_reason_length_max bytes.
   std::string reason;
+  // failed: the card must never be charged again (gateway::classify_decline).
+  bool hard_decline = false;
 };
 
 }  // namespace actors

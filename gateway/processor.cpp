@@ -36,6 +36,22 @@ std::optional<charge_status> charge_status_from_string(std::string_view name) {
   return std::nullopt;
 }
 
+decline_class classify_decline(const charge_response& response) {
+  // The reasons card networks and processors give for a card that must not be tried again
+  // (Stripe's decline codes name them so).
+  static constexpr std::string_view hard_reasons[] = {
+      "lost_card",          "stolen_card",    "pickup_card",    "fraudulent",
+      "merchant_blacklist", "account_closed", "closed_account", "expired_card",
+  };
+  if (response.status != charge_status::failed) return decline_class::soft;
+  if (response.failure == ledger::error_code::card_expired) return decline_class::hard;
+  if (response.failure != ledger::error_code::card_declined) return decline_class::soft;
+  for (std::string_view reason : hard_reasons) {
+    if (response.reason == reason) return decline_class::hard;
+  }
+  return decline_class::soft;
+}
+
 bool valid_idempotency_key(std::string_view key) {
   if (key.empty() || key.size() > idempotency_key_length_max) return false;
   for (char c : key) {

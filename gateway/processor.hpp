@@ -61,6 +61,14 @@ struct [[nodiscard]] charge_response {
   }
 };
 
+// Declines by what they say about the card (issue 17). A hard decline means the card must
+// never be charged again until the customer replaces it: lost, stolen, pick up, fraud,
+// closed account, expired. Any other failure is soft (insufficient funds, a generic decline,
+// a processing error, try again later): the retry tiers handle it.
+enum class decline_class : uint8_t { soft, hard };
+// For a failed response: its class, by the processor's reason and code.
+decline_class classify_decline(const charge_response& response);
+
 // Idempotency keys are 1..255 characters of [A-Za-z0-9._:~-], so they travel unescaped in
 // an HTTP header and a URL path. ledger::charge_idempotency_key() ("acct-42-charge-7") fits.
 inline constexpr size_t idempotency_key_length_max = 255;

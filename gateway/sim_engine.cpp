@@ -147,6 +147,12 @@ charge_record sim_engine::outcome(const charge_request& request, card_behaviour 
     case card_behaviour::insufficient_funds:
       set_failure(record, error_code::card_declined, "insufficient_funds");
       break;
+    case card_behaviour::lost_card:
+      set_failure(record, error_code::card_declined, "lost_card");
+      break;
+    case card_behaviour::stolen_card:
+      set_failure(record, error_code::card_declined, "stolen_card");
+      break;
     case card_behaviour::expired_at_charge:
       set_failure(record, error_code::card_expired, "expired_card");
       break;

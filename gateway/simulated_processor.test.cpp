@@ -101,6 +101,8 @@ TEST(simulated_charge, every_test_card_gives_its_outcome) {
       {"4000000000000341", charge_status::failed, error_code::card_declined, "generic_decline"},
       {"4000000000000911", charge_status::unknown, error_code::ok, "timeout"},
       {"4000000000000929", charge_status::unknown, error_code::ok, "timeout"},
+      {"4000000000009987", charge_status::failed, error_code::card_declined, "lost_card"},
+      {"4000000000009979", charge_status::failed, error_code::card_declined, "stolen_card"},
   };
   simulated_processor p{simulated_config{}};
   int n = 0;
@@ -114,6 +116,30 @@ TEST(simulated_charge, every_test_card_gives_its_outcome) {
   }
   // Everything but the lost request is in the charge log.
   EXPECT_EQ(p.list_charges().size(), std::size(cases) - 1);
+}
+
+// Hard declines (the card must not be tried again) and soft ones (the retry tiers), by the
+// processor's reason: one test card for each class.
+TEST(simulated_charge, declines_are_hard_or_soft_by_their_reason) {
+  simulated_processor p{simulated_config{}};
+  const std::pair<const char*, decline_class> cases[] = {
+      {"4000000000009987", decline_class::hard},  // lost_card
+      {"4000000000009979", decline_class::hard},  // stolen_card
+      {"4000000000000069", decline_class::hard},  // expired_card
+      {"4000000000000002", decline_class::soft},  // generic_decline
+      {"4000000000009995", decline_class::soft},  // insufficient_funds
+      {"4000000000000119", decline_class::soft},  // processing_error
+  };
+  int n = 0;
+  for (const auto& [number, expected] : cases) {
+    const auto r = p.charge(request("acct-1-charge-" + std::to_string(++n), token_for(p, number)));
+    EXPECT_EQ(classify_decline(r), expected) << number << " " << r.reason;
+  }
+  EXPECT_EQ(classify_decline(charge_response::failed(error_code::card_declined, "fraudulent")),
+            decline_class::hard);
+  EXPECT_EQ(classify_decline(charge_response::failed(error_code::card_declined, "try_again_later")),
+            decline_class::soft);
+  EXPECT_EQ(classify_decline(charge_response::unknown("timeout")), decline_class::soft);
 }
 
 TEST(simulated_charge, timeout_card_is_captured_and_lookup_says_so) {

@@ -17,6 +17,8 @@ constexpr behaviour_name behaviour_names[] = {
     {card_behaviour::captured_then_timeout, "timeout"},
     {card_behaviour::lost_request, "lost"},
     {card_behaviour::attach_then_decline, "attachdecline"},
+    {card_behaviour::lost_card, "lostcard"},
+    {card_behaviour::stolen_card, "stolencard"},
 };
 
 // The number formed by the first `count` digits, or -1 if the number is shorter.

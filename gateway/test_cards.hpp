@@ -19,6 +19,8 @@ enum class card_behaviour : uint8_t {
   captured_then_timeout = 6,  // captured and recorded, but the answer never arrives
   lost_request = 7,           // the request is lost before processing: unknown, not recorded
   attach_then_decline = 8,    // tokenizes fine, every charge fails card_declined
+  lost_card = 9,              // failed, card_declined, "lost_card" (a hard decline)
+  stolen_card = 10,           // failed, card_declined, "stolen_card" (a hard decline)
 };
 
 struct test_card {
@@ -38,6 +40,8 @@ inline constexpr test_card test_cards[] = {
     {"4000000000000911", card_behaviour::captured_then_timeout},
     {"4000000000000929", card_behaviour::lost_request},
     {"4000000000000341", card_behaviour::attach_then_decline},
+    {"4000000000009987", card_behaviour::lost_card},
+    {"4000000000009979", card_behaviour::stolen_card},
 };
 
 card_behaviour behaviour_for_number(std::string_view number);

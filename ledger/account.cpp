@@ -80,6 +80,25 @@ void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
   out.events |= event_charge_started;
 }
 
+// A hard decline: the card is never charged again. When it was the default, the oldest
+// usable card (if any) becomes the default.
+void mark_card_unusable(account& acct, uint32_t card_id, outcome& out) {
+  stored_card* card = nullptr;
+  for (auto& candidate : acct.cards) {
+    if (candidate.card_id == card_id) card = &candidate;
+  }
+  if (card == nullptr || card->unusable) return;  // removed meanwhile, or marked already
+  card->unusable = true;
+  out.events |= event_card_unusable;  // the cards are to be written again
+  if (acct.default_card_id != card_id) return;
+  for (const auto& other : acct.cards) {
+    if (!other.unusable) {
+      acct.default_card_id = other.card_id;
+      return;
+    }
+  }
+}
+
 void suspend_if_exhausted(account& acct, outcome& out) {
   if (acct.status == account_status::active && acct.retry_tier == retry_tier_exhausted &&
       has_working_auto_recharge(acct) && available(acct) <= money{}) {
@@ -169,7 +188,9 @@ bool is_consistent(const account& acct) {
 }
 
 bool has_working_auto_recharge(const account& acct) {
-  return acct.auto_recharge.enabled && acct.default_card_id != 0;
+  if (!acct.auto_recharge.enabled || acct.default_card_id == 0) return false;
+  const stored_card* card = find_card(acct, acct.default_card_id);
+  return card != nullptr && !card->unusable;
 }
 
 money held(const account& acct) {
@@ -236,10 +257,20 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
     acct.manual_charges.erase(it);
   }
   outcome out;
+  if (!result.captured && result.hard_decline) {
+    out.events |= event_charge_failed;
+    mark_card_unusable(acct, intent.card_id, out);
+    // The card, not the customer's funds, failed: the tiers stay, and the next usable card
+    // (now the default, if there is one) is tried at once.
+    if (intent.kind == charge_kind::automatic) {
+      maybe_start_auto_charge(acct, trigger::balance_change, out);
+    }
+    return out;
+  }
   if (!result.captured) {
     out.events |= event_charge_failed;
     if (intent.kind == charge_kind::automatic) {
-      // Any failed automatic charge is the attempt of the current tier (SPEC 4).
+      // A soft-declined automatic charge is the attempt of the current tier (SPEC 4).
       set_tier(acct, static_cast<uint8_t>(acct.retry_tier + 1), out);
       suspend_if_exhausted(acct, out);
     }
@@ -281,6 +312,7 @@ outcome begin_manual_recharge(account& acct, const policy& rules, const std::str
   if (card == nullptr) {
     return rejected(card_id != 0 ? error_code::card_not_found : error_code::no_card);
   }
+  if (card->unusable) return rejected(error_code::card_unusable);
   if (acct.manual_charges.size() >= limits::manual_charges_in_flight_max) {
     return rejected(error_code::limit_exceeded);
   }
@@ -323,7 +355,10 @@ outcome add_card(account& acct, stored_card card) {
   }
   if (card.token.empty() || card.last4.size() != 4) return rejected(error_code::invalid_card);
   card.card_id = acct.next_card_id++;
-  if (acct.default_card_id == 0) acct.default_card_id = card.card_id;
+  card.unusable = false;
+  // The first card, or the one that replaces an unusable default, becomes the default.
+  const stored_card* current = find_card(acct, acct.default_card_id);
+  if (current == nullptr || current->unusable) acct.default_card_id = card.card_id;
   acct.cards.push_back(std::move(card));
   outcome out;
   maybe_start_auto_charge(acct, trigger::configuration_change, out);
@@ -342,7 +377,9 @@ outcome remove_card(account& acct, uint32_t card_id) {
 }
 
 outcome set_default_card(account& acct, uint32_t card_id) {
-  if (find_card(acct, card_id) == nullptr) return rejected(error_code::card_not_found);
+  const stored_card* card = find_card(acct, card_id);
+  if (card == nullptr) return rejected(error_code::card_not_found);
+  if (card->unusable) return rejected(error_code::card_unusable);
   acct.default_card_id = card_id;
   outcome out;
   maybe_start_auto_charge(acct, trigger::configuration_change, out);

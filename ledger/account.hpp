@@ -133,6 +133,7 @@ enum account_event : uint8_t {
   event_charge_captured = 1 << 4,
   event_charge_failed = 1 << 5,
   event_hold_expired = 1 << 6,
+  event_card_unusable = 1 << 7,  // a hard decline marked a card unusable
 };
 
 struct [[nodiscard]] outcome {
@@ -225,11 +226,18 @@ struct charge_result {
   uint64_t charge_seq = 0;
   bool captured = false;
   error_code failure = error_code::ok;  // when not captured: card_declined, card_expired...
+  // When not captured: the processor said the card must not be tried again (lost, stolen,
+  // expired, closed...; gateway::classify_decline).
+  bool hard_decline = false;
 };
 
 // The gateway's final answer for a charge in flight. A captured charge is credited (once:
-// the intent is removed); a failed automatic charge counts as the attempt of the current
-// tier. Unknown outcomes (timeouts) are not answers: keep the intent open and ask again.
+// the intent is removed); a soft-declined automatic charge counts as the attempt of the
+// current tier. A hard decline marks the card unusable (event_card_unusable) instead of
+// walking the tiers: when it was the default card, the oldest usable card becomes the
+// default and the automatic charge is tried on it at the same tier; with none left,
+// auto-recharge stops working and the account follows SPEC 4 without it (no suspension).
+// Unknown outcomes (timeouts) are not answers: keep the intent open and ask again.
 outcome apply_charge_result(account& acct, const charge_result& result);
 
 // SPEC 5. Validates and starts a manual recharge; the credit happens when the gateway's

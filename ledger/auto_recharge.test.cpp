@@ -321,6 +321,50 @@ TEST(MaximumRecharge, AnAccountLoadedUnderALowerDefaultHasItsRFitted) {
   EXPECT_EQ(own.acct().auto_recharge.recharge_amount, usd(900));
 }
 
+// A hard decline (lost, stolen...) marks the card unusable instead of walking the tiers: the
+// next usable card becomes the default and is tried at once, at the same tier (issue 17).
+TEST(HardDeclines, MarkTheCardUnusableAndMoveOnToTheNextCard) {
+  auto h = funded(policy{}, usd(100), usd(25));
+  ASSERT_TRUE(h.card("tok_backup").ok());
+  const uint32_t first = h.acct().default_card_id;
+  ASSERT_TRUE(h.debit(usd(10)).charge.has_value());
+  EXPECT_EQ(h.acct().auto_charge->card_id, first);
+  auto declined = h.hard_decline_auto();
+  ASSERT_TRUE(declined.ok());
+  EXPECT_TRUE(declined.events & event_card_unusable);
+  EXPECT_TRUE(find_card(h.acct(), first)->unusable);
+  EXPECT_EQ(h.acct().retry_tier, 0) << "the card failed, not the customer's funds";
+  ASSERT_TRUE(declined.charge.has_value()) << "the next card is tried at once";
+  EXPECT_NE(declined.charge->card_id, first);
+  EXPECT_EQ(declined.charge->card_token, "tok_backup");
+  EXPECT_EQ(h.acct().default_card_id, declined.charge->card_id);
+  ASSERT_TRUE(h.answer_auto(true).ok());
+  EXPECT_EQ(h.acct().balance, usd(115));
+  // The unusable card is refused for manual recharges and as the default.
+  EXPECT_EQ(h.recharge("manual", usd(30), first).code, error_code::card_unusable);
+  EXPECT_EQ(h.record(set_default_card(h.acct(), first)).code, error_code::card_unusable);
+}
+
+// With no usable card left, auto-recharge stops working: no tier walk, no suspension, and
+// debits follow SPEC 4 without it; a new card replaces the default and charging resumes.
+TEST(HardDeclines, WithNoCardLeftTheAccountIsPlainUntilACardIsAdded) {
+  auto h = funded(policy{}, usd(100), usd(25));
+  ASSERT_TRUE(h.debit(usd(10)).charge.has_value());
+  auto declined = h.hard_decline_auto();
+  EXPECT_FALSE(declined.charge.has_value()) << "no usable card";
+  EXPECT_FALSE(has_working_auto_recharge(h.acct()));
+  EXPECT_EQ(h.acct().retry_tier, 0);
+  ASSERT_TRUE(h.debit(usd(90)).ok());
+  EXPECT_EQ(h.acct().status, account_status::active) << "never suspended for a lost card";
+  EXPECT_EQ(h.debit(usd(1)).code, error_code::insufficient_funds);
+  auto replaced = h.card("tok_new");
+  ASSERT_TRUE(replaced.charge.has_value()) << "the new card is the default and is charged";
+  EXPECT_EQ(replaced.charge->card_token, "tok_new");
+  // Soft declines still walk the tiers.
+  ASSERT_TRUE(h.answer_auto(false).ok());
+  EXPECT_EQ(h.acct().retry_tier, 1);
+}
+
 TEST(Settings, AddingACardMakesAutoRechargeWork) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(10)).ok());

@@ -33,10 +33,14 @@ struct stored_card {
   std::string last4;
   uint8_t exp_month = 0;
   uint16_t exp_year = 0;
+  // A hard decline (lost, stolen, expired, closed...) marked it: never charged again; the
+  // customer adds another card (issue 17).
+  bool unusable = false;
 
   friend bool operator==(const stored_card& a, const stored_card& b) {
     return a.card_id == b.card_id && a.token == b.token && a.brand == b.brand &&
-           a.last4 == b.last4 && a.exp_month == b.exp_month && a.exp_year == b.exp_year;
+           a.last4 == b.last4 && a.exp_month == b.exp_month && a.exp_year == b.exp_year &&
+           a.unusable == b.unusable;
   }
 };
 

@@ -40,6 +40,7 @@ constexpr std::array<std::string_view, error_code_count> names = {
     "hold_not_found",
     "exceeds_hold",
     "hold_captured",
+    "card_unusable",
 };
 
 // By code, in the enum's order (static_assert below).
@@ -80,6 +81,8 @@ constexpr std::array<std::string_view, error_code_count> descriptions = {
     "the account has no hold with this id",
     "the amount is more than the hold reserves; capture at most the held amount",
     "the hold was captured already",
+    "the card processor refused this card for good (lost, stolen, expired or closed): add "
+    "another card",
 };
 static_assert(descriptions.size() == names.size());
 

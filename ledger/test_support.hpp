@@ -68,10 +68,17 @@ class account_harness {
     return record(std::move(out));
   }
 
-  outcome answer(uint64_t charge_seq, bool captured,
-                 error_code failure = error_code::card_declined) {
-    charge_result result{charge_seq, captured, captured ? error_code::ok : failure};
+  outcome answer(uint64_t charge_seq, bool captured, error_code failure = error_code::card_declined,
+                 bool hard_decline = false) {
+    charge_result result{charge_seq, captured, captured ? error_code::ok : failure,
+                         !captured && hard_decline};
     return record(apply_charge_result(acct_, result));
+  }
+  // Answers the automatic charge in flight with a hard decline (a lost card...).
+  outcome hard_decline_auto() {
+    EXPECT_TRUE(acct_.auto_charge.has_value()) << "no automatic charge in flight";
+    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0, {}};
+    return answer(acct_.auto_charge->charge_seq, false, error_code::card_declined, true);
   }
   // Answers the automatic charge in flight; the test fails if there is none.
   outcome answer_auto(bool captured) {

@@ -448,6 +448,9 @@ void append_card(std::string& out, const stored_card& card) {
   put_string(out, card.last4);
   put_u8(out, card.exp_month);
   put_varint(out, card.exp_year);
+  // The optional trailing part: present only for an unusable card, so the records of every
+  // other card read (and are written) as before.
+  if (card.unusable) put_u8(out, 1);
 }
 
 namespace {
@@ -639,6 +642,11 @@ expected<stored_card> decode_card(std::string_view bytes) {
   in.u32(card.card_id) && in.text(card.token, card_token_length_max) &&
       in.text(card.brand, card_brand_length_max) && in.text(card.last4, card_last4_length_max) &&
       in.u8(card.exp_month) && in.u16(card.exp_year);
+  if (!in.at_end()) {
+    uint8_t unusable = 0;
+    if (in.u8(unusable) && unusable != 1) return corrupt(what, "unusable flag");
+    card.unusable = unusable == 1;
+  }
   if (auto done = finish(in, what); !done.ok()) return done;
   if (auto checked = validate_card(card); !checked.ok()) return corrupt(what, checked.message);
   return card;

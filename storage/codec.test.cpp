@@ -204,6 +204,16 @@ TEST(codec, recharge_and_card_round_trip) {
   auto card_back = decode_card(encode_card(card));
   ASSERT_TRUE(card_back.ok()) << card_back.error().message;
   EXPECT_EQ(*card_back, card);
+  EXPECT_FALSE(card_back->unusable);
+  const size_t usable_size = encode_card(card).size();
+  card.unusable = true;
+  auto unusable_back = decode_card(encode_card(card));
+  ASSERT_TRUE(unusable_back.ok()) << unusable_back.error().message;
+  EXPECT_TRUE(unusable_back->unusable);
+  EXPECT_EQ(encode_card(card).size(), usable_size + 1) << "a usable card's record is unchanged";
+  std::string bad_flag = encode_card(card);
+  bad_flag.back() = 2;
+  EXPECT_FALSE(decode_card(bad_flag).ok());
 }
 
 // ---- hostile input -----------------------------------------------------------------------

@@ -127,6 +127,52 @@ TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsSta
   EXPECT_EQ(get_json("/v1/accounts/7/journal")["entries"].size(), 11u);
 }
 
+// A lost card (a hard decline) on an automatic charge: the card is marked unusable in every
+// view, the backup card is charged at once at the same tier, and the lost card is refused
+// for manual recharges (issue 17).
+TEST_F(LedgerdEndToEnd, AHardDeclineMarksTheCardUnusableAndTheBackupCardIsCharged) {
+  start_ledgerd();
+  ASSERT_EQ(post("/v1/accounts", R"({"id": "12"})"), 201);
+  for (const char* number : {"4000000000009987", "4242424242424242"}) {
+    ASSERT_EQ(post("/v1/accounts/12/cards", json{{"number", number},
+                                                 {"exp_month", 12},
+                                                 {"exp_year", 2099},
+                                                 {"cvc", "123"},
+                                                 {"holder_name", "Ada Lovelace"}}
+                                                .dump()),
+              201);
+  }
+  ASSERT_EQ(put("/v1/accounts/12/auto-recharge",
+                R"({"enabled": true, "balance_amount": "50.00", "recharge_amount": "25.00"})"),
+            200);
+  // $0 is below T: the lost card is tried first (the default), then the backup, twice,
+  // until the balance is T.
+  ASSERT_TRUE(harness::wait_until(
+      [&] {
+        auto now = get_json("/v1/accounts/12");
+        return now.value("balance", "?") == "50.00" && now["charges_in_flight"].empty();
+      },
+      std::chrono::seconds(10)));
+  auto account = get_json("/v1/accounts/12");
+  EXPECT_EQ(account["retry_tier"], 0) << "a lost card is not the customer's failed attempt";
+  EXPECT_EQ(account["state"], "active");
+  ASSERT_EQ(account["cards"].size(), 2u);
+  EXPECT_EQ(account["cards"][0]["unusable"], true);
+  EXPECT_EQ(account["cards"][0]["default"], false);
+  EXPECT_EQ(account["cards"][1]["unusable"], false);
+  EXPECT_EQ(account["cards"][1]["default"], true) << "the backup card is the default now";
+  auto manual = http().Post("/v1/accounts/12/recharges",
+                            R"({"amount": "30.00", "idempotency_key": "m1", "card_id": 1})",
+                            "application/json");
+  ASSERT_TRUE(manual);
+  EXPECT_EQ(manual->status, 409);
+  EXPECT_EQ(json::parse(manual->body)["error"], "card_unusable");
+  // It stays unusable across a restart.
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd();
+  EXPECT_EQ(get_json("/v1/accounts/12")["cards"][0]["unusable"], true);
+}
+
 // A replayed manual recharge answers the original outcome, also after a restart: the decline
 // with its status code and the processor's reason, the capture with its amount (issue 17).
 TEST_F(LedgerdEndToEnd, RechargeReplaysTellTheOriginalOutcomeAcrossARestart) {

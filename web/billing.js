@@ -34,7 +34,7 @@ function renderCards(app, cards) {
   list.replaceChildren(
     ...cards.map((card) => {
       const actions = element('div', { className: 'card-actions' });
-      if (!card.default) {
+      if (!card.default && !card.unusable) {
         actions.append(
           element('button', {
             type: 'button',
@@ -67,6 +67,10 @@ function renderCards(app, cards) {
         ),
         element('span', { className: 'card-expiry', text: `Expires ${expiry(card)}` }),
         card.default ? element('span', { className: 'badge', text: 'Default' }) : '',
+        // Refused for good by the bank (lost, stolen, expired, closed): never charged again.
+        card.unusable
+          ? element('span', { className: 'badge badge-unusable', text: 'Refused by your bank: replace this card' })
+          : '',
         actions,
       );
     }),

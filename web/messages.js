@@ -43,6 +43,7 @@ export const ERROR_MESSAGES = {
   hold_expired: 'That reservation for a call in progress has expired and its money was released.',
   hold_released: 'That reservation for a call in progress was released.',
   hold_captured: 'That reservation for a call in progress was already charged.',
+  card_unusable: 'Your bank refused this card for good (lost, stolen, expired or closed). Add another card and make it your default.',
   exceeds_hold: 'The amount is more than was reserved for the call.',
   // Not API codes: a request that got no answer, or an answer that is not ours.
   network: 'The billing service cannot be reached. Check your connection and try again.',

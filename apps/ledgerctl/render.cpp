@@ -57,7 +57,8 @@ void render_account(const json& acct, std::ostream& out) {
     line << "#" << text(card["card_id"]) << " " << text(card["brand"]) << " "
          << text(card["masked_number"]) << " exp " << std::setw(2) << std::setfill('0')
          << card.value("exp_month", 0) << "/" << card.value("exp_year", 0)
-         << (card.value("default", false) ? " (default)" : "");
+         << (card.value("default", false) ? " (default)" : "")
+         << (card.value("unusable", false) ? " UNUSABLE (hard decline: never charged again)" : "");
     row(out, "card", line.str());
   }
   if (acct["charges_in_flight"].empty()) row(out, "charges in flight", "none");

@@ -82,6 +82,7 @@ int status_of(error_code code) {
     case error_code::account_suspended:
     case error_code::insufficient_funds:
     case error_code::no_card:
+    case error_code::card_unusable:
       return http_conflict;
     case error_code::card_declined:
       return http_payment_required;
@@ -130,7 +131,9 @@ json card_view(const ledger::stored_card& card, uint32_t default_card_id) {
               {"masked_number", ledger::masked_card_number(card.last4)},
               {"exp_month", card.exp_month},
               {"exp_year", card.exp_year},
-              {"default", card.card_id == default_card_id}};
+              {"default", card.card_id == default_card_id},
+              // A hard decline (lost, stolen, expired, closed...): never charged again.
+              {"unusable", card.unusable}};
 }
 
 json cards_view(const ledger::account& acct) {
