@@ -166,6 +166,8 @@ TEST_F(AccountActors, ManualRechargeAnswersAfterTheGatewayAndDeclinesWalkTheTier
   auto declining = tokenize(testing::card_with_number("4000000000000341"));
   ASSERT_EQ(command(6, commands::add_card{declining}).code, error_code::ok);
   ASSERT_EQ(command(6, commands::set_default_card{2}).code, error_code::ok);
+  // Without a backup card, so that every decline walks a tier (a backup is tried first).
+  ASSERT_EQ(command(6, commands::remove_card{1}).code, error_code::ok);
   ledger::auto_recharge_settings settings{true, usd(100), usd(25)};
   ASSERT_EQ(command(6, commands::set_auto_recharge{settings}).code, error_code::ok);
   wait_for(6, [](const ledger::account& a) { return a.retry_tier == 1 && !a.auto_charge; });
@@ -180,7 +182,10 @@ TEST_F(AccountActors, ManualRechargeAnswersAfterTheGatewayAndDeclinesWalkTheTier
       6, [](const ledger::account& a) { return a.status == ledger::account_status::suspended; });
   EXPECT_EQ(suspended.retry_tier, ledger::retry_tier_exhausted);
   EXPECT_EQ(debit(6, 5, usd(1)).code, error_code::account_suspended);
-  auto back = command(6, commands::recharge{"r-3", usd(50), 1});
+  ASSERT_EQ(
+      command(6, commands::add_card{tokenize(testing::card_with_number("4242424242424242"))}).code,
+      error_code::ok);
+  auto back = command(6, commands::recharge{"r-3", usd(50), 3});
   EXPECT_EQ(back.code, error_code::ok);
   EXPECT_EQ(back.snapshot.status, ledger::account_status::active);
 }

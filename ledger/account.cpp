@@ -61,6 +61,22 @@ void set_tier(account& acct, uint8_t tier, outcome& out) {
   out.events |= event_tier_changed;
 }
 
+// Starts the automatic charge of R on `card` at the current tier: its own intent, so its own
+// idempotency key (a crash never charges two cards for one need).
+void start_auto_charge(account& acct, const stored_card& card, outcome& out) {
+  LEDGER_ASSERT(!acct.auto_charge && !card.unusable);
+  charge_intent intent;
+  intent.charge_seq = acct.next_charge_seq++;
+  intent.kind = charge_kind::automatic;
+  intent.amount = acct.auto_recharge.recharge_amount;
+  intent.card_id = card.card_id;
+  intent.card_token = card.token;
+  intent.tier = acct.retry_tier;
+  acct.auto_charge = intent;
+  out.charge = std::move(intent);
+  out.events |= event_charge_started;
+}
+
 void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
   if (acct.status != account_status::active || !has_working_auto_recharge(acct)) return;
   if (acct.auto_charge) return;  // one automatic charge at a time
@@ -68,16 +84,16 @@ void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
   if (!auto_attempt_due(acct)) return;
   const stored_card* card = find_card(acct, acct.default_card_id);
   LEDGER_ASSERT(card != nullptr);
-  charge_intent intent;
-  intent.charge_seq = acct.next_charge_seq++;
-  intent.kind = charge_kind::automatic;
-  intent.amount = acct.auto_recharge.recharge_amount;
-  intent.card_id = card->card_id;
-  intent.card_token = card->token;
-  intent.tier = acct.retry_tier;
-  acct.auto_charge = intent;
-  out.charge = std::move(intent);
-  out.events |= event_charge_started;
+  start_auto_charge(acct, *card, out);
+}
+
+// The backup for a declined automatic charge on the default card: the oldest usable card
+// that is not the default (issue 17); nullptr when there is none.
+const stored_card* backup_card(const account& acct) {
+  for (const auto& card : acct.cards) {
+    if (card.card_id != acct.default_card_id && !card.unusable) return &card;
+  }
+  return nullptr;
 }
 
 // A hard decline: the card is never charged again. When it was the default, the oldest
@@ -269,11 +285,19 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
   }
   if (!result.captured) {
     out.events |= event_charge_failed;
-    if (intent.kind == charge_kind::automatic) {
-      // A soft-declined automatic charge is the attempt of the current tier (SPEC 4).
-      set_tier(acct, static_cast<uint8_t>(acct.retry_tier + 1), out);
-      suspend_if_exhausted(acct, out);
+    if (intent.kind != charge_kind::automatic) return out;
+    // Soft-declined on the default card: the backup card is tried once, at the same tier,
+    // before the decline counts. (An attempt on another card was that backup.)
+    const stored_card* backup =
+        intent.card_id == acct.default_card_id ? backup_card(acct) : nullptr;
+    if (backup != nullptr && acct.status == account_status::active &&
+        has_working_auto_recharge(acct) && auto_attempt_due(acct)) {
+      start_auto_charge(acct, *backup, out);
+      return out;
     }
+    // A soft-declined automatic charge is the attempt of the current tier (SPEC 4).
+    set_tier(acct, static_cast<uint8_t>(acct.retry_tier + 1), out);
+    suspend_if_exhausted(acct, out);
     return out;
   }
   // Bounds were checked when the charge started, counting it as pending.

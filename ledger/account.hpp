@@ -233,7 +233,9 @@ struct charge_result {
 
 // The gateway's final answer for a charge in flight. A captured charge is credited (once:
 // the intent is removed); a soft-declined automatic charge counts as the attempt of the
-// current tier. A hard decline marks the card unusable (event_card_unusable) instead of
+// current tier, after the backup card (the oldest usable card that is not the default) was
+// tried once at the same tier, when the declined attempt was on the default card.
+// A hard decline marks the card unusable (event_card_unusable) instead of
 // walking the tiers: when it was the default card, the oldest usable card becomes the
 // default and the automatic charge is tried on it at the same tier; with none left,
 // auto-recharge stops working and the account follows SPEC 4 without it (no suspension).

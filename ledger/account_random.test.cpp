@@ -3,6 +3,8 @@
 // SPEC 4 and 9 are checked against an independent model of the retry tier.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <map>
 #include <random>
 
@@ -125,12 +127,24 @@ class random_run {
     if (open.empty()) return h_.answer(999'999, true);  // unknown: charge_not_found
     const uint64_t seq = open[index_below(open.size())];
     const bool automatic = h_.acct().auto_charge && h_.acct().auto_charge->charge_seq == seq;
+    // A soft decline on the default card may be tried once on a backup card first.
+    const bool on_default =
+        automatic && h_.acct().auto_charge->card_id == h_.acct().default_card_id;
+    const bool has_backup =
+        std::any_of(h_.acct().cards.begin(), h_.acct().cards.end(), [&](const stored_card& c) {
+          return c.card_id != h_.acct().default_card_id && !c.unusable;
+        });
     const bool captured = chance(55);
     outcome out = h_.answer(seq, captured);
     EXPECT_TRUE(out.ok()) << where();
+    const bool backup_attempt = !captured && on_default && has_backup && out.charge &&
+                                out.charge->card_id != h_.acct().default_card_id;
+    if (!captured && automatic && !on_default) {
+      EXPECT_FALSE(out.charge.has_value()) << where() << "a backup attempt after a backup";
+    }
     if (captured) {
       model_tier_ = 0;
-    } else if (automatic) {
+    } else if (automatic && !backup_attempt) {
       model_tier_ = static_cast<uint8_t>(model_tier_ + 1);
     }
     EXPECT_EQ(h_.answer(seq, captured).code, error_code::charge_not_found)
@@ -181,7 +195,9 @@ class random_run {
       EXPECT_LT(balance, threshold) << where();
     } else {
       EXPECT_LE(balance * 100, threshold * retry_tier_percent[charge.tier]) << where();
-      EXPECT_TRUE(out.entry.has_value() || !out.holds.empty())
+      // A backup card's attempt follows the default card's decline at once (issue 17).
+      const bool backup_attempt = charge.card_id != acct.default_card_id;
+      EXPECT_TRUE(out.entry.has_value() || !out.holds.empty() || backup_attempt)
           << where() << "tier > 0 needs a change of the available balance";
     }
     (void)tier_before;

@@ -345,6 +345,43 @@ TEST(HardDeclines, MarkTheCardUnusableAndMoveOnToTheNextCard) {
   EXPECT_EQ(h.record(set_default_card(h.acct(), first)).code, error_code::card_unusable);
 }
 
+// A soft decline on the default card is tried once on the backup card (the oldest other
+// usable card), at the same tier, as its own charge; only when that fails too does the tier
+// advance. The next tier's attempt starts on the default card again (issue 17).
+TEST(BackupCards, ASoftDeclineIsTriedOnceOnTheBackupBeforeTheTierCounts) {
+  auto h = funded(policy{}, usd(100), usd(25));
+  ASSERT_TRUE(h.card("tok_backup").ok());
+  const uint32_t main_card = h.acct().default_card_id;
+  auto spend = h.debit(usd(1));  // $99: below T
+  ASSERT_TRUE(spend.charge.has_value());
+  EXPECT_EQ(spend.charge->card_id, main_card);
+  const uint64_t first_seq = spend.charge->charge_seq;
+
+  auto declined = h.answer_auto(false);
+  ASSERT_TRUE(declined.charge.has_value()) << "the backup is tried at once";
+  EXPECT_EQ(declined.charge->card_token, "tok_backup");
+  EXPECT_NE(declined.charge->charge_seq, first_seq) << "its own intent and key";
+  EXPECT_EQ(declined.charge->tier, 0);
+  EXPECT_EQ(h.acct().retry_tier, 0) << "not counted yet";
+  EXPECT_EQ(h.acct().default_card_id, main_card) << "the default stays";
+
+  auto backup_declined = h.answer_auto(false);
+  EXPECT_FALSE(backup_declined.charge.has_value()) << "one backup attempt per tier";
+  EXPECT_EQ(h.acct().retry_tier, 1);
+  // Tier 1 attempts at 75 % of T: the default card first again.
+  for (int i = 0; i < 30 && !h.acct().auto_charge; ++i)
+    ASSERT_TRUE(h.debit(usd(1)).ok());
+  ASSERT_TRUE(h.acct().auto_charge.has_value());
+  EXPECT_EQ(h.acct().auto_charge->card_id, main_card);
+  EXPECT_EQ(h.acct().balance, usd(75));
+  // The backup captures: the balance rises and the tier resets.
+  ASSERT_TRUE(h.answer_auto(false).charge.has_value());
+  ASSERT_TRUE(h.answer_auto(true).ok());
+  EXPECT_EQ(h.acct().retry_tier, 0);
+  EXPECT_EQ(h.acct().balance, usd(100));
+  EXPECT_EQ(h.journal_sum(), h.acct().balance);
+}
+
 // With no usable card left, auto-recharge stops working: no tier walk, no suspension, and
 // debits follow SPEC 4 without it; a new card replaces the default and charging resumes.
 TEST(HardDeclines, WithNoCardLeftTheAccountIsPlainUntilACardIsAdded) {

@@ -167,6 +167,32 @@ TEST_F(LedgerdEndToEnd, AHardDeclineMarksTheCardUnusableAndTheBackupCardIsCharge
   ASSERT_TRUE(manual);
   EXPECT_EQ(manual->status, 409);
   EXPECT_EQ(json::parse(manual->body)["error"], "card_unusable");
+  // A soft decline (a generic decline) on the default card is tried once on the backup card
+  // at the same tier; the default card stays the default and usable.
+  ASSERT_EQ(post("/v1/accounts", R"({"id": "13"})"), 201);
+  for (const char* number : {"4000000000000002", "5555555555554444"}) {
+    ASSERT_EQ(post("/v1/accounts/13/cards", json{{"number", number},
+                                                 {"exp_month", 12},
+                                                 {"exp_year", 2099},
+                                                 {"cvc", "123"},
+                                                 {"holder_name", "Ada Lovelace"}}
+                                                .dump()),
+              201);
+  }
+  ASSERT_EQ(put("/v1/accounts/13/auto-recharge",
+                R"({"enabled": true, "balance_amount": "30.00", "recharge_amount": "25.00"})"),
+            200);
+  ASSERT_TRUE(harness::wait_until(
+      [&] {
+        auto now = get_json("/v1/accounts/13");
+        return now.value("balance", "?") == "50.00" && now["charges_in_flight"].empty();
+      },
+      std::chrono::seconds(10)));
+  auto backed_up = get_json("/v1/accounts/13");
+  EXPECT_EQ(backed_up["retry_tier"], 0) << "the backup captured";
+  EXPECT_EQ(backed_up["cards"][0]["default"], true);
+  EXPECT_EQ(backed_up["cards"][0]["unusable"], false) << "a soft decline is no reason";
+
   // It stays unusable across a restart.
   ASSERT_EQ(stop_ledgerd(), 0);
   start_ledgerd();
