@@ -213,8 +213,23 @@ struct account_audit {
 
   // The tier is the number of failed automatic charges since the last capture (capped at
   // the exhausted tier), replayed from the gateway's outcomes in charge order.
+  // A card the processor declined for good (hard: lost, stolen) is never charged again:
+  // judged from the gateway's own log, in charge order.
+  void check_hard_declines() {
+    std::set<std::string> refused_for_good;
+    for (const auto& [seq, charge] : charges) {
+      if (refused_for_good.count(charge->token) > 0) {
+        violation("charge " + std::to_string(seq) + " on a card declined for good before");
+      }
+      if (!charge->captured && (charge->reason == "lost_card" || charge->reason == "stolen_card")) {
+        refused_for_good.insert(charge->token);
+      }
+    }
+  }
+
   void check_tier() {
     if (!expected.recharges.empty()) return;  // manual charges interleave: not replayable
+    if (acct.cards.size() > 1) return;        // backup attempts and hard declines: not either
     uint8_t tier = 0;
     for (const auto& [seq, charge] : charges) {
       if (intent_open(seq)) break;
@@ -272,6 +287,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
     check.check_debits(entries);
     check.check_charges(entries, final);
     check.check_tier();
+    check.check_hard_declines();
     check.check_holds(entries, expired_before_ms);
     if (model_account.auto_recharge && !model_account.settings_in_doubt &&
         !(acct.auto_recharge == model_account.settings)) {
@@ -309,6 +325,8 @@ bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>&
     }
     charge.amount_micros = amount->micros();
     charge.captured = record.value("status", "") == "captured";
+    charge.token = record.value("token", "");
+    charge.reason = record.value("reason", "");
     out.push_back(std::move(charge));
   }
   return true;

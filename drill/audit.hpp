@@ -7,8 +7,9 @@
 //   - every charge the gateway captured is credited exactly once (or its intent is still
 //     open, to be resolved at restart); every credit has a captured charge behind it; no
 //     key was charged twice; every resolved intent has the gateway's answer;
-//   - the retry tier agrees with the gateway's outcomes replayed in order (accounts without
-//     manual recharges);
+//   - the retry tier agrees with the gateway's outcomes replayed in order (accounts with one
+//     card and without manual recharges);
+//   - no card is charged after the processor declined it for good (lost, stolen);
 //   - holds: every acknowledged authorisation is stored with the amount it was granted; no
 //     refused one is; an acknowledged capture is stored as captured with its amount and
 //     journaled exactly once; no hold is captured twice or captured after a refusal; an
@@ -31,6 +32,8 @@ struct gateway_charge {
   uint64_t charge_seq = 0;  // parsed from the key "acct-<id>-charge-<seq>"
   int64_t amount_micros = 0;
   bool captured = false;
+  std::string token;   // the card charged
+  std::string reason;  // failed: the processor's reason ("lost_card", ...)
 };
 
 struct audit_result {

@@ -48,6 +48,7 @@ int64_t expired_before(int64_t ready_ms, int64_t stop_ms) {
 constexpr const char* approving_card = "4242424242424242";
 constexpr const char* declining_card = "4000000000000341";
 constexpr const char* slow_card = "4000000000000911";
+constexpr const char* lost_card = "4000000000009987";  // a hard decline on every charge
 
 double milliseconds_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
@@ -148,7 +149,9 @@ std::string settings_body(const ledger::auto_recharge_settings& s) {
 
 // Creates the accounts over HTTP: most with auto-recharge on an approving card, some on a
 // declining card (the tiers and suspension), some on a card whose answers time out (intents
-// resolved by lookup), and some plain prepaid accounts funded by manual recharges.
+// resolved by lookup), some with a lost default card or a declining one and an approving
+// backup card (hard declines, backup attempts), and some plain prepaid accounts funded by
+// manual recharges.
 bool create_accounts(uint16_t http_port, const drill_options& options, model& expected,
                      std::string& error) {
   httplib::Client http("127.0.0.1", http_port);
@@ -160,6 +163,8 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
     const bool plain = kind == 0 || kind == 10;
     const char* number = kind == 1 || kind == 11 ? declining_card
                          : kind == 5             ? slow_card
+                         : kind == 2             ? lost_card
+                         : kind == 3             ? declining_card
                                                  : approving_card;
     auto created = http.Post("/v1/accounts", nlohmann::json{{"id", std::to_string(id)}}.dump(),
                              "application/json");
@@ -171,7 +176,20 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
                                          {"holder_name", "Drill Holder"}}
                               .dump(),
                           "application/json");
-    if (!created || created->status != 201 || !card || card->status >= 300) {
+    // Kinds 2 and 3: a backup card after the default (the first card is the default).
+    bool backup_failed = false;
+    if (kind == 2 || kind == 3) {
+      auto backup = http.Post("/v1/accounts/" + std::to_string(id) + "/cards",
+                              nlohmann::json{{"number", approving_card},
+                                             {"exp_month", 12},
+                                             {"exp_year", 2099},
+                                             {"cvc", "123"},
+                                             {"holder_name", "Drill Holder"}}
+                                  .dump(),
+                              "application/json");
+      backup_failed = !backup || backup->status >= 300;
+    }
+    if (!created || created->status != 201 || !card || card->status >= 300 || backup_failed) {
       error = "creating account " + std::to_string(id) + " over HTTP failed";
       return false;
     }
