@@ -147,6 +147,19 @@ std::string settings_body(const ledger::auto_recharge_settings& s) {
       .dump();
 }
 
+// Adds a card with `number` to the account over HTTP; false when that failed.
+bool add_card(httplib::Client& http, uint64_t account, const char* number) {
+  auto added = http.Post("/v1/accounts/" + std::to_string(account) + "/cards",
+                         nlohmann::json{{"number", number},
+                                        {"exp_month", 12},
+                                        {"exp_year", 2099},
+                                        {"cvc", "123"},
+                                        {"holder_name", "Drill Holder"}}
+                             .dump(),
+                         "application/json");
+  return added && added->status < 300;
+}
+
 // Creates the accounts over HTTP: most with auto-recharge on an approving card, some on a
 // declining card (the tiers and suspension), some on a card whose answers time out (intents
 // resolved by lookup), some with a lost default card or a declining one and an approving
@@ -168,28 +181,10 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
                                                  : approving_card;
     auto created = http.Post("/v1/accounts", nlohmann::json{{"id", std::to_string(id)}}.dump(),
                              "application/json");
-    auto card = http.Post("/v1/accounts/" + std::to_string(id) + "/cards",
-                          nlohmann::json{{"number", number},
-                                         {"exp_month", 12},
-                                         {"exp_year", 2099},
-                                         {"cvc", "123"},
-                                         {"holder_name", "Drill Holder"}}
-                              .dump(),
-                          "application/json");
+    const bool card_added = add_card(http, id, number);
     // Kinds 2 and 3: a backup card after the default (the first card is the default).
-    bool backup_failed = false;
-    if (kind == 2 || kind == 3) {
-      auto backup = http.Post("/v1/accounts/" + std::to_string(id) + "/cards",
-                              nlohmann::json{{"number", approving_card},
-                                             {"exp_month", 12},
-                                             {"exp_year", 2099},
-                                             {"cvc", "123"},
-                                             {"holder_name", "Drill Holder"}}
-                                  .dump(),
-                              "application/json");
-      backup_failed = !backup || backup->status >= 300;
-    }
-    if (!created || created->status != 201 || !card || card->status >= 300 || backup_failed) {
+    const bool backup_added = (kind != 2 && kind != 3) || add_card(http, id, approving_card);
+    if (!created || created->status != 201 || !card_added || !backup_added) {
       error = "creating account " + std::to_string(id) + " over HTTP failed";
       return false;
     }
