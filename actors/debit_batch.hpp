@@ -78,6 +78,11 @@ struct hold_outcome {
   ledger::money balance;
   ledger::money held;
   std::optional<ledger::hold_record> hold;
+
+  // Balance minus held: what the account can still spend (bounded: both are in range).
+  ledger::money available() const {
+    return ledger::money::from_micros(balance.micros() - held.micros());
+  }
 };
 
 // Results of some debits (or hold operations) of one batch, in any order (matched by index).

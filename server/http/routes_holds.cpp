@@ -113,15 +113,13 @@ api_response routes::hold_answer(uint64_t id, actors::hold_command cmd) const {
     return error_response(outcome.code, v::describe(outcome.code));
   }
   if (!outcome.hold) return error_response(error_code::internal_error, "no hold in the answer");
-  const auto available =
-      ledger::money::from_micros(outcome.balance.micros() - outcome.held.micros());
   return json_response(v::http_ok,
                        json{{"result", outcome.code == error_code::ok ? "ok" : "duplicate"},
                             {"replayed", outcome.code == error_code::duplicate},
                             {"hold", v::hold_view(*outcome.hold)},
                             {"balance", v::money_text(outcome.balance)},
                             {"held", v::money_text(outcome.held)},
-                            {"available", v::money_text(available)}});
+                            {"available", v::money_text(outcome.available())}});
 }
 
 api_response routes::get_holds(uint64_t id) const {

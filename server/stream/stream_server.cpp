@@ -225,7 +225,7 @@ protocol::hold_result hold_result_of(protocol::hold_kind kind,
                                      const actors::hold_outcome& outcome) {
   protocol::hold_result result;
   result.code = outcome.code;
-  result.available_after_micros = outcome.balance.micros() - outcome.held.micros();
+  result.available_after_micros = outcome.available().micros();
   if (!outcome.hold) return result;
   const ledger::hold_record& hold = *outcome.hold;
   result.state = static_cast<uint8_t>(hold.state);
