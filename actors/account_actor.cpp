@@ -75,8 +75,11 @@ void publish_event(account_self self, const ledger::outcome& out) {
   caf::anon_send(ctx.events, std::move(event));
 }
 
+// A charge the velocity cap held back keeps the account resident until it starts: its timer
+// lives here (schedule_velocity_wake).
 bool is_idle(const account_state& st) {
-  return nothing_pending(st) && !st.acct.auto_charge && st.acct.manual_charges.empty();
+  return nothing_pending(st) && !st.acct.auto_charge && st.acct.manual_charges.empty() &&
+         !(st.acct.charging && st.acct.charging->deferred);
 }
 
 // The shard asked (evict_atom, false): report idle if nothing is in flight.
@@ -142,6 +145,7 @@ account_actor::behavior_type account_behavior(account_self self, const account_c
                  ledger::format_money(st.acct.auto_recharge.recharge_amount));
   }
   resolve_open_intents(self);
+  schedule_velocity_wake(self);
   stop_on_exception(self);
   return {
       [=](debit_group& group) {
@@ -159,6 +163,7 @@ account_actor::behavior_type account_behavior(account_self self, const account_c
       },
       [=](charge_done_atom, const charge_answer& answer) { handle_charge_answer(self, answer); },
       [=](retry_atom, uint64_t charge_seq) { retry_lookup(self, charge_seq); },
+      [=](velocity_atom) { resume_held_back_charge(self); },
       // One handler for both steps of passivation: every handler costs memory in each
       // resident account's behavior (docs/performance.md, memory per account).
       [=](evict_atom, bool leave_now) {
@@ -188,6 +193,17 @@ void count_events(account_self self, const ledger::outcome& out) {
   }
   if (out.events & ledger::event_reactivated) {
     spdlog::info("account {} active again", self->state.acct.id);
+  }
+  if (out.events & ledger::event_velocity_capped) {
+    bump(counters->velocity_capped);
+    const auto usage =
+        ledger::velocity_usage_at(self->state.acct, context_of(self).rules, wall_clock_ms());
+    spdlog::warn(
+        "account {}: automatic charge held back by the velocity cap ({} charges, {} "
+        "in 24 h; used {} and {}); it starts when the window frees room",
+        self->state.acct.id, usage.cap.charges, ledger::format_money(usage.cap.amount),
+        usage.charges, ledger::format_money(usage.amount));
+    schedule_velocity_wake(self);
   }
   if (out.ok()) {
     for (const auto& hold : out.holds) {

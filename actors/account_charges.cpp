@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/account_state.hpp"
+#include "actors/limits.hpp"
 
 namespace actors::account_detail {
 namespace {
@@ -71,7 +72,8 @@ void apply_final_answer(account_self self, const charge_answer& answer,
   in_flight_of(st).lookup_backoff.erase(answer.charge_seq);
   const ledger::charge_result result{answer.charge_seq, captured, answer.failure,
                                      answer.hard_decline};
-  ledger::outcome out = ledger::apply_charge_result(st.acct, result);
+  ledger::outcome out =
+      ledger::apply_charge_result(st.acct, command_context_of(self, wall_clock_ms()), result);
   // The intent was found before, and nothing ran on the account since, so the core must
   // accept its result.
   LEDGER_ASSERT(out.ok());
@@ -156,6 +158,48 @@ void resolve_open_intents(account_self self) {
     counters->charges_in_flight.fetch_add(1, std::memory_order_relaxed);
     send_charge(self, charge, true);
   }
+}
+
+void schedule_velocity_wake(account_self self) {
+  auto& st = self->state;
+  if (st.velocity_wake_scheduled || !st.exists || !st.acct.charging ||
+      !st.acct.charging->deferred) {
+    return;
+  }
+  const int64_t now_ms = wall_clock_ms();
+  const auto usage = ledger::velocity_usage_at(st.acct, context_of(self).rules, now_ms);
+  // Not reached: room now. Reached with nothing that frees it (R above the cap's amount,
+  // which loading fits away): look again after a window.
+  int64_t delay_ms = 0;
+  if (usage.reached) {
+    delay_ms =
+        usage.frees_at_ms != 0 ? usage.frees_at_ms - now_ms : ledger::limits::velocity_window_ms;
+  }
+  st.velocity_wake_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(delay_ms, 0)),
+                     velocity_atom::value);
+}
+
+void resume_held_back_charge(account_self self) {
+  auto& st = self->state;
+  st.velocity_wake_scheduled = false;
+  const int64_t now_ms = wall_clock_ms();
+  if (!ledger::deferred_charge_ready(st.acct, context_of(self).rules, now_ms)) {
+    return schedule_velocity_wake(self);  // early (a clock step), or no longer held back
+  }
+  if (!writer_has_room(self)) {
+    st.velocity_wake_scheduled = true;
+    self->delayed_send(self, velocity_wake_retry, velocity_atom::value);
+    return;
+  }
+  ledger::outcome out = ledger::resume_deferred_charge(st.acct, command_context_of(self, now_ms));
+  ledger::storage::change_set changes;
+  persist_outcome(changes, st.acct, out);
+  count_events(self, out);
+  pending_commit work;
+  work.charge_to_send = out.charge;
+  submit(self, std::move(changes), std::move(work));
+  schedule_velocity_wake(self);
 }
 
 }  // namespace actors::account_detail

@@ -28,9 +28,11 @@ struct command_visitor {
   pending_commit& work;
   const ledger::recharge_record* stored_recharge = nullptr;
   const hold_expiries& indexed_before;
+  int64_t now_ms = 0;  // the server's clock when the command runs
 
   ledger::account& acct() { return self->state.acct; }
   const ledger::policy& rules() { return context_of(self).rules; }
+  ledger::command_context ctx() { return command_context_of(self, now_ms); }
 
   ledger::outcome operator()(const commands::create&) {
     if (self->state.exists) return refused(ledger::error_code::account_exists);
@@ -76,10 +78,10 @@ struct command_visitor {
     }  // else: written before outcomes were kept; the journal tells
   }
   ledger::outcome operator()(const commands::set_auto_recharge& cmd) {
-    return ledger::set_auto_recharge(acct(), rules(), cmd.settings);
+    return ledger::set_auto_recharge(acct(), ctx(), cmd.settings);
   }
   ledger::outcome operator()(const commands::add_card& cmd) {
-    auto out = ledger::add_card(acct(), cmd.card);
+    auto out = ledger::add_card(acct(), ctx(), cmd.card);
     if (out.ok()) changes.put_cards(acct());
     return out;
   }
@@ -89,18 +91,21 @@ struct command_visitor {
     return out;
   }
   ledger::outcome operator()(const commands::set_default_card& cmd) {
-    return ledger::set_default_card(acct(), cmd.card_id);
+    return ledger::set_default_card(acct(), ctx(), cmd.card_id);
   }
   ledger::outcome operator()(const commands::set_maximum_recharge& cmd) {
     return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum, cmd.recharge_amount);
   }
+  ledger::outcome operator()(const commands::set_velocity_cap& cmd) {
+    return ledger::set_velocity_cap(acct(), ctx(), cmd.cap, cmd.recharge_amount);
+  }
   ledger::outcome operator()(const commands::suspend&) { return ledger::suspend(acct()); }
-  ledger::outcome operator()(const commands::resume&) { return ledger::resume(acct()); }
+  ledger::outcome operator()(const commands::resume&) { return ledger::resume(acct(), ctx()); }
   ledger::outcome operator()(const commands::reset_retry_tier&) {
-    return ledger::reset_retry_tier(acct());
+    return ledger::reset_retry_tier(acct(), ctx());
   }
   ledger::outcome operator()(const commands::adjust& cmd) {
-    return ledger::adjust_balance(acct(), cmd.amount, cmd.adjustment_id);
+    return ledger::adjust_balance(acct(), ctx(), cmd.amount, cmd.adjustment_id);
   }
 
   // The due holds were released before this ran (release_due_holds); what is left to do is
@@ -213,11 +218,11 @@ void run_command(account_self self, const account_request& request, reply_promis
   const hold_expiries indexed_before = open_hold_expiries(st.acct);
   const bool released = st.exists && release_due_holds(self, hold_command_time(request.cmd),
                                                        changes, indexed_before, work);
-  ledger::outcome out =
-      !st.exists && !is_create
-          ? refused(ledger::error_code::account_not_found)
-          : std::visit(command_visitor{self, changes, work, stored_recharge, indexed_before},
-                       request.cmd);
+  ledger::outcome out = !st.exists && !is_create
+                            ? refused(ledger::error_code::account_not_found)
+                            : std::visit(command_visitor{self, changes, work, stored_recharge,
+                                                         indexed_before, wall_clock_ms()},
+                                         request.cmd);
   if (!is_create) persist_outcome(changes, st.acct, out);
   if (released && !out.ok()) changes.put_account_state(st.acct);  // the expiry alone
   persist_holds(self, changes, out, indexed_before, work);

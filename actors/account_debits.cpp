@@ -97,8 +97,10 @@ void apply_debit_group(account_self self, const debit_group& group,
   ledger::storage::change_set changes;
   pending_commit work;
   bool state_changed = false;
+  // One clock reading for the group: the velocity cap's window (issue 17).
+  const ledger::command_context ctx = command_context_of(self, wall_clock_ms());
   for (const auto& item : group.items) {
-    ledger::outcome out = ledger::apply_debit(st.acct, item.debit_id, item.amount,
+    ledger::outcome out = ledger::apply_debit(st.acct, ctx, item.debit_id, item.amount,
                                               find_prior_debit(st, item.debit_id, stored));
     bump(out.ok() ? counters->debits_applied : counters->debits_rejected);
     if (out.ok()) {

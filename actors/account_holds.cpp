@@ -42,16 +42,17 @@ std::vector<uint64_t> plan_hold_lookup(const account_state& st, const debit_grou
 // the closed-hold refusals.
 struct hold_visitor {
   ledger::account& acct;
+  const ledger::policy& rules;
   const ledger::hold_record* prior;
 
   ledger::outcome operator()(const commands::authorize_hold& cmd) const {
-    return ledger::authorize_hold(acct, cmd.request, cmd.now_ms, prior);
+    return ledger::authorize_hold(acct, {rules, cmd.now_ms}, cmd.request, prior);
   }
   ledger::outcome operator()(const commands::capture_hold& cmd) const {
-    return ledger::capture_hold(acct, cmd.hold_id, cmd.amount, cmd.now_ms, prior);
+    return ledger::capture_hold(acct, {rules, cmd.now_ms}, cmd.hold_id, cmd.amount, prior);
   }
   ledger::outcome operator()(const commands::extend_hold& cmd) const {
-    return ledger::extend_hold(acct, cmd.extension, cmd.now_ms, prior);
+    return ledger::extend_hold(acct, {rules, cmd.now_ms}, cmd.extension, prior);
   }
   ledger::outcome operator()(const commands::release_hold& cmd) const {
     return ledger::release_hold(acct, cmd.hold_id, prior);
@@ -91,8 +92,9 @@ void apply_hold_group(account_self self, const debit_group& group,
     const hold_expiries indexed_before = open_hold_expiries(st.acct);
     state_changed |= release_due_holds(self, now_of(item.cmd), changes, indexed_before, work);
     const uint64_t hold_id = hold_id_of(item.cmd);
-    ledger::outcome out =
-        std::visit(hold_visitor{st.acct, find_prior_hold(st, hold_id, stored)}, item.cmd);
+    ledger::outcome out = std::visit(
+        hold_visitor{st.acct, context_of(self).rules, find_prior_hold(st, hold_id, stored)},
+        item.cmd);
     if (out.ok()) {
       state_changed = true;
       if (out.entry) changes.put_journal(*out.entry);

@@ -24,6 +24,7 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "actors/storage_reader.hpp"
+#include "actors/wall_clock.hpp"
 #include "storage/writer.hpp"
 
 namespace actors::account_detail {
@@ -97,6 +98,8 @@ struct account_state {
   // acct.billing_credentials are read from storage on the first credentials command.
   bool credentials_loaded = false;
   bool exists = false;
+  // A velocity_atom is on its way (schedule_velocity_wake): one timer at a time.
+  bool velocity_wake_scheduled = false;
   debit_ids debit_ids_state = debit_ids::unknown;
 
   static inline const char* name = "account";
@@ -118,6 +121,11 @@ using reply_promise = caf::typed_response_promise<account_reply>;
 
 inline const account_context& context_of(account_self self) {
   return *self->state.context;
+}
+
+// What the core is told with each command: the node's rules and the server's clock now.
+inline ledger::command_context command_context_of(account_self self, int64_t now_ms) {
+  return ledger::command_context{self->state.context->rules, now_ms};
 }
 
 inline const storage_reader& reader_of(account_self self) {
@@ -209,5 +217,11 @@ void retry_lookup(account_self self, uint64_t charge_seq);
 // After activation: every intent that survived in storage is resolved by asking the gateway
 // about its key, never by charging blindly.
 void resolve_open_intents(account_self self);
+// When the velocity cap holds an automatic charge back, a velocity_atom comes when its
+// window frees room; the account stays resident meanwhile (is_idle).
+void schedule_velocity_wake(account_self self);
+// The velocity_atom: starts the held-back charge (ledger::resume_deferred_charge) if the
+// window has room now, else waits again.
+void resume_held_back_charge(account_self self);
 
 }  // namespace actors::account_detail

@@ -40,6 +40,8 @@ using account_actor = caf::typed_actor<
     caf::reacts_to<charge_done_atom, charge_answer>,
     // Time to ask the gateway again about a charge whose outcome was unknown.
     caf::reacts_to<retry_atom, uint64_t>,
+    // Time to start the automatic charge the velocity cap held back (its window freed room).
+    caf::reacts_to<velocity_atom>,
     // From its shard: false: report (idle_atom) if nothing is in flight; true: leave now.
     caf::reacts_to<evict_atom, bool>>;
 

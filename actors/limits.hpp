@@ -54,6 +54,10 @@ static_assert(writer_queue_min >= 16 * writer_reserve, "the reserve is a small p
 static_assert(ledger::storage::queue_change_sets_max_default >= writer_queue_min,
               "the writer's default queue must be one ledgerd accepts");
 
+// ---- guarded charging (issue 17) ----
+// A held-back charge whose window has room but whose writer has none tries again after this.
+inline constexpr std::chrono::milliseconds velocity_wake_retry{std::chrono::seconds(1)};
+
 // ---- credit control (hold_expiry.hpp) ----
 // How often the expiry sweep looks for due holds: a hold outlives its expiry by at most
 // this (plus the time to write its release), and a due hold is refused as expired at once.

@@ -39,6 +39,7 @@ using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using velocity_atom = caf::atom_constant<caf::atom("velocity")>;
 
 // ---- everything else on one account ------------------------------------------------------
 
@@ -66,6 +67,12 @@ struct set_maximum_recharge {
   ledger::money maximum;
   // Lowers the auto-recharge amount R in the same change (required when R is above the new
   // maximum: ledger::set_maximum_recharge).
+  ledger::optional_money recharge_amount;
+};
+// Support's per-account velocity cap (ledger::set_velocity_cap); nullopt: the policy's.
+struct set_velocity_cap {
+  std::optional<ledger::velocity_cap> cap;
+  // Lowers R in the same change (required when R is above the new cap's amount).
   ledger::optional_money recharge_amount;
 };
 struct suspend {};
@@ -143,10 +150,11 @@ struct expire_holds {
 using command =
     std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
                  commands::add_card, commands::remove_card, commands::set_default_card,
-                 commands::set_maximum_recharge, commands::suspend, commands::resume,
-                 commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
-                 commands::record_login, commands::authorize, commands::change_password,
-                 commands::issue_temporary_credentials, commands::logout, commands::expire_holds>;
+                 commands::set_maximum_recharge, commands::set_velocity_cap, commands::suspend,
+                 commands::resume, commands::reset_retry_tier, commands::adjust,
+                 commands::credentials_snapshot, commands::record_login, commands::authorize,
+                 commands::change_password, commands::issue_temporary_credentials, commands::logout,
+                 commands::expire_holds>;
 
 struct account_request {
   uint64_t account_id = 0;
@@ -176,7 +184,7 @@ struct account_reply {
 // on its way to the disk.
 struct account_event {
   uint64_t account_id = 0;
-  uint8_t events = 0;                            // ledger::account_event bits
+  uint16_t events = 0;                           // ledger::account_event bits
   std::optional<ledger::entry_kind> entry_kind;  // set when the outcome has a journal entry
   ledger::money amount;                          // the entry's amount (0 without an entry)
   ledger::money balance_after;

@@ -31,6 +31,8 @@ struct metrics {
   counter charges_started{0}, charges_captured{0}, charges_failed{0}, charges_unknown{0};
   gauge charges_in_flight{0};
   counter suspensions{0};
+  // Automatic charges the velocity cap held back (issue 17), once per hold-back.
+  counter velocity_capped{0};
 
   // Credit control: holds authorised (in full or in part), captured, released by clients,
   // and released by the server at their expiry.

@@ -6,6 +6,7 @@
 
 #include "gateway/http_processor.hpp"
 #include "gateway/simulated_processor.hpp"
+#include "ledger/limits.hpp"
 #include "ledger/money.hpp"
 #include "security/key_file.hpp"
 
@@ -24,6 +25,10 @@ ledgerd_config::ledgerd_config() {
       .add(s.minimum_recharge, "minimum-recharge", "smallest recharge, e.g. \"25.00\"")
       .add(s.default_maximum_recharge, "default-maximum-recharge",
            "largest recharge unless support raised it")
+      .add(s.velocity_cap_charges, "velocity-cap-charges",
+           "automatic charges per account per rolling 24 h, unless support set another cap")
+      .add(s.velocity_cap_amount, "velocity-cap-amount",
+           "most that automatic charges take per account per rolling 24 h, e.g. \"5000.00\"")
       .add(s.shards, "shards", "directory shards")
       .add(s.resident_accounts_max, "resident-accounts-max", "account actors kept in memory")
       .add(s.idle_timeout_ms, "idle-timeout-ms", "passivate an idle account after this")
@@ -123,8 +128,16 @@ ledger::status check_policy(const ledgerd_settings& s, ledger::policy& rules) {
   if (!minimum) return minimum.error();
   auto maximum = parse_setting(s.default_maximum_recharge, "ledger.default-maximum-recharge");
   if (!maximum) return maximum.error();
+  auto cap_amount = parse_setting(s.velocity_cap_amount, "ledger.velocity-cap-amount");
+  if (!cap_amount) return cap_amount.error();
   rules.minimum_recharge = *minimum;
   rules.default_maximum_recharge = *maximum;
+  rules.default_velocity_cap = ledger::velocity_cap{s.velocity_cap_charges, *cap_amount};
+  if (ledger::validate(rules.default_velocity_cap, rules) != ledger::error_code::ok) {
+    return invalid("ledger.velocity-cap-charges must be 1 to " +
+                   std::to_string(ledger::limits::velocity_charges_max) +
+                   " and ledger.velocity-cap-amount at least ledger.minimum-recharge");
+  }
   if (ledger::validate(rules) != ledger::error_code::ok)
     return invalid("ledger.minimum-recharge must not exceed ledger.default-maximum-recharge");
   rules.credentials.session_lifetime_ms = s.session_lifetime_ms;

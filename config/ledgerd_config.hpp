@@ -16,6 +16,8 @@
 #include "actors/limits.hpp"
 #include "actors/node.hpp"
 #include "ledger/expected.hpp"
+#include "ledger/money.hpp"
+#include "ledger/policy.hpp"
 #include "server/admin/admin_server.hpp"
 #include "server/http/http_api.hpp"
 #include "server/stream/stream_server.hpp"
@@ -28,6 +30,9 @@ struct ledgerd_settings {
   std::string durability = "process";  // "process" or "fsync"
   std::string minimum_recharge = "25.00";
   std::string default_maximum_recharge = "1000.00";
+  // The velocity cap of accounts for which support set none (issue 17; ledger/policy.hpp).
+  uint32_t velocity_cap_charges = ledger::velocity_cap{}.charges;
+  std::string velocity_cap_amount = ledger::format_money(ledger::velocity_cap{}.amount);
   size_t shards = actors::shard_count_default;
   size_t resident_accounts_max = actors::resident_accounts_max_default;
   int64_t idle_timeout_ms = actors::idle_timeout_default.count();

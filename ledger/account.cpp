@@ -61,9 +61,82 @@ void set_tier(account& acct, uint8_t tier, outcome& out) {
   out.events |= event_tier_changed;
 }
 
+// ---- the velocity cap (policy.hpp velocity_cap) ----
+
+bool in_window(const recent_charge& charge, int64_t now_ms) {
+  // A charge stamped after now (the clock stepped back) still counts.
+  return charge.started_at_ms > now_ms - limits::velocity_window_ms;
+}
+
+// The charges and amount the window ending at now_ms holds.
+struct window_totals {
+  uint32_t charges = 0;
+  int64_t amount_micros = 0;  // bounded: velocity_charges_max * amount_max (limits.hpp)
+};
+
+window_totals totals_at(const account& acct, int64_t now_ms) {
+  window_totals totals;
+  if (!acct.charging) return totals;
+  for (const auto& charge : acct.charging->recent) {
+    if (!in_window(charge, now_ms)) continue;
+    totals.charges += 1;
+    totals.amount_micros += charge.amount.micros();
+  }
+  return totals;
+}
+
+bool fits(const window_totals& totals, const velocity_cap& cap, money amount) {
+  return totals.charges < cap.charges &&
+         totals.amount_micros + amount.micros() <= cap.amount.micros();
+}
+
+// When a charge of `amount` fits under the cap again, as the window's charges leave it
+// oldest first; 0 when it fits now, or when nothing leaving would make room.
+int64_t frees_at(const account& acct, const velocity_cap& cap, money amount, int64_t now_ms) {
+  window_totals totals = totals_at(acct, now_ms);
+  if (fits(totals, cap, amount) || !acct.charging) return 0;
+  for (const auto& charge : acct.charging->recent) {
+    if (!in_window(charge, now_ms)) continue;
+    totals.charges -= 1;
+    totals.amount_micros -= charge.amount.micros();
+    if (fits(totals, cap, amount)) return charge.started_at_ms + limits::velocity_window_ms;
+  }
+  return 0;
+}
+
+// Drops what no longer matters: charges that left the window, and the whole charge_limits
+// once it holds nothing.
+void tidy_charging(account& acct, int64_t now_ms) {
+  if (!acct.charging) return;
+  auto& recent = acct.charging->recent;
+  recent.erase(
+      std::remove_if(recent.begin(), recent.end(),
+                     [&](const recent_charge& charge) { return !in_window(charge, now_ms); }),
+      recent.end());
+  const charge_limits& kept = *acct.charging;
+  if (!kept.maximum_recharge && !kept.velocity_override && kept.recent.empty() && !kept.deferred) {
+    acct.charging.reset();
+  }
+}
+
+bool deferred(const account& acct) {
+  return acct.charging && acct.charging->deferred;
+}
+
+void set_deferred(account& acct, bool value, int64_t now_ms) {
+  if (value) {
+    acct.charging.get_or_create().deferred = true;
+    return;
+  }
+  if (!acct.charging) return;
+  acct.charging->deferred = false;
+  tidy_charging(acct, now_ms);
+}
+
 // Starts the automatic charge of R on `card` at the current tier: its own intent, so its own
-// idempotency key (a crash never charges two cards for one need).
-void start_auto_charge(account& acct, const stored_card& card, outcome& out) {
+// idempotency key (a crash never charges two cards for one need). The cap counts it.
+void start_auto_charge(account& acct, const command_context& ctx, const stored_card& card,
+                       outcome& out) {
   LEDGER_ASSERT(!acct.auto_charge && !card.unusable);
   charge_intent intent;
   intent.charge_seq = acct.next_charge_seq++;
@@ -72,19 +145,52 @@ void start_auto_charge(account& acct, const stored_card& card, outcome& out) {
   intent.card_id = card.card_id;
   intent.card_token = card.token;
   intent.tier = acct.retry_tier;
+  tidy_charging(acct, ctx.now_ms);
+  acct.charging.get_or_create().recent.push_back(
+      recent_charge{intent.charge_seq, ctx.now_ms, intent.amount});
+  acct.charging->deferred = false;
+  LEDGER_ASSERT(acct.charging->recent.size() <= limits::velocity_charges_max);
   acct.auto_charge = intent;
   out.charge = std::move(intent);
   out.events |= event_charge_started;
 }
 
-void maybe_start_auto_charge(account& acct, trigger cause, outcome& out) {
+// Starts the automatic charge on `card` when the velocity cap has room for it; otherwise
+// the account waits for the window (charge_limits::deferred, event_velocity_capped once).
+void start_capped_auto_charge(account& acct, const command_context& ctx, const stored_card& card,
+                              outcome& out) {
+  const velocity_cap cap = velocity_cap_of(acct, ctx.rules);
+  if (fits(totals_at(acct, ctx.now_ms), cap, acct.auto_recharge.recharge_amount)) {
+    start_auto_charge(acct, ctx, card, out);
+    return;
+  }
+  if (!deferred(acct)) out.events |= event_velocity_capped;
+  set_deferred(acct, true, ctx.now_ms);
+}
+
+void maybe_start_auto_charge(account& acct, const command_context& ctx, trigger cause,
+                             outcome& out) {
   if (acct.status != account_status::active || !has_working_auto_recharge(acct)) return;
   if (acct.auto_charge) return;  // one automatic charge at a time
-  if (acct.retry_tier > 0 && cause != trigger::balance_change) return;
-  if (!auto_attempt_due(acct)) return;
+  // A charge the cap held back was due already: it needs no new balance change.
+  if (acct.retry_tier > 0 && cause != trigger::balance_change && !deferred(acct)) return;
+  if (!auto_attempt_due(acct)) {
+    set_deferred(acct, false, ctx.now_ms);
+    return;
+  }
   const stored_card* card = find_card(acct, acct.default_card_id);
   LEDGER_ASSERT(card != nullptr);
-  start_auto_charge(acct, *card, out);
+  start_capped_auto_charge(acct, ctx, *card, out);
+}
+
+// Whether a debit may take the balance to zero or below: an automatic charge is coming (in
+// flight), or one may start now within the velocity cap (SPEC 4; at the cap the account
+// follows SPEC 4 as if it had no auto-recharge).
+bool auto_recharge_may_credit(const account& acct, const command_context& ctx) {
+  if (!has_working_auto_recharge(acct)) return false;
+  if (acct.auto_charge) return true;
+  return fits(totals_at(acct, ctx.now_ms), velocity_cap_of(acct, ctx.rules),
+              acct.auto_recharge.recharge_amount);
 }
 
 // The backup for a declined automatic charge on the default card: the oldest usable card
@@ -94,6 +200,14 @@ const stored_card* backup_card(const account& acct) {
     if (card.card_id != acct.default_card_id && !card.unusable) return &card;
   }
   return nullptr;
+}
+
+// A declined automatic charge took nothing: its amount stops counting against the cap.
+void forget_declined_amount(account& acct, uint64_t charge_seq) {
+  if (!acct.charging) return;
+  for (auto& charge : acct.charging->recent) {
+    if (charge.charge_seq == charge_seq) charge.amount = money{};
+  }
 }
 
 // A hard decline: the card is never charged again. When it was the default, the oldest
@@ -124,9 +238,9 @@ void suspend_if_exhausted(account& acct, outcome& out) {
   }
 }
 
-void after_balance_change(account& acct, outcome& out) {
+void after_balance_change(account& acct, const command_context& ctx, outcome& out) {
   suspend_if_exhausted(acct, out);
-  maybe_start_auto_charge(acct, trigger::balance_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
 }
 
 outcome rejected(error_code code) {
@@ -151,6 +265,31 @@ bool holds_consistent(const account& acct) {
   return true;
 }
 
+// Support's limits in range, and the velocity window bounded, each charge once, in start order.
+bool charging_consistent(const account& acct) {
+  if (!acct.charging) return true;
+  const charge_limits& charging = *acct.charging;
+  if (charging.maximum_recharge && !amount_in_range(*charging.maximum_recharge)) return false;
+  if (charging.velocity_override &&
+      (charging.velocity_override->charges == 0 ||
+       charging.velocity_override->charges > limits::velocity_charges_max ||
+       !amount_in_range(charging.velocity_override->amount))) {
+    return false;
+  }
+  if (charging.recent.size() > limits::velocity_charges_max) return false;
+  uint64_t previous_seq = 0;
+  for (const auto& charge : charging.recent) {
+    if (charge.charge_seq <= previous_seq || charge.charge_seq >= acct.next_charge_seq) {
+      return false;
+    }
+    if (charge.amount.micros() < 0 || charge.amount.micros() > limits::amount_max_micros) {
+      return false;
+    }
+    previous_seq = charge.charge_seq;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq) {
@@ -160,11 +299,11 @@ std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq) {
 bool operator==(const account& a, const account& b) {
   return a.id == b.id && a.status == b.status && a.suspension == b.suspension &&
          a.balance == b.balance && a.auto_recharge == b.auto_recharge &&
-         a.retry_tier == b.retry_tier && a.maximum_recharge == b.maximum_recharge &&
-         a.cards == b.cards && a.default_card_id == b.default_card_id &&
-         a.next_card_id == b.next_card_id && a.auto_charge == b.auto_charge &&
-         a.manual_charges == b.manual_charges && a.next_charge_seq == b.next_charge_seq &&
-         a.journal_seq == b.journal_seq &&
+         a.retry_tier == b.retry_tier &&
+         a.charging.value_or_default() == b.charging.value_or_default() && a.cards == b.cards &&
+         a.default_card_id == b.default_card_id && a.next_card_id == b.next_card_id &&
+         a.auto_charge == b.auto_charge && a.manual_charges == b.manual_charges &&
+         a.next_charge_seq == b.next_charge_seq && a.journal_seq == b.journal_seq &&
          a.holds.value_or_default() == b.holds.value_or_default() &&
          a.billing_credentials.value_or_default() == b.billing_credentials.value_or_default();
 }
@@ -200,7 +339,7 @@ bool is_consistent(const account& acct) {
       return false;
     }
   }
-  return holds_consistent(acct);
+  return holds_consistent(acct) && charging_consistent(acct);
 }
 
 bool has_working_auto_recharge(const account& acct) {
@@ -230,7 +369,31 @@ const hold_record* find_open_hold(const account& acct, uint64_t hold_id) {
 }
 
 money maximum_recharge(const account& acct, const policy& rules) {
-  return acct.maximum_recharge.value_or(rules.default_maximum_recharge);
+  return maximum_recharge_override(acct).value_or(rules.default_maximum_recharge);
+}
+
+optional_money maximum_recharge_override(const account& acct) {
+  return acct.charging ? acct.charging->maximum_recharge : optional_money{};
+}
+
+velocity_cap velocity_cap_of(const account& acct, const policy& rules) {
+  if (acct.charging && acct.charging->velocity_override) return *acct.charging->velocity_override;
+  return rules.default_velocity_cap;
+}
+
+velocity_usage velocity_usage_at(const account& acct, const policy& rules, int64_t now_ms) {
+  velocity_usage usage;
+  usage.cap = velocity_cap_of(acct, rules);
+  usage.cap_from_account = acct.charging && acct.charging->velocity_override.has_value();
+  const window_totals totals = totals_at(acct, now_ms);
+  usage.charges = totals.charges;
+  usage.amount = money::from_micros(totals.amount_micros);
+  usage.reached = !fits(totals, usage.cap, acct.auto_recharge.recharge_amount);
+  usage.deferred = deferred(acct);
+  if (usage.reached) {
+    usage.frees_at_ms = frees_at(acct, usage.cap, acct.auto_recharge.recharge_amount, now_ms);
+  }
+  return usage;
 }
 
 const stored_card* find_card(const account& acct, uint32_t card_id) {
@@ -240,14 +403,15 @@ const stored_card* find_card(const account& acct, uint32_t card_id) {
   return nullptr;
 }
 
-outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_record* prior) {
+outcome apply_debit(account& acct, const command_context& ctx, uint64_t debit_id, money amount,
+                    const debit_record* prior) {
   if (!amount_in_range(amount)) return rejected(error_code::invalid_amount);
   if (prior != nullptr) {
     return rejected(prior->amount == amount ? error_code::duplicate
                                             : error_code::exists_with_different_fields);
   }
   if (acct.status == account_status::suspended) return rejected(error_code::account_suspended);
-  if (!has_working_auto_recharge(acct) && available(acct) <= money{}) {
+  if (available(acct) <= money{} && !auto_recharge_may_credit(acct, ctx)) {
     return rejected(error_code::insufficient_funds);
   }
   auto balance_after = bounded_balance(acct, money::from_micros(-amount.micros()));
@@ -255,11 +419,12 @@ outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_
   outcome out;
   out.entry = post(acct, entry_kind::debit, system_account::revenue,
                    money::from_micros(-amount.micros()), *balance_after, debit_id);
-  after_balance_change(acct, out);
+  after_balance_change(acct, ctx, out);
   return out;
 }
 
-outcome apply_charge_result(account& acct, const charge_result& result) {
+outcome apply_charge_result(account& acct, const command_context& ctx,
+                            const charge_result& result) {
   charge_intent intent;
   if (acct.auto_charge && acct.auto_charge->charge_seq == result.charge_seq) {
     intent = std::move(*acct.auto_charge);
@@ -273,13 +438,17 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
     acct.manual_charges.erase(it);
   }
   outcome out;
+  if (!result.captured && intent.kind == charge_kind::automatic) {
+    // It took nothing: the cap's amount has that much room again; the attempt still counts.
+    forget_declined_amount(acct, intent.charge_seq);
+  }
   if (!result.captured && result.hard_decline) {
     out.events |= event_charge_failed;
     mark_card_unusable(acct, intent.card_id, out);
     // The card, not the customer's funds, failed: the tiers stay, and the next usable card
     // (now the default, if there is one) is tried at once.
     if (intent.kind == charge_kind::automatic) {
-      maybe_start_auto_charge(acct, trigger::balance_change, out);
+      maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
     }
     return out;
   }
@@ -292,7 +461,8 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
         intent.card_id == acct.default_card_id ? backup_card(acct) : nullptr;
     if (backup != nullptr && acct.status == account_status::active &&
         has_working_auto_recharge(acct) && auto_attempt_due(acct)) {
-      start_auto_charge(acct, *backup, out);
+      // At the velocity cap it waits for the window, uncounted, like any charge held back.
+      start_capped_auto_charge(acct, ctx, *backup, out);
       return out;
     }
     // A soft-declined automatic charge is the attempt of the current tier (SPEC 4).
@@ -315,7 +485,7 @@ outcome apply_charge_result(account& acct, const charge_result& result) {
     acct.suspension = suspension_cause::none;
     out.events |= event_reactivated;
   }
-  after_balance_change(acct, out);
+  after_balance_change(acct, ctx, out);
   return out;
 }
 
@@ -357,7 +527,9 @@ outcome begin_manual_recharge(account& acct, const policy& rules, const std::str
   return out;
 }
 
-outcome set_auto_recharge(account& acct, const policy& rules, const auto_recharge_settings& s) {
+outcome set_auto_recharge(account& acct, const command_context& ctx,
+                          const auto_recharge_settings& s) {
+  const policy& rules = ctx.rules;
   if (!amount_in_range(s.threshold) || !amount_in_range(s.recharge_amount)) {
     return rejected(error_code::invalid_amount);
   }
@@ -367,13 +539,16 @@ outcome set_auto_recharge(account& acct, const policy& rules, const auto_recharg
   if (s.recharge_amount > maximum_recharge(acct, rules)) {
     return rejected(error_code::above_maximum_recharge);
   }
+  if (s.recharge_amount > velocity_cap_of(acct, rules).amount) {
+    return rejected(error_code::above_velocity_cap);
+  }
   acct.auto_recharge = s;
   outcome out;
-  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;
 }
 
-outcome add_card(account& acct, stored_card card) {
+outcome add_card(account& acct, const command_context& ctx, stored_card card) {
   if (acct.cards.size() >= limits::cards_per_account_max) {
     return rejected(error_code::limit_exceeded);
   }
@@ -385,7 +560,7 @@ outcome add_card(account& acct, stored_card card) {
   if (current == nullptr || current->unusable) acct.default_card_id = card.card_id;
   acct.cards.push_back(std::move(card));
   outcome out;
-  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;
 }
 
@@ -400,13 +575,13 @@ outcome remove_card(account& acct, uint32_t card_id) {
   return outcome{};
 }
 
-outcome set_default_card(account& acct, uint32_t card_id) {
+outcome set_default_card(account& acct, const command_context& ctx, uint32_t card_id) {
   const stored_card* card = find_card(acct, card_id);
   if (card == nullptr) return rejected(error_code::card_not_found);
   if (card->unusable) return rejected(error_code::card_unusable);
   acct.default_card_id = card_id;
   outcome out;
-  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;
 }
 
@@ -420,16 +595,64 @@ outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
     return rejected(error_code::below_minimum_recharge);
   }
   if (recharge > maximum) return rejected(error_code::above_maximum_recharge);
-  acct.maximum_recharge = maximum;
+  if (recharge_amount && recharge > velocity_cap_of(acct, rules).amount) {
+    return rejected(error_code::above_velocity_cap);
+  }
+  acct.charging.get_or_create().maximum_recharge = maximum;
   if (recharge_amount) acct.auto_recharge.recharge_amount = recharge;
   return outcome{};
 }
 
 bool fit_recharge_to_maximum(account& acct, const policy& rules) {
-  const money maximum = maximum_recharge(acct, rules);
-  if (acct.auto_recharge.recharge_amount <= maximum) return false;
-  acct.auto_recharge.recharge_amount = maximum;
+  const money fitting =
+      std::min(maximum_recharge(acct, rules), velocity_cap_of(acct, rules).amount);
+  if (acct.auto_recharge.recharge_amount <= fitting) return false;
+  acct.auto_recharge.recharge_amount = fitting;
   return true;
+}
+
+outcome set_velocity_cap(account& acct, const command_context& ctx, std::optional<velocity_cap> cap,
+                         optional_money recharge_amount) {
+  const policy& rules = ctx.rules;
+  if (cap) {
+    if (auto valid = validate(*cap, rules); valid != error_code::ok) return rejected(valid);
+  }
+  const money recharge = recharge_amount.value_or(acct.auto_recharge.recharge_amount);
+  if (recharge_amount) {
+    if (!amount_in_range(recharge)) return rejected(error_code::invalid_amount);
+    if (recharge < rules.minimum_recharge) return rejected(error_code::below_minimum_recharge);
+    if (recharge > maximum_recharge(acct, rules)) {
+      return rejected(error_code::above_maximum_recharge);
+    }
+  }
+  const money cap_amount = cap ? cap->amount : rules.default_velocity_cap.amount;
+  if (recharge > cap_amount) return rejected(error_code::above_velocity_cap);
+  if (cap) {
+    acct.charging.get_or_create().velocity_override = *cap;
+  } else if (acct.charging) {
+    acct.charging->velocity_override.reset();
+  }
+  if (recharge_amount) acct.auto_recharge.recharge_amount = recharge;
+  tidy_charging(acct, ctx.now_ms);
+  outcome out;
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
+  return out;
+}
+
+outcome resume_deferred_charge(account& acct, const command_context& ctx) {
+  outcome out;
+  if (!deferred(acct)) return out;
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
+  if (!has_working_auto_recharge(acct) || acct.status != account_status::active) {
+    set_deferred(acct, false, ctx.now_ms);  // nothing can start it any more
+  }
+  return out;
+}
+
+bool deferred_charge_ready(const account& acct, const policy& rules, int64_t now_ms) {
+  return deferred(acct) && !acct.auto_charge &&
+         fits(totals_at(acct, now_ms), velocity_cap_of(acct, rules),
+              acct.auto_recharge.recharge_amount);
 }
 
 outcome suspend(account& acct) {
@@ -440,7 +663,7 @@ outcome suspend(account& acct) {
   return out;
 }
 
-outcome resume(account& acct) {
+outcome resume(account& acct, const command_context& ctx) {
   outcome out;
   if (acct.status == account_status::suspended) {
     acct.status = account_status::active;
@@ -448,18 +671,19 @@ outcome resume(account& acct) {
     out.events |= event_reactivated;
     set_tier(acct, 0, out);
   }
-  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;
 }
 
-outcome reset_retry_tier(account& acct) {
+outcome reset_retry_tier(account& acct, const command_context& ctx) {
   outcome out;
   set_tier(acct, 0, out);
-  maybe_start_auto_charge(acct, trigger::configuration_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;
 }
 
-outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id) {
+outcome adjust_balance(account& acct, const command_context& ctx, money amount,
+                       uint64_t adjustment_id) {
   if (amount.micros() == 0 || amount.micros() < -limits::amount_max_micros ||
       amount.micros() > limits::amount_max_micros) {
     return rejected(error_code::invalid_amount);
@@ -469,7 +693,7 @@ outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id) {
   outcome out;
   out.entry = post(acct, entry_kind::adjustment, system_account::adjustments, amount,
                    *balance_after, adjustment_id);
-  after_balance_change(acct, out);
+  after_balance_change(acct, ctx, out);
   return out;
 }
 
@@ -530,8 +754,9 @@ outcome repeated(const hold_record& original) {
 
 }  // namespace
 
-outcome authorize_hold(account& acct, const hold_request& request, int64_t now_ms,
+outcome authorize_hold(account& acct, const command_context& ctx, const hold_request& request,
                        const hold_record* prior) {
+  const int64_t now_ms = ctx.now_ms;
   if (request.hold_id == 0 || !expiry_in_range(request.expires_in_ms) || !time_in_range(now_ms)) {
     return rejected(error_code::malformed_request);
   }
@@ -561,12 +786,13 @@ outcome authorize_hold(account& acct, const hold_request& request, int64_t now_m
   out.holds.push_back(std::move(hold));
   // Reserving lowers the available balance: the trigger may fire. A reservation alone never
   // suspends (suspension follows a failed charge, SPEC 4).
-  maybe_start_auto_charge(acct, trigger::balance_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
   return out;
 }
 
-outcome capture_hold(account& acct, uint64_t hold_id, money amount, int64_t now_ms,
+outcome capture_hold(account& acct, const command_context& ctx, uint64_t hold_id, money amount,
                      const hold_record* prior) {
+  const int64_t now_ms = ctx.now_ms;
   if (hold_id == 0 || !time_in_range(now_ms)) return rejected(error_code::malformed_request);
   if (!amount_or_zero_in_range(amount)) return rejected(error_code::invalid_amount);
   const hold_record* open = find_open_hold(acct, hold_id);
@@ -593,12 +819,13 @@ outcome capture_hold(account& acct, uint64_t hold_id, money amount, int64_t now_
   }
   remove_open_hold(acct, hold_id);
   out.holds.push_back(std::move(settled));
-  after_balance_change(acct, out);
+  after_balance_change(acct, ctx, out);
   return out;
 }
 
-outcome extend_hold(account& acct, const hold_extension& extension, int64_t now_ms,
+outcome extend_hold(account& acct, const command_context& ctx, const hold_extension& extension,
                     const hold_record* prior) {
+  const int64_t now_ms = ctx.now_ms;
   if (extension.hold_id == 0 || extension.number == 0 ||
       !expiry_in_range(extension.expires_in_ms) || !time_in_range(now_ms)) {
     return rejected(error_code::malformed_request);
@@ -628,7 +855,7 @@ outcome extend_hold(account& acct, const hold_extension& extension, int64_t now_
   open->last_extension_expires_in_ms = extension.expires_in_ms;
   outcome out;
   out.holds.push_back(*open);
-  maybe_start_auto_charge(acct, trigger::balance_change, out);
+  maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
   return out;
 }
 

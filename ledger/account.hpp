@@ -79,13 +79,52 @@ struct charge_intent {
 // key instead of charging again.
 std::string charge_idempotency_key(uint64_t account_id, uint64_t charge_seq);
 
+// An automatic charge that counts against the account's velocity cap (policy.hpp).
+struct recent_charge {
+  uint64_t charge_seq = 0;
+  int64_t started_at_ms = 0;  // the command's clock when the charge started
+  money amount;               // what it takes from the cap's amount: R, or 0 once declined
+
+  friend bool operator==(const recent_charge& a, const recent_charge& b) {
+    return a.charge_seq == b.charge_seq && a.started_at_ms == b.started_at_ms &&
+           a.amount == b.amount;
+  }
+};
+
+// Support's limits on one account's charges, and the automatic charges its velocity cap
+// counts (issue 17). An account that has none of them has none of this: one pointer.
+struct charge_limits {
+  optional_money maximum_recharge;                // support's maximum; else the policy's
+  std::optional<velocity_cap> velocity_override;  // support's cap; else the policy's
+  // Automatic charges started in the last limits::velocity_window_ms, oldest first; at most
+  // limits::velocity_charges_max (a charge starts only below the cap, and caps are bounded).
+  std::vector<recent_charge> recent;
+  // An automatic charge was due and the cap held it back: it starts when the window frees
+  // room (resume_deferred_charge), whatever the tier, without waiting for a balance change.
+  bool deferred = false;
+
+  friend bool operator==(const charge_limits& a, const charge_limits& b) {
+    return a.maximum_recharge == b.maximum_recharge && a.velocity_override == b.velocity_override &&
+           a.recent == b.recent && a.deferred == b.deferred;
+  }
+};
+
+// What a command that may start a charge is given besides its own fields: the configurable
+// rules and the caller's clock, in ms since the Unix epoch (UTC). The core reads no clock.
+struct command_context {
+  const policy& rules;
+  int64_t now_ms = 0;
+};
+
 struct account {
   // Fields are ordered largest first so that the struct has no padding holes: one is kept
   // per resident account (docs/performance.md, memory per account).
   uint64_t id = 0;  // non-zero
   money balance;
   auto_recharge_settings auto_recharge;
-  optional_money maximum_recharge;            // per-account maximum set by support
+  // Support's maximum and velocity cap, and the charges the cap counts (issue 17); absent
+  // while there are none (charge_limits), so that most accounts pay one pointer.
+  heap_optional<charge_limits> charging;
   std::vector<stored_card> cards;             // at most limits::cards_per_account_max
   heap_optional<charge_intent> auto_charge;   // the one automatic charge in flight
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
@@ -121,10 +160,26 @@ money held(const account& acct);
 money available(const account& acct);
 const hold_record* find_open_hold(const account& acct, uint64_t hold_id);
 money maximum_recharge(const account& acct, const policy& rules);
+// Support's per-account maximum, if it set one.
+optional_money maximum_recharge_override(const account& acct);
+// The velocity cap in force: support's per-account cap, or the policy's default.
+velocity_cap velocity_cap_of(const account& acct, const policy& rules);
+
+// What the velocity cap allows at `now_ms` (issue 17), for every view.
+struct velocity_usage {
+  velocity_cap cap;               // in force
+  bool cap_from_account = false;  // support's per-account cap, not the policy's default
+  uint32_t charges = 0;           // automatic charges started in the window ending now
+  money amount;                   // what they took or may still take (captured or in flight)
+  bool reached = false;           // an automatic charge of R started now would exceed the cap
+  bool deferred = false;          // one was due and waits for the window to free room
+  int64_t frees_at_ms = 0;        // when reached: when a charge of R fits again; else 0
+};
+velocity_usage velocity_usage_at(const account& acct, const policy& rules, int64_t now_ms);
 const stored_card* find_card(const account& acct, uint32_t card_id);
 
 // Events a command may cause, for logs, metrics and `ledgerctl tail`.
-enum account_event : uint8_t {
+enum account_event : uint16_t {
   event_none = 0,
   event_tier_changed = 1 << 0,
   event_suspended = 1 << 1,
@@ -133,14 +188,15 @@ enum account_event : uint8_t {
   event_charge_captured = 1 << 4,
   event_charge_failed = 1 << 5,
   event_hold_expired = 1 << 6,
-  event_card_unusable = 1 << 7,  // a hard decline marked a card unusable
+  event_card_unusable = 1 << 7,    // a hard decline marked a card unusable
+  event_velocity_capped = 1 << 8,  // an automatic charge was due and the cap held it back
 };
 
 struct [[nodiscard]] outcome {
   error_code code = error_code::ok;
   std::optional<journal_entry> entry;   // the balance change to persist, if any
   std::optional<charge_intent> charge;  // a new charge to persist, then send to the gateway
-  uint8_t events = event_none;          // account_event bits
+  uint16_t events = event_none;         // account_event bits
   // Holds whose record changed (credit control): to persist, and, for a duplicate, the
   // stored record that answers the retry.
   std::vector<hold_record> holds;
@@ -180,7 +236,8 @@ struct recharge_record {
 // SPEC 3. `prior` is the stored record for this debit_id, if the store has one: same amount
 // gives `duplicate` (nothing changes), another amount `exists_with_different_fields`.
 // Rejected debits are not recorded, so a retry of one is decided afresh.
-outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_record* prior);
+outcome apply_debit(account& acct, const command_context& ctx, uint64_t debit_id, money amount,
+                    const debit_record* prior);
 
 // ---- credit control (SPEC 11, hold.hpp) ----------------------------------------------------
 // `now_ms` is the caller's clock (ms since the Unix epoch); the core reads none. `prior` is
@@ -192,7 +249,7 @@ outcome apply_debit(account& acct, uint64_t debit_id, money amount, const debit_
 // account_suspended, limit_exceeded at holds_per_account_max; invalid_amount or
 // malformed_request for bad fields. A retry: duplicate with the original record in
 // out.holds[0], or exists_with_different_fields.
-outcome authorize_hold(account& acct, const hold_request& request, int64_t now_ms,
+outcome authorize_hold(account& acct, const command_context& ctx, const hold_request& request,
                        const hold_record* prior);
 
 // Debits `amount` (0 <= amount <= held) with one journal entry (entry_kind::capture) and
@@ -200,13 +257,13 @@ outcome authorize_hold(account& acct, const hold_request& request, int64_t now_m
 // hold_expired, hold_released, hold_not_found; a retry with the same amount is duplicate
 // with the original record, another amount exists_with_different_fields.
 // A hold past its expires_at_ms is hold_expired even before the server released it.
-outcome capture_hold(account& acct, uint64_t hold_id, money amount, int64_t now_ms,
+outcome capture_hold(account& acct, const command_context& ctx, uint64_t hold_id, money amount,
                      const hold_record* prior);
 
 // Reserves extension.amount more (all or nothing: insufficient_funds) and moves the expiry.
 // hold_captured, hold_released, hold_expired, hold_not_found, account_suspended; a retry of
 // the last extension is duplicate, any other number exists_with_different_fields.
-outcome extend_hold(account& acct, const hold_extension& extension, int64_t now_ms,
+outcome extend_hold(account& acct, const command_context& ctx, const hold_extension& extension,
                     const hold_record* prior);
 
 // Voids an open hold. A second release is duplicate; hold_captured, hold_expired,
@@ -239,25 +296,31 @@ struct charge_result {
 // walking the tiers: when it was the default card, the oldest usable card becomes the
 // default and the automatic charge is tried on it at the same tier; with none left,
 // auto-recharge stops working and the account follows SPEC 4 without it (no suspension).
+// Every automatic attempt, the backup's and the next card's too, starts only within the
+// velocity cap (policy.hpp velocity_cap); a declined one stops counting against its amount.
 // Unknown outcomes (timeouts) are not answers: keep the intent open and ask again.
-outcome apply_charge_result(account& acct, const charge_result& result);
+outcome apply_charge_result(account& acct, const command_context& ctx, const charge_result& result);
 
 // SPEC 5. Validates and starts a manual recharge; the credit happens when the gateway's
 // capture comes back through apply_charge_result. card_id 0 means the default card.
+// Manual recharges are the customer's own: the velocity cap does not count them.
 outcome begin_manual_recharge(account& acct, const policy& rules, const std::string& key,
                               money amount, uint32_t card_id, const recharge_record* prior);
 
 // ---- settings and cards ------------------------------------------------------------------
 
-// SPEC 4. T > 0; min <= R <= the account's maximum. Allowed at any time: a charge in flight
-// keeps its amount, the retry tier is kept, and the trigger is evaluated at once.
-outcome set_auto_recharge(account& acct, const policy& rules, const auto_recharge_settings& s);
+// SPEC 4. T > 0; min <= R <= the account's maximum (above_maximum_recharge) and R <= the
+// velocity cap's amount (above_velocity_cap: no automatic charge could ever start). Allowed
+// at any time: a charge in flight keeps its amount, the retry tier is kept, and the trigger
+// is evaluated at once.
+outcome set_auto_recharge(account& acct, const command_context& ctx,
+                          const auto_recharge_settings& s);
 
 // Adds a tokenized card (the caller validated and tokenized it through the gateway).
 // The first card becomes the default.
-outcome add_card(account& acct, stored_card card);
+outcome add_card(account& acct, const command_context& ctx, stored_card card);
 outcome remove_card(account& acct, uint32_t card_id);
-outcome set_default_card(account& acct, uint32_t card_id);
+outcome set_default_card(account& acct, const command_context& ctx, uint32_t card_id);
 
 // ---- support -----------------------------------------------------------------------------
 
@@ -268,17 +331,35 @@ outcome set_default_card(account& acct, uint32_t card_id);
 // changes (the caller's message names R). `recharge_amount` may also be given when R fits.
 outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
                              optional_money recharge_amount = {});
-// For an account whose stored R is above its maximum although no command allows that: an
-// operator lowered the policy's default maximum below it, or the data predates the rule.
-// Lowers R to the maximum (the charge the customer asked for, capped where support or the
-// operator put the cap) and answers true; false when R fits. Run when an account is loaded,
-// before anything can start a charge.
+// For an account whose stored R is above its maximum or its velocity cap's amount although
+// no command allows that: an operator lowered the policy's default below it, or the data
+// predates the rule. Lowers R to the lower of the two (the charge the customer asked for,
+// capped where support or the operator put the cap) and answers true; false when R fits.
+// Run when an account is loaded, before anything can start a charge.
 bool fit_recharge_to_maximum(account& acct, const policy& rules);
+
+// Support's per-account velocity cap (issue 17); nullopt returns the account to the
+// policy's default. Refusals: validate(velocity_cap)'s codes; above_velocity_cap when the
+// stored R is above the cap's amount, unless `recharge_amount` lowers R in the same change
+// (min <= it <= the maximum and the cap's amount; the caller's message names R). A raised
+// cap may start the automatic charge it held back.
+outcome set_velocity_cap(account& acct, const command_context& ctx, std::optional<velocity_cap> cap,
+                         optional_money recharge_amount = {});
+
+// Starts the automatic charge the velocity cap held back (charge_limits::deferred) when
+// the window has room at ctx.now_ms and the charge is still due; ok with no charge when
+// it is not yet. The account actor runs it when velocity_usage_at's frees_at_ms comes, and
+// before any request once the window has room.
+outcome resume_deferred_charge(account& acct, const command_context& ctx);
+// True when resume_deferred_charge would start a charge at now_ms (a cheap test for every
+// request).
+bool deferred_charge_ready(const account& acct, const policy& rules, int64_t now_ms);
 outcome suspend(account& acct);
 // Lifts any suspension and resets the retry tier.
-outcome resume(account& acct);
-outcome reset_retry_tier(account& acct);
+outcome resume(account& acct, const command_context& ctx);
+outcome reset_retry_tier(account& acct, const command_context& ctx);
 // A signed manual balance change against the adjustments account.
-outcome adjust_balance(account& acct, money amount, uint64_t adjustment_id);
+outcome adjust_balance(account& acct, const command_context& ctx, money amount,
+                       uint64_t adjustment_id);
 
 }  // namespace ledger

@@ -149,9 +149,9 @@ TEST(Cards, FirstIsDefaultRemovalPromotesNextAndLimitHolds) {
   EXPECT_EQ(h.acct().default_card_id, 1u);
   ASSERT_TRUE(h.card("tok_2").ok());
   EXPECT_EQ(h.acct().default_card_id, 1u);
-  ASSERT_TRUE(h.record(set_default_card(h.acct(), 2)).ok());
+  ASSERT_TRUE(h.record(set_default_card(h.acct(), h.ctx(), 2)).ok());
   EXPECT_EQ(h.acct().default_card_id, 2u);
-  EXPECT_EQ(h.record(set_default_card(h.acct(), 9)).code, error_code::card_not_found);
+  EXPECT_EQ(h.record(set_default_card(h.acct(), h.ctx(), 9)).code, error_code::card_not_found);
   ASSERT_TRUE(h.record(remove_card(h.acct(), 2)).ok());
   EXPECT_EQ(h.acct().default_card_id, 1u);
   EXPECT_EQ(h.record(remove_card(h.acct(), 2)).code, error_code::card_not_found);
@@ -170,10 +170,10 @@ TEST(Cards, FirstIsDefaultRemovalPromotesNextAndLimitHolds) {
 TEST(Cards, RejectsCardWithoutTokenOrLastFour) {
   account_harness h;
   auto no_token = testing::test_card("");
-  EXPECT_EQ(h.record(add_card(h.acct(), no_token)).code, error_code::invalid_card);
+  EXPECT_EQ(h.record(add_card(h.acct(), h.ctx(), no_token)).code, error_code::invalid_card);
   auto bad_last4 = testing::test_card("tok");
   bad_last4.last4 = "42";
-  EXPECT_EQ(h.record(add_card(h.acct(), bad_last4)).code, error_code::invalid_card);
+  EXPECT_EQ(h.record(add_card(h.acct(), h.ctx(), bad_last4)).code, error_code::invalid_card);
   EXPECT_TRUE(h.acct().cards.empty());
 }
 
@@ -198,7 +198,7 @@ TEST(Support, ResetTierAllowsANewAttempt) {
   ASSERT_TRUE(h.settings(true, usd(100), usd(25)).ok());
   ASSERT_TRUE(h.answer_auto(false).ok());
   EXPECT_EQ(h.acct().retry_tier, 1);
-  auto reset = h.record(reset_retry_tier(h.acct()));
+  auto reset = h.record(reset_retry_tier(h.acct(), h.ctx()));
   EXPECT_EQ(h.acct().retry_tier, 0);
   ASSERT_TRUE(reset.charge.has_value());
   EXPECT_EQ(reset.charge->tier, 0);

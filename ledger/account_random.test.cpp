@@ -1,13 +1,16 @@
 // Seeded randomized test: thousands of random command sequences against one account, with a
 // gateway that answers charges late and in any order. After every step the invariants of
-// SPEC 4 and 9 are checked against an independent model of the retry tier.
+// SPEC 4 and 9 are checked against an independent model of the retry tier, and the velocity
+// cap (issue 17) against a model of the automatic charges of the last 24 hours.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
+#include <cstdio>
 #include <map>
 #include <random>
 
+#include "ledger/limits.hpp"
 #include "ledger/test_support.hpp"
 
 namespace ledger {
@@ -15,19 +18,37 @@ namespace {
 
 using testing::account_harness;
 
+// How often the sequences reached the paths a bug could hide in, over all seeds.
+struct path_coverage {
+  int held_back = 0;  // automatic charges the velocity cap held back
+  int resumed = 0;    // held-back charges started once the window freed room
+};
+path_coverage coverage;
+
 class random_run {
  public:
-  explicit random_run(uint64_t seed) : random_(seed) {}
+  explicit random_run(uint64_t seed) : random_(seed), h_(42, small_cap_rules()) {}
+
+  // A cap low enough that sequences reach it: 4 charges or $150 a day.
+  static policy small_cap_rules() {
+    policy rules;
+    rules.default_velocity_cap = velocity_cap{4, money::dollars(150)};
+    return rules;
+  }
 
   void run(int steps) {
     for (step_ = 0; step_ < steps; ++step_) {
       const account before = h_.acct();
       const uint8_t tier_before = model_tier_;
+      // A charge the velocity cap held back was due already (checked by check_velocity when
+      // it was held back): it needs no new balance change.
+      deferred_before_ = h_.acct().charging && h_.acct().charging->deferred;
       const outcome out = random_command();
       if (!out.ok()) {
         EXPECT_EQ(h_.acct(), before) << where() << "a refused command changed the account";
       }
       check_new_charge(out, tier_before);
+      check_velocity(out);
       track_holds(out);
       check_invariants(out);
       if (::testing::Test::HasFailure()) return;
@@ -56,6 +77,7 @@ class random_run {
     if (pick <= 88) return h_.card("tok_" + std::to_string(step_));
     if (pick <= 90) return change_cards();
     if (pick <= 95) return h_.adjust(dollars_between(-30, 30));
+    if (pick <= 97) return time_passes();
     return support_action();
   }
 
@@ -72,9 +94,15 @@ class random_run {
     }
     const uint64_t id = next_debit_id_++;
     const money amount = chance(3) ? dollars_between(-1, 0) : dollars_between(0, 40);
+    const bool may_go_negative =
+        has_working_auto_recharge(h_.acct()) && (h_.acct().auto_charge || model_room());
+    const bool nothing_available = available(h_.acct()) <= money{};
     out = h_.debit_with_id(id, amount);
     if (suspended) {
       EXPECT_FALSE(out.ok()) << where() << "a suspended account took a debit";
+    }
+    if (out.ok() && nothing_available) {
+      EXPECT_TRUE(may_go_negative) << where() << "a debit without funds nor a charge to come";
     }
     if (out.ok()) applied_debits_.emplace_back(id, amount);
     return out;
@@ -135,16 +163,20 @@ class random_run {
           return c.card_id != h_.acct().default_card_id && !c.unusable;
         });
     const bool captured = chance(55);
+    if (!captured && automatic) model_charges_[seq].amount_micros = 0;  // took nothing
     outcome out = h_.answer(seq, captured);
     EXPECT_TRUE(out.ok()) << where();
     const bool backup_attempt = !captured && on_default && has_backup && out.charge &&
                                 out.charge->card_id != h_.acct().default_card_id;
+    // The backup's attempt held back by the velocity cap: the decline does not count yet.
+    const bool held_back = !captured && on_default && has_backup && !out.charge &&
+                           (out.events & event_velocity_capped);
     if (!captured && automatic && !on_default) {
       EXPECT_FALSE(out.charge.has_value()) << where() << "a backup attempt after a backup";
     }
     if (captured) {
       model_tier_ = 0;
-    } else if (automatic && !backup_attempt) {
+    } else if (automatic && !backup_attempt && !held_back) {
       model_tier_ = static_cast<uint8_t>(model_tier_ + 1);
     }
     EXPECT_EQ(h_.answer(seq, captured).code, error_code::charge_not_found)
@@ -164,19 +196,46 @@ class random_run {
   outcome change_cards() {
     const auto card_id = static_cast<uint32_t>(index_below(h_.acct().next_card_id + 1));
     if (chance(50)) return h_.record(remove_card(h_.acct(), card_id));
-    return h_.record(set_default_card(h_.acct(), card_id));
+    return h_.record(set_default_card(h_.acct(), h_.ctx(), card_id));
+  }
+
+  // Up to 30 hours pass; a charge the cap held back starts once the window has room.
+  outcome time_passes() {
+    h_.advance_ms(std::uniform_int_distribution<int64_t>(0, 30LL * 3600 * 1000)(random_));
+    const bool ready = deferred_charge_ready(h_.acct(), h_.rules(), h_.now_ms());
+    outcome out = h_.resume_deferred();
+    EXPECT_TRUE(out.ok()) << where();
+    if (!ready) {
+      EXPECT_FALSE(out.charge.has_value()) << where() << "a held-back charge started early";
+    }
+    if (out.charge) ++coverage.resumed;
+    if (ready && !out.charge) {
+      EXPECT_FALSE(has_working_auto_recharge(h_.acct()) &&
+                   h_.acct().status == account_status::active && h_.acct().charging &&
+                   h_.acct().charging->deferred)
+          << where() << "a ready charge neither started nor was dropped";
+    }
+    return out;
   }
 
   outcome support_action() {
-    const int pick = std::uniform_int_distribution<int>(1, 4)(random_);
+    const int pick = std::uniform_int_distribution<int>(1, 5)(random_);
+    if (pick == 5) {
+      if (chance(30)) return h_.velocity(std::nullopt);
+      const velocity_cap cap{
+          static_cast<uint32_t>(std::uniform_int_distribution<int>(0, 6)(random_)),
+          dollars_between(10, 300)};
+      return h_.velocity(cap,
+                         chance(30) ? optional_money{dollars_between(20, 60)} : optional_money{});
+    }
     if (pick == 1) return h_.record(suspend(h_.acct()));
     if (pick == 2) {
       if (h_.acct().status == account_status::suspended) model_tier_ = 0;
-      return h_.record(resume(h_.acct()));
+      return h_.record(resume(h_.acct(), h_.ctx()));
     }
     if (pick == 3) {
       model_tier_ = 0;
-      return h_.record(reset_retry_tier(h_.acct()));
+      return h_.record(reset_retry_tier(h_.acct(), h_.ctx()));
     }
     return h_.record(set_maximum_recharge(h_.acct(), h_.rules(), dollars_between(10, 100)));
   }
@@ -197,10 +256,64 @@ class random_run {
       EXPECT_LE(balance * 100, threshold * retry_tier_percent[charge.tier]) << where();
       // A backup card's attempt follows the default card's decline at once (issue 17).
       const bool backup_attempt = charge.card_id != acct.default_card_id;
-      EXPECT_TRUE(out.entry.has_value() || !out.holds.empty() || backup_attempt)
+      EXPECT_TRUE(out.entry.has_value() || !out.holds.empty() || backup_attempt || deferred_before_)
           << where() << "tier > 0 needs a change of the available balance";
     }
     (void)tier_before;
+  }
+
+  // ---- the velocity cap's model: automatic charges started, by charge_seq ----
+  struct model_charge {
+    int64_t started_at_ms = 0;
+    int64_t amount_micros = 0;  // 0 once declined
+  };
+
+  bool model_in_window(const model_charge& charge) const {
+    return charge.started_at_ms > h_.now_ms() - 24LL * 3600 * 1000;
+  }
+
+  // The charges and amount of the model's window ending now.
+  std::pair<uint32_t, int64_t> model_window() const {
+    uint32_t count = 0;
+    int64_t amount = 0;
+    for (const auto& [seq, charge] : model_charges_) {
+      if (!model_in_window(charge)) continue;
+      count += 1;
+      amount += charge.amount_micros;
+    }
+    return {count, amount};
+  }
+
+  // Whether an automatic charge of R may start now, by the model.
+  bool model_room() const {
+    const velocity_cap cap = velocity_cap_of(h_.acct(), h_.rules());
+    const auto [count, amount] = model_window();
+    return count < cap.charges &&
+           amount + h_.acct().auto_recharge.recharge_amount.micros() <= cap.amount.micros();
+  }
+
+  // Every automatic charge started within the cap, by the model's window before it; the
+  // core's view of the window equals the model's.
+  void check_velocity(const outcome& out) {
+    if (out.charge && out.charge->kind == charge_kind::automatic) {
+      EXPECT_TRUE(model_room()) << where() << "an automatic charge beyond the velocity cap";
+      model_charges_[out.charge->charge_seq] = {h_.now_ms(), out.charge->amount.micros()};
+    }
+    const velocity_usage usage = h_.usage();
+    const auto [count, amount] = model_window();
+    EXPECT_EQ(usage.charges, count) << where() << "the window's charges";
+    EXPECT_EQ(usage.amount.micros(), amount) << where() << "the window's amount";
+    EXPECT_LE(count, limits::velocity_charges_max) << where();
+    if (out.events & event_velocity_capped) {
+      ++coverage.held_back;
+      EXPECT_FALSE(model_room()) << where() << "held back with room under the cap";
+    }
+    if (usage.reached) {
+      EXPECT_FALSE(model_room()) << where();
+      if (usage.frees_at_ms != 0) {
+        EXPECT_GT(usage.frees_at_ms, h_.now_ms()) << where();
+      }
+    }
   }
 
   void check_invariants(const outcome& out) {
@@ -244,6 +357,8 @@ class random_run {
   std::vector<std::pair<uint64_t, money>> applied_debits_;
   uint64_t next_hold_id_ = 1;
   std::map<uint64_t, money> model_holds_;  // open holds: id -> held
+  std::map<uint64_t, model_charge> model_charges_;
+  bool deferred_before_ = false;
 };
 
 TEST(AccountRandomized, InvariantsHoldOverThousandsOfSequences) {
@@ -254,6 +369,10 @@ TEST(AccountRandomized, InvariantsHoldOverThousandsOfSequences) {
     run.run(steps);
     ASSERT_FALSE(HasFailure()) << "reproduce with seed " << seed;
   }
+  EXPECT_GT(coverage.held_back, 100) << "the sequences should reach the velocity cap";
+  EXPECT_GT(coverage.resumed, 10) << "and see the window free room";
+  std::printf("velocity cap: %d charges held back, %d started later\n", coverage.held_back,
+              coverage.resumed);
 }
 
 }  // namespace

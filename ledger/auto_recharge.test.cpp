@@ -226,7 +226,7 @@ TEST(Suspension, SupportSuspensionIsLiftedOnlyBySupport) {
   ASSERT_TRUE(h.answer(recharge.charge->charge_seq, true).ok());
   EXPECT_EQ(h.acct().balance, usd(150));
   EXPECT_EQ(h.acct().status, account_status::suspended);
-  auto resumed = h.record(resume(h.acct()));
+  auto resumed = h.record(resume(h.acct(), h.ctx()));
   EXPECT_TRUE(resumed.events & event_reactivated);
   EXPECT_EQ(h.acct().status, account_status::active);
   EXPECT_TRUE(h.debit(usd(1)).ok());
@@ -242,7 +242,7 @@ TEST(Suspension, ResumeResetsTheTier) {
     }
   }
   ASSERT_EQ(h.acct().status, account_status::suspended);
-  auto resumed = h.record(resume(h.acct()));
+  auto resumed = h.record(resume(h.acct(), h.ctx()));
   EXPECT_EQ(h.acct().retry_tier, 0);
   ASSERT_TRUE(resumed.charge.has_value()) << "tier 0 and below T: a fresh attempt";
   EXPECT_EQ(resumed.charge->tier, 0);
@@ -295,7 +295,7 @@ TEST(MaximumRecharge, LoweringItBelowRNeedsANewRInTheSameChange) {
   EXPECT_EQ(h.acct(), before);
 
   ASSERT_TRUE(h.record(set_maximum_recharge(h.acct(), h.rules(), usd(30), usd(30))).ok());
-  EXPECT_EQ(h.acct().maximum_recharge, optional_money{usd(30)});
+  EXPECT_EQ(maximum_recharge_override(h.acct()), optional_money{usd(30)});
   EXPECT_EQ(h.acct().auto_recharge.recharge_amount, usd(30));
   auto spend = h.debit(usd(10));
   ASSERT_TRUE(spend.charge.has_value());
@@ -342,7 +342,7 @@ TEST(HardDeclines, MarkTheCardUnusableAndMoveOnToTheNextCard) {
   EXPECT_EQ(h.acct().balance, usd(115));
   // The unusable card is refused for manual recharges and as the default.
   EXPECT_EQ(h.recharge("manual", usd(30), first).code, error_code::card_unusable);
-  EXPECT_EQ(h.record(set_default_card(h.acct(), first)).code, error_code::card_unusable);
+  EXPECT_EQ(h.record(set_default_card(h.acct(), h.ctx(), first)).code, error_code::card_unusable);
 }
 
 // A soft decline on the default card is tried once on the backup card (the oldest other

@@ -41,6 +41,7 @@ constexpr std::array<std::string_view, error_code_count> names = {
     "exceeds_hold",
     "hold_captured",
     "card_unusable",
+    "above_velocity_cap",
 };
 
 // By code, in the enum's order (static_assert below).
@@ -83,6 +84,8 @@ constexpr std::array<std::string_view, error_code_count> descriptions = {
     "the hold was captured already",
     "the card processor refused this card for good (lost, stolen, expired or closed): add "
     "another card",
+    "the auto-recharge amount is above what this account's velocity cap lets automatic "
+    "charges take in 24 hours",
 };
 static_assert(descriptions.size() == names.size());
 

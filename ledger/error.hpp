@@ -47,10 +47,11 @@ enum class error_code : uint8_t {
   exceeds_hold = 32,    // a capture above what the hold reserves
   hold_captured = 33,   // the hold was captured already; it cannot be released or extended
   // Guarded charging (issue 17):
-  card_unusable = 34,  // a hard decline (lost, stolen, expired...): never charged again
+  card_unusable = 34,       // a hard decline (lost, stolen, expired...): never charged again
+  above_velocity_cap = 35,  // an auto-recharge amount above the account's daily cap amount
 };
 
-inline constexpr uint8_t error_code_count = 35;
+inline constexpr uint8_t error_code_count = 36;
 
 // "ok", "duplicate", ...: the snake_case name used in JSON, the console and logs.
 std::string_view to_string(error_code code);

@@ -37,6 +37,12 @@ inline constexpr size_t decline_reason_length_max = 64;
 inline constexpr size_t holds_per_account_max = 256;
 inline constexpr int64_t hold_expiry_max_ms = 7LL * 24 * 60 * 60 * 1000;  // one week
 
+// Velocity caps (issue 17, policy.hpp velocity_cap): automatic charges are counted over a
+// rolling window of 24 hours, and a cap allows at most this many charges per window, so an
+// account remembers at most this many recent charges.
+inline constexpr int64_t velocity_window_ms = 24LL * 60 * 60 * 1000;
+inline constexpr uint32_t velocity_charges_max = 100;
+
 // Balance plus any amount, or any tier threshold scaled by 100, cannot overflow int64.
 static_assert(balance_limit_micros + amount_max_micros < std::numeric_limits<int64_t>::max());
 static_assert(amount_max_micros < std::numeric_limits<int64_t>::max() / 100);
@@ -45,6 +51,9 @@ static_assert(balance_limit_micros < std::numeric_limits<int64_t>::max() / 2);
 // balance - held cannot overflow.
 static_assert(balance_limit_micros +
                   static_cast<int64_t>(holds_per_account_max) * amount_max_micros <
+              std::numeric_limits<int64_t>::max());
+// What a full velocity window charged fits in an int64.
+static_assert(static_cast<int64_t>(velocity_charges_max) * amount_max_micros <
               std::numeric_limits<int64_t>::max());
 
 }  // namespace ledger::limits

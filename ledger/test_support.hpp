@@ -35,6 +35,8 @@ class account_harness {
   account& acct() { return acct_; }
   const account& acct() const { return acct_; }
   const policy& rules() const { return rules_; }
+  // What each command is given: the harness's rules and clock (advance_ms moves it).
+  command_context ctx() const { return command_context{rules_, now_ms_}; }
   const std::vector<journal_entry>& journal() const { return journal_; }
   const books& ledger_books() const { return books_; }
   const std::vector<charge_intent>& charges_sent() const { return charges_sent_; }
@@ -52,8 +54,8 @@ class account_harness {
 
   outcome debit_with_id(uint64_t debit_id, money amount) {
     auto found = debits_.find(debit_id);
-    auto out =
-        apply_debit(acct_, debit_id, amount, found == debits_.end() ? nullptr : &found->second);
+    auto out = apply_debit(acct_, ctx(), debit_id, amount,
+                           found == debits_.end() ? nullptr : &found->second);
     if (out.ok()) debits_[debit_id] = debit_record{debit_id, amount, out.entry->seq};
     return record(std::move(out));
   }
@@ -72,7 +74,7 @@ class account_harness {
                  bool hard_decline = false) {
     charge_result result{charge_seq, captured, captured ? error_code::ok : failure,
                          !captured && hard_decline};
-    return record(apply_charge_result(acct_, result));
+    return record(apply_charge_result(acct_, ctx(), result));
   }
   // Answers the automatic charge in flight with a hard decline (a lost card...).
   outcome hard_decline_auto() {
@@ -88,12 +90,14 @@ class account_harness {
   }
 
   outcome settings(bool enabled, money threshold, money recharge_amount) {
-    return record(set_auto_recharge(acct_, rules_, {enabled, threshold, recharge_amount}));
+    return record(set_auto_recharge(acct_, ctx(), {enabled, threshold, recharge_amount}));
   }
   outcome card(const std::string& token = "tok_visa") {
-    return record(add_card(acct_, test_card(token)));
+    return record(add_card(acct_, ctx(), test_card(token)));
   }
-  outcome adjust(money amount) { return record(adjust_balance(acct_, amount, ++adjustments_)); }
+  outcome adjust(money amount) {
+    return record(adjust_balance(acct_, ctx(), amount, ++adjustments_));
+  }
 
   // ---- credit control: the harness keeps every hold record, as storage does ----
   int64_t now_ms() const { return now_ms_; }
@@ -112,20 +116,27 @@ class account_harness {
   outcome authorize(uint64_t hold_id, money amount, money min_amount,
                     int64_t expires_in_ms = 60'000) {
     const hold_request request{hold_id, amount, min_amount, expires_in_ms};
-    return record_holds(authorize_hold(acct_, request, now_ms_, stored_hold(hold_id)));
+    return record_holds(authorize_hold(acct_, ctx(), request, stored_hold(hold_id)));
   }
   outcome authorize(uint64_t hold_id, money amount) { return authorize(hold_id, amount, amount); }
   outcome capture(uint64_t hold_id, money amount) {
-    return record_holds(capture_hold(acct_, hold_id, amount, now_ms_, stored_hold(hold_id)));
+    return record_holds(capture_hold(acct_, ctx(), hold_id, amount, stored_hold(hold_id)));
   }
   outcome extend(uint64_t hold_id, uint32_t number, money amount, int64_t expires_in_ms = 60'000) {
     const hold_extension extension{hold_id, number, amount, expires_in_ms};
-    return record_holds(extend_hold(acct_, extension, now_ms_, stored_hold(hold_id)));
+    return record_holds(extend_hold(acct_, ctx(), extension, stored_hold(hold_id)));
   }
   outcome release(uint64_t hold_id) {
     return record_holds(release_hold(acct_, hold_id, stored_hold(hold_id)));
   }
   outcome expire() { return record_holds(expire_holds(acct_, now_ms_)); }
+
+  // ---- the velocity cap ----
+  outcome velocity(std::optional<velocity_cap> cap, optional_money recharge_amount = {}) {
+    return record(set_velocity_cap(acct_, ctx(), cap, recharge_amount));
+  }
+  outcome resume_deferred() { return record(resume_deferred_charge(acct_, ctx())); }
+  velocity_usage usage() const { return velocity_usage_at(acct_, rules_, now_ms_); }
 
   money journal_sum() const {
     int64_t total = 0;

@@ -35,9 +35,11 @@ void put_string(std::string& out, std::string_view text) {
   out.append(text.data(), text.size());
 }
 
-void put_header(std::string& out, record_tag tag) {
+// `trailing`: the record carries its optional trailing parts (codec.hpp).
+void put_header(std::string& out, record_tag tag, bool trailing = false) {
   put_u8(out, codec_version);
-  put_u8(out, static_cast<uint8_t>(tag));
+  put_u8(out,
+         static_cast<uint8_t>(static_cast<uint8_t>(tag) | (trailing ? trailing_parts_flag : 0)));
 }
 
 // Reads fields in order; the first failure sticks, so a decoder can read every field and
@@ -128,17 +130,30 @@ status corrupt(std::string_view what, std::string_view why) {
 }
 
 // Checks version and tag; the caller decodes the body.
-status read_header(reader& in, record_tag expected_tag, std::string_view what) {
+// `trailing`, when given: set to whether the record says it carries its optional trailing
+// parts; a record kind without any must not say so.
+status read_header(reader& in, record_tag expected_tag, std::string_view what,
+                   bool* trailing = nullptr) {
   uint8_t version = 0;
   uint8_t tag = 0;
   if (!in.u8(version) || !in.u8(tag)) return corrupt(what, "truncated header");
   if (version != codec_version) {
     return corrupt(what, "unknown format version " + std::to_string(version));
   }
+  const bool flagged = (tag & trailing_parts_flag) != 0;
+  if (flagged && trailing == nullptr)
+    return corrupt(what, "wrong record tag " + std::to_string(tag));
+  if (trailing != nullptr) *trailing = flagged;
+  tag = static_cast<uint8_t>(tag & ~trailing_parts_flag);
   if (tag != static_cast<uint8_t>(expected_tag)) {
     return corrupt(what, "wrong record tag " + std::to_string(tag));
   }
   return status::success();
+}
+
+// A record flagged as carrying trailing parts must have them where they begin.
+bool trailing_present(const reader& in, bool flagged) {
+  return !flagged || !in.at_end();
 }
 
 status finish(const reader& in, std::string_view what) {
@@ -206,8 +221,17 @@ status validate_account(const account& acct) {
       !setting_in_range(acct.auto_recharge.recharge_amount)) {
     return invalid("account", "auto-recharge amounts");
   }
-  if (acct.maximum_recharge && !amount_in_range(*acct.maximum_recharge)) {
-    return invalid("account", "maximum recharge");
+  if (acct.charging) {
+    const charge_limits& charging = *acct.charging;
+    if (charging.maximum_recharge && !amount_in_range(*charging.maximum_recharge)) {
+      return invalid("account", "maximum recharge");
+    }
+    if (charging.velocity_override && charging.velocity_override->amount.micros() <= 0) {
+      return invalid("account", "velocity cap");
+    }
+    for (const auto& charge : charging.recent) {
+      if (charge.started_at_ms <= 0) return invalid("account", "velocity window time");
+    }
   }
   for (const auto& card : acct.cards) {
     if (auto checked = validate_card(card); !checked.ok()) return checked;
@@ -371,8 +395,19 @@ bool read_hold_body(reader& in, hold_record& hold) {
 }
 }  // namespace
 
+namespace {
+// Whether the account state needs its velocity part: anything of charge_limits but the
+// maximum, which has its own field.
+bool has_velocity_part(const account& acct) {
+  if (!acct.charging) return false;
+  const charge_limits& charging = *acct.charging;
+  return charging.velocity_override || charging.deferred || !charging.recent.empty();
+}
+}  // namespace
+
 void append_account_state(std::string& out, const account& acct) {
-  put_header(out, record_tag::account_state);
+  const bool velocity = has_velocity_part(acct);
+  put_header(out, record_tag::account_state, acct.holds || velocity);
   put_varint(out, acct.id);
   put_u8(out, static_cast<uint8_t>(acct.status));
   put_u8(out, static_cast<uint8_t>(acct.suspension));
@@ -381,8 +416,9 @@ void append_account_state(std::string& out, const account& acct) {
   put_money(out, acct.auto_recharge.threshold);
   put_money(out, acct.auto_recharge.recharge_amount);
   put_u8(out, acct.retry_tier);
-  put_u8(out, acct.maximum_recharge ? 1 : 0);
-  if (acct.maximum_recharge) put_money(out, *acct.maximum_recharge);
+  const optional_money maximum = maximum_recharge_override(acct);
+  put_u8(out, maximum ? 1 : 0);
+  if (maximum) put_money(out, *maximum);
   put_u8(out, static_cast<uint8_t>(acct.cards.size()));
   put_varint(out, acct.default_card_id);
   put_varint(out, acct.next_card_id);
@@ -393,12 +429,29 @@ void append_account_state(std::string& out, const account& acct) {
     put_intent_body(out, intent);
   put_varint(out, acct.next_charge_seq);
   put_varint(out, acct.journal_seq);
-  // The optional trailing part: open holds (absent for an account that has none).
-  if (!acct.holds) return;
-  put_varint(out, acct.holds->size());
-  for (const auto& hold : *acct.holds) {
-    put_varint(out, hold.hold_id());
-    put_hold_body(out, hold);
+  // The optional trailing parts (flagged in the header), both present or neither: open
+  // holds (a count, maybe 0), then the velocity part (maybe empty).
+  if (!acct.holds && !velocity) return;
+  put_varint(out, acct.holds ? acct.holds->size() : 0);
+  if (acct.holds) {
+    for (const auto& hold : *acct.holds) {
+      put_varint(out, hold.hold_id());
+      put_hold_body(out, hold);
+    }
+  }
+  static const charge_limits none;
+  const charge_limits& charging = velocity ? *acct.charging : none;
+  put_u8(out, charging.velocity_override ? 1 : 0);
+  if (charging.velocity_override) {
+    put_varint(out, charging.velocity_override->charges);
+    put_money(out, charging.velocity_override->amount);
+  }
+  put_u8(out, charging.deferred ? 1 : 0);
+  put_varint(out, charging.recent.size());
+  for (const auto& charge : charging.recent) {
+    put_varint(out, charge.charge_seq);
+    put_varint(out, static_cast<uint64_t>(charge.started_at_ms));
+    put_money(out, charge.amount);
   }
 }
 
@@ -423,7 +476,7 @@ void append_debit(std::string& out, const debit_record& record) {
 }
 
 void append_recharge(std::string& out, const recharge_record& record) {
-  put_header(out, record_tag::recharge);
+  put_header(out, record_tag::recharge, record.outcome != recharge_outcome::pending);
   put_money(out, record.amount);
   put_varint(out, record.card_id);
   put_varint(out, record.charge_seq);
@@ -441,7 +494,7 @@ void append_intent(std::string& out, const charge_intent& intent) {
 }
 
 void append_card(std::string& out, const stored_card& card) {
-  put_header(out, record_tag::card);
+  put_header(out, record_tag::card, card.unusable);
   put_varint(out, card.card_id);
   put_string(out, card.token);
   put_string(out, card.brand);
@@ -507,14 +560,42 @@ bool read_manual_charges(reader& in, std::vector<charge_intent>& charges) {
 }
 
 // The trailing open holds of an account state, when present.
-bool read_open_holds(reader& in, heap_optional<std::vector<hold_record>>& holds) {
-  if (in.at_end()) return true;
+// `flagged`: a record with both trailing parts, whose count may be 0; else a record written
+// before the flag, whose open holds, when present, number at least one.
+bool read_open_holds(reader& in, heap_optional<std::vector<hold_record>>& holds, bool flagged) {
   uint64_t count = 0;
   if (!in.varint(count)) return false;
-  if (count == 0 || count > limits::holds_per_account_max) return false;
+  if (count == 0) return flagged;
+  if (count > limits::holds_per_account_max) return false;
   auto& open = holds.emplace(static_cast<size_t>(count));
   for (auto& hold : open) {
     if (!in.varint(hold.request.hold_id) || !read_hold_body(in, hold)) return false;
+  }
+  return true;
+}
+
+// The velocity part (issue 17): support's cap, the held-back flag and the window's charges.
+bool read_velocity_part(reader& in, account& acct) {
+  charge_limits& charging = acct.charging.get_or_create();
+  bool has_override = false;
+  if (!in.flag(has_override)) return false;
+  if (has_override) {
+    velocity_cap cap;
+    uint64_t charges = 0;
+    if (!in.varint(charges) || charges == 0 || charges > limits::velocity_charges_max) return false;
+    if (!in.amount(cap.amount)) return false;
+    cap.charges = static_cast<uint32_t>(charges);
+    charging.velocity_override = cap;
+  }
+  uint64_t count = 0;
+  if (!in.flag(charging.deferred) || !in.varint(count)) return false;
+  if (count > limits::velocity_charges_max) return false;
+  charging.recent.resize(static_cast<size_t>(count));
+  for (auto& charge : charging.recent) {
+    if (!in.varint(charge.charge_seq) || !read_time(in, charge.started_at_ms) ||
+        !in.amount(charge.amount)) {
+      return false;
+    }
   }
   return true;
 }
@@ -533,20 +614,30 @@ bool read_optional_money(reader& in, optional_money& value) {
 expected<account_state> decode_account_state(std::string_view bytes) {
   constexpr std::string_view what = "account";
   reader in(bytes);
-  if (auto header = read_header(in, record_tag::account_state, what); !header.ok()) return header;
+  bool trailing = false;
+  if (auto header = read_header(in, record_tag::account_state, what, &trailing); !header.ok()) {
+    return header;
+  }
   account_state state;
   account& acct = state.acct;
   uint8_t status_byte = 0;
   uint8_t suspension_byte = 0;
+  optional_money maximum;
   in.varint(acct.id) && in.u8(status_byte) && in.u8(suspension_byte) && in.amount(acct.balance) &&
       in.flag(acct.auto_recharge.enabled) && in.amount(acct.auto_recharge.threshold) &&
       in.amount(acct.auto_recharge.recharge_amount) && in.u8(acct.retry_tier) &&
-      read_optional_money(in, acct.maximum_recharge) && in.u8(state.card_count) &&
-      in.u32(acct.default_card_id) && in.u32(acct.next_card_id) &&
-      read_optional_intent(in, acct.auto_charge) && read_manual_charges(in, acct.manual_charges) &&
-      in.varint(acct.next_charge_seq) && in.varint(acct.journal_seq);
+      read_optional_money(in, maximum) && in.u8(state.card_count) && in.u32(acct.default_card_id) &&
+      in.u32(acct.next_card_id) && read_optional_intent(in, acct.auto_charge) &&
+      read_manual_charges(in, acct.manual_charges) && in.varint(acct.next_charge_seq) &&
+      in.varint(acct.journal_seq);
   // Last, so a refusal here leaves no later field unread: checked on its own.
-  if (in.ok() && !read_open_holds(in, acct.holds)) return corrupt(what, "open holds");
+  const bool legacy_holds = !trailing && !in.at_end();  // written before the flag existed
+  if (in.ok() && (trailing || legacy_holds) && !read_open_holds(in, acct.holds, trailing)) {
+    return corrupt(what, "open holds");
+  }
+  if (in.ok() && trailing && !read_velocity_part(in, acct)) return corrupt(what, "velocity cap");
+  if (maximum) acct.charging.get_or_create().maximum_recharge = maximum;
+  if (acct.charging && *acct.charging == charge_limits{}) acct.charging.reset();
   if (auto done = finish(in, what); !done.ok()) return done;
   if (status_byte > 1 || suspension_byte > 2) return corrupt(what, "unknown status");
   if (state.card_count > limits::cards_per_account_max) return corrupt(what, "card count");
@@ -603,10 +694,14 @@ expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes) {
 expected<recharge_record> decode_recharge(std::string_view key, std::string_view bytes) {
   constexpr std::string_view what = "recharge";
   reader in(bytes);
-  if (auto header = read_header(in, record_tag::recharge, what); !header.ok()) return header;
+  bool trailing = false;
+  if (auto header = read_header(in, record_tag::recharge, what, &trailing); !header.ok()) {
+    return header;
+  }
   recharge_record record;
   record.key = std::string(key);
   in.amount(record.amount) && in.u32(record.card_id) && in.varint(record.charge_seq);
+  if (in.ok() && !trailing_present(in, trailing)) return corrupt(what, "missing outcome");
   if (!in.at_end()) {
     uint8_t outcome = 0;
     uint8_t failure = 0;
@@ -637,11 +732,15 @@ expected<charge_intent> decode_intent(std::string_view bytes) {
 expected<stored_card> decode_card(std::string_view bytes) {
   constexpr std::string_view what = "card";
   reader in(bytes);
-  if (auto header = read_header(in, record_tag::card, what); !header.ok()) return header;
+  bool trailing = false;
+  if (auto header = read_header(in, record_tag::card, what, &trailing); !header.ok()) {
+    return header;
+  }
   stored_card card;
   in.u32(card.card_id) && in.text(card.token, card_token_length_max) &&
       in.text(card.brand, card_brand_length_max) && in.text(card.last4, card_last4_length_max) &&
       in.u8(card.exp_month) && in.u16(card.exp_year);
+  if (in.ok() && !trailing_present(in, trailing)) return corrupt(what, "missing unusable flag");
   if (!in.at_end()) {
     uint8_t unusable = 0;
     if (in.u8(unusable) && unusable != 1) return corrupt(what, "unusable flag");

@@ -7,6 +7,13 @@
 // the key already holds (a journal entry's account and seq, a debit's id, a recharge's key)
 // are not repeated in the value; the decoder takes them from the key.
 //
+// Optional trailing parts. Fields added after a record kind was first written (an account's
+// open holds and velocity part, a recharge's outcome, a card's unusable flag) follow the
+// original fields, and a record that carries them says so in its tag byte
+// (trailing_parts_flag): such a record cut off where they begin is corrupt, not an older
+// record. A record without the flag is read as before; one written before the flag existed
+// may still carry them, and they are read when present.
+//
 // Decoding never trusts its input: truncated, oversized or garbage bytes, unknown versions
 // and tags, trailing bytes and out-of-range values are a storage_failure status with a
 // message, never undefined behaviour. validate_* holds the same rules for data about to be
@@ -26,6 +33,8 @@
 namespace ledger::storage {
 
 inline constexpr uint8_t codec_version = 1;
+// Set in the tag byte of a record that carries its optional trailing parts.
+inline constexpr uint8_t trailing_parts_flag = 0x80;
 
 enum class record_tag : uint8_t {
   account_state = 1,

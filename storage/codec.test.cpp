@@ -63,8 +63,73 @@ TEST(codec, fresh_and_rich_accounts_round_trip) {
   ASSERT_TRUE(rich.auto_charge.has_value());
   ASSERT_EQ(rich.manual_charges.size(), 1U);
   ASSERT_EQ(rich.cards.size(), 2U);
-  ASSERT_TRUE(rich.maximum_recharge.has_value());
+  ASSERT_TRUE(maximum_recharge_override(rich).has_value());
+  ASSERT_TRUE(rich.charging->velocity_override.has_value());
+  ASSERT_EQ(rich.charging->recent.size(), 1U);
   expect_round_trip(rich);
+}
+
+hold_record open_hold(uint64_t hold_id) {
+  hold_record hold;
+  hold.request = hold_request{hold_id, money::dollars(3), money::dollars(1), 60'000};
+  hold.granted = money::dollars(3);
+  hold.held = money::dollars(3);
+  hold.expires_at_ms = 1'790'000'060'000;
+  return hold;
+}
+
+// The velocity part follows the open holds' count, which is 0 when there are none; a record
+// written before either part existed has neither (make_account's round trip above).
+TEST(codec, the_velocity_part_round_trips_with_and_without_holds) {
+  account acct = testing::rich_account(78);
+  acct.charging->deferred = true;
+  ASSERT_FALSE(acct.holds.has_value());
+  expect_round_trip(acct);
+  const std::string bytes = encode_account_state(acct);
+  acct.holds.emplace(std::vector<hold_record>{open_hold(5)});
+  expect_round_trip(acct);
+  // Only the support maximum: no trailing part at all.
+  account plain = make_account(79);
+  (void)set_maximum_recharge(plain, policy{}, money::dollars(2000));
+  expect_round_trip(plain);
+  EXPECT_LT(encode_account_state(plain).size(), bytes.size());
+}
+
+// Records written before the trailing-parts flag existed may carry the parts unflagged: they
+// are read as written.
+TEST(codec, unflagged_trailing_parts_of_older_records_are_read) {
+  // The account state of the previous format: open holds, no velocity part, no flag. Today's
+  // encoding ends with an empty velocity part: three bytes (no cap, not held back, 0 charges).
+  account acct = make_account(81);
+  acct.balance = money::dollars(10);
+  acct.holds.emplace(std::vector<hold_record>{open_hold(6)});
+  std::string bytes = encode_account_state(acct);
+  ASSERT_NE(static_cast<uint8_t>(bytes[1]) & trailing_parts_flag, 0);
+  ASSERT_EQ(bytes.substr(bytes.size() - 3), std::string(3, '\0'));
+  bytes[1] = static_cast<char>(record_tag::account_state);
+  bytes.resize(bytes.size() - 3);
+  auto state = decode_account_state(bytes);
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  EXPECT_EQ(state->acct.holds.value_or_default().size(), 1U);
+  stored_card card = testing::rich_account(82).cards[0];
+  card.unusable = true;
+  std::string card_bytes = encode_card(card);
+  card_bytes[1] = static_cast<char>(record_tag::card);
+  auto back = decode_card(card_bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->unusable);
+}
+
+TEST(codec, the_trailing_parts_flag_is_refused_on_records_without_parts) {
+  std::string bytes = encode_debit({42, money::dollars(3), 8});
+  bytes[1] = static_cast<char>(static_cast<uint8_t>(bytes[1]) | trailing_parts_flag);
+  EXPECT_FALSE(decode_debit(42, bytes).ok());
+}
+
+TEST(codec, a_zero_hold_count_with_nothing_after_it_is_corrupt) {
+  std::string bytes = encode_account_state(make_account(80));
+  bytes.push_back('\0');
+  EXPECT_FALSE(decode_account_state(bytes).ok());
 }
 
 TEST(codec, extreme_values_round_trip) {
@@ -244,6 +309,17 @@ struct sample {
 
 std::vector<sample> samples() {
   const account rich = testing::rich_account(123456789);
+  account with_holds = rich;
+  with_holds.holds.emplace(std::vector<hold_record>{open_hold(7), open_hold(8)});
+  stored_card unusable = rich.cards[0];
+  unusable.unusable = true;
+  const recharge_record failed{"key",
+                               money::dollars(30),
+                               1,
+                               2,
+                               recharge_outcome::failed,
+                               error_code::card_declined,
+                               "insufficient_funds"};
   journal_entry entry{5,
                       9,
                       entry_kind::debit,
@@ -262,6 +338,12 @@ std::vector<sample> samples() {
          }
          return acct.ok();
        }},
+      {"account with holds", encode_account_state(with_holds),
+       [](std::string_view bytes) { return decode_account_state(bytes).ok(); }},
+      {"failed recharge", encode_recharge(failed),
+       [](std::string_view bytes) { return decode_recharge("key", bytes).ok(); }},
+      {"unusable card", encode_card(unusable),
+       [](std::string_view bytes) { return decode_card(bytes).ok(); }},
       {"journal", encode_journal_entry(entry),
        [](std::string_view bytes) {
          auto back = decode_journal_entry(5, 9, bytes);
@@ -300,7 +382,9 @@ TEST(codec, trailing_bytes_version_and_tag_are_checked) {
     newer[0] = static_cast<char>(codec_version + 1);
     EXPECT_FALSE(s.decode(newer)) << s.name;
     std::string other_tag = s.bytes;
-    other_tag[1] = static_cast<char>(other_tag[1] == 1 ? 2 : 1);
+    const auto flag = static_cast<uint8_t>(other_tag[1]) & trailing_parts_flag;
+    const auto tag = static_cast<uint8_t>(other_tag[1]) & ~trailing_parts_flag;
+    other_tag[1] = static_cast<char>((tag == 1 ? 2 : 1) | flag);
     EXPECT_FALSE(s.decode(other_tag)) << s.name;
   }
   auto message = decode_debit(1, std::string("\x07\x03", 2));

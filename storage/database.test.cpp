@@ -61,8 +61,8 @@ history write_history(database& db, uint64_t account_id, int entries) {
                          {intent.recharge_key, intent.amount, 0, intent.charge_seq, {}, {}, {}});
   }
   for (int i = 0; i < entries; ++i) {
-    auto out =
-        apply_debit(h.acct, 1000 + static_cast<uint64_t>(i), money::from_micros(2500), nullptr);
+    auto out = apply_debit(h.acct, testing::test_context(), 1000 + static_cast<uint64_t>(i),
+                           money::from_micros(2500), nullptr);
     EXPECT_TRUE(out.ok());
     changes.put_journal(*out.entry);
     changes.put_debit(account_id,
@@ -233,7 +233,8 @@ TEST(database, balance_comes_back_from_the_journal_tail) {
   write(*db, created);
   const account as_created = acct;
   for (uint64_t i = 1; i <= 3; ++i) {
-    auto out = apply_debit(acct, 500 + i, money::from_micros(1'250'000), nullptr);
+    auto out =
+        apply_debit(acct, testing::test_context(), 500 + i, money::from_micros(1'250'000), nullptr);
     ASSERT_TRUE(out.ok());
     change_set debit_only;  // no put_account_state
     debit_only.put_journal(*out.entry);
@@ -317,7 +318,9 @@ TEST(database, put_cards_replaces_and_delete_intent_removes) {
   auto h = write_history(*db, 7, 1);
   ASSERT_TRUE(remove_card(h.acct, h.acct.cards[0].card_id).ok());
   const uint64_t charge_seq = h.acct.auto_charge->charge_seq;
-  ASSERT_TRUE(apply_charge_result(h.acct, {charge_seq, false, error_code::card_declined}).ok());
+  ASSERT_TRUE(apply_charge_result(h.acct, testing::test_context(),
+                                  {charge_seq, false, error_code::card_declined})
+                  .ok());
   change_set changes;
   changes.put_cards(h.acct);
   changes.put_account_state(h.acct);

@@ -55,8 +55,15 @@ inline void write(database& db, const change_set& changes) {
   ASSERT_TRUE(written.ok()) << written.message;
 }
 
+// What the core's commands are given in storage tests: the default rules, a fixed clock.
+inline ledger::command_context test_context() {
+  static const ledger::policy rules;
+  return ledger::command_context{rules, 1'790'000'000'000};
+}
+
 // An account with two cards, auto-recharge on, an automatic charge and a manual recharge
-// in flight, and a support maximum: every optional field of the state is set.
+// in flight, a support maximum and velocity cap, and a velocity window with the automatic
+// charge in it: every optional field of the state but open holds is set.
 inline account rich_account(uint64_t id) {
   ledger::testing::account_harness h(id);
   using ledger::testing::usd;
@@ -65,6 +72,7 @@ inline account rich_account(uint64_t id) {
   (void)h.settings(true, usd(100), usd(30));  // balance 0 < T: a charge starts
   (void)h.recharge("key-1", usd(50));
   (void)set_maximum_recharge(h.acct(), h.rules(), usd(2000));
+  (void)set_velocity_cap(h.acct(), h.ctx(), ledger::velocity_cap{7, usd(900)});
   return h.acct();
 }
 

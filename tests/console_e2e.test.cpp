@@ -68,6 +68,28 @@ class ConsoleEndToEnd : public ledgerd_fixture {
     return json::parse(result.out, nullptr, false);
   }
 
+  // Account `id` with an approving card, $100.00 from support, and auto-recharge T, R.
+  void auto_recharging_account(httplib::Client& http, uint64_t id, const std::string& threshold,
+                               const std::string& recharge) {
+    const std::string path = "/v1/accounts/" + std::to_string(id);
+    ASSERT_EQ(http.Post("/v1/accounts", json{{"id", std::to_string(id)}}.dump(), "application/json")
+                  ->status,
+              201);
+    ASSERT_EQ(http.Post((path + "/cards").c_str(),
+                        R"({"number": "4242424242424242", "exp_month": 12, "exp_year": 2099,
+                            "cvc": "123", "holder_name": "Ada Lovelace"})",
+                        "application/json")
+                  ->status,
+              201);
+    ASSERT_EQ(ctl({"adjust", std::to_string(id), "100.00", "--reason", "opening balance"}).status,
+              0);
+    const json settings{
+        {"enabled", true}, {"balance_amount", threshold}, {"recharge_amount", recharge}};
+    ASSERT_EQ(
+        http.Put((path + "/auto-recharge").c_str(), settings.dump(), "application/json")->status,
+        200);
+  }
+
   int calls_ = 0;
 };
 
@@ -224,19 +246,7 @@ TEST_F(ConsoleEndToEnd, OperatorCommands) {
 TEST_F(ConsoleEndToEnd, TheMaximumRechargeHoldsForAutomaticCharges) {
   start_ledgerd();
   httplib::Client http("127.0.0.1", http_port_);
-  ASSERT_EQ(http.Post("/v1/accounts", R"({"id": "5"})", "application/json")->status, 201);
-  ASSERT_EQ(http.Post("/v1/accounts/5/cards",
-                      R"({"number": "4242424242424242", "exp_month": 12, "exp_year": 2099,
-                          "cvc": "123", "holder_name": "Ada Lovelace"})",
-                      "application/json")
-                ->status,
-            201);
-  ASSERT_EQ(ctl({"adjust", "5", "100.00", "--reason", "opening balance"}).status, 0);
-  ASSERT_EQ(http.Put("/v1/accounts/5/auto-recharge",
-                     R"({"enabled": true, "balance_amount": "50.00", "recharge_amount": "50.00"})",
-                     "application/json")
-                ->status,
-            200);
+  auto_recharging_account(http, 5, "50.00", "50.00");
 
   auto refused = ctl({"limit", "set", "5", "30.00", "--reason", "card testing suspected"});
   EXPECT_NE(refused.status, 0);
@@ -268,6 +278,99 @@ TEST_F(ConsoleEndToEnd, TheMaximumRechargeHoldsForAutomaticCharges) {
   EXPECT_EQ(entries[2]["amount"], "30.00") << "never the old $50";
   const auto audit = read_file(work_dir_ + "/data-admin-audit.log");
   EXPECT_NE(audit.find("\"recharge_amount\":\"30.00\""), std::string::npos) << audit;
+}
+
+// The runaway of issue 17 against a server whose default velocity cap is 3 charges or $500 a
+// day: T = $100, R = $25, one $1,000 debit. Three charges, then the cap holds the fourth back
+// (visible in ledgerctl, HTTP and /metrics, across a restart); debits follow SPEC 4 without
+// auto-recharge; support's raised cap (audited) starts the held-back charge at once.
+TEST_F(ConsoleEndToEnd, TheVelocityCapStopsARunawayAndSupportCanRaiseIt) {
+  const std::vector<std::string> capped = {"--ledger.velocity-cap-charges=3",
+                                           "--ledger.velocity-cap-amount=\"500.00\"",
+                                           "--ledger.minimum-recharge=\"20.00\""};
+  start_ledgerd(capped);
+  httplib::Client http("127.0.0.1", http_port_);
+  auto_recharging_account(http, 6, "100.00", "25.00");
+  const auto account = [&] {
+    auto answer = http.Get("/v1/accounts/6");
+    return answer ? json::parse(answer->body, nullptr, false) : json{};
+  };
+  ASSERT_EQ(http.Post("/v1/accounts/6/debits", R"({"debit_id": "1", "amount": "1000.00"})",
+                      "application/json")
+                ->status,
+            200);
+  ASSERT_TRUE(harness::wait_until([&] { return account()["velocity_cap"]["held_back"] == true; }));
+  auto view = account();
+  EXPECT_EQ(view["balance"], "-825.00") << "100 - 1000 + 3 x 25";
+  EXPECT_EQ(view["velocity_cap"]["charges"], 3);
+  EXPECT_EQ(view["velocity_cap"]["amount"], "500.00");
+  EXPECT_EQ(view["velocity_cap"]["source"], "policy");
+  EXPECT_EQ(view["velocity_cap"]["charges_used"], 3);
+  EXPECT_EQ(view["velocity_cap"]["amount_used"], "75.00");
+  EXPECT_EQ(view["velocity_cap"]["reached"], true);
+  ASSERT_TRUE(view["velocity_cap"]["frees_at_ms"].is_number_integer());
+  const int64_t frees_at = view["velocity_cap"]["frees_at_ms"].get<int64_t>();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  EXPECT_GT(frees_at, now_ms + 23 * 3600 * 1000) << "the first charge leaves in 24 h";
+  EXPECT_LE(frees_at, now_ms + 24 * 3600 * 1000);
+  EXPECT_TRUE(view["charges_in_flight"].empty());
+  EXPECT_EQ(view["state"], "active") << "a cap never suspends";
+  auto refused = http.Post("/v1/accounts/6/debits", R"({"debit_id": "2", "amount": "1.00"})",
+                           "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409);
+  EXPECT_NE(refused->body.find("insufficient_funds"), std::string::npos);
+  auto shown = ctl({"account", "show", "6"});
+  EXPECT_NE(shown.out.find("3 of 3 charges and 75.00 of 500.00 per 24 h (policy); REACHED"),
+            std::string::npos)
+      << shown.out;
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\nledger_velocity_capped_total 1\n"), std::string::npos);
+
+  // Across a restart: the window and the held-back charge are durable; nothing is charged.
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd(capped);
+  httplib::Client again("127.0.0.1", http_port_);
+  auto after = again.Get("/v1/accounts/6");
+  ASSERT_TRUE(after);
+  view = json::parse(after->body, nullptr, false);
+  EXPECT_EQ(view["balance"], "-825.00");
+  EXPECT_EQ(view["velocity_cap"]["charges_used"], 3);
+  EXPECT_EQ(view["velocity_cap"]["held_back"], true);
+  EXPECT_EQ(view["velocity_cap"]["frees_at_ms"], frees_at);
+  EXPECT_TRUE(view["charges_in_flight"].empty());
+
+  // Support: a cap below R is refused and names R; a raised cap starts the charge.
+  auto below = ctl({"cap", "set", "6", "10", "19.00", "--reason", "testing"});
+  EXPECT_NE(below.status, 0);
+  EXPECT_NE((below.out + below.err).find("below_minimum_recharge"), std::string::npos)
+      << below.out << below.err;
+  auto under_r = ctl({"cap", "set", "6", "10", "24.00", "--reason", "testing"});
+  EXPECT_NE(under_r.status, 0);
+  EXPECT_NE((under_r.out + under_r.err).find("above_velocity_cap"), std::string::npos);
+  EXPECT_NE((under_r.out + under_r.err).find("is 25.00"), std::string::npos)
+      << under_r.out << under_r.err;
+  auto raised = ctl_json({"cap", "set", "6", "5", "300.00", "--reason", "customer called"});
+  EXPECT_EQ(raised["account"]["limits"]["velocity_cap"]["source"], "account");
+  EXPECT_EQ(raised["account"]["limits"]["velocity_cap"]["charges"], 5);
+  ASSERT_TRUE(harness::wait_until([&] {
+    auto entries = ctl_json({"journal", "6"})["entries"];
+    return entries.size() >= 7;  // adjust, debit, 3 + 2 automatic recharges
+  }));
+  const auto entries = ctl_json({"journal", "6"})["entries"];
+  EXPECT_EQ(entries.size(), 7u) << "five charges in 24 h, no more";
+  EXPECT_EQ(entries.back()["kind"], "auto_recharge");
+  const auto audit = read_file(work_dir_ + "/data-admin-audit.log");
+  EXPECT_NE(audit.find("\"command\":\"cap.set\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("\"charges\":\"5\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("customer called"), std::string::npos) << audit;
+  // Back to the server's default: reached again, nothing more starts.
+  auto cleared = ctl_json({"cap", "clear", "6", "--reason", "back to normal"});
+  EXPECT_EQ(cleared["account"]["limits"]["velocity_cap"]["source"], "policy");
+  EXPECT_EQ(cleared["account"]["limits"]["velocity_cap"]["reached"], true);
 }
 
 // Support looks at the holds a platform authorised over the stream: `holds ID` lists them,

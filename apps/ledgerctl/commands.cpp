@@ -147,6 +147,16 @@ const std::vector<command_spec>& commands() {
        {"ID", "AMOUNT"},
        {"--recharge-amount", "--reason"},
        "set the account's maximum recharge (and lower its auto-recharge amount with it)"},
+      {{"cap", "set"},
+       "cap.set",
+       {"ID", "CHARGES", "AMOUNT"},
+       {"--recharge-amount", "--reason"},
+       "velocity cap: at most CHARGES automatic charges and AMOUNT per rolling 24 hours"},
+      {{"cap", "clear"},
+       "cap.clear",
+       {"ID"},
+       {"--reason"},
+       "return the account to the server's default velocity cap"},
       {{"suspend"}, "suspend", {"ID"}, {"--reason"}, "suspend the account (support)"},
       {{"resume"}, "resume", {"ID"}, {"--reason"}, "lift any suspension and reset the retry tier"},
       {{"adjust"},
@@ -227,6 +237,13 @@ bool put_positional(const std::string& name, const std::string& value, json& req
       return false;
     }
     request["amount"] = value;
+  } else if (name == "CHARGES") {
+    if (value.empty() || value.size() > 3 ||
+        value.find_first_not_of("0123456789") != std::string::npos) {
+      error = "bad number of charges \"" + value + "\": a whole number, 1 to 100";
+      return false;
+    }
+    request["charges"] = value;
   } else if (name == "DIR") {
     request["directory"] = value;
   }

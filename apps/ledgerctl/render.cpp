@@ -30,6 +30,30 @@ std::string tier_text(const json& tier) {
   return "exhausted (every tier failed)";
 }
 
+// "2026-12-04 18:03:07 UTC" for ms since the epoch.
+std::string utc_text(const json& unix_ms) {
+  if (!unix_ms.is_number_integer()) return text(unix_ms);
+  const auto seconds = static_cast<std::time_t>(unix_ms.get<int64_t>() / 1000);
+  std::tm parts{};
+  ::gmtime_r(&seconds, &parts);
+  std::ostringstream line;
+  line << std::put_time(&parts, "%Y-%m-%d %H:%M:%S UTC");
+  return line.str();
+}
+
+// "3 of 10 charges and 75.00 of 5000.00 per 24 h (policy)", and when it is reached, until
+// when automatic charges wait.
+std::string velocity_text(const json& cap) {
+  std::string line = text(cap["charges_used"]) + " of " + text(cap["charges"]) + " charges and " +
+                     text(cap["amount_used"]) + " of " + text(cap["amount"]) + " per " +
+                     text(cap["window_hours"]) + " h (" + text(cap["source"]) + ")";
+  if (!cap.value("reached", false)) return line;
+  line += cap.value("held_back", false) ? "; REACHED: an automatic charge waits"
+                                        : "; reached: the next automatic charge waits";
+  if (cap["frees_at_ms"].is_number_integer()) line += " until " + utc_text(cap["frees_at_ms"]);
+  return line;
+}
+
 void render_account(const json& acct, std::ostream& out) {
   out << "account " << text(acct["id"]) << "\n";
   std::string state = text(acct["state"]);
@@ -51,6 +75,8 @@ void render_account(const json& acct, std::ostream& out) {
   row(out, "maximum recharge",
       text(limits["maximum_recharge"]) + " (" + text(limits["maximum_recharge_source"]) + ")");
   row(out, "minimum recharge", text(limits["minimum_recharge"]));
+  if (limits.contains("velocity_cap"))
+    row(out, "velocity cap", velocity_text(limits["velocity_cap"]));
   if (acct["cards"].empty()) row(out, "cards", "none");
   for (const auto& card : acct["cards"]) {
     std::ostringstream line;
@@ -144,6 +170,7 @@ void render_stats(const json& s, std::ostream& out) {
       text(c["started"]) + " started, " + text(c["captured"]) + " captured, " + text(c["failed"]) +
           " failed, " + text(c["unknown_outcomes"]) + " unknown outcomes");
   row(out, "suspensions", text(s["suspensions"]));
+  row(out, "velocity capped", text(s["velocity_capped"]) + " automatic charges held back by a cap");
   const auto& w = s["writer"];
   const double batches = w.value("batches", 0.0);
   std::ostringstream mean;
@@ -154,17 +181,6 @@ void render_stats(const json& s, std::ostream& out) {
       text(w["batches"]) + ", mean " + mean.str() + " change sets, max " +
           text(w["batch_change_sets_max"]) + " (" + rate_text(rates, "writer_batches") + ")");
   row(out, "mailbox depth", text(s["mailbox_depth"]));
-}
-
-// "2026-12-04 18:03:07 UTC" for ms since the epoch.
-std::string utc_text(const json& unix_ms) {
-  if (!unix_ms.is_number_integer()) return text(unix_ms);
-  const auto seconds = static_cast<std::time_t>(unix_ms.get<int64_t>() / 1000);
-  std::tm parts{};
-  ::gmtime_r(&seconds, &parts);
-  std::ostringstream line;
-  line << std::put_time(&parts, "%Y-%m-%d %H:%M:%S UTC");
-  return line.str();
 }
 
 void render_holds(const json& result, std::ostream& out) {

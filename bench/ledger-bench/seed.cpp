@@ -18,6 +18,8 @@ bool seed_accounts(const seed_options& options, std::string& error) {
   }
   auto& db = **opened;
   constexpr size_t per_write = 1000;
+  // Seeded accounts have no auto-recharge: the rules and the clock play no part.
+  const ledger::policy rules;
   std::vector<ledger::storage::change_set> sets;
   std::vector<const ledger::storage::change_set*> pointers;
   for (uint64_t done = 0; done < options.accounts;) {
@@ -25,7 +27,8 @@ bool seed_accounts(const seed_options& options, std::string& error) {
     pointers.clear();
     for (; done < options.accounts && sets.size() < per_write; ++done) {
       ledger::account acct = ledger::make_account(options.first_account_id + done);
-      auto out = ledger::adjust_balance(acct, ledger::money::from_micros(options.balance_micros),
+      auto out = ledger::adjust_balance(acct, {rules, 0},
+                                        ledger::money::from_micros(options.balance_micros),
                                         /*adjustment_id=*/1);
       if (!out.ok() || !out.entry) {
         error = "adjust_balance refused the seed amount";

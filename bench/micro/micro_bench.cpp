@@ -15,6 +15,10 @@
 
 namespace {
 
+// The default rules and a fixed clock, as the account actor passes them.
+const ledger::policy bench_rules;
+const ledger::command_context bench_context{bench_rules, 1'790'000'000'000};
+
 ledger::account funded_account() {
   ledger::account acct = ledger::make_account(42);
   acct.balance = ledger::money::dollars(1'000'000);
@@ -27,7 +31,7 @@ void apply_debit_new(benchmark::State& state) {
   uint64_t debit_id = 1;
   const auto amount = ledger::money::from_micros(100);
   for (auto _ : state) {
-    auto out = ledger::apply_debit(acct, debit_id++, amount, nullptr);
+    auto out = ledger::apply_debit(acct, bench_context, debit_id++, amount, nullptr);
     benchmark::DoNotOptimize(out);
   }
   state.SetItemsProcessed(state.iterations());
@@ -40,7 +44,7 @@ void apply_debit_duplicate(benchmark::State& state) {
   const auto amount = ledger::money::from_micros(100);
   const ledger::debit_record prior{7, amount, 3};
   for (auto _ : state) {
-    auto out = ledger::apply_debit(acct, 7, amount, &prior);
+    auto out = ledger::apply_debit(acct, bench_context, 7, amount, &prior);
     benchmark::DoNotOptimize(out);
   }
   state.SetItemsProcessed(state.iterations());
@@ -54,7 +58,7 @@ void change_set_per_debit(benchmark::State& state) {
   uint64_t debit_id = 1;
   const auto amount = ledger::money::from_micros(100);
   for (auto _ : state) {
-    auto out = ledger::apply_debit(acct, debit_id, amount, nullptr);
+    auto out = ledger::apply_debit(acct, bench_context, debit_id, amount, nullptr);
     ledger::storage::change_set changes;
     changes.put_debit(acct.id, ledger::debit_record{debit_id, amount, out.entry->seq});
     changes.put_account_state(acct);

@@ -9,6 +9,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
+#include "actors/wall_clock.hpp"
 #include "ledger/limits.hpp"
 #include "server/admin/admin_actor.hpp"
 #include "server/admin/protocol.hpp"
@@ -87,25 +88,42 @@ json audit_record(const admin_request& request, uint64_t account_id) {
   if (auto it = request.body.find("recharge-amount"); it != request.body.end()) {
     record["recharge_amount"] = *it;
   }
+  if (auto it = request.body.find("charges"); it != request.body.end()) record["charges"] = *it;
   return record;
 }
 
-// A maximum refused because R is above it says what R is and how to lower it with it.
-std::string maximum_refusal(const actors::account_reply& reply) {
+// --recharge-amount, when given: the new auto-recharge amount R.
+ledger::optional_money recharge_amount_arg(const admin_request& request) {
+  auto it = request.body.find("recharge-amount");
+  if (it == request.body.end()) return {};
+  auto parsed = it->is_string() ? ledger::parse_money(it->get<std::string>())
+                                : ledger::expected<ledger::money>{error_code::invalid_amount};
+  if (!parsed) {
+    throw bad_argument{error_reply("invalid_amount", "--recharge-amount: an amount like 25.00")};
+  }
+  return *parsed;
+}
+
+// A maximum or velocity cap refused because R is above it says what R is and how to lower
+// it with it.
+std::string limit_refusal(const actors::account_reply& reply, const char* limit) {
   const auto& settings = reply.snapshot.auto_recharge;
   return error_reply(ledger::to_string(reply.code),
                      "the account's auto-recharge amount (R) is " +
-                         ledger::format_money(settings.recharge_amount) +
-                         ", above that maximum: lower R in the same command with "
-                         "--recharge-amount (at most the new maximum)");
+                         ledger::format_money(settings.recharge_amount) + ", above that " + limit +
+                         ": lower R in the same command with --recharge-amount (at most the new " +
+                         limit + ")");
 }
 
-// `lowering_maximum`: a limit.set without a new R, whose above_maximum_recharge can only
-// mean that the stored R is above the new maximum.
+// `lowering_limit`: a limit.set or cap.set without a new R, whose above_maximum_recharge or
+// above_velocity_cap can only mean that the stored R is above the new limit.
 std::string account_reply_text(const admin_shared& shared, const actors::account_reply& reply,
-                               const json& extra, bool lowering_maximum) {
-  if (lowering_maximum && reply.code == error_code::above_maximum_recharge) {
-    return maximum_refusal(reply);
+                               const json& extra, bool lowering_limit) {
+  if (lowering_limit && reply.code == error_code::above_maximum_recharge) {
+    return limit_refusal(reply, "maximum");
+  }
+  if (lowering_limit && reply.code == error_code::above_velocity_cap) {
+    return limit_refusal(reply, "cap's amount");
   }
   if (reply.charge == actors::charge_state::failed) {
     // A declined recharge, or the replay of one: the original code and the processor's words.
@@ -119,8 +137,9 @@ std::string account_reply_text(const admin_shared& shared, const actors::account
   if (reply.code != error_code::ok && reply.code != error_code::duplicate) {
     return code_reply(reply.code);
   }
-  json result{{"code", std::string{ledger::to_string(reply.code)}},
-              {"account", account_view(reply.snapshot, shared.node->rules())}};
+  json result{
+      {"code", std::string{ledger::to_string(reply.code)}},
+      {"account", account_view(reply.snapshot, shared.node->rules(), actors::wall_clock_ms())}};
   if (reply.replayed) {
     result["replayed"] = true;
     result["amount"] = ledger::format_money(reply.replayed->amount);
@@ -141,8 +160,8 @@ caf::result<std::string> account_command(admin_self self, const admin_request& r
                                          json extra = json::object()) {
   auto promise = self->make_response_promise<std::string>();
   auto shared = self->state.shared;
-  const bool lowering_maximum =
-      request.command == "limit.set" && !request.body.contains("recharge-amount");
+  const bool lowering_limit = (request.command == "limit.set" || request.command == "cap.set") &&
+                              !request.body.contains("recharge-amount");
   json record = audit_record(request, id);
   for (const auto& [key, value] : extra.items())
     record[key] = value;
@@ -156,7 +175,7 @@ caf::result<std::string> account_command(admin_self self, const admin_request& r
               if (reply.entry) line["journal_seq"] = reply.entry->seq;
               shared->audit.append(std::move(line));
             }
-            promise.deliver(account_reply_text(*shared, reply, extra, lowering_maximum));
+            promise.deliver(account_reply_text(*shared, reply, extra, lowering_limit));
           },
           [=](caf::error& failure) mutable {
             const bool timeout = failure == caf::sec::request_timeout;
@@ -193,18 +212,35 @@ caf::result<std::string> account_create(admin_self self, const admin_request& re
 caf::result<std::string> limit_set(admin_self self, const admin_request& request) {
   const uint64_t id = account_id_arg(request);
   const auto maximum = amount_arg(request);
-  ledger::optional_money recharge_amount;
-  if (auto it = request.body.find("recharge-amount"); it != request.body.end()) {
-    auto parsed = it->is_string() ? ledger::parse_money(it->get<std::string>())
-                                  : ledger::expected<ledger::money>{error_code::invalid_amount};
-    if (!parsed) {
-      throw bad_argument{error_reply("invalid_amount", "--recharge-amount: an amount like 25.00")};
-    }
-    recharge_amount = *parsed;
-  }
+  const ledger::optional_money recharge_amount = recharge_amount_arg(request);
   require_reason(request);
   return account_command(self, request, id,
                          actors::commands::set_maximum_recharge{maximum, recharge_amount}, true);
+}
+
+// The account's velocity cap (issue 17): at most CHARGES automatic charges and AMOUNT taken
+// by them per rolling 24 hours; with --recharge-amount also R, which must come down with the
+// cap's amount when it is above it. cap.clear returns the account to the server's default.
+caf::result<std::string> cap_set(admin_self self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  const uint64_t charges = unsigned_arg(request, "charges", 0, "the number of charges");
+  if (charges == 0 || charges > ledger::limits::velocity_charges_max) {
+    throw bad_argument{
+        error_reply("malformed_request", "CHARGES must be 1 to " +
+                                             std::to_string(ledger::limits::velocity_charges_max) +
+                                             " automatic charges per 24 hours")};
+  }
+  const ledger::velocity_cap cap{static_cast<uint32_t>(charges), amount_arg(request)};
+  const ledger::optional_money recharge_amount = recharge_amount_arg(request);
+  require_reason(request);
+  return account_command(self, request, id,
+                         actors::commands::set_velocity_cap{cap, recharge_amount}, true);
+}
+
+caf::result<std::string> cap_clear(admin_self self, const admin_request& request) {
+  const uint64_t id = account_id_arg(request);
+  require_reason(request);
+  return account_command(self, request, id, actors::commands::set_velocity_cap{}, true);
 }
 
 caf::result<std::string> suspend(admin_self self, const admin_request& request) {
@@ -297,6 +333,8 @@ caf::result<std::string> dispatch(admin_self self, const admin_request& request)
       {"account.create", account_create},
       {"credentials.issue", credentials_issue},
       {"limit.set", limit_set},
+      {"cap.set", cap_set},
+      {"cap.clear", cap_clear},
       {"suspend", suspend},
       {"resume", resume},
       {"adjust", adjust},

@@ -149,6 +149,7 @@ caf::result<std::string> stats(admin_self self, const admin_request&) {
         {"unknown_outcomes", load(c.charges_unknown)},
         {"in_flight", load(c.charges_in_flight)}}},
       {"suspensions", load(c.suspensions)},
+      {"velocity_capped", load(c.velocity_capped)},
       {"holds",
        {{"authorized", load(c.holds_authorized)},
         {"captured", load(c.holds_captured)},

@@ -15,8 +15,8 @@ using views::retry_tier_value;
 using views::status_name;
 using views::suspension_name;
 
-json event_names(uint8_t events) {
-  static constexpr std::pair<uint8_t, const char*> names[] = {
+json event_names(uint16_t events) {
+  static constexpr std::pair<uint16_t, const char*> names[] = {
       {ledger::event_tier_changed, "tier_changed"},
       {ledger::event_suspended, "suspended"},
       {ledger::event_reactivated, "reactivated"},
@@ -24,6 +24,8 @@ json event_names(uint8_t events) {
       {ledger::event_charge_captured, "charge_captured"},
       {ledger::event_charge_failed, "charge_failed"},
       {ledger::event_hold_expired, "hold_expired"},
+      {ledger::event_card_unusable, "card_unusable"},
+      {ledger::event_velocity_capped, "velocity_capped"},
   };
   json list = json::array();
   for (const auto& [bit, name] : names) {
@@ -43,7 +45,7 @@ json account_summary_view(const ledger::account& acct) {
               {"cards", acct.cards.size()}};
 }
 
-json account_view(const ledger::account& acct, const ledger::policy& rules) {
+json account_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms) {
   return json{
       {"id", std::to_string(acct.id)},
       {"state", status_name(acct.status)},
@@ -57,7 +59,8 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"limits",
        {{"minimum_recharge", money_text(rules.minimum_recharge)},
         {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
-        {"maximum_recharge_source", acct.maximum_recharge ? "account" : "policy"}}},
+        {"maximum_recharge_source", ledger::maximum_recharge_override(acct) ? "account" : "policy"},
+        {"velocity_cap", views::velocity_cap_view(acct, rules, now_ms)}}},
       {"cards", cards_view(acct)},
       {"charges_in_flight", charges_in_flight_view(acct)},
       {"journal_seq", acct.journal_seq},

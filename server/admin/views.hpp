@@ -19,7 +19,7 @@ using nlohmann::json;
 // For `account list`: id, state, balance, tier, auto-recharge on/off, card count.
 json account_summary_view(const ledger::account& acct);
 // For `account show`: everything, including limits and charges in flight.
-json account_view(const ledger::account& acct, const ledger::policy& rules);
+json account_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms);
 json event_view(const actors::account_event& event);
 json verify_view(const ledger::storage::verify_report& report);
 

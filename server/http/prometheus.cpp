@@ -85,6 +85,9 @@ void render_charges_and_accounts(std::string& out, const actors::metrics& counte
          load(counters.passivations));
   single(out, "ledger_suspensions_total", "counter", "Accounts suspended.",
          load(counters.suspensions));
+  single(out, "ledger_velocity_capped_total", "counter",
+         "Automatic charges held back by an account's velocity cap (issue 17).",
+         load(counters.velocity_capped));
   header(out, "ledger_holds_total", "counter", "Holds (credit control) by what became of them.");
   sample(out, "ledger_holds_total", "outcome=\"authorized\"", load(counters.holds_authorized));
   sample(out, "ledger_holds_total", "outcome=\"captured\"", load(counters.holds_captured));

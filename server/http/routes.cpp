@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "actors/node.hpp"
+#include "actors/wall_clock.hpp"
 #include "ledger/limits.hpp"
 #include "server/http/json_input.hpp"
 #include "server/http/views.hpp"
@@ -267,14 +268,16 @@ api_response routes::create_account(const api_request& request) const {
   }
   auto reply = run(*id, actors::commands::create{}, refusal);
   if (!reply) return refusal;
-  return json_response(v::http_created, v::account_view(reply->snapshot, node_.rules()));
+  return json_response(v::http_created,
+                       v::account_view(reply->snapshot, node_.rules(), actors::wall_clock_ms()));
 }
 
 api_response routes::get_account(uint64_t id) const {
   api_response refusal;
   auto reply = run(id, actors::commands::get{}, refusal);
   if (!reply) return refusal;
-  return json_response(v::http_ok, v::account_view(reply->snapshot, node_.rules()));
+  return json_response(v::http_ok,
+                       v::account_view(reply->snapshot, node_.rules(), actors::wall_clock_ms()));
 }
 
 api_response routes::post_debits(uint64_t id, const api_request& request) const {

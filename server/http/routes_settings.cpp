@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "actors/node.hpp"
+#include "actors/wall_clock.hpp"
 #include "ledger/limits.hpp"
 #include "server/http/json_input.hpp"
 #include "server/http/routes.hpp"
@@ -129,7 +130,8 @@ api_response routes::put_auto_recharge(uint64_t id, const api_request& request) 
   }
   auto reply = run(id, actors::commands::set_auto_recharge{settings}, refusal);
   if (!reply) return refusal;
-  return json_response(v::http_ok, v::account_view(reply->snapshot, node_.rules()));
+  return json_response(v::http_ok,
+                       v::account_view(reply->snapshot, node_.rules(), actors::wall_clock_ms()));
 }
 
 api_response routes::post_card(uint64_t id, const api_request& request) const {

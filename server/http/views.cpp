@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "ledger/limits.hpp"
+
 namespace server::views {
 
 using ledger::error_code;
@@ -143,7 +145,21 @@ json cards_view(const ledger::account& acct) {
   return cards;
 }
 
-json account_view(const ledger::account& acct, const ledger::policy& rules) {
+json velocity_cap_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms) {
+  const ledger::velocity_usage usage = ledger::velocity_usage_at(acct, rules, now_ms);
+  constexpr int64_t ms_per_hour = 3600 * 1000;
+  return json{{"charges", usage.cap.charges},
+              {"amount", money_text(usage.cap.amount)},
+              {"source", usage.cap_from_account ? "account" : "policy"},
+              {"window_hours", ledger::limits::velocity_window_ms / ms_per_hour},
+              {"charges_used", usage.charges},
+              {"amount_used", money_text(usage.amount)},
+              {"reached", usage.reached},
+              {"held_back", usage.deferred},
+              {"frees_at_ms", usage.frees_at_ms != 0 ? json(usage.frees_at_ms) : json(nullptr)}};
+}
+
+json account_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms) {
   return json{
       {"id", std::to_string(acct.id)},
       {"state", status_name(acct.status)},
@@ -157,6 +173,7 @@ json account_view(const ledger::account& acct, const ledger::policy& rules) {
       {"retry_tier_percent", retry_tier_percent(acct.retry_tier)},
       {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
       {"minimum_recharge", money_text(rules.minimum_recharge)},
+      {"velocity_cap", velocity_cap_view(acct, rules, now_ms)},
       {"cards", cards_view(acct)},
       {"default_card_id", acct.default_card_id},
       {"charges_in_flight", charges_in_flight_view(acct)},

@@ -55,7 +55,14 @@ json charges_in_flight_view(const ledger::account& acct);
 json auto_recharge_view(const ledger::auto_recharge_settings& settings);
 json card_view(const ledger::stored_card& card, uint32_t default_card_id);
 json cards_view(const ledger::account& acct);
-json account_view(const ledger::account& acct, const ledger::policy& rules);
+// The velocity cap on automatic charges at now_ms (issue 17; ledger::velocity_usage_at):
+// {"charges", "amount": the cap; "source": "policy" | "account"; "window_hours": 24;
+//  "charges_used", "amount_used": the window's; "reached", "held_back": bools;
+//  "frees_at_ms": when reached, the time (ms since the Unix epoch) a charge of R fits again,
+//  else null}.
+json velocity_cap_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms);
+// now_ms: the server's clock, for the velocity cap's window.
+json account_view(const ledger::account& acct, const ledger::policy& rules, int64_t now_ms);
 const char* hold_state_name(ledger::hold_state state);
 // A hold (ledger/hold.hpp): ids as strings, amounts as decimal strings, times in ms since
 // the Unix epoch.
