@@ -4,7 +4,7 @@
 import { accountPath, clearSession, loadSession, request, saveSession } from './api.js';
 import { messageFor } from './messages.js';
 import { formatDollars } from './money.js';
-import { $ } from './ui.js';
+import { $, formatDateTime } from './ui.js';
 import * as auth from './auth.js';
 import * as overview from './overview.js';
 import * as billing from './billing.js';
@@ -67,12 +67,14 @@ function endSession(notice = '') {
   app.navigate('login');
 }
 
-// The banner on every page: suspended (with what to do), or a failed automatic recharge.
+// The banner on every page: suspended (with what to do), automatic recharges paused by their
+// daily limit, or a failed automatic recharge.
 function renderBanner(account) {
   const banner = $('#account-banner');
   const actions = $('#banner-actions');
   actions.replaceChildren();
-  if (!account || (account.state === 'active' && account.retry_tier === 0)) {
+  const paused = account?.velocity_cap?.held_back === true;
+  if (!account || (account.state === 'active' && account.retry_tier === 0 && !paused)) {
     banner.hidden = true;
     banner.removeAttribute('role');
     return;
@@ -93,6 +95,18 @@ function renderBanner(account) {
         'above $0.00. If your card keeps being declined, add another card first.';
       actions.append(link('#/payments', 'Recharge now'), ' ', link('#/billing', 'Manage cards'));
     }
+  } else if (paused) {
+    const cap = account.velocity_cap;
+    banner.className = 'banner banner-warning';
+    banner.setAttribute('role', 'status');
+    $('#banner-title').textContent = 'Automatic recharges are paused';
+    const until = cap.frees_at_ms ? ` They resume on ${formatDateTime(cap.frees_at_ms)}.` : '';
+    $('#banner-text').textContent =
+      `${cap.charges_used === 1 ? 'One automatic recharge' : `${cap.charges_used} automatic recharges`} ` +
+      `(${formatDollars(cap.amount_used)}) ${cap.charges_used === 1 ? 'was' : 'were'} made in ` +
+      `the last 24 hours, this account’s daily limit, which protects you from runaway charging.${until} ` +
+      'Until then usage stops when your balance runs out: make a manual recharge to keep going.';
+    actions.append(link('#/payments', 'Recharge now'));
   } else {
     banner.className = 'banner banner-warning';
     banner.setAttribute('role', 'status');

@@ -19,7 +19,8 @@ export const ERROR_MESSAGES = {
     'This request was already made with different details. Nothing was changed; please try again.',
   account_exists: 'An account with this number already exists.',
   account_suspended: 'Your account is suspended.',
-  insufficient_funds: 'Your balance is used up and automatic recharge is not working. Make a manual recharge.',
+  insufficient_funds:
+    'Your balance is used up and no automatic recharge is coming (it is off, failing, or paused by its daily limit). Make a manual recharge.',
   no_card: 'Add a card under Billing before recharging.',
   limit_exceeded: 'A limit was reached. Please wait a moment and try again.',
   gateway_unavailable:
@@ -45,6 +46,8 @@ export const ERROR_MESSAGES = {
   hold_captured: 'That reservation for a call in progress was already charged.',
   card_unusable: 'Your bank refused this card for good (lost, stolen, expired or closed). Add another card and make it your default.',
   exceeds_hold: 'The amount is more than was reserved for the call.',
+  above_velocity_cap:
+    'The recharge amount is above the daily limit for automatic recharges on this account. Choose a lower amount or contact support.',
   // Not API codes: a request that got no answer, or an answer that is not ours.
   network: 'The billing service cannot be reached. Check your connection and try again.',
   unexpected: 'The billing service gave an unexpected answer. Please try again.',

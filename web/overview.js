@@ -3,7 +3,7 @@
 import { accountPath, loadSession, request } from './api.js';
 import { messageFor } from './messages.js';
 import { formatDollars, percentOf } from './money.js';
-import { $, element, formMessage } from './ui.js';
+import { $, element, formatDateTime, formMessage } from './ui.js';
 
 const PAGE_ENTRIES = 20;
 const KIND_NAMES = {
@@ -37,6 +37,21 @@ function describeTier(account) {
     `of the Balance Amount (${formatDollars(at)}).`;
 }
 
+// The velocity cap (docs/api.md, "Velocity caps"): a daily limit on automatic recharges that
+// protects the customer from runaway charging.
+function describeVelocity(account) {
+  const cap = account.velocity_cap;
+  const used = `${cap.charges_used} of ${cap.charges} automatic recharges ` +
+    `(${formatDollars(cap.amount_used)} of ${formatDollars(cap.amount)})`;
+  if (!cap.reached) return `${used}. This daily limit protects you from runaway charging.`;
+  const until = cap.frees_at_ms ? ` until ${formatDateTime(cap.frees_at_ms)}` : '';
+  if (cap.held_back) {
+    return `Paused${until}: ${used} were made, the daily limit. Make a manual recharge if ` +
+      'your balance runs out before then.';
+  }
+  return `Limit reached: ${used}. The next automatic recharge waits${until}.`;
+}
+
 function describeCharges(account) {
   if (account.charges_in_flight.length === 0) return 'None.';
   return account.charges_in_flight
@@ -63,6 +78,7 @@ function renderAccount(account) {
   else state.textContent = 'Suspended: automatic recharges failed';
   $('#overview-auto').textContent = describeAuto(account);
   $('#overview-tier').textContent = describeTier(account);
+  $('#overview-velocity').textContent = describeVelocity(account);
   $('#overview-charges').textContent = describeCharges(account);
 }
 

@@ -96,9 +96,11 @@ async function saveAuto(app, form) {
   setBusy(form, false);
   if (app.handleSessionError(result)) return;
   if (result.status !== 200) {
-    const field = { below_minimum_recharge: rechargeInput, above_maximum_recharge: rechargeInput }[
-      result.body.error
-    ];
+    const field = {
+      below_minimum_recharge: rechargeInput,
+      above_maximum_recharge: rechargeInput,
+      above_velocity_cap: rechargeInput,
+    }[result.body.error];
     const text = messageFor(result.body.error, 'auto-recharge');
     if (field) showFieldErrors(form, [[field, text]]);
     else formMessage(form, text, 'error');

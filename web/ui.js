@@ -57,6 +57,11 @@ export function setBusy(form, busy) {
   for (const button of form.querySelectorAll('button')) button.disabled = busy;
 }
 
+// "Dec 5, 2026, 9:13 PM" in the browser's time zone, for a time in ms since the Unix epoch.
+export function formatDateTime(unixMs) {
+  return new Date(unixMs).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 export function element(tag, properties = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(properties)) {

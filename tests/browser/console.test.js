@@ -27,6 +27,7 @@ const WAIT_MS = 30000; // generous: ctest runs other tests beside this one
 
 const CUSTOMER = '4217';
 const DECLINING_CUSTOMER = '4218';
+const CAPPED_CUSTOMER = '4219';
 const NEW_PASSWORD = 'violet kettle morning harbour';
 
 let work;
@@ -565,6 +566,51 @@ test('money held by calls in progress is shown with what is still available', as
   await after.locator('#overview-held').filter({ hasText: 'None.' }).waitFor();
   assert.equal(await after.locator('#overview-available').textContent(), '$79.4375');
   await after.context().close();
+});
+
+test('automatic recharges paused by the daily limit: the overview and the banner say until when', async () => {
+  const page = await newPage();
+  await onboard(page, CAPPED_CUSTOMER);
+  await openFromMenu(page, 'Billing', 'billing');
+  await addCard(page, '4242424242424242');
+  await message(page.locator('#add-card-form')).filter({ hasText: 'ending in 4242 was added' }).waitFor();
+  // Support allows one automatic recharge a day on this account (audited, with a reason).
+  const capped = await ledgerctl('cap', 'set', CAPPED_CUSTOMER, '1', '100.00', '--reason', 'browser test');
+  assert.equal(capped.account.limits.velocity_cap.source, 'account');
+  await openFromMenu(page, 'Payments', 'payments');
+  const auto = page.locator('#auto-form');
+  await auto.getByLabel('Recharge my balance automatically').check();
+  await auto.getByLabel('Balance Amount (dollars)').fill('10.00');
+  await auto.getByLabel('Recharge Amount (dollars)').fill('25.00');
+  await auto.getByRole('button', { name: 'Save automatic recharge' }).click();
+  await message(auto).filter({ hasText: 'Automatic recharge is on' }).waitFor();
+  // $0.00 is below $10.00: the one recharge of the day is made at once; usage then spends it.
+  await waitForAccount(CAPPED_CUSTOMER, (a) => a.balance === '25.00', 'the first recharge');
+  const spent = await platform('POST', `/v1/accounts/${CAPPED_CUSTOMER}/debits`, { debit_id: '1', amount: '30.00' });
+  assert.equal(spent.status, 200, JSON.stringify(spent.body));
+  const paused = await waitForAccount(CAPPED_CUSTOMER, (a) => a.velocity_cap.held_back, 'held back');
+  assert.equal(paused.balance, '-5.00');
+  assert.equal(paused.charges_in_flight.length, 0);
+  const refused = await platform('POST', `/v1/accounts/${CAPPED_CUSTOMER}/debits`, { debit_id: '2', amount: '1.00' });
+  assert.equal(refused.body.error, 'insufficient_funds');
+
+  await openFromMenu(page, 'Balance and history', 'overview');
+  const banner = page.locator('#account-banner');
+  await banner.filter({ hasText: 'Automatic recharges are paused' }).waitFor();
+  assert.match(await banner.textContent(), /One automatic recharge \(\$25\.00\) was made in the last 24 hours.*They resume on \w{3} \d+, \d{4}/s);
+  assert.match(await page.locator('#overview-velocity').textContent(),
+    /^Paused until \w{3} \d+, \d{4}.*: 1 of 1 automatic recharges \(\$25\.00 of \$100\.00\) were made, the daily limit\./);
+  await screenshot(page, 'velocity-cap');
+  // A manual recharge keeps the customer going; the pause stays until the window frees.
+  await banner.getByRole('link', { name: 'Recharge now' }).click();
+  await onPage(page, 'payments');
+  const manual = page.locator('#manual-form');
+  await manual.getByLabel('Amount (dollars)').fill('25');
+  await manual.getByRole('button', { name: 'Recharge' }).click();
+  await message(manual).filter({ hasText: 'Recharged $25.00. Your balance is $20.00.' }).waitFor();
+  assert.equal((await account(CAPPED_CUSTOMER)).velocity_cap.charges_used, 1, 'manual recharges are not capped');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
 });
 
 test('a declining card exhausts every retry tier: the suspended banner says what to do', async () => {
