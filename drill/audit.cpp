@@ -227,6 +227,35 @@ struct account_audit {
     }
   }
 
+  // The maximum and the velocity cap held (issue 17). Every charge of an account with
+  // auto-recharge is automatic (the drill sends manual recharges only to plain accounts).
+  void check_limits(const ledger::policy& rules) {
+    const int64_t maximum = ledger::maximum_recharge(acct, rules).micros();
+    const ledger::velocity_cap cap = ledger::velocity_cap_of(acct, rules);
+    uint32_t attempts = 0;
+    int64_t taken = 0;  // captured, or still in flight
+    for (const auto& [seq, charge] : charges) {
+      if (charge->amount_micros > maximum) {
+        violation("charge " + charge->key + " is above the maximum recharge");
+      }
+      if (!expected.auto_recharge) continue;
+      ++attempts;
+      if (charge->captured || intent_open(seq)) taken += charge->amount_micros;
+    }
+    if (!expected.auto_recharge) return;
+    if (attempts > cap.charges) {
+      violation(std::to_string(attempts) + " automatic charges, above the cap of " +
+                std::to_string(cap.charges) + " in 24 hours");
+    }
+    if (taken > cap.amount.micros()) {
+      violation("automatic charges took " +
+                ledger::format_money(ledger::money::from_micros(taken)) + ", above the cap of " +
+                ledger::format_money(cap.amount) + " in 24 hours");
+    }
+    const int64_t next = acct.auto_recharge.recharge_amount.micros();
+    if (attempts >= cap.charges || taken + next > cap.amount.micros()) ++result.accounts_at_cap;
+  }
+
   void check_tier() {
     if (!expected.recharges.empty()) return;  // manual charges interleave: not replayable
     if (acct.cards.size() > 1) return;        // backup attempts and hard declines: not either
@@ -250,8 +279,8 @@ struct account_audit {
 }  // namespace
 
 audit_result audit(const std::string& data_dir, const std::map<uint64_t, account_model>& expected,
-                   const std::vector<gateway_charge>& charges, bool final,
-                   int64_t expired_before_ms) {
+                   const std::vector<gateway_charge>& charges, const ledger::policy& rules,
+                   bool final, int64_t expired_before_ms) {
   audit_result result;
   ledger::storage::database_options options;
   options.path = data_dir;
@@ -288,6 +317,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
     check.check_charges(entries, final);
     check.check_tier();
     check.check_hard_declines();
+    check.check_limits(rules);
     check.check_holds(entries, expired_before_ms);
     if (model_account.auto_recharge && !model_account.settings_in_doubt &&
         !(acct.auto_recharge == model_account.settings)) {

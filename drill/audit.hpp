@@ -10,6 +10,10 @@
 //   - the retry tier agrees with the gateway's outcomes replayed in order (accounts with one
 //     card and without manual recharges);
 //   - no card is charged after the processor declined it for good (lost, stolen);
+//   - no charge is above the account's maximum recharge; no account with auto-recharge sent
+//     more automatic charges, or had more captured, than its velocity cap allows in 24 hours
+//     (the drill runs for less than a window, so every charge of a drill is in one), across
+//     every kill and restart;
 //   - holds: every acknowledged authorisation is stored with the amount it was granted; no
 //     refused one is; an acknowledged capture is stored as captured with its amount and
 //     journaled exactly once; no hold is captured twice or captured after a refusal; an
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "drill/model.hpp"
+#include "ledger/policy.hpp"
 
 namespace drill {
 
@@ -45,15 +50,17 @@ struct audit_result {
   size_t acknowledged_debits_checked = 0;
   size_t holds_checked = 0;
   size_t open_holds = 0;
+  size_t accounts_at_cap = 0;  // accounts whose automatic charges reached the velocity cap
 };
 
-// `final`: the server was stopped after every intent had time to resolve; open intents are
-// then violations too. `expired_before_ms` (ms since the Unix epoch; 0: no check): a hold
-// that expired before it and is still open is a violation (the server ran long enough
-// after that time for its sweep to release it).
+// `rules`: ledgerd's minimum, default maximum and default velocity cap (the drill sets no
+// per-account ones). `final`: the server was stopped after every intent had time to resolve;
+// open intents are then violations too. `expired_before_ms` (ms since the Unix epoch; 0: no
+// check): a hold that expired before it and is still open is a violation (the server ran
+// long enough after that time for its sweep to release it).
 audit_result audit(const std::string& data_dir, const std::map<uint64_t, account_model>& expected,
-                   const std::vector<gateway_charge>& charges, bool final,
-                   int64_t expired_before_ms = 0);
+                   const std::vector<gateway_charge>& charges, const ledger::policy& rules,
+                   bool final, int64_t expired_before_ms = 0);
 
 // Parses gateway-sim's GET /v1/charges body; false and `error` if it is not what we expect.
 bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>& out,

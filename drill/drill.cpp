@@ -89,7 +89,9 @@ class cluster {
         "--net.admin-port=0",
         "--gateway.kind=\"http\"",
         "--gateway.url=\"http://127.0.0.1:" + std::to_string(gateway_port_) + "\"",
-        "--gateway.timeout-ms=300"};
+        "--gateway.timeout-ms=300",
+        "--ledger.velocity-cap-charges=" + std::to_string(options_.velocity_cap_charges),
+        "--ledger.velocity-cap-amount=\"" + options_.velocity_cap_amount + "\""};
     args.insert(args.end(), options_.extra_ledgerd_flags.begin(),
                 options_.extra_ledgerd_flags.end());
     const auto started = clock_type::now();
@@ -511,6 +513,15 @@ drill_report run_drill(const drill_options& options) {
     if (options.progress) options.progress(line);
   };
   std::filesystem::create_directories(options.work_dir);
+  // What ledgerd enforces, for the audit: its defaults and the drill's velocity cap.
+  ledger::policy rules;
+  rules.default_velocity_cap.charges = options.velocity_cap_charges;
+  if (auto amount = ledger::parse_money(options.velocity_cap_amount)) {
+    rules.default_velocity_cap.amount = *amount;
+  } else {
+    report.failure = "the drill's velocity cap amount is not an amount";
+    return report;
+  }
   cluster processes(options);
   std::string error;
   double recovery_ms = 0;
@@ -556,7 +567,7 @@ drill_report run_drill(const drill_options& options) {
     std::vector<gateway_charge> charges;
     if (report.failure.empty() && !processes.fetch_charges(charges, error)) report.failure = error;
     if (!report.failure.empty()) break;
-    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, false,
+    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, rules, false,
                                expired_before(ready_ms, killed_ms));
     keep_violations(report, round, audited);
     if (!processes.start_ledgerd(error, result.recovery_ms)) {
@@ -598,8 +609,9 @@ drill_report run_drill(const drill_options& options) {
       report.failure = error;
       break;
     }
-    last = audit(processes.data_dir(), expected.snapshot(), charges, attempt == 9,
+    last = audit(processes.data_dir(), expected.snapshot(), charges, rules, attempt == 9,
                  expired_before(ready_ms, stopped_ms));
+    report.accounts_at_cap = last.accounts_at_cap;
     report.holds_checked = last.holds_checked;
     report.open_holds_at_end = last.open_holds;
     report.captured_charges = last.captured_charges;
@@ -646,6 +658,7 @@ std::string report_json(const drill_report& report) {
                         {"recharges_acknowledged", report.recharges_acknowledged},
                         {"settings_acknowledged", report.settings_acknowledged},
                         {"captured_charges", report.captured_charges},
+                        {"accounts_at_velocity_cap", report.accounts_at_cap},
                         {"recovery_ms_median", report.recovery_ms_median},
                         {"recovery_ms_max", report.recovery_ms_max},
                         {"seconds", report.seconds},
@@ -670,7 +683,8 @@ std::string report_table(const drill_report& report) {
       << report.open_holds_at_end << " open at the end\n"
       << "  recharges / settings   " << report.recharges_acknowledged << " / "
       << report.settings_acknowledged << " acknowledged\n"
-      << "  charges captured       " << report.captured_charges << "\n"
+      << "  charges captured       " << report.captured_charges << " (" << report.accounts_at_cap
+      << " accounts at the velocity cap)\n"
       << "  recovery (restart)     median " << static_cast<int>(report.recovery_ms_median)
       << " ms, max " << static_cast<int>(report.recovery_ms_max) << " ms\n"
       << "  duration               " << static_cast<int>(report.seconds) << " s\n"

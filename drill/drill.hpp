@@ -29,6 +29,11 @@ struct drill_options {
   std::string work_dir;     // created; holds data, logs and the report
   std::string report_path;  // JSON report; empty: <work_dir>/report.json
   std::vector<std::string> extra_ledgerd_flags;
+  // ledgerd's default velocity cap in the drill (issue 17): low enough that busy accounts
+  // reach it within a drill, so that the audit sees the cap hold across kills, high enough
+  // that automatic charges keep crossing kills until late in the drill.
+  uint32_t velocity_cap_charges = 40;
+  std::string velocity_cap_amount = "1000.00";
   // Progress lines ("kill 3/20 ..."); empty: none.
   std::function<void(const std::string&)> progress;
 };
@@ -54,6 +59,7 @@ struct drill_report {
   uint64_t recharges_acknowledged = 0;
   uint64_t settings_acknowledged = 0;
   size_t captured_charges = 0;
+  size_t accounts_at_cap = 0;           // by the final audit: automatic charges at the velocity cap
   std::vector<std::string> violations;  // the first ones found, with the round
   std::string failure;                  // a drill that could not run (not a violation)
   double recovery_ms_median = 0;

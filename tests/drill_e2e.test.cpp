@@ -36,7 +36,29 @@ TEST(CrashDrill, ShortDrillWithKilledServerAndGatewayPasses) {
   EXPECT_GT(report.captured_charges, 10u);
   EXPECT_GT(report.hold_operations_acknowledged, 100u) << "hold sessions ran";
   EXPECT_GT(report.holds_checked, 100u);
+  EXPECT_GT(report.accounts_at_cap, 0u) << "the velocity cap was reached and held";
   if (!HasFailure()) std::filesystem::remove_all(work_dir);
+}
+
+// The audit's velocity cap check is not vacuous: a ledgerd whose cap is far above the one the
+// drill audits lets busy accounts charge past it, and the drill says so.
+TEST(CrashDrill, CatchesAutomaticChargesBeyondTheVelocityCap) {
+  const auto work_dir = fresh_directory("drill-cap");
+  auto options = short_drill(work_dir, 15);
+  options.kills = 2;
+  options.kill_gateway = false;
+  options.velocity_cap_charges = 3;
+  options.velocity_cap_amount = "75.00";
+  // Given after the drill's own cap flags: ledgerd takes the last.
+  options.extra_ledgerd_flags = {"--ledger.velocity-cap-charges=100",
+                                 "--ledger.velocity-cap-amount=\"100000.00\""};
+  const auto report = drill::run_drill(options);
+  std::filesystem::remove_all(work_dir);
+  EXPECT_TRUE(report.failure.empty()) << report.failure;
+  ASSERT_FALSE(report.violations.empty()) << "the drill missed charges beyond the cap\n"
+                                          << drill::report_table(report);
+  EXPECT_NE(report.violations.front().find("above the cap"), std::string::npos)
+      << report.violations.front();
 }
 
 // The audit's expiry check is not vacuous: a ledgerd whose sweep waits an hour leaves the

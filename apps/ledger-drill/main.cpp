@@ -23,6 +23,8 @@ constexpr const char* usage = R"(usage: ledger-drill [flags]
   --ledgerd PATH        ledgerd binary (default: next to this program's build)
   --gateway-sim PATH    gateway-sim binary
   --ledgerd-flag FLAG   an extra ledgerd flag (repeatable)
+  --velocity-cap N:X    ledgerd's default velocity cap, audited: N automatic charges and
+                        X dollars per 24 h per account (default 40:1000.00)
 Exits 0 when every audit passed, 1 on a violation, 2 when the drill could not run.
 )";
 
@@ -64,7 +66,13 @@ bool parse(int argc, char** argv, drill::drill_options& options) {
         options.gateway_sim_binary = value();
       else if (flag == "--ledgerd-flag")
         options.extra_ledgerd_flags.push_back(value());
-      else
+      else if (flag == "--velocity-cap") {
+        const std::string cap = value();
+        const auto colon = cap.find(':');
+        if (colon == std::string::npos) return false;
+        options.velocity_cap_charges = static_cast<uint32_t>(std::stoul(cap.substr(0, colon)));
+        options.velocity_cap_amount = cap.substr(colon + 1);
+      } else
         return false;
     } catch (const std::exception&) {
       return false;
