@@ -93,6 +93,10 @@ struct command_visitor {
   ledger::outcome operator()(const commands::set_default_card& cmd) {
     return ledger::set_default_card(acct(), ctx(), cmd.card_id);
   }
+  // The order travels in the account state (storage/codec.hpp), written with every command.
+  ledger::outcome operator()(const commands::set_card_order& cmd) {
+    return ledger::set_card_order(acct(), ctx(), cmd.card_ids);
+  }
   ledger::outcome operator()(const commands::set_maximum_recharge& cmd) {
     return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum, cmd.recharge_amount);
   }

@@ -63,6 +63,10 @@ struct remove_card {
 struct set_default_card {
   uint32_t card_id = 0;
 };
+// The customer's order of the cards, default first (ledger::set_card_order).
+struct set_card_order {
+  std::vector<uint32_t> card_ids;
+};
 struct set_maximum_recharge {
   ledger::money maximum;
   // Lowers the auto-recharge amount R in the same change (required when R is above the new
@@ -150,11 +154,11 @@ struct expire_holds {
 using command =
     std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
                  commands::add_card, commands::remove_card, commands::set_default_card,
-                 commands::set_maximum_recharge, commands::set_velocity_cap, commands::suspend,
-                 commands::resume, commands::reset_retry_tier, commands::adjust,
-                 commands::credentials_snapshot, commands::record_login, commands::authorize,
-                 commands::change_password, commands::issue_temporary_credentials, commands::logout,
-                 commands::expire_holds>;
+                 commands::set_card_order, commands::set_maximum_recharge,
+                 commands::set_velocity_cap, commands::suspend, commands::resume,
+                 commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
+                 commands::record_login, commands::authorize, commands::change_password,
+                 commands::issue_temporary_credentials, commands::logout, commands::expire_holds>;
 
 struct account_request {
   uint64_t account_id = 0;

@@ -193,8 +193,8 @@ bool auto_recharge_may_credit(const account& acct, const command_context& ctx) {
               acct.auto_recharge.recharge_amount);
 }
 
-// The backup for a declined automatic charge on the default card: the oldest usable card
-// that is not the default (issue 17); nullptr when there is none.
+// The backup for a declined automatic charge on the default card: the first usable card in
+// the customer's order that is not the default (issue 17); nullptr when there is none.
 const stored_card* backup_card(const account& acct) {
   for (const auto& card : acct.cards) {
     if (card.card_id != acct.default_card_id && !card.unusable) return &card;
@@ -210,8 +210,8 @@ void forget_declined_amount(account& acct, uint64_t charge_seq) {
   }
 }
 
-// A hard decline: the card is never charged again. When it was the default, the oldest
-// usable card (if any) becomes the default.
+// A hard decline: the card is never charged again. When it was the default, the first
+// usable card in the customer's order (if any) becomes the default.
 void mark_card_unusable(account& acct, uint32_t card_id, outcome& out) {
   stored_card* card = nullptr;
   for (auto& candidate : acct.cards) {
@@ -580,6 +580,34 @@ outcome set_default_card(account& acct, const command_context& ctx, uint32_t car
   if (card == nullptr) return rejected(error_code::card_not_found);
   if (card->unusable) return rejected(error_code::card_unusable);
   acct.default_card_id = card_id;
+  // Default first; the others keep their order.
+  std::stable_partition(acct.cards.begin(), acct.cards.end(),
+                        [&](const stored_card& c) { return c.card_id == card_id; });
+  outcome out;
+  maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
+  return out;
+}
+
+outcome set_card_order(account& acct, const command_context& ctx,
+                       const std::vector<uint32_t>& card_ids) {
+  if (card_ids.size() > limits::cards_per_account_max)
+    return rejected(error_code::malformed_request);
+  for (size_t i = 0; i < card_ids.size(); ++i) {
+    if (find_card(acct, card_ids[i]) == nullptr) return rejected(error_code::card_not_found);
+    for (size_t j = 0; j < i; ++j) {
+      if (card_ids[j] == card_ids[i]) return rejected(error_code::malformed_request);
+    }
+  }
+  if (card_ids.size() != acct.cards.size() || card_ids.empty()) {
+    return rejected(error_code::malformed_request);
+  }
+  if (find_card(acct, card_ids.front())->unusable) return rejected(error_code::card_unusable);
+  std::vector<stored_card> ordered;
+  ordered.reserve(card_ids.size());
+  for (uint32_t card_id : card_ids)
+    ordered.push_back(*find_card(acct, card_id));
+  acct.cards = std::move(ordered);
+  acct.default_card_id = card_ids.front();
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
   return out;

@@ -125,7 +125,9 @@ struct account {
   // Support's maximum and velocity cap, and the charges the cap counts (issue 17); absent
   // while there are none (charge_limits), so that most accounts pay one pointer.
   heap_optional<charge_limits> charging;
-  std::vector<stored_card> cards;             // at most limits::cards_per_account_max
+  // At most limits::cards_per_account_max, in the customer's order (set_card_order): the
+  // backups of the default card are tried in this order.
+  std::vector<stored_card> cards;
   heap_optional<charge_intent> auto_charge;   // the one automatic charge in flight
   std::vector<charge_intent> manual_charges;  // manual recharges at the gateway
   uint64_t next_charge_seq = 1;
@@ -316,11 +318,20 @@ outcome begin_manual_recharge(account& acct, const policy& rules, const std::str
 outcome set_auto_recharge(account& acct, const command_context& ctx,
                           const auto_recharge_settings& s);
 
-// Adds a tokenized card (the caller validated and tokenized it through the gateway).
-// The first card becomes the default.
+// Adds a tokenized card (the caller validated and tokenized it through the gateway) last in
+// the order. The first card becomes the default, and so does a card added while the default
+// is unusable.
 outcome add_card(account& acct, const command_context& ctx, stored_card card);
 outcome remove_card(account& acct, uint32_t card_id);
+// Makes a usable card the default and moves it first in the order (the others keep theirs).
+// card_not_found, card_unusable.
 outcome set_default_card(account& acct, const command_context& ctx, uint32_t card_id);
+// The customer orders the cards (issue 17): `card_ids` names every card of the account once,
+// default first; the first becomes the default (card_unusable if it is unusable) and the
+// others are its backups in this order. card_not_found for an id the account lacks;
+// malformed_request when one of its cards is missing or an id is repeated.
+outcome set_card_order(account& acct, const command_context& ctx,
+                       const std::vector<uint32_t>& card_ids);
 
 // ---- support -----------------------------------------------------------------------------
 

@@ -195,6 +195,13 @@ class random_run {
 
   outcome change_cards() {
     const auto card_id = static_cast<uint32_t>(index_below(h_.acct().next_card_id + 1));
+    if (chance(30) && !h_.acct().cards.empty()) {
+      std::vector<uint32_t> order;
+      for (const auto& card : h_.acct().cards)
+        order.push_back(card.card_id);
+      std::shuffle(order.begin(), order.end(), random_);
+      return h_.record(set_card_order(h_.acct(), h_.ctx(), order));
+    }
     if (chance(50)) return h_.record(remove_card(h_.acct(), card_id));
     return h_.record(set_default_card(h_.acct(), h_.ctx(), card_id));
   }

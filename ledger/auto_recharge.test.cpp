@@ -382,6 +382,52 @@ TEST(BackupCards, ASoftDeclineIsTriedOnceOnTheBackupBeforeTheTierCounts) {
   EXPECT_EQ(h.journal_sum(), h.acct().balance);
 }
 
+// The customer orders the cards (issue 17): the first is the default, the backup is the
+// next usable card in that order, and a hard decline moves on in that order too.
+TEST(BackupCards, TheCustomersOrderChoosesTheDefaultAndTheBackup) {
+  auto h = funded(policy{}, usd(100), usd(25));
+  ASSERT_TRUE(h.card("tok_second").ok());
+  ASSERT_TRUE(h.card("tok_third").ok());
+  const uint32_t first = h.acct().cards[0].card_id;
+  const uint32_t second = h.acct().cards[1].card_id;
+  const uint32_t third = h.acct().cards[2].card_id;
+  const account before = h.acct();
+  EXPECT_EQ(h.record(set_card_order(h.acct(), h.ctx(), {third, first})).code,
+            error_code::malformed_request)
+      << "every card once";
+  EXPECT_EQ(h.record(set_card_order(h.acct(), h.ctx(), {third, first, first})).code,
+            error_code::malformed_request);
+  EXPECT_EQ(h.record(set_card_order(h.acct(), h.ctx(), {third, first, 9})).code,
+            error_code::card_not_found);
+  EXPECT_EQ(h.acct(), before) << "refusals change nothing";
+
+  ASSERT_TRUE(h.record(set_card_order(h.acct(), h.ctx(), {third, first, second})).ok());
+  EXPECT_EQ(h.acct().default_card_id, third);
+  auto spend = h.debit(usd(1));
+  ASSERT_TRUE(spend.charge.has_value());
+  EXPECT_EQ(spend.charge->card_token, "tok_third");
+  auto declined = h.answer_auto(false);
+  ASSERT_TRUE(declined.charge.has_value());
+  EXPECT_EQ(declined.charge->card_token, "tok_visa") << "the next in the customer's order";
+  ASSERT_TRUE(h.answer_auto(true).ok());
+
+  // A hard decline of the default moves the default on in the same order.
+  ASSERT_TRUE(h.debit(usd(30)).charge.has_value());
+  auto lost = h.hard_decline_auto();
+  EXPECT_EQ(h.acct().default_card_id, first);
+  ASSERT_TRUE(lost.charge.has_value());
+  EXPECT_EQ(lost.charge->card_token, "tok_visa");
+  ASSERT_TRUE(h.answer_auto(true).ok());
+  EXPECT_EQ(h.record(set_card_order(h.acct(), h.ctx(), {third, first, second})).code,
+            error_code::card_unusable)
+      << "an unusable card cannot be first";
+  // Making a card the default moves it first; the others keep their order.
+  ASSERT_TRUE(h.record(set_default_card(h.acct(), h.ctx(), second)).ok());
+  EXPECT_EQ(h.acct().cards[0].card_id, second);
+  EXPECT_EQ(h.acct().cards[1].card_id, third);
+  EXPECT_EQ(h.acct().cards[2].card_id, first);
+}
+
 // With no usable card left, auto-recharge stops working: no tier walk, no suspension, and
 // debits follow SPEC 4 without it; a new card replaces the default and charging resumes.
 TEST(HardDeclines, WithNoCardLeftTheAccountIsPlainUntilACardIsAdded) {

@@ -1,5 +1,6 @@
 #include "storage/codec.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -396,6 +397,15 @@ bool read_hold_body(reader& in, hold_record& hold) {
 }  // namespace
 
 namespace {
+// The cards' ids in the account's order, when that is not ascending ids; empty otherwise.
+std::vector<uint32_t> card_order_of(const account& acct) {
+  std::vector<uint32_t> order;
+  for (const auto& card : acct.cards)
+    order.push_back(card.card_id);
+  if (std::is_sorted(order.begin(), order.end())) order.clear();
+  return order;
+}
+
 // Whether the account state needs its velocity part: anything of charge_limits but the
 // maximum, which has its own field.
 bool has_velocity_part(const account& acct) {
@@ -407,7 +417,9 @@ bool has_velocity_part(const account& acct) {
 
 void append_account_state(std::string& out, const account& acct) {
   const bool velocity = has_velocity_part(acct);
-  put_header(out, record_tag::account_state, acct.holds || velocity);
+  const std::vector<uint32_t> order = card_order_of(acct);
+  const bool trailing = acct.holds || velocity || !order.empty();
+  put_header(out, record_tag::account_state, trailing);
   put_varint(out, acct.id);
   put_u8(out, static_cast<uint8_t>(acct.status));
   put_u8(out, static_cast<uint8_t>(acct.suspension));
@@ -429,9 +441,9 @@ void append_account_state(std::string& out, const account& acct) {
     put_intent_body(out, intent);
   put_varint(out, acct.next_charge_seq);
   put_varint(out, acct.journal_seq);
-  // The optional trailing parts (flagged in the header), both present or neither: open
-  // holds (a count, maybe 0), then the velocity part (maybe empty).
-  if (!acct.holds && !velocity) return;
+  // The optional trailing parts (flagged in the header), all present or none: open holds (a
+  // count, maybe 0), the velocity part (maybe empty), the card order (a count, maybe 0).
+  if (!trailing) return;
   put_varint(out, acct.holds ? acct.holds->size() : 0);
   if (acct.holds) {
     for (const auto& hold : *acct.holds) {
@@ -453,6 +465,9 @@ void append_account_state(std::string& out, const account& acct) {
     put_varint(out, static_cast<uint64_t>(charge.started_at_ms));
     put_money(out, charge.amount);
   }
+  put_varint(out, order.size());
+  for (uint32_t card_id : order)
+    put_varint(out, card_id);
 }
 
 void append_hold(std::string& out, const hold_record& hold) {
@@ -600,6 +615,16 @@ bool read_velocity_part(reader& in, account& acct) {
   return true;
 }
 
+bool read_card_order(reader& in, std::vector<uint32_t>& order) {
+  uint64_t count = 0;
+  if (!in.varint(count) || count > limits::cards_per_account_max) return false;
+  order.resize(static_cast<size_t>(count));
+  for (auto& card_id : order) {
+    if (!in.u32(card_id)) return false;
+  }
+  return true;
+}
+
 bool read_optional_money(reader& in, optional_money& value) {
   bool present = false;
   if (!in.flag(present)) return false;
@@ -636,6 +661,9 @@ expected<account_state> decode_account_state(std::string_view bytes) {
     return corrupt(what, "open holds");
   }
   if (in.ok() && trailing && !read_velocity_part(in, acct)) return corrupt(what, "velocity cap");
+  if (in.ok() && trailing && !read_card_order(in, state.card_order)) {
+    return corrupt(what, "card order");
+  }
   if (maximum) acct.charging.get_or_create().maximum_recharge = maximum;
   if (acct.charging && *acct.charging == charge_limits{}) acct.charging.reset();
   if (auto done = finish(in, what); !done.ok()) return done;
@@ -650,6 +678,19 @@ expected<account> assemble_account(account_state state, std::vector<stored_card>
   if (cards.size() != state.card_count) {
     return corrupt("account", "expected " + std::to_string(state.card_count) + " cards, found " +
                                   std::to_string(cards.size()));
+  }
+  if (!state.card_order.empty()) {
+    // The customer's order: a permutation of the cards read.
+    if (state.card_order.size() != cards.size()) return corrupt("account", "card order");
+    std::vector<stored_card> ordered;
+    for (uint32_t card_id : state.card_order) {
+      auto it = std::find_if(cards.begin(), cards.end(),
+                             [&](const stored_card& card) { return card.card_id == card_id; });
+      if (it == cards.end() || it->card_id == 0) return corrupt("account", "card order");
+      ordered.push_back(std::move(*it));
+      it->card_id = 0;  // taken: a repeated id finds no card
+    }
+    cards = std::move(ordered);
   }
   state.acct.cards = std::move(cards);
   if (auto checked = validate_account(state.acct); !checked.ok()) {

@@ -8,7 +8,8 @@
 // are not repeated in the value; the decoder takes them from the key.
 //
 // Optional trailing parts. Fields added after a record kind was first written (an account's
-// open holds and velocity part, a recharge's outcome, a card's unusable flag) follow the
+// open holds, velocity part and card order, a recharge's outcome, a card's unusable flag)
+// follow the
 // original fields, and a record that carries them says so in its tag byte
 // (trailing_parts_flag): such a record cut off where they begin is corrupt, not an older
 // record. A record without the flag is read as before; one written before the flag existed
@@ -96,9 +97,13 @@ std::string encode_hold(const hold_record& hold);
 struct account_state {
   account acct;  // cards empty
   uint8_t card_count = 0;
+  // The customer's order of the cards by id, when it is not ascending ids (the order the
+  // cards column returns them in); empty otherwise.
+  std::vector<uint32_t> card_order;
 };
 expected<account_state> decode_account_state(std::string_view bytes);
-// Attaches the cards read from the cards column and validates the whole account.
+// Attaches the cards read from the cards column (in id order), in the customer's order, and
+// validates the whole account.
 expected<account> assemble_account(account_state state, std::vector<stored_card> cards);
 
 expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,

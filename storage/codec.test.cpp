@@ -29,6 +29,9 @@ expected<account> round_trip(const account& acct) {
     if (!decoded) return decoded.error();
     cards.push_back(*decoded);
   }
+  // The cards column returns them by id.
+  std::sort(cards.begin(), cards.end(),
+            [](const stored_card& a, const stored_card& b) { return a.card_id < b.card_id; });
   return assemble_account(std::move(state).value(), std::move(cards));
 }
 
@@ -98,16 +101,17 @@ TEST(codec, the_velocity_part_round_trips_with_and_without_holds) {
 // Records written before the trailing-parts flag existed may carry the parts unflagged: they
 // are read as written.
 TEST(codec, unflagged_trailing_parts_of_older_records_are_read) {
-  // The account state of the previous format: open holds, no velocity part, no flag. Today's
-  // encoding ends with an empty velocity part: three bytes (no cap, not held back, 0 charges).
+  // The account state of the previous format: open holds, no velocity part, no card order,
+  // no flag. Today's encoding ends with an empty velocity part (no cap, not held back, 0
+  // charges) and an empty card order (0 ids): four bytes.
   account acct = make_account(81);
   acct.balance = money::dollars(10);
   acct.holds.emplace(std::vector<hold_record>{open_hold(6)});
   std::string bytes = encode_account_state(acct);
   ASSERT_NE(static_cast<uint8_t>(bytes[1]) & trailing_parts_flag, 0);
-  ASSERT_EQ(bytes.substr(bytes.size() - 3), std::string(3, '\0'));
+  ASSERT_EQ(bytes.substr(bytes.size() - 4), std::string(4, '\0'));
   bytes[1] = static_cast<char>(record_tag::account_state);
-  bytes.resize(bytes.size() - 3);
+  bytes.resize(bytes.size() - 4);
   auto state = decode_account_state(bytes);
   ASSERT_TRUE(state.ok()) << state.error().message;
   EXPECT_EQ(state->acct.holds.value_or_default().size(), 1U);
@@ -124,6 +128,27 @@ TEST(codec, the_trailing_parts_flag_is_refused_on_records_without_parts) {
   std::string bytes = encode_debit({42, money::dollars(3), 8});
   bytes[1] = static_cast<char>(static_cast<uint8_t>(bytes[1]) | trailing_parts_flag);
   EXPECT_FALSE(decode_debit(42, bytes).ok());
+}
+
+// The customer's order of the cards travels in the account state; the cards column returns
+// them by id, and assemble_account puts them back in order.
+TEST(codec, the_card_order_round_trips_and_must_name_the_cards_read) {
+  account acct = testing::rich_account(83);
+  ASSERT_EQ(acct.cards.size(), 2U);
+  std::swap(acct.cards[0], acct.cards[1]);
+  expect_round_trip(acct);
+  auto state = decode_account_state(encode_account_state(acct));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->card_order,
+            (std::vector<uint32_t>{acct.cards[0].card_id, acct.cards[1].card_id}));
+  std::vector<stored_card> by_id = {acct.cards[1], acct.cards[0]};
+  auto back = assemble_account(*state, by_id);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->cards[0].card_id, acct.cards[0].card_id);
+  stored_card stranger = acct.cards[0];
+  stranger.card_id = 4;
+  EXPECT_FALSE(assemble_account(*state, {acct.cards[1], stranger}).ok());
+  EXPECT_FALSE(assemble_account(*state, {acct.cards[1], acct.cards[1]}).ok());
 }
 
 TEST(codec, a_zero_hold_count_with_nothing_after_it_is_corrupt) {

@@ -60,6 +60,15 @@ class LedgerdEndToEnd : public ledgerd_fixture {
         post(path + "/recharges", json{{"amount", funds}, {"idempotency_key", "opening"}}.dump()),
         200);
   }
+  // Waits until account `id` has `balance` and no charge in flight; false after 10 s.
+  bool comes_to_rest(uint64_t id, const std::string& balance) {
+    return harness::wait_until(
+        [&] {
+          auto now = get_json("/v1/accounts/" + std::to_string(id));
+          return now.value("balance", "?") == balance && now["charges_in_flight"].empty();
+        },
+        std::chrono::seconds(10));
+  }
   std::string balance(uint64_t id) {
     return get_json("/v1/accounts/" + std::to_string(id)).value("balance", "?");
   }
@@ -151,12 +160,7 @@ TEST_F(LedgerdEndToEnd, AHardDeclineMarksTheCardUnusableAndTheBackupCardIsCharge
             200);
   // $0 is below T: the lost card is tried first (the default), then the backup, twice,
   // until the balance is T.
-  ASSERT_TRUE(harness::wait_until(
-      [&] {
-        auto now = get_json("/v1/accounts/12");
-        return now.value("balance", "?") == "50.00" && now["charges_in_flight"].empty();
-      },
-      std::chrono::seconds(10)));
+  ASSERT_TRUE(comes_to_rest(12, "50.00"));
   auto account = get_json("/v1/accounts/12");
   EXPECT_EQ(account["retry_tier"], 0) << "a lost card is not the customer's failed attempt";
   EXPECT_EQ(account["state"], "active");
@@ -179,12 +183,7 @@ TEST_F(LedgerdEndToEnd, AHardDeclineMarksTheCardUnusableAndTheBackupCardIsCharge
   ASSERT_EQ(put("/v1/accounts/13/auto-recharge",
                 R"({"enabled": true, "balance_amount": "30.00", "recharge_amount": "25.00"})"),
             200);
-  ASSERT_TRUE(harness::wait_until(
-      [&] {
-        auto now = get_json("/v1/accounts/13");
-        return now.value("balance", "?") == "50.00" && now["charges_in_flight"].empty();
-      },
-      std::chrono::seconds(10)));
+  ASSERT_TRUE(comes_to_rest(13, "50.00"));
   auto backed_up = get_json("/v1/accounts/13");
   EXPECT_EQ(backed_up["retry_tier"], 0) << "the backup captured";
   EXPECT_EQ(backed_up["cards"][0]["default"], true);
@@ -194,6 +193,45 @@ TEST_F(LedgerdEndToEnd, AHardDeclineMarksTheCardUnusableAndTheBackupCardIsCharge
   ASSERT_EQ(stop_ledgerd(), 0);
   start_ledgerd();
   EXPECT_EQ(get_json("/v1/accounts/12")["cards"][0]["unusable"], true);
+}
+
+// The customer orders the cards (issue 17): the order survives a restart, and a hard decline
+// of the default moves the default to the next usable card in that order, not the oldest.
+TEST_F(LedgerdEndToEnd, TheCustomersCardOrderChoosesTheNextCardAndSurvivesARestart) {
+  start_ledgerd();
+  ASSERT_EQ(post("/v1/accounts", R"({"id": "14"})"), 201);
+  add_card(14, "4000000000009987");  // 1: lost (hard decline), the default
+  add_card(14, "4242424242424242");  // 2
+  add_card(14, "5555555555554444");  // 3
+  const auto ids = [&] {
+    std::vector<uint32_t> order;
+    const json listed = get_json("/v1/accounts/14/cards");
+    for (const auto& card : listed["cards"])
+      order.push_back(card["card_id"].get<uint32_t>());
+    return order;
+  };
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3]})"), 400) << "all of them";
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 3]})"), 400);
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 9]})"), 404);
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": ["1", 3, 2]})"), 400);
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"cards": [1, 3, 2]})"), 400);
+  EXPECT_EQ(ids(), (std::vector<uint32_t>{1, 2, 3})) << "refusals change nothing";
+  ASSERT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 2]})"), 200);
+  EXPECT_EQ(ids(), (std::vector<uint32_t>{1, 3, 2}));
+
+  ASSERT_EQ(stop_ledgerd(), 0);
+  start_ledgerd();
+  EXPECT_EQ(ids(), (std::vector<uint32_t>{1, 3, 2})) << "the order is durable";
+  ASSERT_EQ(put("/v1/accounts/14/auto-recharge",
+                R"({"enabled": true, "balance_amount": "50.00", "recharge_amount": "25.00"})"),
+            200);
+  ASSERT_TRUE(comes_to_rest(14, "50.00"));
+  EXPECT_EQ(get_json("/v1/accounts/14")["default_card_id"], 3) << "the next in the order";
+  EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 2]})"), 409)
+      << "an unusable card cannot come first";
+  // Making card 2 the default puts it first; the others keep their order.
+  ASSERT_EQ(put("/v1/accounts/14/cards/2/default", ""), 200);
+  EXPECT_EQ(ids(), (std::vector<uint32_t>{2, 1, 3}));
 }
 
 // A replayed manual recharge answers the original outcome, also after a restart: the decline

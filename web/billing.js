@@ -1,4 +1,5 @@
-// Billing: the account's cards (masked; add, remove, choose the default) and the password
+// Billing: the account's cards (masked; add, remove, choose the default and the order of the
+// backup cards) and the password
 // change. Card numbers and security codes go from the form to the API in one request and
 // are dropped from the form right after; the page never shows more than the last four digits.
 import { accountPath, loadSession, request } from './api.js';
@@ -28,12 +29,28 @@ function expiry(card) {
   return `${String(card.exp_month).padStart(2, '0')}/${card.exp_year}`;
 }
 
+// The cards come in the account's order, default first: when an automatic recharge on the
+// default card is declined, the backups are tried in this order (docs/api.md, "Cards").
 function renderCards(app, cards) {
   const list = $('#cards-list');
   $('#cards-empty').hidden = cards.length > 0;
+  let backups = 0;
   list.replaceChildren(
-    ...cards.map((card) => {
+    ...cards.map((card, index) => {
+      const backup = !card.default && !card.unusable ? ++backups : 0;
       const actions = element('div', { className: 'card-actions' });
+      // A backup after the first one can move ahead of the backup before it.
+      if (backup > 1) {
+        actions.append(
+          element('button', {
+            type: 'button',
+            className: 'secondary',
+            text: 'Move up',
+            'aria-label': `Move ${cardLabel(card)} up: try it as backup ${backup - 1}`,
+            dataset: { action: 'up', cardId: String(card.card_id), index: String(index) },
+          }),
+        );
+      }
       if (!card.default && !card.unusable) {
         actions.append(
           element('button', {
@@ -67,6 +84,7 @@ function renderCards(app, cards) {
         ),
         element('span', { className: 'card-expiry', text: `Expires ${expiry(card)}` }),
         card.default ? element('span', { className: 'badge', text: 'Default' }) : '',
+        backup ? element('span', { className: 'badge badge-backup', text: `Backup ${backup}` }) : '',
         // Refused for good by the bank (lost, stolen, expired, closed): never charged again.
         card.unusable
           ? element('span', { className: 'badge badge-unusable', text: 'Refused by your bank: replace this card' })
@@ -88,13 +106,31 @@ async function loadCards(app) {
   return result.body.cards;
 }
 
-async function changeCard(app, action, cardId) {
+// The order with the card at `index` moved ahead of the usable card before it.
+function orderWithMovedUp(cards, index) {
+  const ids = cards.map((card) => card.card_id);
+  let before = index - 1;
+  while (before > 0 && (cards[before].unusable || cards[before].default)) before -= 1;
+  [ids[before], ids[index]] = [ids[index], ids[before]];
+  return ids;
+}
+
+async function changeCard(app, action, cardId, index) {
   const section = $('[data-page="billing"]');
-  const card = app.account?.cards.find((candidate) => String(candidate.card_id) === cardId);
+  const cards = app.account?.cards ?? [];
+  const card = cards.find((candidate) => String(candidate.card_id) === cardId);
   const label = card ? cardLabel(card) : 'this card';
   if (action === 'remove' && !window.confirm(`Remove ${label} from your account?`)) return;
-  const path = action === 'remove' ? `/cards/${cardId}` : `/cards/${cardId}/default`;
-  const result = await request(action === 'remove' ? 'DELETE' : 'PUT', accountPath(loadSession(), path));
+  const session = loadSession();
+  let result;
+  if (action === 'up') {
+    result = await request('PUT', accountPath(session, '/cards/order'), {
+      card_ids: orderWithMovedUp(cards, Number(index)),
+    });
+  } else {
+    const path = action === 'remove' ? `/cards/${cardId}` : `/cards/${cardId}/default`;
+    result = await request(action === 'remove' ? 'DELETE' : 'PUT', accountPath(session, path));
+  }
   if (app.handleSessionError(result)) return;
   if (result.status !== 200) {
     formMessage(section, messageFor(result.body.error, 'card'), 'error');
@@ -103,11 +139,12 @@ async function changeCard(app, action, cardId) {
   }
   renderCards(app, result.body.cards);
   await app.refreshAccount();
-  formMessage(
-    section,
-    action === 'remove' ? `${label} was removed.` : `${label} is now your default card.`,
-    'success',
-  );
+  const done = {
+    remove: `${label} was removed.`,
+    default: `${label} is now your default card.`,
+    up: `${label} moved up: it is tried earlier when your default card is declined.`,
+  };
+  formMessage(section, done[action], 'success');
   // The clicked button is gone: keep keyboard focus in the list.
   $('#cards-title').setAttribute('tabindex', '-1');
   $('#cards-title').focus();
@@ -146,7 +183,7 @@ const CARD_FIELD_OF_ERROR = { invalid_card: 'number', card_expired: 'exp_month' 
 export function init(app) {
   $('#cards-list').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
-    if (button) changeCard(app, button.dataset.action, button.dataset.cardId);
+    if (button) changeCard(app, button.dataset.action, button.dataset.cardId, button.dataset.index);
   });
   const form = $('#add-card-form');
   form.addEventListener('submit', async (event) => {

@@ -193,7 +193,8 @@ api_response routes::dispatch_account(const api_request& request, const segments
     route = route_class::auth, allow = "POST";
   } else if (leaf == "cards" && parts.size() <= 6) {
     route = route_class::cards;
-    allow = parts.size() == 4 ? "GET, POST" : parts.size() == 5 ? "DELETE" : "PUT";
+    const bool order = parts.size() == 5 && parts[4] == "order";
+    allow = parts.size() == 4 ? "GET, POST" : parts.size() == 5 && !order ? "DELETE" : "PUT";
     if (parts.size() == 6 && parts[5] != "default") return no_route();
   } else {
     return no_route();
@@ -233,6 +234,7 @@ api_response routes::dispatch_account(const api_request& request, const segments
 api_response routes::dispatch_cards(const api_request& request, uint64_t id,
                                     const segments& parts) const {
   if (parts.size() == 4) return request.method == "GET" ? get_cards(id) : post_card(id, request);
+  if (parts.size() == 5 && parts[4] == "order") return put_card_order(id, request);
   const auto card_id = in::parse_small_id_text(parts[4]);
   if (!card_id) {
     return error_response(error_code::malformed_request,

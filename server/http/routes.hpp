@@ -67,6 +67,8 @@ class routes {
   api_response post_card(uint64_t id, const api_request& request) const;
   api_response get_cards(uint64_t id) const;
   api_response change_card(uint64_t id, actors::command cmd) const;
+  // PUT .../cards/order {"card_ids": [3, 1, 2]}: the customer's order, default first.
+  api_response put_card_order(uint64_t id, const api_request& request) const;
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
 

@@ -188,6 +188,30 @@ api_response routes::change_card(uint64_t id, actors::command cmd) const {
                                         {"default_card_id", reply->snapshot.default_card_id}});
 }
 
+api_response routes::put_card_order(uint64_t id, const api_request& request) const {
+  auto body = in::parse_object(request.body ? *request.body : std::string{});
+  const auto refuse = [] {
+    return error_response(error_code::malformed_request,
+                          "the body is {\"card_ids\": [...]}: every card id of the account once, "
+                          "as JSON integers, the default first");
+  };
+  if (!body || in::check_fields(*body, {"card_ids"}) != error_code::ok) return refuse();
+  auto ids = body->find("card_ids");
+  if (ids == body->end() || !ids->is_array() || ids->empty() ||
+      ids->size() > ledger::limits::cards_per_account_max) {
+    return refuse();
+  }
+  actors::commands::set_card_order order;
+  for (const auto& item : *ids) {
+    if (!item.is_number_unsigned() || item.get<uint64_t>() == 0 ||
+        item.get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+      return refuse();
+    }
+    order.card_ids.push_back(static_cast<uint32_t>(item.get<uint64_t>()));
+  }
+  return change_card(id, std::move(order));
+}
+
 api_response routes::get_journal(uint64_t id, const api_request& request) const {
   const auto from_seq =
       in::query_unsigned(request.query("from_seq"), 1, 1, std::numeric_limits<uint64_t>::max());

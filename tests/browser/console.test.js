@@ -407,10 +407,22 @@ test('billing: a bad card is refused, cards are added masked, the default change
   await page.waitForTimeout(300);
   assert.equal((await account(CUSTOMER)).cards.length, 1);
 
-  // The visa again, for the screenshot and the payments below.
+  // The visa again, for the screenshot and the payments below, and an Amex as a second
+  // backup, which the customer then moves ahead of the visa (the order backups are tried in).
   await addCard(page, '4242424242424242');
   await message(form).filter({ hasText: 'Visa ending in 4242 was added.' }).waitFor();
   await cards.getByText('**** **** **** 4242').waitFor();
+  await addCard(page, '3782 822463 10005');
+  await message(form).filter({ hasText: 'American Express ending in 0005 was added.' }).waitFor();
+  assert.deepEqual((await cards.locator('.badge').allTextContents()), ['Default', 'Backup 1', 'Backup 2']);
+  assert.equal(await cards.getByRole('button', { name: /Move Visa ending in 4242 up/ }).count(), 0,
+    'the first backup has nothing ahead of it but the default');
+  await cards.getByRole('button', { name: 'Move American Express ending in 0005 up: try it as backup 1' }).click();
+  await message(section(page, 'billing')).filter({ hasText: 'American Express ending in 0005 moved up' }).waitFor();
+  view = await account(CUSTOMER);
+  assert.deepEqual(view.cards.map((card) => card.last4), ['4444', '0005', '4242']);
+  assert.match(await cards.locator('li').nth(1).textContent(), /0005.*Backup 1/s);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cards-title');
   await screenshot(page, 'billing');
   assert.deepEqual(page.problems, []);
   await page.context().close();
