@@ -16,6 +16,14 @@ void persist_outcome(ledger::storage::change_set& changes, const ledger::account
   if (out.events & ledger::event_card_unusable) changes.put_cards(acct);
   if (out.entry) changes.put_journal(*out.entry);
   if (out.charge) changes.put_intent(acct.id, *out.charge);
+  persist_notices(changes, acct, out);
+}
+
+void persist_notices(ledger::storage::change_set& changes, const ledger::account& acct,
+                     const ledger::outcome& out) {
+  if (!out.ok()) return;
+  for (const auto& told : out.notices)
+    changes.put_notice(acct.id, told);
 }
 
 void persist_holds(account_self self, ledger::storage::change_set& changes,
@@ -36,10 +44,11 @@ bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::chang
                        const hold_expiries& indexed_before, pending_commit& work) {
   auto& acct = self->state.acct;
   if (now_ms <= 0 || !acct.holds) return false;
-  ledger::outcome expired = ledger::expire_holds(acct, now_ms);
+  ledger::outcome expired = ledger::expire_holds(acct, command_context_of(self, now_ms));
   if (expired.holds.empty()) return false;
   // The caller writes the state record, once for this and what it does next.
   persist_holds(self, changes, expired, indexed_before, work);
+  persist_notices(changes, acct, expired);
   count_events(self, expired);
   return true;
 }
@@ -79,7 +88,7 @@ void publish_event(account_self self, const ledger::outcome& out) {
 // lives here (schedule_velocity_wake).
 bool is_idle(const account_state& st) {
   return nothing_pending(st) && !st.acct.auto_charge && st.acct.manual_charges.empty() &&
-         !(st.acct.charging && st.acct.charging->deferred);
+         !(st.acct.extras && st.acct.extras->deferred);
 }
 
 // The shard asked (evict_atom, false): report idle if nothing is in flight.

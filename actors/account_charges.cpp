@@ -77,6 +77,10 @@ void apply_final_answer(account_self self, const charge_answer& answer,
   // The intent was found before, and nothing ran on the account since, so the core must
   // accept its result.
   LEDGER_ASSERT(out.ok());
+  // The processor's words go with the failure (the gateway actor bounded them).
+  for (auto& told : out.notices) {
+    if (told.type == ledger::notice_type::charge_failed) told.reason = answer.reason;
+  }
   ledger::storage::change_set changes;
   changes.delete_intent(st.acct.id, answer.charge_seq);
   persist_outcome(changes, st.acct, out);
@@ -162,8 +166,7 @@ void resolve_open_intents(account_self self) {
 
 void schedule_velocity_wake(account_self self) {
   auto& st = self->state;
-  if (st.velocity_wake_scheduled || !st.exists || !st.acct.charging ||
-      !st.acct.charging->deferred) {
+  if (st.velocity_wake_scheduled || !st.exists || !st.acct.extras || !st.acct.extras->deferred) {
     return;
   }
   const int64_t now_ms = wall_clock_ms();

@@ -17,7 +17,9 @@ template <class T>
 struct is_credentials_command<T, std::void_t<decltype(T::credentials_command)>> : std::true_type {};
 
 ledger::outcome refused(ledger::error_code code) {
-  return ledger::outcome{code, {}, {}, 0, {}};
+  ledger::outcome out;
+  out.code = code;
+  return out;
 }
 
 // Applies one non-debit, non-credentials command; returns the outcome and fills `changes`.
@@ -103,7 +105,7 @@ struct command_visitor {
   ledger::outcome operator()(const commands::set_velocity_cap& cmd) {
     return ledger::set_velocity_cap(acct(), ctx(), cmd.cap, cmd.recharge_amount);
   }
-  ledger::outcome operator()(const commands::suspend&) { return ledger::suspend(acct()); }
+  ledger::outcome operator()(const commands::suspend&) { return ledger::suspend(acct(), ctx()); }
   ledger::outcome operator()(const commands::resume&) { return ledger::resume(acct(), ctx()); }
   ledger::outcome operator()(const commands::reset_retry_tier&) {
     return ledger::reset_retry_tier(acct(), ctx());

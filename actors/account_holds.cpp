@@ -55,7 +55,7 @@ struct hold_visitor {
     return ledger::extend_hold(acct, {rules, cmd.now_ms}, cmd.extension, prior);
   }
   ledger::outcome operator()(const commands::release_hold& cmd) const {
-    return ledger::release_hold(acct, cmd.hold_id, prior);
+    return ledger::release_hold(acct, {rules, cmd.now_ms}, cmd.hold_id, prior);
   }
 };
 
@@ -105,6 +105,7 @@ void apply_hold_group(account_self self, const debit_group& group,
         work.charge_to_send = out.charge;
       }
       persist_holds(self, changes, out, indexed_before, work);
+      persist_notices(changes, st.acct, out);
     }
     count_events(self, out);
     hold_outcome answer{item.index, out.code, st.acct.balance, ledger::held(st.acct), {}};

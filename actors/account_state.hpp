@@ -164,6 +164,10 @@ using hold_expiries = std::map<uint64_t, int64_t>;
 // and removed by their commands; marked unusable by a charge's hard decline).
 void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
                      const ledger::outcome& out);
+// The notices an accepted outcome tells (ledger/notice.hpp), into the outbox in the same
+// write as the change (persist_outcome does it too).
+void persist_notices(ledger::storage::change_set& changes, const ledger::account& acct,
+                     const ledger::outcome& out);
 // Records the holds an accepted outcome changed, with their expiry index entries;
 // `indexed_before`: the open holds' expiries before the command. Each record goes into
 // uncommitted_holds and `work` until it is durable.

@@ -76,8 +76,8 @@ struct window_totals {
 
 window_totals totals_at(const account& acct, int64_t now_ms) {
   window_totals totals;
-  if (!acct.charging) return totals;
-  for (const auto& charge : acct.charging->recent) {
+  if (!acct.extras) return totals;
+  for (const auto& charge : acct.extras->recent) {
     if (!in_window(charge, now_ms)) continue;
     totals.charges += 1;
     totals.amount_micros += charge.amount.micros();
@@ -94,8 +94,8 @@ bool fits(const window_totals& totals, const velocity_cap& cap, money amount) {
 // oldest first; 0 when it fits now, or when nothing leaving would make room.
 int64_t frees_at(const account& acct, const velocity_cap& cap, money amount, int64_t now_ms) {
   window_totals totals = totals_at(acct, now_ms);
-  if (fits(totals, cap, amount) || !acct.charging) return 0;
-  for (const auto& charge : acct.charging->recent) {
+  if (fits(totals, cap, amount) || !acct.extras) return 0;
+  for (const auto& charge : acct.extras->recent) {
     if (!in_window(charge, now_ms)) continue;
     totals.charges -= 1;
     totals.amount_micros -= charge.amount.micros();
@@ -104,32 +104,33 @@ int64_t frees_at(const account& acct, const velocity_cap& cap, money amount, int
   return 0;
 }
 
-// Drops what no longer matters: charges that left the window, and the whole charge_limits
+// Drops what no longer matters: charges that left the window, and the whole account_extras
 // once it holds nothing.
 void tidy_charging(account& acct, int64_t now_ms) {
-  if (!acct.charging) return;
-  auto& recent = acct.charging->recent;
+  if (!acct.extras) return;
+  auto& recent = acct.extras->recent;
   recent.erase(
       std::remove_if(recent.begin(), recent.end(),
                      [&](const recent_charge& charge) { return !in_window(charge, now_ms); }),
       recent.end());
-  const charge_limits& kept = *acct.charging;
-  if (!kept.maximum_recharge && !kept.velocity_override && kept.recent.empty() && !kept.deferred) {
-    acct.charging.reset();
+  const account_extras& kept = *acct.extras;
+  if (!kept.maximum_recharge && !kept.velocity_override && kept.recent.empty() && !kept.deferred &&
+      !kept.notification_threshold) {
+    acct.extras.reset();
   }
 }
 
 bool deferred(const account& acct) {
-  return acct.charging && acct.charging->deferred;
+  return acct.extras && acct.extras->deferred;
 }
 
 void set_deferred(account& acct, bool value, int64_t now_ms) {
   if (value) {
-    acct.charging.get_or_create().deferred = true;
+    acct.extras.get_or_create().deferred = true;
     return;
   }
-  if (!acct.charging) return;
-  acct.charging->deferred = false;
+  if (!acct.extras) return;
+  acct.extras->deferred = false;
   tidy_charging(acct, now_ms);
 }
 
@@ -146,17 +147,17 @@ void start_auto_charge(account& acct, const command_context& ctx, const stored_c
   intent.card_token = card.token;
   intent.tier = acct.retry_tier;
   tidy_charging(acct, ctx.now_ms);
-  acct.charging.get_or_create().recent.push_back(
+  acct.extras.get_or_create().recent.push_back(
       recent_charge{intent.charge_seq, ctx.now_ms, intent.amount});
-  acct.charging->deferred = false;
-  LEDGER_ASSERT(acct.charging->recent.size() <= limits::velocity_charges_max);
+  acct.extras->deferred = false;
+  LEDGER_ASSERT(acct.extras->recent.size() <= limits::velocity_charges_max);
   acct.auto_charge = intent;
   out.charge = std::move(intent);
   out.events |= event_charge_started;
 }
 
 // Starts the automatic charge on `card` when the velocity cap has room for it; otherwise
-// the account waits for the window (charge_limits::deferred, event_velocity_capped once).
+// the account waits for the window (account_extras::deferred, event_velocity_capped once).
 void start_capped_auto_charge(account& acct, const command_context& ctx, const stored_card& card,
                               outcome& out) {
   const velocity_cap cap = velocity_cap_of(acct, ctx.rules);
@@ -204,8 +205,8 @@ const stored_card* backup_card(const account& acct) {
 
 // A declined automatic charge took nothing: its amount stops counting against the cap.
 void forget_declined_amount(account& acct, uint64_t charge_seq) {
-  if (!acct.charging) return;
-  for (auto& charge : acct.charging->recent) {
+  if (!acct.extras) return;
+  for (auto& charge : acct.extras->recent) {
     if (charge.charge_seq == charge_seq) charge.amount = money{};
   }
 }
@@ -249,6 +250,77 @@ outcome rejected(error_code code) {
   return out;
 }
 
+// ---- notices (notice.hpp) ----
+
+// A new notice of `type` in the outcome, numbered, timed, with the balances as they are now.
+notice& push_notice(account& acct, const command_context& ctx, outcome& out, notice_type type) {
+  LEDGER_ASSERT(acct.last_notice_seq < UINT32_MAX);
+  notice added;
+  added.account_seq = ++acct.last_notice_seq;
+  added.type = type;
+  added.at_ms = ctx.now_ms;
+  added.balance = acct.balance;
+  added.available = available(acct);
+  out.notices.push_back(std::move(added));
+  out.events |= event_notice_state;
+  return out.notices.back();
+}
+
+notice& push_charge_notice(account& acct, const command_context& ctx, outcome& out,
+                           notice_type type, const charge_intent& intent) {
+  notice& told = push_notice(acct, ctx, out, type);
+  told.amount = intent.amount;
+  told.reference = intent.charge_seq;
+  told.tier = intent.tier;
+  told.charge =
+      intent.kind == charge_kind::automatic ? notice_charge::automatic : notice_charge::manual;
+  return told;
+}
+
+// Fires an armed balance notice whose line the available balance is below (once per
+// crossing), and arms each whose line it is above.
+void note_balance(account& acct, const command_context& ctx, outcome& out) {
+  const uint8_t armed_before = acct.notices_armed;
+  const money spendable = available(acct);
+  const money threshold = notification_threshold(acct, ctx.rules);
+  if (threshold.is_positive() && spendable < threshold && (acct.notices_armed & arm_balance_low)) {
+    acct.notices_armed = static_cast<uint8_t>(acct.notices_armed & ~arm_balance_low);
+    push_notice(acct, ctx, out, notice_type::balance_low).amount = threshold;
+  } else if (threshold.is_positive() && spendable > threshold) {
+    acct.notices_armed |= arm_balance_low;
+  }
+  if (spendable <= money{} && (acct.notices_armed & arm_balance_depleted)) {
+    acct.notices_armed = static_cast<uint8_t>(acct.notices_armed & ~arm_balance_depleted);
+    push_notice(acct, ctx, out, notice_type::balance_depleted);
+  } else if (spendable > money{}) {
+    acct.notices_armed |= arm_balance_depleted;
+  }
+  if (acct.notices_armed != armed_before) out.events |= event_notice_state;
+}
+
+// The notices an accepted outcome's events and balances call for, after those its command
+// told itself (charges, tiers, cards). Every mutating command with a clock ends here.
+outcome finish(account& acct, const command_context& ctx, outcome out) {
+  if (!out.ok()) return out;
+  if (out.events & event_suspended) {
+    push_notice(acct, ctx, out, notice_type::suspended).reference =
+        static_cast<uint64_t>(acct.suspension);
+  }
+  if (out.events & event_reactivated) push_notice(acct, ctx, out, notice_type::reactivated);
+  if (out.events & event_velocity_capped) {
+    push_notice(acct, ctx, out, notice_type::velocity_capped).amount =
+        acct.auto_recharge.recharge_amount;
+  }
+  for (const auto& hold : out.holds) {
+    if (hold.state != hold_state::expired) continue;
+    notice& told = push_notice(acct, ctx, out, notice_type::hold_expired);
+    told.amount = hold.held;
+    told.reference = hold.hold_id();
+  }
+  note_balance(acct, ctx, out);
+  return out;
+}
+
 // Open holds: bounded, open, each id once, each reserving a positive amount in range.
 bool holds_consistent(const account& acct) {
   if (!acct.holds) return true;
@@ -267,8 +339,8 @@ bool holds_consistent(const account& acct) {
 
 // Support's limits in range, and the velocity window bounded, each charge once, in start order.
 bool charging_consistent(const account& acct) {
-  if (!acct.charging) return true;
-  const charge_limits& charging = *acct.charging;
+  if (!acct.extras) return true;
+  const account_extras& charging = *acct.extras;
   if (charging.maximum_recharge && !amount_in_range(*charging.maximum_recharge)) return false;
   if (charging.velocity_override &&
       (charging.velocity_override->charges == 0 ||
@@ -300,8 +372,9 @@ bool operator==(const account& a, const account& b) {
   return a.id == b.id && a.status == b.status && a.suspension == b.suspension &&
          a.balance == b.balance && a.auto_recharge == b.auto_recharge &&
          a.retry_tier == b.retry_tier &&
-         a.charging.value_or_default() == b.charging.value_or_default() && a.cards == b.cards &&
+         a.extras.value_or_default() == b.extras.value_or_default() && a.cards == b.cards &&
          a.default_card_id == b.default_card_id && a.next_card_id == b.next_card_id &&
+         a.last_notice_seq == b.last_notice_seq && a.notices_armed == b.notices_armed &&
          a.auto_charge == b.auto_charge && a.manual_charges == b.manual_charges &&
          a.next_charge_seq == b.next_charge_seq && a.journal_seq == b.journal_seq &&
          a.holds.value_or_default() == b.holds.value_or_default() &&
@@ -373,18 +446,25 @@ money maximum_recharge(const account& acct, const policy& rules) {
 }
 
 optional_money maximum_recharge_override(const account& acct) {
-  return acct.charging ? acct.charging->maximum_recharge : optional_money{};
+  return acct.extras ? acct.extras->maximum_recharge : optional_money{};
+}
+
+money notification_threshold(const account& acct, const policy& rules) {
+  if (acct.extras && acct.extras->notification_threshold) {
+    return *acct.extras->notification_threshold;
+  }
+  return rules.default_notification_threshold;
 }
 
 velocity_cap velocity_cap_of(const account& acct, const policy& rules) {
-  if (acct.charging && acct.charging->velocity_override) return *acct.charging->velocity_override;
+  if (acct.extras && acct.extras->velocity_override) return *acct.extras->velocity_override;
   return rules.default_velocity_cap;
 }
 
 velocity_usage velocity_usage_at(const account& acct, const policy& rules, int64_t now_ms) {
   velocity_usage usage;
   usage.cap = velocity_cap_of(acct, rules);
-  usage.cap_from_account = acct.charging && acct.charging->velocity_override.has_value();
+  usage.cap_from_account = acct.extras && acct.extras->velocity_override.has_value();
   const window_totals totals = totals_at(acct, now_ms);
   usage.charges = totals.charges;
   usage.amount = money::from_micros(totals.amount_micros);
@@ -420,7 +500,7 @@ outcome apply_debit(account& acct, const command_context& ctx, uint64_t debit_id
   out.entry = post(acct, entry_kind::debit, system_account::revenue,
                    money::from_micros(-amount.micros()), *balance_after, debit_id);
   after_balance_change(acct, ctx, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome apply_charge_result(account& acct, const command_context& ctx,
@@ -442,19 +522,25 @@ outcome apply_charge_result(account& acct, const command_context& ctx,
     // It took nothing: the cap's amount has that much room again; the attempt still counts.
     forget_declined_amount(acct, intent.charge_seq);
   }
+  if (!result.captured) {
+    push_charge_notice(acct, ctx, out, notice_type::charge_failed, intent).failure = result.failure;
+  }
   if (!result.captured && result.hard_decline) {
     out.events |= event_charge_failed;
     mark_card_unusable(acct, intent.card_id, out);
+    if (out.events & event_card_unusable) {
+      push_notice(acct, ctx, out, notice_type::card_unusable).reference = intent.card_id;
+    }
     // The card, not the customer's funds, failed: the tiers stay, and the next usable card
     // (now the default, if there is one) is tried at once.
     if (intent.kind == charge_kind::automatic) {
       maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
     }
-    return out;
+    return finish(acct, ctx, std::move(out));
   }
   if (!result.captured) {
     out.events |= event_charge_failed;
-    if (intent.kind != charge_kind::automatic) return out;
+    if (intent.kind != charge_kind::automatic) return finish(acct, ctx, std::move(out));
     // Soft-declined on the default card: the backup card is tried once, at the same tier,
     // before the decline counts. (An attempt on another card was that backup.)
     const stored_card* backup =
@@ -463,12 +549,13 @@ outcome apply_charge_result(account& acct, const command_context& ctx,
         has_working_auto_recharge(acct) && auto_attempt_due(acct)) {
       // At the velocity cap it waits for the window, uncounted, like any charge held back.
       start_capped_auto_charge(acct, ctx, *backup, out);
-      return out;
+      return finish(acct, ctx, std::move(out));
     }
     // A soft-declined automatic charge is the attempt of the current tier (SPEC 4).
     set_tier(acct, static_cast<uint8_t>(acct.retry_tier + 1), out);
+    push_notice(acct, ctx, out, notice_type::tier_advanced).tier = acct.retry_tier;
     suspend_if_exhausted(acct, out);
-    return out;
+    return finish(acct, ctx, std::move(out));
   }
   // Bounds were checked when the charge started, counting it as pending.
   auto balance_after = checked_add(acct.balance, intent.amount);
@@ -478,6 +565,7 @@ outcome apply_charge_result(account& acct, const command_context& ctx,
   out.entry = post(acct, kind, system_account::card_clearing, intent.amount, *balance_after,
                    intent.charge_seq);
   out.events |= event_charge_captured;
+  push_charge_notice(acct, ctx, out, notice_type::charge_captured, intent);
   set_tier(acct, 0, out);
   if (intent.kind == charge_kind::manual && acct.status == account_status::suspended &&
       acct.suspension == suspension_cause::retries_exhausted && available(acct) > money{}) {
@@ -486,7 +574,7 @@ outcome apply_charge_result(account& acct, const command_context& ctx,
     out.events |= event_reactivated;
   }
   after_balance_change(acct, ctx, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome begin_manual_recharge(account& acct, const policy& rules, const std::string& key,
@@ -545,7 +633,7 @@ outcome set_auto_recharge(account& acct, const command_context& ctx,
   acct.auto_recharge = s;
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome add_card(account& acct, const command_context& ctx, stored_card card) {
@@ -561,7 +649,7 @@ outcome add_card(account& acct, const command_context& ctx, stored_card card) {
   acct.cards.push_back(std::move(card));
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome remove_card(account& acct, uint32_t card_id) {
@@ -585,7 +673,7 @@ outcome set_default_card(account& acct, const command_context& ctx, uint32_t car
                         [&](const stored_card& c) { return c.card_id == card_id; });
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome set_card_order(account& acct, const command_context& ctx,
@@ -610,7 +698,7 @@ outcome set_card_order(account& acct, const command_context& ctx,
   acct.default_card_id = card_ids.front();
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
@@ -626,7 +714,7 @@ outcome set_maximum_recharge(account& acct, const policy& rules, money maximum,
   if (recharge_amount && recharge > velocity_cap_of(acct, rules).amount) {
     return rejected(error_code::above_velocity_cap);
   }
-  acct.charging.get_or_create().maximum_recharge = maximum;
+  acct.extras.get_or_create().maximum_recharge = maximum;
   if (recharge_amount) acct.auto_recharge.recharge_amount = recharge;
   return outcome{};
 }
@@ -656,15 +744,15 @@ outcome set_velocity_cap(account& acct, const command_context& ctx, std::optiona
   const money cap_amount = cap ? cap->amount : rules.default_velocity_cap.amount;
   if (recharge > cap_amount) return rejected(error_code::above_velocity_cap);
   if (cap) {
-    acct.charging.get_or_create().velocity_override = *cap;
-  } else if (acct.charging) {
-    acct.charging->velocity_override.reset();
+    acct.extras.get_or_create().velocity_override = *cap;
+  } else if (acct.extras) {
+    acct.extras->velocity_override.reset();
   }
   if (recharge_amount) acct.auto_recharge.recharge_amount = recharge;
   tidy_charging(acct, ctx.now_ms);
   outcome out;
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome resume_deferred_charge(account& acct, const command_context& ctx) {
@@ -674,7 +762,7 @@ outcome resume_deferred_charge(account& acct, const command_context& ctx) {
   if (!has_working_auto_recharge(acct) || acct.status != account_status::active) {
     set_deferred(acct, false, ctx.now_ms);  // nothing can start it any more
   }
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 bool deferred_charge_ready(const account& acct, const policy& rules, int64_t now_ms) {
@@ -683,12 +771,20 @@ bool deferred_charge_ready(const account& acct, const policy& rules, int64_t now
               acct.auto_recharge.recharge_amount);
 }
 
-outcome suspend(account& acct) {
+outcome suspend(account& acct, const command_context& ctx) {
   outcome out;
   if (acct.status != account_status::suspended) out.events |= event_suspended;
   acct.status = account_status::suspended;
   acct.suspension = suspension_cause::support;
-  return out;
+  return finish(acct, ctx, std::move(out));
+}
+
+outcome set_notification_threshold(account& acct, const command_context& ctx, money threshold) {
+  if (threshold.micros() < 0 || threshold.micros() > limits::amount_max_micros) {
+    return rejected(error_code::invalid_amount);
+  }
+  acct.extras.get_or_create().notification_threshold = threshold;
+  return finish(acct, ctx, outcome{});
 }
 
 outcome resume(account& acct, const command_context& ctx) {
@@ -700,14 +796,14 @@ outcome resume(account& acct, const command_context& ctx) {
     set_tier(acct, 0, out);
   }
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome reset_retry_tier(account& acct, const command_context& ctx) {
   outcome out;
   set_tier(acct, 0, out);
   maybe_start_auto_charge(acct, ctx, trigger::configuration_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome adjust_balance(account& acct, const command_context& ctx, money amount,
@@ -722,7 +818,7 @@ outcome adjust_balance(account& acct, const command_context& ctx, money amount,
   out.entry = post(acct, entry_kind::adjustment, system_account::adjustments, amount,
                    *balance_after, adjustment_id);
   after_balance_change(acct, ctx, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 // ---- credit control ----------------------------------------------------------------------
@@ -815,7 +911,7 @@ outcome authorize_hold(account& acct, const command_context& ctx, const hold_req
   // Reserving lowers the available balance: the trigger may fire. A reservation alone never
   // suspends (suspension follows a failed charge, SPEC 4).
   maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome capture_hold(account& acct, const command_context& ctx, uint64_t hold_id, money amount,
@@ -848,7 +944,7 @@ outcome capture_hold(account& acct, const command_context& ctx, uint64_t hold_id
   remove_open_hold(acct, hold_id);
   out.holds.push_back(std::move(settled));
   after_balance_change(acct, ctx, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 outcome extend_hold(account& acct, const command_context& ctx, const hold_extension& extension,
@@ -884,10 +980,11 @@ outcome extend_hold(account& acct, const command_context& ctx, const hold_extens
   outcome out;
   out.holds.push_back(*open);
   maybe_start_auto_charge(acct, ctx, trigger::balance_change, out);
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
-outcome release_hold(account& acct, uint64_t hold_id, const hold_record* prior) {
+outcome release_hold(account& acct, const command_context& ctx, uint64_t hold_id,
+                     const hold_record* prior) {
   if (hold_id == 0) return rejected(error_code::malformed_request);
   const hold_record* open = find_open_hold(acct, hold_id);
   if (open == nullptr) {
@@ -899,10 +996,11 @@ outcome release_hold(account& acct, uint64_t hold_id, const hold_record* prior) 
   remove_open_hold(acct, hold_id);
   outcome out;
   out.holds.push_back(std::move(released));
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
-outcome expire_holds(account& acct, int64_t now_ms) {
+outcome expire_holds(account& acct, const command_context& ctx) {
+  const int64_t now_ms = ctx.now_ms;
   outcome out;
   if (!acct.holds) return out;
   auto& holds = *acct.holds;
@@ -918,7 +1016,7 @@ outcome expire_holds(account& acct, int64_t now_ms) {
   }
   if (holds.empty()) acct.holds.reset();
   if (!out.holds.empty()) out.events |= event_hold_expired;
-  return out;
+  return finish(acct, ctx, std::move(out));
 }
 
 int64_t next_hold_expiry(const account& acct) {

@@ -26,6 +26,7 @@
 #include "ledger/hold.hpp"
 #include "ledger/journal.hpp"
 #include "ledger/money.hpp"
+#include "ledger/notice.hpp"
 #include "ledger/policy.hpp"
 
 namespace ledger {
@@ -91,9 +92,10 @@ struct recent_charge {
   }
 };
 
-// Support's limits on one account's charges, and the automatic charges its velocity cap
-// counts (issue 17). An account that has none of them has none of this: one pointer.
-struct charge_limits {
+// What most accounts do not have, on the heap (one pointer when absent): support's limits on
+// the account's charges and the automatic charges its velocity cap counts (issue 17), and
+// the customer's notification threshold and the state of its notices (issue 18).
+struct account_extras {
   optional_money maximum_recharge;                // support's maximum; else the policy's
   std::optional<velocity_cap> velocity_override;  // support's cap; else the policy's
   // Automatic charges started in the last limits::velocity_window_ms, oldest first; at most
@@ -102,10 +104,13 @@ struct charge_limits {
   // An automatic charge was due and the cap held it back: it starts when the window frees
   // room (resume_deferred_charge), whatever the tier, without waiting for a balance change.
   bool deferred = false;
+  // The customer's threshold for balance_low; else the policy's. Zero: no balance_low.
+  optional_money notification_threshold;
 
-  friend bool operator==(const charge_limits& a, const charge_limits& b) {
+  friend bool operator==(const account_extras& a, const account_extras& b) {
     return a.maximum_recharge == b.maximum_recharge && a.velocity_override == b.velocity_override &&
-           a.recent == b.recent && a.deferred == b.deferred;
+           a.recent == b.recent && a.deferred == b.deferred &&
+           a.notification_threshold == b.notification_threshold;
   }
 };
 
@@ -122,9 +127,9 @@ struct account {
   uint64_t id = 0;  // non-zero
   money balance;
   auto_recharge_settings auto_recharge;
-  // Support's maximum and velocity cap, and the charges the cap counts (issue 17); absent
-  // while there are none (charge_limits), so that most accounts pay one pointer.
-  heap_optional<charge_limits> charging;
+  // Support's maximum and velocity cap, the charges the cap counts, the customer's notice
+  // threshold (account_extras); absent while there are none: most accounts pay one pointer.
+  heap_optional<account_extras> extras;
   // At most limits::cards_per_account_max, in the customer's order (set_card_order): the
   // backups of the default card are tried in this order.
   std::vector<stored_card> cards;
@@ -141,9 +146,13 @@ struct account {
   heap_optional<std::vector<hold_record>> holds;
   uint32_t default_card_id = 0;  // 0: no card
   uint32_t next_card_id = 1;
+  // The account_seq of its last notice (notice.hpp); 32 bits and the padding's last bytes:
+  // at a notice a second, an account runs out in 136 years (the core asserts first).
+  uint32_t last_notice_seq = 0;
   account_status status = account_status::active;
   suspension_cause suspension = suspension_cause::none;
   uint8_t retry_tier = 0;
+  uint8_t notices_armed = 0;  // notice_arm bits: the balance notices that may fire
 
   friend bool operator==(const account& a, const account& b);
 };
@@ -166,6 +175,8 @@ money maximum_recharge(const account& acct, const policy& rules);
 optional_money maximum_recharge_override(const account& acct);
 // The velocity cap in force: support's per-account cap, or the policy's default.
 velocity_cap velocity_cap_of(const account& acct, const policy& rules);
+// The balance_low threshold in force: the customer's, or the policy's default.
+money notification_threshold(const account& acct, const policy& rules);
 
 // What the velocity cap allows at `now_ms` (issue 17), for every view.
 struct velocity_usage {
@@ -192,6 +203,9 @@ enum account_event : uint16_t {
   event_hold_expired = 1 << 6,
   event_card_unusable = 1 << 7,    // a hard decline marked a card unusable
   event_velocity_capped = 1 << 8,  // an automatic charge was due and the cap held it back
+  // The notice state changed (a notice told, or a balance notice armed): the account state
+  // record must be written, or a restart would tell a crossing twice or miss one.
+  event_notice_state = 1 << 9,
 };
 
 struct [[nodiscard]] outcome {
@@ -202,6 +216,8 @@ struct [[nodiscard]] outcome {
   // Holds whose record changed (credit control): to persist, and, for a duplicate, the
   // stored record that answers the retry.
   std::vector<hold_record> holds;
+  // What the change is to tell (notice.hpp), in account_seq order: to persist with it.
+  std::vector<notice> notices;
 
   bool ok() const { return code == error_code::ok; }
 };
@@ -270,11 +286,13 @@ outcome extend_hold(account& acct, const command_context& ctx, const hold_extens
 
 // Voids an open hold. A second release is duplicate; hold_captured, hold_expired,
 // hold_not_found otherwise.
-outcome release_hold(account& acct, uint64_t hold_id, const hold_record* prior);
+// (Releasing raises the available balance: it arms balance notices but fires none.)
+outcome release_hold(account& acct, const command_context& ctx, uint64_t hold_id,
+                     const hold_record* prior);
 
 // Releases every open hold with expires_at_ms <= now_ms (state expired, event_hold_expired);
 // ok with nothing in out.holds when none is due.
-outcome expire_holds(account& acct, int64_t now_ms);
+outcome expire_holds(account& acct, const command_context& ctx);
 
 // The earliest expiry among the open holds; 0 when there are none.
 int64_t next_hold_expiry(const account& acct);
@@ -333,6 +351,11 @@ outcome set_default_card(account& acct, const command_context& ctx, uint32_t car
 outcome set_card_order(account& acct, const command_context& ctx,
                        const std::vector<uint32_t>& card_ids);
 
+// The customer's threshold for balance_low (issue 18): 0 (no balance_low) up to
+// limits::amount_max_micros, else invalid_amount. The crossing is judged at once: an account
+// already below the new threshold and armed is told.
+outcome set_notification_threshold(account& acct, const command_context& ctx, money threshold);
+
 // ---- support -----------------------------------------------------------------------------
 
 // The per-account maximum recharge; at least the policy minimum. No charge is ever above
@@ -357,7 +380,7 @@ bool fit_recharge_to_maximum(account& acct, const policy& rules);
 outcome set_velocity_cap(account& acct, const command_context& ctx, std::optional<velocity_cap> cap,
                          optional_money recharge_amount = {});
 
-// Starts the automatic charge the velocity cap held back (charge_limits::deferred) when
+// Starts the automatic charge the velocity cap held back (account_extras::deferred) when
 // the window has room at ctx.now_ms and the charge is still due; ok with no charge when
 // it is not yet. The account actor runs it when velocity_usage_at's frees_at_ms comes, and
 // before any request once the window has room.
@@ -365,7 +388,7 @@ outcome resume_deferred_charge(account& acct, const command_context& ctx);
 // True when resume_deferred_charge would start a charge at now_ms (a cheap test for every
 // request).
 bool deferred_charge_ready(const account& acct, const policy& rules, int64_t now_ms);
-outcome suspend(account& acct);
+outcome suspend(account& acct, const command_context& ctx);
 // Lifts any suspension and resets the retry tier.
 outcome resume(account& acct, const command_context& ctx);
 outcome reset_retry_tier(account& acct, const command_context& ctx);

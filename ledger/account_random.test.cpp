@@ -42,13 +42,14 @@ class random_run {
       const uint8_t tier_before = model_tier_;
       // A charge the velocity cap held back was due already (checked by check_velocity when
       // it was held back): it needs no new balance change.
-      deferred_before_ = h_.acct().charging && h_.acct().charging->deferred;
+      deferred_before_ = h_.acct().extras && h_.acct().extras->deferred;
       const outcome out = random_command();
       if (!out.ok()) {
         EXPECT_EQ(h_.acct(), before) << where() << "a refused command changed the account";
       }
       check_new_charge(out, tier_before);
       check_velocity(out);
+      check_balance_notices(out);
       track_holds(out);
       check_invariants(out);
       if (::testing::Test::HasFailure()) return;
@@ -218,8 +219,8 @@ class random_run {
     if (out.charge) ++coverage.resumed;
     if (ready && !out.charge) {
       EXPECT_FALSE(has_working_auto_recharge(h_.acct()) &&
-                   h_.acct().status == account_status::active && h_.acct().charging &&
-                   h_.acct().charging->deferred)
+                   h_.acct().status == account_status::active && h_.acct().extras &&
+                   h_.acct().extras->deferred)
           << where() << "a ready charge neither started nor was dropped";
     }
     return out;
@@ -235,7 +236,7 @@ class random_run {
       return h_.velocity(cap,
                          chance(30) ? optional_money{dollars_between(20, 60)} : optional_money{});
     }
-    if (pick == 1) return h_.record(suspend(h_.acct()));
+    if (pick == 1) return h_.record(suspend(h_.acct(), h_.ctx()));
     if (pick == 2) {
       if (h_.acct().status == account_status::suspended) model_tier_ = 0;
       return h_.record(resume(h_.acct(), h_.ctx()));
@@ -323,6 +324,29 @@ class random_run {
     }
   }
 
+  // Balance notices (issue 18) against a model of what is armed: after every accepted
+  // command, one fires exactly when its line is crossed while armed; rising above arms it.
+  void check_balance_notices(const outcome& out) {
+    if (!out.ok()) return;
+    const auto told = [&](notice_type type) {
+      return std::count_if(out.notices.begin(), out.notices.end(),
+                           [&](const notice& n) { return n.type == type; });
+    };
+    const int64_t spendable = available(h_.acct()).micros();
+    const int64_t threshold = notification_threshold(h_.acct(), h_.rules()).micros();
+    const bool low = threshold > 0 && spendable < threshold;
+    EXPECT_EQ(told(notice_type::balance_low), low && armed_low_ ? 1 : 0) << where();
+    if (low) armed_low_ = false;
+    if (threshold > 0 && spendable > threshold) armed_low_ = true;
+    const bool depleted = spendable <= 0;
+    EXPECT_EQ(told(notice_type::balance_depleted), depleted && armed_depleted_ ? 1 : 0) << where();
+    if (depleted) armed_depleted_ = false;
+    if (spendable > 0) armed_depleted_ = true;
+    EXPECT_EQ(told(notice_type::charge_captured) + told(notice_type::charge_failed),
+              out.events & (event_charge_captured | event_charge_failed) ? 1 : 0)
+        << where() << "one charge notice per answered charge";
+  }
+
   void check_invariants(const outcome& out) {
     const account& acct = h_.acct();
     EXPECT_EQ(acct.balance, h_.journal_sum()) << where() << "balance != journal";
@@ -366,6 +390,8 @@ class random_run {
   std::map<uint64_t, money> model_holds_;  // open holds: id -> held
   std::map<uint64_t, model_charge> model_charges_;
   bool deferred_before_ = false;
+  bool armed_low_ = false;  // a new account (at zero) is armed by rising above a line
+  bool armed_depleted_ = false;
 };
 
 TEST(AccountRandomized, InvariantsHoldOverThousandsOfSequences) {

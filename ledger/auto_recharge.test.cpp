@@ -219,7 +219,7 @@ TEST(Suspension, ExhaustedTiersWithPositiveBalanceSuspendAtZero) {
 
 TEST(Suspension, SupportSuspensionIsLiftedOnlyBySupport) {
   auto h = funded(policy{}, usd(100), usd(25));
-  ASSERT_TRUE(h.record(suspend(h.acct())).ok());
+  ASSERT_TRUE(h.record(suspend(h.acct(), h.ctx())).ok());
   EXPECT_EQ(h.debit(usd(1)).code, error_code::account_suspended);
   auto recharge = h.recharge("r1", usd(50));
   ASSERT_TRUE(recharge.ok());

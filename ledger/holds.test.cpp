@@ -64,7 +64,7 @@ TEST(Authorize, RefusesBadFieldsSuspendedAccountsAndChangesNothing) {
   EXPECT_EQ(h.authorize(1, usd(1), usd(1), limits::hold_expiry_max_ms + 1).code,
             error_code::malformed_request);
   EXPECT_EQ(h.acct(), before);
-  ASSERT_TRUE(h.record(suspend(h.acct())).ok());
+  ASSERT_TRUE(h.record(suspend(h.acct(), h.ctx())).ok());
   EXPECT_EQ(h.authorize(1, usd(1)).code, error_code::account_suspended);
   EXPECT_FALSE(h.acct().holds.has_value());
 }
@@ -164,7 +164,7 @@ TEST(Capture, AppliesOnASuspendedAccountTheUsageWasAuthorised) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(10)).ok());
   ASSERT_TRUE(h.authorize(1, usd(4)).ok());
-  ASSERT_TRUE(h.record(suspend(h.acct())).ok());
+  ASSERT_TRUE(h.record(suspend(h.acct(), h.ctx())).ok());
   EXPECT_EQ(h.debit(usd(1)).code, error_code::account_suspended);
   EXPECT_EQ(h.extend(1, 1, usd(1)).code, error_code::account_suspended);
   ASSERT_TRUE(h.capture(1, usd(3)).ok());

@@ -11,6 +11,10 @@ error_code validate(const policy& rules) {
     return error_code::invalid_amount;
   }
   if (auto cap = validate(rules.default_velocity_cap, rules); cap != error_code::ok) return cap;
+  if (rules.default_notification_threshold.micros() < 0 ||
+      rules.default_notification_threshold.micros() > limits::amount_max_micros) {
+    return error_code::invalid_amount;
+  }
   return validate(rules.credentials);
 }
 

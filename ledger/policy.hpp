@@ -29,6 +29,9 @@ struct policy {
   money default_maximum_recharge = money::dollars(1000);
   // Issue 17: the cap of accounts for which support set none.
   velocity_cap default_velocity_cap;
+  // Issue 18: balance_low fires when the available balance falls below this, unless the
+  // customer chose another threshold (Twilio's default, $5).
+  money default_notification_threshold = money::dollars(5);
   // SPEC 7: passwords, login throttling, session and temporary-credential lifetimes.
   credential_policy credentials;
 };

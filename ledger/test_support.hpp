@@ -29,6 +29,12 @@ inline stored_card test_card(const std::string& token) {
 
 class account_harness {
  public:
+  static outcome refusal(error_code code) {
+    outcome out;
+    out.code = code;
+    return out;
+  }
+
   explicit account_harness(uint64_t id = 42, policy rules = {})
       : rules_(rules), acct_(make_account(id)) {}
 
@@ -40,6 +46,15 @@ class account_harness {
   const std::vector<journal_entry>& journal() const { return journal_; }
   const books& ledger_books() const { return books_; }
   const std::vector<charge_intent>& charges_sent() const { return charges_sent_; }
+  // Every notice the commands told, in order (notice.hpp).
+  const std::vector<notice>& notices() const { return notices_; }
+  // The types of the notices told since `from` (an index into notices()).
+  std::vector<notice_type> notice_types(size_t from = 0) const {
+    std::vector<notice_type> types;
+    for (size_t i = from; i < notices_.size(); ++i)
+      types.push_back(notices_[i].type);
+    return types;
+  }
 
   outcome record(outcome out) {
     if (out.entry) {
@@ -48,6 +63,14 @@ class account_harness {
       books_.post(*out.entry);
     }
     if (out.charge) charges_sent_.push_back(*out.charge);
+    if (!out.ok()) {
+      EXPECT_TRUE(out.notices.empty()) << "a refusal tells nothing";
+    }
+    for (const auto& told : out.notices) {
+      EXPECT_EQ(told.account_seq, notices_.size() + 1) << "notice numbering has a gap";
+      EXPECT_EQ(told.at_ms, now_ms_);
+      notices_.push_back(told);
+    }
     EXPECT_TRUE(is_consistent(acct_));
     return out;
   }
@@ -79,13 +102,13 @@ class account_harness {
   // Answers the automatic charge in flight with a hard decline (a lost card...).
   outcome hard_decline_auto() {
     EXPECT_TRUE(acct_.auto_charge.has_value()) << "no automatic charge in flight";
-    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0, {}};
+    if (!acct_.auto_charge) return refusal(error_code::charge_not_found);
     return answer(acct_.auto_charge->charge_seq, false, error_code::card_declined, true);
   }
   // Answers the automatic charge in flight; the test fails if there is none.
   outcome answer_auto(bool captured) {
     EXPECT_TRUE(acct_.auto_charge.has_value()) << "no automatic charge in flight";
-    if (!acct_.auto_charge) return outcome{error_code::charge_not_found, {}, {}, 0, {}};
+    if (!acct_.auto_charge) return refusal(error_code::charge_not_found);
     return answer(acct_.auto_charge->charge_seq, captured);
   }
 
@@ -127,9 +150,9 @@ class account_harness {
     return record_holds(extend_hold(acct_, ctx(), extension, stored_hold(hold_id)));
   }
   outcome release(uint64_t hold_id) {
-    return record_holds(release_hold(acct_, hold_id, stored_hold(hold_id)));
+    return record_holds(release_hold(acct_, ctx(), hold_id, stored_hold(hold_id)));
   }
-  outcome expire() { return record_holds(expire_holds(acct_, now_ms_)); }
+  outcome expire() { return record_holds(expire_holds(acct_, ctx())); }
 
   // ---- the velocity cap ----
   outcome velocity(std::optional<velocity_cap> cap, optional_money recharge_amount = {}) {
@@ -151,6 +174,7 @@ class account_harness {
   std::vector<journal_entry> journal_;
   books books_;
   std::vector<charge_intent> charges_sent_;
+  std::vector<notice> notices_;
   std::map<uint64_t, debit_record> debits_;
   std::map<std::string, recharge_record> recharges_;
   uint64_t next_debit_id_ = 1;

@@ -209,11 +209,11 @@ TEST(VelocityCap, TheWindowForgetsOldChargesAndIsBounded) {
   auto h = funded(policy{});
   ASSERT_TRUE(h.debit(usd(10)).charge.has_value());
   ASSERT_TRUE(h.answer_auto(true).ok());
-  ASSERT_TRUE(h.acct().charging.has_value());
+  ASSERT_TRUE(h.acct().extras.has_value());
   h.advance_ms(limits::velocity_window_ms);
   EXPECT_EQ(h.usage().charges, 0u);
   ASSERT_TRUE(h.debit(usd(100)).charge.has_value());
-  ASSERT_EQ(h.acct().charging->recent.size(), 1u) << "the old charge was dropped";
+  ASSERT_EQ(h.acct().extras->recent.size(), 1u) << "the old charge was dropped";
 }
 
 }  // namespace

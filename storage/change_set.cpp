@@ -135,6 +135,31 @@ void change_set::erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, u
   end_value(index);
 }
 
+void change_set::put_notice(uint64_t account_id, const notice& told) {
+  if (!check(validate_notice(told))) return;
+  op& entry = begin(column::account_notices, op_kind::put_notice);
+  append_pair_key(buffer_, account_id, told.account_seq);
+  end_key(entry);
+  append_notice(buffer_, account_id, told);
+  end_value(entry);
+}
+
+void change_set::put_webhook(const webhook_endpoint& endpoint) {
+  if (!check(validate_webhook(endpoint))) return;
+  op& entry = begin(column::webhooks, op_kind::put);
+  append_be32(buffer_, endpoint.id);
+  end_key(entry);
+  append_webhook(buffer_, endpoint);
+  end_value(entry);
+}
+
+void change_set::erase_webhook(uint32_t endpoint_id) {
+  op& entry = begin(column::webhooks, op_kind::erase);
+  append_be32(buffer_, endpoint_id);
+  end_key(entry);
+  end_value(entry);
+}
+
 void change_set::clear() {
   buffer_.clear();
   ops_.clear();

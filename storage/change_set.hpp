@@ -13,6 +13,7 @@
 
 #include "ledger/account.hpp"
 #include "ledger/journal.hpp"
+#include "storage/codec.hpp"
 #include "storage/layout.hpp"
 #include "storage/status.hpp"
 
@@ -38,6 +39,13 @@ class change_set {
   void erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
   // The account's billing credentials (acct.billing_credentials), in their own column.
   void put_credentials(const account& acct);
+  // A notice (issue 18), written in the same batch as the change that caused it: the writer
+  // gives it the next outbox position as it writes it (database::write), and indexes it
+  // under (account_id, account_seq).
+  void put_notice(uint64_t account_id, const notice& told);
+  // A webhook endpoint (its registration, or its delivery cursor), and its removal.
+  void put_webhook(const webhook_endpoint& endpoint);
+  void erase_webhook(uint32_t endpoint_id);
 
   // The RocksDB operations this change_set holds (put_cards counts one per card plus one
   // range deletion).
@@ -48,7 +56,9 @@ class change_set {
   const status& validity() const { return validity_; }
   void clear();
 
-  enum class op_kind : uint8_t { put, erase, erase_range };
+  // put_notice: the key is the account_notices key, the value the outbox record; the write
+  // puts both, under the position it assigns.
+  enum class op_kind : uint8_t { put, erase, erase_range, put_notice };
   // One operation; key and value (or range end) are slices of buffer().
   struct op {
     column family = column::accounts;

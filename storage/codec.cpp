@@ -222,8 +222,8 @@ status validate_account(const account& acct) {
       !setting_in_range(acct.auto_recharge.recharge_amount)) {
     return invalid("account", "auto-recharge amounts");
   }
-  if (acct.charging) {
-    const charge_limits& charging = *acct.charging;
+  if (acct.extras) {
+    const account_extras& charging = *acct.extras;
     if (charging.maximum_recharge && !amount_in_range(*charging.maximum_recharge)) {
       return invalid("account", "maximum recharge");
     }
@@ -406,19 +406,21 @@ std::vector<uint32_t> card_order_of(const account& acct) {
   return order;
 }
 
-// Whether the account state needs its velocity part: anything of charge_limits but the
+// Whether the account state needs its extras part: anything of account_extras but the
 // maximum, which has its own field.
-bool has_velocity_part(const account& acct) {
-  if (!acct.charging) return false;
-  const charge_limits& charging = *acct.charging;
-  return charging.velocity_override || charging.deferred || !charging.recent.empty();
+bool has_extras_part(const account& acct) {
+  if (!acct.extras) return false;
+  const account_extras& extras = *acct.extras;
+  return extras.velocity_override || extras.deferred || !extras.recent.empty() ||
+         extras.notification_threshold;
 }
 }  // namespace
 
 void append_account_state(std::string& out, const account& acct) {
-  const bool velocity = has_velocity_part(acct);
+  const bool velocity = has_extras_part(acct);
   const std::vector<uint32_t> order = card_order_of(acct);
-  const bool trailing = acct.holds || velocity || !order.empty();
+  const bool trailing = acct.holds || velocity || !order.empty() || acct.notices_armed != 0 ||
+                        acct.last_notice_seq != 0;
   put_header(out, record_tag::account_state, trailing);
   put_varint(out, acct.id);
   put_u8(out, static_cast<uint8_t>(acct.status));
@@ -442,7 +444,8 @@ void append_account_state(std::string& out, const account& acct) {
   put_varint(out, acct.next_charge_seq);
   put_varint(out, acct.journal_seq);
   // The optional trailing parts (flagged in the header), all present or none: open holds (a
-  // count, maybe 0), the velocity part (maybe empty), the card order (a count, maybe 0).
+  // count, maybe 0), the extras part (maybe empty), the card order (a count, maybe 0), the
+  // notice state (armed bits, last account_seq).
   if (!trailing) return;
   put_varint(out, acct.holds ? acct.holds->size() : 0);
   if (acct.holds) {
@@ -451,8 +454,8 @@ void append_account_state(std::string& out, const account& acct) {
       put_hold_body(out, hold);
     }
   }
-  static const charge_limits none;
-  const charge_limits& charging = velocity ? *acct.charging : none;
+  static const account_extras none;
+  const account_extras& charging = velocity ? *acct.extras : none;
   put_u8(out, charging.velocity_override ? 1 : 0);
   if (charging.velocity_override) {
     put_varint(out, charging.velocity_override->charges);
@@ -465,9 +468,13 @@ void append_account_state(std::string& out, const account& acct) {
     put_varint(out, static_cast<uint64_t>(charge.started_at_ms));
     put_money(out, charge.amount);
   }
+  put_u8(out, charging.notification_threshold ? 1 : 0);
+  if (charging.notification_threshold) put_money(out, *charging.notification_threshold);
   put_varint(out, order.size());
   for (uint32_t card_id : order)
     put_varint(out, card_id);
+  put_u8(out, acct.notices_armed);
+  put_varint(out, acct.last_notice_seq);
 }
 
 void append_hold(std::string& out, const hold_record& hold) {
@@ -589,9 +596,12 @@ bool read_open_holds(reader& in, heap_optional<std::vector<hold_record>>& holds,
   return true;
 }
 
-// The velocity part (issue 17): support's cap, the held-back flag and the window's charges.
+bool read_optional_money(reader& in, optional_money& value);
+
+// The extras part: support's velocity cap, the held-back flag and the window's charges
+// (issue 17), the customer's notification threshold (issue 18).
 bool read_velocity_part(reader& in, account& acct) {
-  charge_limits& charging = acct.charging.get_or_create();
+  account_extras& charging = acct.extras.get_or_create();
   bool has_override = false;
   if (!in.flag(has_override)) return false;
   if (has_override) {
@@ -612,7 +622,12 @@ bool read_velocity_part(reader& in, account& acct) {
       return false;
     }
   }
-  return true;
+  return read_optional_money(in, charging.notification_threshold);
+}
+
+bool read_notice_state(reader& in, account& acct) {
+  return in.u8(acct.notices_armed) && in.u32(acct.last_notice_seq) &&
+         (acct.notices_armed & ~(arm_balance_low | arm_balance_depleted)) == 0;
 }
 
 bool read_card_order(reader& in, std::vector<uint32_t>& order) {
@@ -664,8 +679,9 @@ expected<account_state> decode_account_state(std::string_view bytes) {
   if (in.ok() && trailing && !read_card_order(in, state.card_order)) {
     return corrupt(what, "card order");
   }
-  if (maximum) acct.charging.get_or_create().maximum_recharge = maximum;
-  if (acct.charging && *acct.charging == charge_limits{}) acct.charging.reset();
+  if (in.ok() && trailing && !read_notice_state(in, acct)) return corrupt(what, "notice state");
+  if (maximum) acct.extras.get_or_create().maximum_recharge = maximum;
+  if (acct.extras && *acct.extras == account_extras{}) acct.extras.reset();
   if (auto done = finish(in, what); !done.ok()) return done;
   if (status_byte > 1 || suspension_byte > 2) return corrupt(what, "unknown status");
   if (state.card_count > limits::cards_per_account_max) return corrupt(what, "card count");
@@ -874,6 +890,120 @@ expected<hold_record> decode_hold(uint64_t hold_id, std::string_view bytes) {
   if (auto done = finish(in, what); !done.ok()) return done;
   if (auto checked = validate_hold(hold); !checked.ok()) return corrupt(what, checked.message);
   return hold;
+}
+
+// ---- notices and webhook endpoints (issue 18) ---------------------------------------------
+
+status validate_notice(const notice& told) {
+  const auto type = static_cast<uint8_t>(told.type);
+  if (type == 0 || type > notice_type_count) return invalid("notice", "type");
+  if (told.account_seq == 0) return invalid("notice", "account seq");
+  if (told.at_ms < 0) return invalid("notice", "time");
+  if (told.tier > retry_tier_exhausted) return invalid("notice", "tier");
+  if (told.charge > notice_charge::manual) return invalid("notice", "charge kind");
+  if (static_cast<size_t>(told.failure) >= error_code_count) return invalid("notice", "failure");
+  if (told.reason.size() > limits::decline_reason_length_max) return invalid("notice", "reason");
+  if (told.balance.micros() < -limits::balance_limit_micros ||
+      told.balance.micros() > limits::balance_limit_micros) {
+    return invalid("notice", "balance");
+  }
+  return status::success();
+}
+
+status validate_webhook(const webhook_endpoint& endpoint) {
+  if (endpoint.id == 0) return invalid("webhook", "id");
+  const std::string& url = endpoint.url;
+  if (url.size() > webhook_url_length_max || url.rfind("http://", 0) != 0 || url.size() <= 7) {
+    return invalid("webhook", "url");
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return invalid("webhook", "url");
+    }
+  }
+  if (endpoint.secret.size() < webhook_secret_length_min ||
+      endpoint.secret.size() > webhook_secret_length_max) {
+    return invalid("webhook", "secret length");
+  }
+  if (endpoint.event_mask == 0 || (endpoint.event_mask & ~all_notice_types) != 0) {
+    return invalid("webhook", "event types");
+  }
+  if (endpoint.created_at_ms < 0) return invalid("webhook", "created at");
+  return status::success();
+}
+
+void append_notice(std::string& out, uint64_t account_id, const notice& told) {
+  put_header(out, record_tag::notice);
+  put_varint(out, account_id);
+  put_varint(out, told.account_seq);
+  put_u8(out, static_cast<uint8_t>(told.type));
+  put_varint(out, static_cast<uint64_t>(told.at_ms));
+  put_money(out, told.balance);
+  put_money(out, told.available);
+  put_money(out, told.amount);
+  put_varint(out, told.reference);
+  put_u8(out, told.tier);
+  put_u8(out, static_cast<uint8_t>(told.charge));
+  put_u8(out, static_cast<uint8_t>(told.failure));
+  put_string(out, told.reason);
+}
+
+void append_webhook(std::string& out, const webhook_endpoint& endpoint) {
+  put_header(out, record_tag::webhook);
+  put_string(out, endpoint.url);
+  put_string(out, endpoint.secret);
+  put_varint(out, endpoint.event_mask);
+  put_varint(out, static_cast<uint64_t>(endpoint.created_at_ms));
+  put_varint(out, endpoint.delivered_through);
+}
+
+std::string encode_notice(uint64_t account_id, const notice& told) {
+  std::string out;
+  append_notice(out, account_id, told);
+  return out;
+}
+
+std::string encode_webhook(const webhook_endpoint& endpoint) {
+  return encode_with(append_webhook, endpoint);
+}
+
+expected<outbox_notice> decode_notice(uint64_t position, std::string_view bytes) {
+  constexpr std::string_view what = "notice";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::notice, what); !header.ok()) return header;
+  outbox_notice record;
+  record.position = position;
+  notice& told = record.told;
+  uint8_t type = 0;
+  uint8_t charge = 0;
+  uint8_t failure = 0;
+  in.varint(record.account_id) && in.varint(told.account_seq) && in.u8(type) &&
+      read_time(in, told.at_ms) && in.amount(told.balance) && in.amount(told.available) &&
+      in.amount(told.amount) && in.varint(told.reference) && in.u8(told.tier) && in.u8(charge) &&
+      in.u8(failure) && in.text(told.reason, limits::decline_reason_length_max);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  told.type = static_cast<notice_type>(type);
+  told.charge = static_cast<notice_charge>(charge);
+  told.failure = static_cast<error_code>(failure);
+  if (record.account_id == 0) return corrupt(what, "account id");
+  if (auto checked = validate_notice(told); !checked.ok()) return corrupt(what, checked.message);
+  return record;
+}
+
+expected<webhook_endpoint> decode_webhook(uint32_t endpoint_id, std::string_view bytes) {
+  constexpr std::string_view what = "webhook";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::webhook, what); !header.ok()) return header;
+  webhook_endpoint endpoint;
+  endpoint.id = endpoint_id;
+  in.text(endpoint.url, webhook_url_length_max) &&
+      in.text(endpoint.secret, webhook_secret_length_max) && in.u32(endpoint.event_mask) &&
+      read_time(in, endpoint.created_at_ms) && in.varint(endpoint.delivered_through);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_webhook(endpoint); !checked.ok()) {
+    return corrupt(what, checked.message);
+  }
+  return endpoint;
 }
 
 }  // namespace ledger::storage

@@ -46,6 +46,8 @@ enum class record_tag : uint8_t {
   card = 6,
   credentials = 7,
   hold = 8,
+  notice = 9,
+  webhook = 10,
 };
 
 // Bounds on strings, checked on both sides. The gateway's token is opaque to us; 512 bytes
@@ -53,6 +55,36 @@ enum class record_tag : uint8_t {
 inline constexpr size_t card_token_length_max = 512;
 inline constexpr size_t card_brand_length_max = 64;
 inline constexpr size_t card_last4_length_max = 4;
+
+// One notice as the outbox keeps it (layout.hpp, column outbox): its position in the outbox
+// (the key), whose it is, and what it says.
+struct outbox_notice {
+  uint64_t position = 0;
+  uint64_t account_id = 0;
+  notice told;
+};
+
+// A webhook endpoint the platform registered (issue 18, server/webhooks): where notices of
+// the chosen types are POSTed, signed with the secret, and how far delivery got.
+struct webhook_endpoint {
+  uint32_t id = 0;          // the key; 1, 2, 3...
+  std::string url;          // "http://host[:port][/path]", at most webhook_url_length_max bytes
+  std::string secret;       // the HMAC-SHA256 key, webhook_secret_length_min..max bytes
+  uint32_t event_mask = 0;  // bit (1 << type) for each notice_type it receives; non-zero
+  int64_t created_at_ms = 0;
+  // Every notice at or below this outbox position was delivered, or dropped by an operator.
+  uint64_t delivered_through = 0;
+
+  friend bool operator==(const webhook_endpoint& a, const webhook_endpoint& b) {
+    return a.id == b.id && a.url == b.url && a.secret == b.secret && a.event_mask == b.event_mask &&
+           a.created_at_ms == b.created_at_ms && a.delivered_through == b.delivered_through;
+  }
+};
+inline constexpr size_t webhook_url_length_max = 512;
+inline constexpr size_t webhook_secret_length_min = 16;
+inline constexpr size_t webhook_secret_length_max = 128;
+// Every notice type: the event mask of an endpoint that takes everything.
+inline constexpr uint32_t all_notice_types = ((uint32_t{1} << (notice_type_count + 1)) - 1) & ~1u;
 
 // ---- validation (before writing, and after reading) -------------------------------------
 status validate_card(const stored_card& card);
@@ -66,6 +98,11 @@ status validate_recharge(const recharge_record& record);
 status validate_credentials(const credentials& creds);
 // A hold record (ledger/hold.hpp): request fields in range, amounts consistent with state.
 status validate_hold(const hold_record& hold);
+// A notice (ledger/notice.hpp): a known type, account_seq >= 1, fields in range.
+status validate_notice(const notice& told);
+// An endpoint: id >= 1, an http:// URL without spaces or control bytes, a secret of the
+// allowed length, a non-empty mask of known types.
+status validate_webhook(const webhook_endpoint& endpoint);
 
 // ---- encoding: append to `out` (callers batch many records into one buffer) --------------
 // The account's state without its cards (they live in the cards column); it records the
@@ -82,6 +119,9 @@ void append_card(std::string& out, const stored_card& card);
 void append_credentials(std::string& out, const credentials& creds);
 // A hold record, every state (the holds column keeps them forever).
 void append_hold(std::string& out, const hold_record& hold);
+// A notice with its account (the outbox's value; the position is the key).
+void append_notice(std::string& out, uint64_t account_id, const notice& told);
+void append_webhook(std::string& out, const webhook_endpoint& endpoint);
 
 std::string encode_account_state(const account& acct);
 std::string encode_journal_entry(const journal_entry& entry);
@@ -91,6 +131,8 @@ std::string encode_intent(const charge_intent& intent);
 std::string encode_card(const stored_card& card);
 std::string encode_credentials(const credentials& creds);
 std::string encode_hold(const hold_record& hold);
+std::string encode_notice(uint64_t account_id, const notice& told);
+std::string encode_webhook(const webhook_endpoint& endpoint);
 
 // ---- decoding ----------------------------------------------------------------------------
 // An account state as stored: everything but the cards, and how many cards it had.
@@ -114,5 +156,7 @@ expected<charge_intent> decode_intent(std::string_view bytes);
 expected<stored_card> decode_card(std::string_view bytes);
 expected<credentials> decode_credentials(std::string_view bytes);
 expected<hold_record> decode_hold(uint64_t hold_id, std::string_view bytes);
+expected<outbox_notice> decode_notice(uint64_t position, std::string_view bytes);
+expected<webhook_endpoint> decode_webhook(uint32_t endpoint_id, std::string_view bytes);
 
 }  // namespace ledger::storage

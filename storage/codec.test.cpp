@@ -35,6 +35,33 @@ expected<account> round_trip(const account& acct) {
   return assemble_account(std::move(state).value(), std::move(cards));
 }
 
+notice sample_notice() {
+  notice told;
+  told.account_seq = 3;
+  told.type = notice_type::charge_failed;
+  told.at_ms = 1'790'000'000'123;
+  told.balance = money::from_micros(-1'500'000);
+  told.available = money::from_micros(-2'000'000);
+  told.amount = money::dollars(25);
+  told.reference = 9;
+  told.tier = 2;
+  told.charge = notice_charge::automatic;
+  told.failure = error_code::card_declined;
+  told.reason = "insufficient_funds";
+  return told;
+}
+
+webhook_endpoint sample_webhook() {
+  webhook_endpoint endpoint;
+  endpoint.id = 4;
+  endpoint.url = "http://127.0.0.1:9000/hooks/ledger";
+  endpoint.secret = "whsec_0123456789abcdef";
+  endpoint.event_mask = all_notice_types;
+  endpoint.created_at_ms = 1'790'000'000'000;
+  endpoint.delivered_through = 77;
+  return endpoint;
+}
+
 void expect_round_trip(const account& acct) {
   ASSERT_TRUE(validate_account(acct).ok()) << validate_account(acct).message;
   auto back = round_trip(acct);
@@ -67,8 +94,8 @@ TEST(codec, fresh_and_rich_accounts_round_trip) {
   ASSERT_EQ(rich.manual_charges.size(), 1U);
   ASSERT_EQ(rich.cards.size(), 2U);
   ASSERT_TRUE(maximum_recharge_override(rich).has_value());
-  ASSERT_TRUE(rich.charging->velocity_override.has_value());
-  ASSERT_EQ(rich.charging->recent.size(), 1U);
+  ASSERT_TRUE(rich.extras->velocity_override.has_value());
+  ASSERT_EQ(rich.extras->recent.size(), 1U);
   expect_round_trip(rich);
 }
 
@@ -85,7 +112,7 @@ hold_record open_hold(uint64_t hold_id) {
 // written before either part existed has neither (make_account's round trip above).
 TEST(codec, the_velocity_part_round_trips_with_and_without_holds) {
   account acct = testing::rich_account(78);
-  acct.charging->deferred = true;
+  acct.extras->deferred = true;
   ASSERT_FALSE(acct.holds.has_value());
   expect_round_trip(acct);
   const std::string bytes = encode_account_state(acct);
@@ -98,20 +125,70 @@ TEST(codec, the_velocity_part_round_trips_with_and_without_holds) {
   EXPECT_LT(encode_account_state(plain).size(), bytes.size());
 }
 
+TEST(codec, notices_and_webhooks_round_trip_and_are_validated) {
+  auto back = decode_notice(12, encode_notice(42, sample_notice()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->position, 12U);
+  EXPECT_EQ(back->account_id, 42U);
+  EXPECT_EQ(back->told, sample_notice());
+  auto endpoint = decode_webhook(4, encode_webhook(sample_webhook()));
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
+  EXPECT_EQ(*endpoint, sample_webhook());
+
+  notice bad = sample_notice();
+  bad.account_seq = 0;
+  EXPECT_FALSE(validate_notice(bad).ok());
+  bad = sample_notice();
+  bad.type = static_cast<notice_type>(notice_type_count + 1);
+  EXPECT_FALSE(validate_notice(bad).ok());
+  bad = sample_notice();
+  bad.reason = std::string(limits::decline_reason_length_max + 1, 'x');
+  EXPECT_FALSE(validate_notice(bad).ok());
+  for (const char* url :
+       {"https://example.com/x", "http://", "http://a b", "ftp://x", "http://x\n"}) {
+    webhook_endpoint wrong = sample_webhook();
+    wrong.url = url;
+    EXPECT_FALSE(validate_webhook(wrong).ok()) << url;
+  }
+  webhook_endpoint wrong = sample_webhook();
+  wrong.secret = "short";
+  EXPECT_FALSE(validate_webhook(wrong).ok());
+  wrong = sample_webhook();
+  wrong.event_mask = 1;  // bit 0 is no type
+  EXPECT_FALSE(validate_webhook(wrong).ok());
+  wrong.event_mask = 0;
+  EXPECT_FALSE(validate_webhook(wrong).ok());
+}
+
+// The account's notice state and threshold travel with its state.
+TEST(codec, the_notice_state_round_trips) {
+  account acct = make_account(84);
+  acct.balance = money::dollars(10);
+  acct.notices_armed = arm_balance_low | arm_balance_depleted;
+  acct.last_notice_seq = 41;
+  expect_round_trip(acct);
+  acct.extras.get_or_create().notification_threshold = money::dollars(12);
+  expect_round_trip(acct);
+  std::string bytes = encode_account_state(acct);
+  bytes[bytes.size() - 2] = static_cast<char>(0x04);  // an unknown armed bit
+  EXPECT_FALSE(decode_account_state(bytes).ok());
+}
+
 // Records written before the trailing-parts flag existed may carry the parts unflagged: they
 // are read as written.
 TEST(codec, unflagged_trailing_parts_of_older_records_are_read) {
   // The account state of the previous format: open holds, no velocity part, no card order,
-  // no flag. Today's encoding ends with an empty velocity part (no cap, not held back, 0
-  // charges) and an empty card order (0 ids): four bytes.
+  // no flag. Today's encoding ends with an empty extras part (no cap, not held back, 0
+  // charges, no threshold), an empty card order (0 ids) and no notice state (0, 0): seven
+  // bytes.
   account acct = make_account(81);
   acct.balance = money::dollars(10);
   acct.holds.emplace(std::vector<hold_record>{open_hold(6)});
   std::string bytes = encode_account_state(acct);
   ASSERT_NE(static_cast<uint8_t>(bytes[1]) & trailing_parts_flag, 0);
-  ASSERT_EQ(bytes.substr(bytes.size() - 4), std::string(4, '\0'));
+  ASSERT_EQ(bytes.substr(bytes.size() - 7), std::string(7, '\0'));
   bytes[1] = static_cast<char>(record_tag::account_state);
-  bytes.resize(bytes.size() - 4);
+  bytes.resize(bytes.size() - 7);
   auto state = decode_account_state(bytes);
   ASSERT_TRUE(state.ok()) << state.error().message;
   EXPECT_EQ(state->acct.holds.value_or_default().size(), 1U);
@@ -369,6 +446,10 @@ std::vector<sample> samples() {
        [](std::string_view bytes) { return decode_recharge("key", bytes).ok(); }},
       {"unusable card", encode_card(unusable),
        [](std::string_view bytes) { return decode_card(bytes).ok(); }},
+      {"notice", encode_notice(42, sample_notice()),
+       [](std::string_view bytes) { return decode_notice(1, bytes).ok(); }},
+      {"webhook", encode_webhook(sample_webhook()),
+       [](std::string_view bytes) { return decode_webhook(4, bytes).ok(); }},
       {"journal", encode_journal_entry(entry),
        [](std::string_view bytes) {
          auto back = decode_journal_entry(5, 9, bytes);

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <random>
 #include <system_error>
@@ -36,6 +37,9 @@ struct database::impl {
   std::unique_ptr<rocksdb::DB> db;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles{};
   std::vector<rocksdb::ColumnFamilyHandle*> owned_handles;  // ours and "default"
+  // The outbox position of the last notice written (layout.hpp, column outbox): read at
+  // open, advanced by write() (one writer at a time).
+  std::atomic<uint64_t> last_outbox_position{0};
 
   rocksdb::ColumnFamilyHandle* handle(column family) const {
     return handles[static_cast<size_t>(family)];
@@ -232,9 +236,10 @@ status open_columns(database::impl& state, const database_options& options,
 
 // Creates the columns a new (or half-created) database lacks, meta first.
 status create_missing_columns(database::impl& state, const database_options& options) {
-  for (column family : {column::meta, column::accounts, column::journal, column::debits,
-                        column::intents, column::recharges, column::cards, column::credentials,
-                        column::holds, column::hold_expiry}) {
+  for (column family :
+       {column::meta, column::accounts, column::journal, column::debits, column::intents,
+        column::recharges, column::cards, column::credentials, column::holds, column::hold_expiry,
+        column::outbox, column::account_notices, column::webhooks}) {
     if (state.handle(family) != nullptr) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     auto created = state.db->CreateColumnFamily(make_column_options(family, options, state.cache),
@@ -365,6 +370,17 @@ expected<std::unique_ptr<database>> database::open(const database_options& optio
   // A RocksDB directory that is not ours is refused before anything is created in it.
   if (auto checked = read_or_initialize_meta(*state); !checked.ok()) return checked;
   if (auto created = create_missing_columns(*state, options); !created.ok()) return created;
+  {
+    // Notices continue after the last one written.
+    std::unique_ptr<rocksdb::Iterator> last(
+        state->db->NewIterator(rocksdb::ReadOptions(), state->handle(column::outbox)));
+    last->SeekToLast();
+    if (!last->status().ok()) return rocks_failure("cannot read the outbox", last->status());
+    if (last->Valid()) {
+      if (last->key().size() != outbox_key_size) return status::failure("corrupt outbox key");
+      state->last_outbox_position = read_be64(last->key().data());
+    }
+  }
   return std::unique_ptr<database>(new database(std::move(state)));
 }
 
@@ -729,6 +745,68 @@ uint64_t database::account_count() const {
   return count;
 }
 
+// ---- notices and webhooks (issue 18) -----------------------------------------------------
+
+uint64_t database::last_outbox_position() const {
+  return impl_->last_outbox_position.load(std::memory_order_acquire);
+}
+
+expected<std::vector<outbox_notice>> database::read_outbox(uint64_t after_position,
+                                                           size_t limit) const {
+  std::vector<outbox_notice> notices;
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;  // delivery reads each notice once
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::outbox)));
+  for (it->Seek(to_slice(outbox_key(after_position + 1))); it->Valid() && notices.size() < limit;
+       it->Next()) {
+    if (it->key().size() != outbox_key_size) return status::failure("corrupt outbox key");
+    auto decoded = decode_notice(read_be64(it->key().data()), it->value().ToStringView());
+    if (!decoded) return decoded.error();
+    notices.push_back(std::move(decoded).value());
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read the outbox", it->status());
+  return notices;
+}
+
+expected<std::vector<outbox_notice>> database::account_notices(uint64_t account_id,
+                                                               uint64_t before_seq,
+                                                               size_t limit) const {
+  std::vector<outbox_notice> notices;
+  if (before_seq == 0) return notices;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handle(column::account_notices)));
+  const std::string first = account_key(account_id);
+  for (it->SeekForPrev(to_slice(account_notice_key(account_id, before_seq - 1)));
+       it->Valid() && notices.size() < limit && it->key().starts_with(to_slice(first));
+       it->Prev()) {
+    if (it->value().size() != outbox_key_size) return status::failure("corrupt notice index");
+    std::string value;
+    auto got =
+        impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::outbox), it->value(), &value);
+    if (!got.ok()) return rocks_failure("a notice the index names is missing", got);
+    auto decoded = decode_notice(read_be64(it->value().data()), value);
+    if (!decoded) return decoded.error();
+    notices.push_back(std::move(decoded).value());
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read notices", it->status());
+  return notices;
+}
+
+expected<std::vector<webhook_endpoint>> database::webhooks() const {
+  std::vector<webhook_endpoint> endpoints;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handle(column::webhooks)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != webhook_key_size) return status::failure("corrupt webhook key");
+    auto decoded = decode_webhook(read_be32(it->key().data()), it->value().ToStringView());
+    if (!decoded) return decoded.error();
+    endpoints.push_back(std::move(decoded).value());
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read webhooks", it->status());
+  return endpoints;
+}
+
 // ---- writes and maintenance --------------------------------------------------------------
 
 namespace {
@@ -743,6 +821,8 @@ rocksdb::Status add_op(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* 
       return batch.Delete(handle, key);
     case change_set::op_kind::erase_range:
       return batch.DeleteRange(handle, key, value);
+    case change_set::op_kind::put_notice:
+      break;  // database::write gives it its position
   }
   return rocksdb::Status::InvalidArgument("unknown change_set operation");
 }
@@ -799,6 +879,7 @@ status database::write(const change_set* const* sets, size_t count, durability m
     std::string_view value;
   };
   std::vector<sorted_put> puts;
+  uint64_t next_position = impl_->last_outbox_position.load(std::memory_order_relaxed);
   rocksdb::WriteBatch batch(bytes + 64);
   for (size_t i = 0; i < count; ++i) {
     const auto& ops = sets[i]->ops();
@@ -810,6 +891,19 @@ status database::write(const change_set* const* sets, size_t count, durability m
         puts.push_back({entry.family,
                         {buffer.data() + entry.key_offset, entry.key_size},
                         {buffer.data() + entry.value_offset, entry.value_size}});
+        continue;
+      }
+      if (entry.kind == change_set::op_kind::put_notice) {
+        // The next outbox position, in submission order: an account's notices get
+        // positions in their account_seq order.
+        const std::string position = outbox_key(++next_position);
+        auto added = batch.Put(impl_->handle(column::outbox), to_slice(position),
+                               {buffer.data() + entry.value_offset, entry.value_size});
+        if (added.ok()) {
+          added = batch.Put(impl_->handle(column::account_notices),
+                            {buffer.data() + entry.key_offset, entry.key_size}, to_slice(position));
+        }
+        if (!added.ok()) return rocks_failure("cannot build write batch", added);
         continue;
       }
       auto added = add_op(batch, impl_->handle(entry.family), buffer, entry);
@@ -827,7 +921,9 @@ status database::write(const change_set* const* sets, size_t count, durability m
   write_options.sync = mode == durability::fsync;
   write_options.disableWAL = false;  // never: the WAL is what makes an acknowledgement true
   auto written = impl_->db->Write(write_options, &batch);
-  return written.ok() ? status::success() : rocks_failure("write failed", written);
+  if (!written.ok()) return rocks_failure("write failed", written);
+  impl_->last_outbox_position.store(next_position, std::memory_order_release);
+  return status::success();
 }
 
 status database::checkpoint(const std::string& directory) const {

@@ -18,6 +18,7 @@
 
 #include "ledger/account.hpp"
 #include "ledger/journal.hpp"
+#include "storage/codec.hpp"
 #include "storage/layout.hpp"
 #include "storage/status.hpp"
 
@@ -91,6 +92,17 @@ class database {
   // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).
   expected<std::vector<journal_entry>> read_journal(uint64_t account_id, uint64_t from_seq,
                                                     size_t limit) const;
+
+  // ---- notices (issue 18) ----
+  // The outbox position of the last notice written; 0 when there is none.
+  uint64_t last_outbox_position() const;
+  // At most `limit` notices with positions above `after_position`, in position order.
+  expected<std::vector<outbox_notice>> read_outbox(uint64_t after_position, size_t limit) const;
+  // At most `limit` of the account's notices with account_seq < before_seq, newest first.
+  expected<std::vector<outbox_notice>> account_notices(uint64_t account_id, uint64_t before_seq,
+                                                       size_t limit) const;
+  // Every registered webhook endpoint, by id.
+  expected<std::vector<webhook_endpoint>> webhooks() const;
 
   // Scans for recovery and operators. A visitor returns false to stop early. Each scan reads
   // one consistent snapshot and does not fill the block cache.

@@ -228,6 +228,8 @@ TEST(database, balance_comes_back_from_the_journal_tail) {
   account acct = make_account(7);
   acct.balance = usd(10);
   acct.journal_seq = 0;
+  // Above both lines already: debits that stay above $5 change no notice state either.
+  acct.notices_armed = arm_balance_low | arm_balance_depleted;
   change_set created;
   created.put_account_state(acct);
   write(*db, created);
@@ -477,6 +479,88 @@ TEST(database, properties_for_metrics) {
   ASSERT_TRUE(db);
   EXPECT_TRUE(db->property("debits", "rocksdb.estimate-num-keys").has_value());
   EXPECT_FALSE(db->property("nope", "rocksdb.estimate-num-keys").has_value());
+}
+
+// The outbox (issue 18): each notice gets the next position as it is written, in
+// submission order, across batches and reopens; the account index lists the newest first.
+TEST(database, notices_get_outbox_positions_in_order_across_reopens) {
+  temp_dir dir;
+  const auto told = [](uint64_t seq, notice_type type) {
+    notice n;
+    n.account_seq = seq;
+    n.type = type;
+    n.at_ms = 1'790'000'000'000 + static_cast<int64_t>(seq);
+    return n;
+  };
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->last_outbox_position(), 0U);
+    change_set first;
+    first.put_notice(7, told(1, notice_type::balance_low));
+    first.put_notice(7, told(2, notice_type::balance_depleted));
+    change_set second;
+    second.put_notice(8, told(1, notice_type::charge_captured));
+    const change_set* sets[] = {&first, &second};
+    ASSERT_TRUE(db->write(sets, 2, durability::process).ok());
+    EXPECT_EQ(db->last_outbox_position(), 3U);
+  }
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->last_outbox_position(), 3U) << "read back at open";
+  change_set third;
+  third.put_notice(7, told(3, notice_type::charge_failed));
+  write(*db, third);
+  auto all = db->read_outbox(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4U);
+  const std::vector<std::pair<uint64_t, uint64_t>> expected = {{7, 1}, {7, 2}, {8, 1}, {7, 3}};
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].position, i + 1);
+    EXPECT_EQ((*all)[i].account_id, expected[i].first);
+    EXPECT_EQ((*all)[i].told.account_seq, expected[i].second);
+  }
+  auto after = db->read_outbox(2, 1);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1U);
+  EXPECT_EQ(after->front().position, 3U);
+  auto newest = db->account_notices(7, UINT64_MAX, 2);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 2U);
+  EXPECT_EQ(newest->at(0).told.account_seq, 3U);
+  EXPECT_EQ(newest->at(0).position, 4U);
+  EXPECT_EQ(newest->at(1).told.account_seq, 2U);
+  auto older = db->account_notices(7, 2, 10);
+  ASSERT_TRUE(older.ok());
+  ASSERT_EQ(older->size(), 1U);
+  EXPECT_EQ(older->front().told.type, notice_type::balance_low);
+  EXPECT_TRUE(db->account_notices(9, UINT64_MAX, 10)->empty()) << "no other account's";
+}
+
+TEST(database, webhooks_are_stored_and_removed) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  webhook_endpoint endpoint;
+  endpoint.id = 2;
+  endpoint.url = "http://127.0.0.1:1/x";
+  endpoint.secret = std::string(32, 's');
+  endpoint.event_mask = all_notice_types;
+  change_set added;
+  added.put_webhook(endpoint);
+  write(*db, added);
+  auto listed = db->webhooks();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_EQ(listed->front(), endpoint);
+  change_set removed;
+  removed.erase_webhook(2);
+  write(*db, removed);
+  EXPECT_TRUE(db->webhooks()->empty());
+  change_set invalid;
+  endpoint.url = "https://nope";
+  invalid.put_webhook(endpoint);
+  EXPECT_FALSE(invalid.validity().ok());
 }
 
 }  // namespace

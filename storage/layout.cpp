@@ -26,6 +26,12 @@ std::string_view column_name(column family) {
       return "holds";
     case column::hold_expiry:
       return "hold_expiry";
+    case column::outbox:
+      return "outbox";
+    case column::account_notices:
+      return "account_notices";
+    case column::webhooks:
+      return "webhooks";
   }
   return "unknown";
 }
@@ -121,6 +127,18 @@ std::optional<hold_expiry_entry> parse_hold_expiry_key(std::string_view key) {
   return hold_expiry_entry{static_cast<int64_t>(expires_at), read_be64(key.data() + 8),
                            read_be64(key.data() + 16)};
 }
+std::string outbox_key(uint64_t position) {
+  return make_key(append_be64, position);
+}
+
+std::string account_notice_key(uint64_t account_id, uint64_t account_seq) {
+  return make_key(append_pair_key, account_id, account_seq);
+}
+
+std::string webhook_key(uint32_t endpoint_id) {
+  return make_key(append_be32, endpoint_id);
+}
+
 std::string card_key(uint64_t account_id, uint32_t card_id) {
   return make_key(append_card_key, account_id, card_id);
 }

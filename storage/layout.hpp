@@ -23,12 +23,20 @@ enum class column : uint8_t {
   meta = 7,         // format marker, format version, instance id
   holds = 8,        // (account_id, hold_id) -> hold record, every state, forever
   hold_expiry = 9,  // (expires_at_ms, account_id, hold_id) -> empty: open holds by expiry
+  // Notices (issue 18): the outbox, by the position the writer gives each notice as it
+  // writes it (1, 2, 3... over the whole ledger), and each account's notices by account_seq
+  // -> that position.
+  outbox = 10,           // position -> (account_id, notice)
+  account_notices = 11,  // (account_id, account_seq) -> position
+  webhooks = 12,         // endpoint id (32 bits) -> webhook endpoint, with its cursor
 };
-inline constexpr size_t column_count = 10;
+inline constexpr size_t column_count = 13;
 
 inline constexpr std::array<column, column_count> all_columns = {
-    column::accounts, column::journal,     column::debits, column::intents, column::recharges,
-    column::cards,    column::credentials, column::meta,   column::holds,   column::hold_expiry};
+    column::accounts,  column::journal,     column::debits,      column::intents,
+    column::recharges, column::cards,       column::credentials, column::meta,
+    column::holds,     column::hold_expiry, column::outbox,      column::account_notices,
+    column::webhooks};
 
 // The RocksDB column family name of each column; stable on disk.
 std::string_view column_name(column family);
@@ -37,6 +45,8 @@ inline constexpr size_t account_key_size = 8;
 inline constexpr size_t pair_key_size = 16;  // journal, debits, intents
 inline constexpr size_t card_key_size = 12;
 inline constexpr size_t hold_expiry_key_size = 24;
+inline constexpr size_t outbox_key_size = 8;
+inline constexpr size_t webhook_key_size = 4;
 
 // Fixed-width big-endian integers.
 void append_be32(std::string& out, uint32_t value);
@@ -57,6 +67,9 @@ std::string intent_key(uint64_t account_id, uint64_t charge_seq);
 std::string card_key(uint64_t account_id, uint32_t card_id);
 std::string recharge_key(uint64_t account_id, std::string_view key);
 std::string hold_key(uint64_t account_id, uint64_t hold_id);
+std::string outbox_key(uint64_t position);
+std::string account_notice_key(uint64_t account_id, uint64_t account_seq);
+std::string webhook_key(uint32_t endpoint_id);
 // Sorted by expiry first, so that the sweep reads the holds due first (milliseconds since
 // the epoch, non-negative, big-endian).
 std::string hold_expiry_key(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
