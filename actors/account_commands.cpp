@@ -102,6 +102,9 @@ struct command_visitor {
   ledger::outcome operator()(const commands::set_maximum_recharge& cmd) {
     return ledger::set_maximum_recharge(acct(), rules(), cmd.maximum, cmd.recharge_amount);
   }
+  ledger::outcome operator()(const commands::set_notification_threshold& cmd) {
+    return ledger::set_notification_threshold(acct(), ctx(), cmd.threshold);
+  }
   ledger::outcome operator()(const commands::set_velocity_cap& cmd) {
     return ledger::set_velocity_cap(acct(), ctx(), cmd.cap, cmd.recharge_amount);
   }

@@ -73,6 +73,10 @@ struct set_maximum_recharge {
   // maximum: ledger::set_maximum_recharge).
   ledger::optional_money recharge_amount;
 };
+// The customer's threshold for balance_low notices (ledger::set_notification_threshold).
+struct set_notification_threshold {
+  ledger::money threshold;
+};
 // Support's per-account velocity cap (ledger::set_velocity_cap); nullopt: the policy's.
 struct set_velocity_cap {
   std::optional<ledger::velocity_cap> cap;
@@ -154,11 +158,12 @@ struct expire_holds {
 using command =
     std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
                  commands::add_card, commands::remove_card, commands::set_default_card,
-                 commands::set_card_order, commands::set_maximum_recharge,
-                 commands::set_velocity_cap, commands::suspend, commands::resume,
-                 commands::reset_retry_tier, commands::adjust, commands::credentials_snapshot,
-                 commands::record_login, commands::authorize, commands::change_password,
-                 commands::issue_temporary_credentials, commands::logout, commands::expire_holds>;
+                 commands::set_card_order, commands::set_notification_threshold,
+                 commands::set_maximum_recharge, commands::set_velocity_cap, commands::suspend,
+                 commands::resume, commands::reset_retry_tier, commands::adjust,
+                 commands::credentials_snapshot, commands::record_login, commands::authorize,
+                 commands::change_password, commands::issue_temporary_credentials, commands::logout,
+                 commands::expire_holds>;
 
 struct account_request {
   uint64_t account_id = 0;

@@ -19,6 +19,7 @@
 #include "server/admin/event_hub.hpp"
 #include "server/http/http_api.hpp"
 #include "server/stream/stream_server.hpp"
+#include "server/webhooks/dispatcher.hpp"
 
 namespace {
 
@@ -80,6 +81,13 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
   spdlog::info("data directory \"{}\" (instance {}), durability {}, gateway {}", settings.data_dir,
                (*ledger)->database().instance_id(), settings.durability,
                settings.gateway == "http" ? settings.gateway_url : "embedded simulator");
+  // Notices to webhook endpoints (issue 18): its own thread, reading the outbox.
+  server::webhooks::dispatcher webhooks((*ledger)->database(), (*ledger)->writer());
+  if (auto started = webhooks.start(); !started.ok()) {
+    spdlog::error("webhooks: {}", started.message);
+    return exit_start;
+  }
+  options->http.webhooks = &webhooks;
   auto broker = server::start_stream_server(system, (*ledger)->accounts(), options->stream,
                                             std::make_shared<server::stream_metrics>());
   if (!broker) {

@@ -21,6 +21,9 @@ class actor_system;
 namespace actors {
 class node;
 }
+namespace server::webhooks {
+class dispatcher;
+}
 
 namespace server {
 
@@ -40,6 +43,8 @@ struct http_options {
   bool require_sessions = false;
   std::string platform_key;       // empty: no platform key is accepted
   std::string platform_key_file;  // where the key came from, for the log (never the key)
+  // The webhook dispatcher behind /v1/webhooks (not owned; null: no webhook routes).
+  webhooks::dispatcher* webhooks = nullptr;
 };
 
 class http_api {

@@ -128,10 +128,42 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
 
 }  // namespace
 
+std::string render_webhook_metrics(uint64_t last_outbox_position,
+                                   const std::vector<webhooks::endpoint_status>& endpoints) {
+  std::string out;
+  single(out, "ledger_outbox_last_position", "gauge",
+         "Outbox position of the last notice written (notices ever written).",
+         last_outbox_position);
+  const auto each = [&](std::string_view name, std::string_view type, std::string_view help,
+                        auto value_of) {
+    header(out, name, type, help);
+    for (const auto& status : endpoints) {
+      sample(out, name, "endpoint=\"" + std::to_string(status.endpoint.id) + "\"",
+             value_of(status));
+    }
+  };
+  using status_t = webhooks::endpoint_status;
+  each("ledger_webhook_backlog", "gauge", "Outbox positions after the endpoint's cursor.",
+       [](const status_t& s) { return s.backlog; });
+  each("ledger_webhook_delivered_total", "counter", "Notices delivered (2xx).",
+       [](const status_t& s) { return s.delivered; });
+  each("ledger_webhook_failures_total", "counter", "POSTs that failed (no answer or not 2xx).",
+       [](const status_t& s) { return s.failures; });
+  each("ledger_webhook_dropped_total", "counter",
+       "Notices given up after 72 h of failures, or dropped by an operator.",
+       [](const status_t& s) { return s.dropped; });
+  each("ledger_webhook_delivery_seconds_total", "counter", "Time in successful POSTs.",
+       [](const status_t& s) { return s.delivery_seconds_total; });
+  each("ledger_webhook_failing", "gauge", "1 while the endpoint's deliveries fail.",
+       [](const status_t& s) { return s.failing_since_ms != 0 ? 1 : 0; });
+  return out;
+}
+
 const char* to_string(route_class route) {
   static constexpr const char* names[route_class_count] = {
-      "accounts", "account", "debits",  "recharges", "auto_recharge", "cards",  "journal",
-      "holds",    "auth",    "healthz", "metrics",   "console",       "unknown"};
+      "accounts",      "account", "debits",  "recharges", "auto_recharge",
+      "cards",         "journal", "holds",   "auth",      "webhooks",
+      "notifications", "healthz", "metrics", "console",   "unknown"};
   return names[static_cast<size_t>(route)];
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/metrics.hpp"
+#include "server/webhooks/dispatcher.hpp"
 #include "storage/writer.hpp"
 
 namespace server {
@@ -23,12 +24,14 @@ enum class route_class : uint8_t {
   journal,        // GET .../journal
   holds,          // .../holds and .../holds/{hold_id}/{capture,extend,release}
   auth,           // POST /v1/login, /v1/logout, .../password
+  webhooks,       // /v1/webhooks[/{id}]
+  notifications,  // GET .../notifications, PUT .../notification-threshold
   healthz,
   metrics,
   console,  // GET /, /console/...: the browser console's static files (web/)
   unknown,  // no route matched, or the body was refused before routing
 };
-inline constexpr size_t route_class_count = 13;
+inline constexpr size_t route_class_count = 15;
 
 const char* to_string(route_class route);
 
@@ -54,6 +57,11 @@ class http_metrics {
   std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
 };
+
+// The outbox and each webhook endpoint (issue 18): what was written, the backlog, deliveries,
+// failures, drops and delivery time, labelled by endpoint id.
+std::string render_webhook_metrics(uint64_t last_outbox_position,
+                                   const std::vector<webhooks::endpoint_status>& endpoints);
 
 // The node's counters and the writer's statistics.
 std::string render_node_metrics(const actors::metrics& counters,

@@ -158,6 +158,16 @@ api_response routes::handle(const api_request& request, route_class& route) cons
     if (request.method != "POST") return method_not_allowed("POST");
     return parts[1] == "login" ? post_login(request) : post_logout(request);
   }
+  if (parts.size() >= 2 && parts.size() <= 3 && parts[0] == "v1" && parts[1] == "webhooks") {
+    route = route_class::webhooks;
+    if (parts.size() == 2 && request.method != "GET" && request.method != "POST") {
+      return method_not_allowed("GET, POST");
+    }
+    if (parts.size() == 3 && request.method != "DELETE") return method_not_allowed("DELETE");
+    // The platform's: with sessions required, only the platform key opens them.
+    if (auto refused = check_access(request, 0, false)) return *refused;
+    return dispatch_webhooks(request, parts);
+  }
   if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "accounts") return no_route();
   if (parts.size() == 2) {
     route = route_class::accounts;
@@ -191,6 +201,10 @@ api_response routes::dispatch_account(const api_request& request, const segments
     }
   } else if (parts.size() == 4 && leaf == "password") {
     route = route_class::auth, allow = "POST";
+  } else if (parts.size() == 4 && leaf == "notifications") {
+    route = route_class::notifications, allow = "GET";
+  } else if (parts.size() == 4 && leaf == "notification-threshold") {
+    route = route_class::notifications, allow = "PUT";
   } else if (leaf == "cards" && parts.size() <= 6) {
     route = route_class::cards;
     const bool order = parts.size() == 5 && parts[4] == "order";
@@ -226,6 +240,9 @@ api_response routes::dispatch_account(const api_request& request, const segments
       return get_journal(*id, request);
     case route_class::holds:
       return dispatch_holds(request, *id, parts);
+    case route_class::notifications:
+      return request.method == "GET" ? get_notifications(*id, request)
+                                     : put_notification_threshold(*id, request);
     default:
       return dispatch_cards(request, *id, parts);
   }
@@ -325,6 +342,10 @@ api_response routes::get_metrics() const {
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body =
       render_node_metrics(node_.counters(), node_.writer().stats()) + http_counters_.render();
+  if (options_.webhooks != nullptr) {
+    response.body +=
+        render_webhook_metrics(node_.database().last_outbox_position(), options_.webhooks->list());
+  }
   return response;
 }
 

@@ -72,6 +72,14 @@ class routes {
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
 
+  // routes_webhooks.cpp: notices and webhooks (issue 18; docs/webhooks.md).
+  api_response dispatch_webhooks(const api_request& request, const segments& parts) const;
+  api_response post_webhook(const api_request& request) const;
+  api_response get_webhooks() const;
+  api_response delete_webhook(const std::string& id_text) const;
+  api_response get_notifications(uint64_t id, const api_request& request) const;
+  api_response put_notification_threshold(uint64_t id, const api_request& request) const;
+
   // routes_holds.cpp: credit control (SPEC 11; docs/api.md, "Holds").
   api_response dispatch_holds(const api_request& request, uint64_t id, const segments& parts) const;
   api_response post_hold(uint64_t id, const api_request& request) const;

@@ -174,6 +174,7 @@ json account_view(const ledger::account& acct, const ledger::policy& rules, int6
       {"maximum_recharge", money_text(ledger::maximum_recharge(acct, rules))},
       {"minimum_recharge", money_text(rules.minimum_recharge)},
       {"velocity_cap", velocity_cap_view(acct, rules, now_ms)},
+      {"notification_threshold", money_text(ledger::notification_threshold(acct, rules))},
       {"cards", cards_view(acct)},
       {"default_card_id", acct.default_card_id},
       {"charges_in_flight", charges_in_flight_view(acct)},

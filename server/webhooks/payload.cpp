@@ -1,0 +1,80 @@
+#include "server/webhooks/payload.hpp"
+
+#include <string>
+
+namespace server::webhooks {
+namespace {
+
+using ledger::notice_type;
+using nlohmann::json;
+
+std::string money_text(ledger::money amount) {
+  return ledger::format_money(amount);
+}
+
+const char* suspension_text(uint64_t cause) {
+  switch (static_cast<ledger::suspension_cause>(cause)) {
+    case ledger::suspension_cause::retries_exhausted:
+      return "retries_exhausted";
+    case ledger::suspension_cause::support:
+      return "support";
+    case ledger::suspension_cause::none:
+      break;
+  }
+  return "none";
+}
+
+void add_charge(json& view, const ledger::notice& told) {
+  view["charge_seq"] = std::to_string(told.reference);
+  view["amount"] = money_text(told.amount);
+  view["kind"] = told.charge == ledger::notice_charge::manual ? "manual" : "automatic";
+  view["tier"] = told.tier;
+}
+
+}  // namespace
+
+json notice_view(const ledger::storage::outbox_notice& record) {
+  const ledger::notice& told = record.told;
+  json view{{"id", std::to_string(record.position)},
+            {"type", std::string{ledger::to_string(told.type)}},
+            {"account_id", std::to_string(record.account_id)},
+            {"account_seq", told.account_seq},
+            {"created_at_ms", told.at_ms},
+            {"balance", money_text(told.balance)},
+            {"available", money_text(told.available)}};
+  switch (told.type) {
+    case notice_type::balance_low:
+      view["threshold"] = money_text(told.amount);
+      break;
+    case notice_type::balance_depleted:
+    case notice_type::reactivated:
+      break;
+    case notice_type::charge_captured:
+      add_charge(view, told);
+      break;
+    case notice_type::charge_failed:
+      add_charge(view, told);
+      view["error"] = std::string{ledger::to_string(told.failure)};
+      view["reason"] = told.reason;
+      break;
+    case notice_type::tier_advanced:
+      view["retry_tier"] = told.tier;
+      break;
+    case notice_type::suspended:
+      view["cause"] = suspension_text(told.reference);
+      break;
+    case notice_type::velocity_capped:
+      view["recharge_amount"] = money_text(told.amount);
+      break;
+    case notice_type::card_unusable:
+      view["card_id"] = told.reference;
+      break;
+    case notice_type::hold_expired:
+      view["hold_id"] = std::to_string(told.reference);
+      view["amount"] = money_text(told.amount);
+      break;
+  }
+  return view;
+}
+
+}  // namespace server::webhooks
