@@ -73,7 +73,9 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
         std::chrono::duration_cast<std::chrono::seconds>(timeout).count(), 0);
     state.client->set_read_timeout(timeout);
     state.client->set_write_timeout(timeout);
-    state.client->set_keep_alive(true);
+    // A new connection per POST: with keep-alive, cpp-httplib 0.11's client was seen to
+    // wait for an answer that never came after some 80 requests to one server (loopback).
+    state.client->set_keep_alive(false);
     return state;
   }
 
@@ -146,7 +148,8 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
   }
 
   // One round for one endpoint: deliver what is due, in outbox order, until a failure.
-  void deliver(uint32_t id) {
+  // True when it read a full page that it got through (more may be waiting).
+  bool deliver(uint32_t id) {
     std::string secret;
     std::string path;
     uint32_t mask = 0;
@@ -156,10 +159,10 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     {
       std::lock_guard lock(mutex);
       auto it = endpoints.find(id);
-      if (it == endpoints.end()) return;
+      if (it == endpoints.end()) return false;
       auto& state = it->second;
-      if (state.status.next_attempt_at_ms > wall_ms()) return;
-      if (state.status.endpoint.delivered_through >= db.last_outbox_position()) return;
+      if (state.status.next_attempt_at_ms > wall_ms()) return false;
+      if (state.status.endpoint.delivered_through >= db.last_outbox_position()) return false;
       secret = state.status.endpoint.secret;
       path = state.where.path;
       mask = state.status.endpoint.event_mask;
@@ -170,7 +173,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     auto page = db.read_outbox(cursor, options.page_size);
     if (!page) {
       spdlog::error("webhooks: cannot read the outbox: {}", page.error().message);
-      return;
+      return false;
     }
     uint64_t through = cursor;
     uint64_t delivered = 0;
@@ -207,7 +210,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     }
     std::lock_guard lock(mutex);
     auto it = endpoints.find(id);
-    if (it == endpoints.end()) return;
+    if (it == endpoints.end()) return false;
     auto& state = it->second;
     auto& status = state.status;
     status.delivered += delivered;
@@ -225,6 +228,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
       state.backoff = std::chrono::milliseconds(0);
     }
     persist_cursor_locked(id, state);
+    return failed.status == 0 && page->size() == options.page_size;
   }
 
   // Whether the notice at `position` has failed for give_up_after (its first failure is
@@ -289,10 +293,11 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
       for (const auto& [id, state] : endpoints)
         ids.push_back(id);
       lock.unlock();
+      bool more = false;  // a round read a full page: go on without waiting
       for (uint32_t id : ids)
-        deliver(id);
+        more = deliver(id) || more;
       lock.lock();
-      wake.wait_for(lock, options.poll_interval, [&] { return stopping; });
+      if (!more) wake.wait_for(lock, options.poll_interval, [&] { return stopping; });
     }
   }
 };
