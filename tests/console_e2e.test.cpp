@@ -373,6 +373,51 @@ TEST_F(ConsoleEndToEnd, TheVelocityCapStopsARunawayAndSupportCanRaiseIt) {
   EXPECT_EQ(cleared["account"]["limits"]["velocity_cap"]["reached"], true);
 }
 
+// Operators see a failing webhook endpoint and act on it (issue 18): list shows it failing
+// with its backlog, test reports the receiver's refusal, drop (audited) clears the backlog,
+// replay moves the cursor back.
+TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
+  httplib::Server receiver;  // refuses everything
+  receiver.set_keep_alive_timeout(1);
+  receiver.Post(
+      "/down", [](const httplib::Request&, httplib::Response& response) { response.status = 503; });
+  const int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  const json hook{{"url", "http://127.0.0.1:" + std::to_string(port) + "/down"},
+                  {"secret", "console-e2e-secret-0123"}};
+  ASSERT_EQ(http.Post("/v1/webhooks", hook.dump(), "application/json")->status, 201);
+  auto_recharging_account(http, 9, "10.00", "25.00");  // $100: a notice or two
+  ASSERT_EQ(http.Post("/v1/accounts/9/debits", R"({"debit_id": "1", "amount": "99.00"})",
+                      "application/json")
+                ->status,
+            200);  // $1.00: balance_low
+  ASSERT_TRUE(harness::wait_until([&] {
+    auto listed = ctl_json({"webhooks", "list"});
+    return !listed["webhooks"].empty() && listed["webhooks"][0]["failing_since_ms"].is_number();
+  }));
+  auto shown = ctl({"webhooks", "list"});
+  EXPECT_NE(shown.out.find("FAILING since"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("status 503"), std::string::npos) << shown.out;
+  auto tested = ctl({"webhooks", "test", "1"});
+  EXPECT_NE(tested.status, 0);
+  EXPECT_NE((tested.out + tested.err).find("status 503"), std::string::npos) << tested.out;
+  EXPECT_NE(ctl({"webhooks", "drop", "1"}).status, 0) << "a reason is required";
+  auto dropped = ctl_json({"webhooks", "drop", "1", "--reason", "receiver retired"});
+  EXPECT_EQ(dropped["webhook"]["backlog"], 0);
+  EXPECT_GE(dropped["webhook"]["dropped"].get<int>(), 1);
+  auto replayed = ctl_json({"webhooks", "replay", "1", "--from", "1", "--reason", "again"});
+  EXPECT_EQ(replayed["webhook"]["delivered_through"], "0");
+  EXPECT_NE(ctl({"webhooks", "replay", "7", "--from", "1", "--reason", "x"}).status, 0);
+  const auto audit = read_file(work_dir_ + "/data-admin-audit.log");
+  EXPECT_NE(audit.find("\"command\":\"webhooks.drop\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("receiver retired"), std::string::npos);
+  ASSERT_EQ(stop_ledgerd(), 0);
+  receiver.stop();
+  serving.join();
+}
+
 // Support looks at the holds a platform authorised over the stream: `holds ID` lists them,
 // `account show` says what is held and available, and verify counts them.
 TEST_F(ConsoleEndToEnd, HoldsAuthorisedOverTheStreamAreShown) {

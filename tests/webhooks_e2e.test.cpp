@@ -120,8 +120,8 @@ TEST_F(WebhooksEndToEnd, AKillDuringDeliveryLosesNothingAndRepeatsCarryTheSameId
 
   // First arrivals in order per account, repeats identical to the first, and exactly the
   // notices the account lists.
-  std::map<std::string, std::string> first_body;   // id -> body
-  std::map<std::string, uint64_t> last_seq;        // account -> account_seq
+  std::map<std::string, std::string> first_body;            // id -> body
+  std::map<std::string, uint64_t> last_seq;                 // account -> account_seq
   std::map<std::string, std::vector<std::string>> arrived;  // account -> ids
   for (const auto& body : hooks.bodies()) {
     const json event = json::parse(body);
@@ -153,8 +153,8 @@ TEST_F(WebhooksEndToEnd, AKillDuringDeliveryLosesNothingAndRepeatsCarryTheSameId
       out.push_back(json::parse(first_body[id])["type"]);
     return out;
   };
-  EXPECT_EQ(types(1), (std::vector<std::string>{"charge_captured", "balance_low",
-                                                "balance_depleted"}));
+  EXPECT_EQ(types(1),
+            (std::vector<std::string>{"charge_captured", "balance_low", "balance_depleted"}));
 }
 
 TEST_F(WebhooksEndToEnd, BadRegistrationsAreRefusedWithAReasonAndChangeNothing) {

@@ -217,6 +217,23 @@ void render_change(const command_spec& spec, const json& result, std::ostream& o
   render_account(result["account"], out);
 }
 
+// One line per endpoint: what it takes, how far delivery got, and whether it fails.
+void render_webhook(const json& hook, std::ostream& out) {
+  std::string types;
+  for (const auto& type : hook["event_types"])
+    types += (types.empty() ? "" : ",") + text(type);
+  out << "webhook " << text(hook["id"]) << "  " << text(hook["url"]) << "\n";
+  row(out, "event types", types);
+  row(out, "delivered through",
+      "outbox position " + text(hook["delivered_through"]) + "; backlog " + text(hook["backlog"]));
+  row(out, "deliveries",
+      text(hook["delivered"]) + " delivered, " + text(hook["failures"]) + " failed POSTs, " +
+          text(hook["dropped"]) + " dropped");
+  if (hook["failing_since_ms"].is_number_integer()) {
+    row(out, "FAILING since", utc_text(hook["failing_since_ms"]) + ": " + text(hook["last_error"]));
+  }
+}
+
 }  // namespace
 
 void render_text(const command_spec& spec, const json& result, std::ostream& out) {
@@ -227,6 +244,13 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
   if (name == "journal") return render_journal(result, out);
   if (name == "verify") return render_verify(result, out);
   if (name == "stats") return render_stats(result, out);
+  if (name == "webhooks.list") {
+    if (result["webhooks"].empty()) out << "no webhook endpoints\n";
+    for (const auto& hook : result["webhooks"])
+      render_webhook(hook, out);
+    return;
+  }
+  if (result.contains("webhook")) return render_webhook(result["webhook"], out);
   if (name == "credentials.issue") {
     out << "login       " << text(result["login"]) << "\n"
         << "password    " << text(result["password"]) << "   (shown once)\n"

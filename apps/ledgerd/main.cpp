@@ -103,6 +103,7 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
     spdlog::error("{}", started.message);
     return exit_start;
   }
+  options->admin.webhooks = &webhooks;
   server::admin::admin_server admin(system, **ledger, events.actor(), options->admin);
   if (auto started = admin.start(); !started.ok()) {
     spdlog::error("{}", started.message);

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,10 @@ namespace actors {
 class node;
 }
 
+namespace server::webhooks {
+class dispatcher;
+}
+
 namespace server::admin {
 
 // What every request of one server shares; lives as long as the actor.
@@ -25,6 +30,7 @@ struct admin_shared {
   std::string secret;
   audit_log audit;
   std::chrono::milliseconds command_timeout{0};
+  webhooks::dispatcher* webhooks = nullptr;  // not owned; null: no webhook commands
 };
 
 struct admin_state {
@@ -45,5 +51,9 @@ struct admin_request {
 
 // Runs one command; the reply is reply JSON (protocol.hpp), possibly later.
 caf::result<std::string> dispatch(admin_self self, const admin_request& request);
+
+// An optional unsigned argument (a digits string or a JSON number): nullopt in `out` when
+// absent; false when present but not a number of at most 19 digits.
+bool optional_unsigned(const admin_request& request, const char* key, std::optional<uint64_t>& out);
 
 }  // namespace server::admin

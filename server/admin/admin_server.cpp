@@ -89,6 +89,7 @@ ledger::status admin_server::start() {
   shared->node = &node_;
   shared->events = events_;
   shared->command_timeout = options_.command_timeout;
+  shared->webhooks = options_.webhooks;
   auto secret = load_or_create_secret(options_.secret_file);
   if (!secret) return secret.error();
   shared->secret = secret->secret;

@@ -24,6 +24,10 @@ namespace actors {
 class node;
 }
 
+namespace server::webhooks {
+class dispatcher;
+}
+
 namespace server::admin {
 
 struct admin_options {
@@ -33,6 +37,8 @@ struct admin_options {
   std::string audit_log_file;
   // How long an account command may take (a manual recharge waits for the card processor).
   std::chrono::milliseconds command_timeout{std::chrono::seconds(30)};
+  // The webhook dispatcher behind `ledgerctl webhooks` (not owned; null: not enabled).
+  webhooks::dispatcher* webhooks = nullptr;
 };
 
 // "<data-dir>-admin.secret" and "<data-dir>-admin-audit.log": next to the data directory,

@@ -324,6 +324,11 @@ caf::result<std::string> stats(admin_self self, const admin_request& request);
 caf::result<std::string> verify(admin_self self, const admin_request& request);
 caf::result<std::string> checkpoint(admin_self self, const admin_request& request);
 caf::result<std::string> tail(admin_self self, const admin_request& request);
+// commands_webhooks.cpp
+caf::result<std::string> webhooks_list(admin_self self, const admin_request& request);
+caf::result<std::string> webhooks_test(admin_self self, const admin_request& request);
+caf::result<std::string> webhooks_replay(admin_self self, const admin_request& request);
+caf::result<std::string> webhooks_drop(admin_self self, const admin_request& request);
 
 caf::result<std::string> dispatch(admin_self self, const admin_request& request) {
   static const std::map<std::string, handler> handlers = {
@@ -335,6 +340,10 @@ caf::result<std::string> dispatch(admin_self self, const admin_request& request)
       {"limit.set", limit_set},
       {"cap.set", cap_set},
       {"cap.clear", cap_clear},
+      {"webhooks.list", webhooks_list},
+      {"webhooks.test", webhooks_test},
+      {"webhooks.replay", webhooks_replay},
+      {"webhooks.drop", webhooks_drop},
       {"suspend", suspend},
       {"resume", resume},
       {"adjust", adjust},

@@ -14,11 +14,7 @@
 #include "storage/verify.hpp"
 
 namespace server::admin {
-namespace {
 
-using json = nlohmann::json;
-
-// Optional unsigned argument; nullopt when absent, false when present but not a number.
 bool optional_unsigned(const admin_request& request, const char* key,
                        std::optional<uint64_t>& out) {
   auto it = request.body.find(key);
@@ -34,6 +30,10 @@ bool optional_unsigned(const admin_request& request, const char* key,
   out = std::stoull(text);
   return true;
 }
+
+namespace {
+
+using json = nlohmann::json;
 
 std::string bad(const std::string& message) {
   return error_reply("malformed_request", message);

@@ -23,24 +23,6 @@ namespace {
 constexpr uint64_t notifications_limit_default = 50;
 constexpr uint64_t notifications_limit_max = 500;
 
-json webhook_view(const webhooks::endpoint_status& status) {
-  const auto& endpoint = status.endpoint;
-  return json{
-      {"id", endpoint.id},
-      {"url", endpoint.url},
-      {"event_types", webhooks::event_names(endpoint.event_mask)},
-      {"created_at_ms", endpoint.created_at_ms},
-      {"delivered_through", std::to_string(endpoint.delivered_through)},
-      {"backlog", status.backlog},
-      {"delivered", status.delivered},
-      {"failures", status.failures},
-      {"dropped", status.dropped},
-      {"failing_since_ms", status.failing_since_ms ? json(status.failing_since_ms) : json(nullptr)},
-      {"next_attempt_at_ms",
-       status.next_attempt_at_ms ? json(status.next_attempt_at_ms) : json(nullptr)},
-      {"last_error", status.last_error}};
-}
-
 }  // namespace
 
 api_response routes::dispatch_webhooks(const api_request& request, const segments& parts) const {
@@ -94,13 +76,13 @@ api_response routes::post_webhook(const api_request& request) const {
   if (!added) return error_response(added.code(), v::describe(added.code()));
   webhooks::endpoint_status status;
   status.endpoint = *added;
-  return json_response(v::http_created, webhook_view(status));
+  return json_response(v::http_created, webhooks::endpoint_view(status));
 }
 
 api_response routes::get_webhooks() const {
   json list = json::array();
   for (const auto& status : options_.webhooks->list())
-    list.push_back(webhook_view(status));
+    list.push_back(webhooks::endpoint_view(status));
   return json_response(v::http_ok, json{{"webhooks", std::move(list)}});
 }
 

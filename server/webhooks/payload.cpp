@@ -1,5 +1,7 @@
 #include "server/webhooks/payload.hpp"
 
+#include "server/webhooks/dispatcher.hpp"
+
 #include <string>
 
 namespace server::webhooks {
@@ -75,6 +77,23 @@ json notice_view(const ledger::storage::outbox_notice& record) {
       break;
   }
   return view;
+}
+
+json endpoint_view(const endpoint_status& status) {
+  const auto& endpoint = status.endpoint;
+  const auto time_or_null = [](int64_t ms) { return ms != 0 ? json(ms) : json(nullptr); };
+  return json{{"id", endpoint.id},
+              {"url", endpoint.url},
+              {"event_types", event_names(endpoint.event_mask)},
+              {"created_at_ms", endpoint.created_at_ms},
+              {"delivered_through", std::to_string(endpoint.delivered_through)},
+              {"backlog", status.backlog},
+              {"delivered", status.delivered},
+              {"failures", status.failures},
+              {"dropped", status.dropped},
+              {"failing_since_ms", time_or_null(status.failing_since_ms)},
+              {"next_attempt_at_ms", time_or_null(status.next_attempt_at_ms)},
+              {"last_error", status.last_error}};
 }
 
 }  // namespace server::webhooks

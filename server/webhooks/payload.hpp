@@ -13,4 +13,11 @@ namespace server::webhooks {
 
 nlohmann::json notice_view(const ledger::storage::outbox_notice& record);
 
+struct endpoint_status;
+// An endpoint as GET /v1/webhooks and `ledgerctl webhooks list` show it (never its secret):
+// {"id", "url", "event_types", "created_at_ms", "delivered_through" (a string), "backlog",
+//  "delivered", "failures", "dropped", "failing_since_ms" and "next_attempt_at_ms" (null
+//  while delivering), "last_error"}.
+nlohmann::json endpoint_view(const endpoint_status& status);
+
 }  // namespace server::webhooks
