@@ -104,11 +104,41 @@ void retry_lookup(account_self self, uint64_t charge_seq) {
     send_charge(self, *intent, true);
 }
 
+namespace {
+
+// The gateway answered (captured, failed or not found) or did not (unknown): tracked over
+// every account, so that a processor that stops answering is a warning, a metric and a
+// degraded /healthz (issue 18), and its recovery an info line.
+void note_gateway_health(metrics& counters, bool answered) {
+  if (answered) {
+    const int64_t was = counters.gateway_unanswered_in_a_row.exchange(0, std::memory_order_relaxed);
+    if (was >= gateway_unanswered_degraded) {
+      spdlog::info("card gateway answering again after {} unanswered charges", was);
+    }
+    counters.gateway_unanswered_since_ms.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const int64_t now = wall_clock_ms();
+  int64_t none = 0;
+  counters.gateway_unanswered_since_ms.compare_exchange_strong(none, now,
+                                                                std::memory_order_relaxed);
+  const int64_t in_a_row =
+      counters.gateway_unanswered_in_a_row.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (in_a_row == gateway_unanswered_degraded) {
+    spdlog::warn("card gateway not answering: {} charges in a row without an answer; /healthz "
+                 "says degraded until it answers",
+                 in_a_row);
+  }
+}
+
+}  // namespace
+
 void handle_charge_answer(account_self self, const charge_answer& answer) {
   auto& st = self->state;
   const ledger::charge_intent* intent = find_intent(st.acct, answer.charge_seq);
   if (intent == nullptr) return;  // a late duplicate answer: already applied
   auto* counters = context_of(self).counters;
+  note_gateway_health(*counters, answer.status != gateway::charge_status::unknown);
   switch (answer.status) {
     case gateway::charge_status::unknown:
       bump(counters->charges_unknown);

@@ -33,6 +33,11 @@ struct metrics {
   counter suspensions{0};
   // Automatic charges the velocity cap held back (issue 17), once per hold-back.
   counter velocity_capped{0};
+  // The card gateway's health (issue 18): charge answers in a row that were "unknown" (no
+  // answer from the processor), and since when (ms since the Unix epoch; 0: it answers).
+  // From gateway_unanswered_degraded on, /healthz says "degraded".
+  gauge gateway_unanswered_in_a_row{0};
+  gauge gateway_unanswered_since_ms{0};
 
   // Credit control: holds authorised (in full or in part), captured, released by clients,
   // and released by the server at their expiry.
@@ -42,6 +47,13 @@ struct metrics {
     replies_by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);
   }
 };
+
+inline constexpr int64_t gateway_unanswered_degraded = 3;
+
+inline bool gateway_degraded(const metrics& counters) {
+  return counters.gateway_unanswered_in_a_row.load(std::memory_order_relaxed) >=
+         gateway_unanswered_degraded;
+}
 
 inline void bump(counter& value) {
   value.fetch_add(1, std::memory_order_relaxed);

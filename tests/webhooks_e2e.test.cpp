@@ -157,6 +157,61 @@ TEST_F(WebhooksEndToEnd, AKillDuringDeliveryLosesNothingAndRepeatsCarryTheSameId
             (std::vector<std::string>{"charge_captured", "balance_low", "balance_depleted"}));
 }
 
+// A card gateway that stops answering (gateway-sim killed) is a degraded /healthz, a metric
+// and a warning while ledgerd stays alive; when it answers again, health is ok again.
+TEST_F(WebhooksEndToEnd, AGatewayThatStopsAnsweringMakesHealthDegraded) {
+  const std::string gateway_dir = work_dir_ + "/gateway-data";
+  const auto start_gateway = [&](uint16_t port) {
+    auto gateway = std::make_unique<harness::child_process>(
+        GATEWAY_SIM_BINARY,
+        std::vector<std::string>{"--data-dir", gateway_dir, "--port", std::to_string(port)},
+        work_dir_, work_dir_ + "/gateway-sim.log");
+    auto line = gateway->wait_for_line("listening on ", std::chrono::seconds(30));
+    EXPECT_TRUE(line.has_value());
+    return std::make_pair(
+        std::move(gateway),
+        line ? static_cast<uint16_t>(std::stoi(line->substr(line->rfind(':') + 1))) : uint16_t{0});
+  };
+  auto [gateway, gateway_port] = start_gateway(0);
+  start_ledgerd({"--gateway.kind=\"http\"",
+                 "--gateway.url=\"http://127.0.0.1:" + std::to_string(gateway_port) + "\"",
+                 "--gateway.timeout-ms=200"});
+  const auto health = [&] {
+    auto answer = http().Get("/healthz");
+    EXPECT_TRUE(answer);
+    EXPECT_EQ(answer ? answer->status : 0, 200) << "alive either way";
+    return answer ? json::parse(answer->body) : json{};
+  };
+  EXPECT_EQ(health()["status"], "ok");
+  ASSERT_EQ(post("/v1/accounts", {{"id", "3"}}), 201);
+  ASSERT_EQ(post("/v1/accounts/3/cards", {{"number", "4242424242424242"},
+                                          {"exp_month", 12},
+                                          {"exp_year", 2099},
+                                          {"cvc", "123"},
+                                          {"holder_name", "Ada Lovelace"}}),
+            201);
+  gateway->kill_now();
+  // One recharge: its charge and the lookups that follow go unanswered. Its requester is not
+  // waited for (the answer comes when the gateway is back).
+  httplib::Client impatient("127.0.0.1", http_port_);
+  impatient.set_read_timeout(1, 0);
+  impatient.Post("/v1/accounts/3/recharges", R"({"amount": "30.00", "idempotency_key": "down"})",
+                 "application/json");
+  ASSERT_TRUE(harness::wait_until([&] { return health()["status"] == "degraded"; },
+                                  std::chrono::seconds(20)));
+  EXPECT_EQ(health()["gateway"], "not answering");
+  auto metrics = http().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("ledger_gateway_unanswered_in_a_row "), std::string::npos);
+  // Back on the same port: the open charges are looked up and answered.
+  auto [again, again_port] = start_gateway(gateway_port);
+  ASSERT_EQ(again_port, gateway_port);
+  ASSERT_TRUE(
+      harness::wait_until([&] { return health()["status"] == "ok"; }, std::chrono::seconds(30)));
+  again->signal(SIGTERM);
+  (void)again->wait(std::chrono::seconds(10));
+}
+
 TEST_F(WebhooksEndToEnd, BadRegistrationsAreRefusedWithAReasonAndChangeNothing) {
   start_ledgerd();
   const auto refused = [&](const json& body, const std::string& words) {

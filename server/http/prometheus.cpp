@@ -85,6 +85,9 @@ void render_charges_and_accounts(std::string& out, const actors::metrics& counte
          load(counters.passivations));
   single(out, "ledger_suspensions_total", "counter", "Accounts suspended.",
          load(counters.suspensions));
+  single(out, "ledger_gateway_unanswered_in_a_row", "gauge",
+         "Card charges in a row the processor did not answer (3 or more: /healthz degraded).",
+         load(counters.gateway_unanswered_in_a_row));
   single(out, "ledger_velocity_capped_total", "counter",
          "Automatic charges held back by an account's velocity cap (issue 17).",
          load(counters.velocity_capped));

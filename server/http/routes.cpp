@@ -151,7 +151,7 @@ api_response routes::handle(const api_request& request, route_class& route) cons
     const bool health = parts[0] == "healthz";
     route = health ? route_class::healthz : route_class::metrics;
     if (request.method != "GET") return method_not_allowed("GET");
-    return health ? json_response(v::http_ok, json{{"status", "ok"}}) : get_metrics();
+    return health ? get_health() : get_metrics();
   }
   if (parts.size() == 2 && parts[0] == "v1" && (parts[1] == "login" || parts[1] == "logout")) {
     route = route_class::auth;
@@ -335,6 +335,17 @@ api_response routes::post_debit_batch(uint64_t id, const json& body) const {
   for (size_t i = 0; i < requests.size(); ++i)
     results.push_back(debit_result(requests[i].debit_id, replies[i]));
   return json_response(v::http_ok, json{{"results", std::move(results)}});
+}
+
+api_response routes::get_health() const {
+  const auto& counters = node_.counters();
+  if (!actors::gateway_degraded(counters)) return json_response(v::http_ok, json{{"status", "ok"}});
+  return json_response(
+      v::http_ok,
+      json{{"status", "degraded"},
+           {"gateway", "not answering"},
+           {"unanswered_in_a_row", counters.gateway_unanswered_in_a_row.load()},
+           {"since_ms", counters.gateway_unanswered_since_ms.load()}});
 }
 
 api_response routes::get_metrics() const {

@@ -71,6 +71,9 @@ class routes {
   api_response put_card_order(uint64_t id, const api_request& request) const;
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
+  // {"status": "ok"}, or {"status": "degraded", "gateway": "not answering", "since_ms"}
+  // (still 200: the ledger is alive and takes debits; issue 18).
+  api_response get_health() const;
 
   // routes_webhooks.cpp: notices and webhooks (issue 18; docs/webhooks.md).
   api_response dispatch_webhooks(const api_request& request, const segments& parts) const;
