@@ -3,6 +3,7 @@
 import { accountPath, loadSession, request } from './api.js';
 import { messageFor } from './messages.js';
 import { formatDollars, percentOf } from './money.js';
+import * as notifications from './notifications.js';
 import { $, element, formatDateTime, formMessage } from './ui.js';
 
 const PAGE_ENTRIES = 20;
@@ -131,7 +132,7 @@ async function refresh(app) {
   }
   renderAccount(account);
   journalSeq = account.journal_seq;
-  await loadHistory(app, journalSeq);
+  await Promise.all([loadHistory(app, journalSeq), notifications.render(app, account)]);
 }
 
 export function init(app) {
@@ -142,6 +143,7 @@ export function init(app) {
     loadHistory(app, Math.min(journalSeq, historyEnd + PAGE_ENTRIES)),
   );
   $('#overview-refresh').addEventListener('click', () => refresh(app));
+  notifications.init(app);
 }
 
 export async function show(app) {

@@ -625,6 +625,32 @@ test('automatic recharges paused by the daily limit: the overview and the banner
   await page.context().close();
 });
 
+test('notifications: the low-balance alert is set and what happened is listed in words', async () => {
+  const page = await newPage();
+  await logIn(page, CUSTOMER, NEW_PASSWORD);
+  await onPage(page, 'overview');
+  const form = page.locator('#threshold-form');
+  assert.equal(await form.getByLabel(/Tell me when my available balance falls/).inputValue(), '5.00');
+  await form.getByLabel(/Tell me when my available balance falls/).fill('-3');
+  await form.getByRole('button', { name: 'Save alert' }).click();
+  await form.locator('#threshold-amount-error').filter({ hasText: 'cannot be negative' }).waitFor();
+  await form.getByLabel(/Tell me when my available balance falls/).fill('100');
+  await form.getByRole('button', { name: 'Save alert' }).click();
+  await message(form).filter({ hasText: 'falls below $100.00' }).waitFor();
+  assert.equal((await account(CUSTOMER)).notification_threshold, '100.00');
+  // The balance is below $100 already: told at once, and listed.
+  const list = page.locator('#notifications-list');
+  await list.locator('li').filter({ hasText: 'below your alert at $100.00' }).first().waitFor();
+  const items = await list.locator('li').allTextContents();
+  assert.ok(items.some((text) => /was charged to your card/.test(text)), items.join(' | '));
+  await screenshot(page, 'notifications');
+  await form.getByLabel(/Tell me when my available balance falls/).fill('0');
+  await form.getByRole('button', { name: 'Save alert' }).click();
+  await message(form).filter({ hasText: 'Low-balance alerts are off.' }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a declining card exhausts every retry tier: the suspended banner says what to do', async () => {
   const page = await newPage();
   await onboard(page, DECLINING_CUSTOMER);
