@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "storage/database.hpp"
@@ -256,6 +257,75 @@ struct account_audit {
     if (attempts >= cap.charges || taken + next > cap.amount.micros()) ++result.accounts_at_cap;
   }
 
+  // Notices (issue 18): numbered 1..last_notice_seq without a gap; one charge_captured per
+  // credited charge and none without its credit; charge_failed only for a charge the gateway
+  // did not capture; a suspended account's last suspension notice says so; an expired hold's
+  // notice names a hold stored as expired. The outbox is written with the change, so every
+  // acknowledged change that must tell has told, across every kill.
+  void check_notices(const std::vector<ledger::journal_entry>& entries) {
+    std::vector<ledger::storage::outbox_notice> notices;
+    for (uint64_t before = UINT64_MAX;;) {
+      auto page = db.account_notices(acct.id, before, 500);
+      if (!page) {
+        violation("notices unreadable: " + page.error().message);
+        return;
+      }
+      if (page->empty()) break;
+      before = page->back().told.account_seq;
+      notices.insert(notices.end(), page->begin(), page->end());
+    }
+    std::reverse(notices.begin(), notices.end());
+    result.notices_checked += notices.size();
+    for (size_t i = 0; i < notices.size(); ++i) {
+      if (notices[i].told.account_seq != i + 1) {
+        violation("notice " + std::to_string(i + 1) + " is missing");
+        return;
+      }
+    }
+    if (notices.size() != acct.last_notice_seq) violation("last_notice_seq != notices stored");
+    std::set<uint64_t> credited;
+    for (const auto& entry : entries) {
+      if (entry.kind == ledger::entry_kind::auto_recharge ||
+          entry.kind == ledger::entry_kind::manual_recharge) {
+        credited.insert(entry.reference);
+      }
+    }
+    std::set<uint64_t> told_captured;
+    bool suspended_last = false;
+    for (const auto& record : notices) {
+      const ledger::notice& told = record.told;
+      if (told.type == ledger::notice_type::charge_captured) {
+        told_captured.insert(told.reference);
+        if (credited.count(told.reference) == 0) {
+          violation("charge_captured " + std::to_string(told.reference) + " without its credit");
+        }
+      }
+      if (told.type == ledger::notice_type::charge_failed) {
+        auto charge = charges.find(told.reference);
+        if (charge == charges.end() || charge->second->captured) {
+          violation("charge_failed " + std::to_string(told.reference) +
+                    " for a charge the gateway did not fail");
+        }
+      }
+      if (told.type == ledger::notice_type::suspended) suspended_last = true;
+      if (told.type == ledger::notice_type::reactivated) suspended_last = false;
+      if (told.type == ledger::notice_type::hold_expired) {
+        auto hold = db.find_hold(acct.id, told.reference);
+        if (!hold || !hold->has_value() || (*hold)->state != ledger::hold_state::expired) {
+          violation("hold_expired " + std::to_string(told.reference) + " for a hold not expired");
+        }
+      }
+    }
+    for (uint64_t seq : credited) {
+      if (told_captured.count(seq) == 0) {
+        violation("charge " + std::to_string(seq) + " credited without a charge_captured notice");
+      }
+    }
+    if (acct.status == ledger::account_status::suspended && !suspended_last) {
+      violation("suspended without a suspended notice");
+    }
+  }
+
   void check_tier() {
     if (!expected.recharges.empty()) return;  // manual charges interleave: not replayable
     if (acct.cards.size() > 1) return;        // backup attempts and hard declines: not either
@@ -318,6 +388,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
     check.check_tier();
     check.check_hard_declines();
     check.check_limits(rules);
+    check.check_notices(entries);
     check.check_holds(entries, expired_before_ms);
     if (model_account.auto_recharge && !model_account.settings_in_doubt &&
         !(acct.auto_recharge == model_account.settings)) {

@@ -10,6 +10,8 @@
 //   - the retry tier agrees with the gateway's outcomes replayed in order (accounts with one
 //     card and without manual recharges);
 //   - no card is charged after the processor declined it for good (lost, stolen);
+//   - notices (issue 18): numbered without a gap, one charge_captured per credited charge and
+//     none without it, charge_failed only for failed charges, suspension told;
 //   - no charge is above the account's maximum recharge; no account with auto-recharge sent
 //     more automatic charges, or had more captured, than its velocity cap allows in 24 hours
 //     (the drill runs for less than a window, so every charge of a drill is in one), across
@@ -51,6 +53,7 @@ struct audit_result {
   size_t holds_checked = 0;
   size_t open_holds = 0;
   size_t accounts_at_cap = 0;  // accounts whose automatic charges reached the velocity cap
+  size_t notices_checked = 0;
 };
 
 // `rules`: ledgerd's minimum, default maximum and default velocity cap (the drill sets no

@@ -612,6 +612,7 @@ drill_report run_drill(const drill_options& options) {
     last = audit(processes.data_dir(), expected.snapshot(), charges, rules, attempt == 9,
                  expired_before(ready_ms, stopped_ms));
     report.accounts_at_cap = last.accounts_at_cap;
+    report.notices_checked = last.notices_checked;
     report.holds_checked = last.holds_checked;
     report.open_holds_at_end = last.open_holds;
     report.captured_charges = last.captured_charges;
@@ -659,6 +660,7 @@ std::string report_json(const drill_report& report) {
                         {"settings_acknowledged", report.settings_acknowledged},
                         {"captured_charges", report.captured_charges},
                         {"accounts_at_velocity_cap", report.accounts_at_cap},
+                        {"notices_checked", report.notices_checked},
                         {"recovery_ms_median", report.recovery_ms_median},
                         {"recovery_ms_max", report.recovery_ms_max},
                         {"seconds", report.seconds},
@@ -685,6 +687,7 @@ std::string report_table(const drill_report& report) {
       << report.settings_acknowledged << " acknowledged\n"
       << "  charges captured       " << report.captured_charges << " (" << report.accounts_at_cap
       << " accounts at the velocity cap)\n"
+      << "  notices                " << report.notices_checked << " checked against the journal\n"
       << "  recovery (restart)     median " << static_cast<int>(report.recovery_ms_median)
       << " ms, max " << static_cast<int>(report.recovery_ms_max) << " ms\n"
       << "  duration               " << static_cast<int>(report.seconds) << " s\n"

@@ -60,6 +60,7 @@ struct drill_report {
   uint64_t settings_acknowledged = 0;
   size_t captured_charges = 0;
   size_t accounts_at_cap = 0;           // by the final audit: automatic charges at the velocity cap
+  size_t notices_checked = 0;           // by the final audit (issue 18)
   std::vector<std::string> violations;  // the first ones found, with the round
   std::string failure;                  // a drill that could not run (not a violation)
   double recovery_ms_median = 0;

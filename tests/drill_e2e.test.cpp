@@ -37,6 +37,7 @@ TEST(CrashDrill, ShortDrillWithKilledServerAndGatewayPasses) {
   EXPECT_GT(report.hold_operations_acknowledged, 100u) << "hold sessions ran";
   EXPECT_GT(report.holds_checked, 100u);
   EXPECT_GT(report.accounts_at_cap, 0u) << "the velocity cap was reached and held";
+  EXPECT_GT(report.notices_checked, 100u) << "notices were told and audited";
   if (!HasFailure()) std::filesystem::remove_all(work_dir);
 }
 
