@@ -121,13 +121,14 @@ void note_gateway_health(metrics& counters, bool answered) {
   const int64_t now = wall_clock_ms();
   int64_t none = 0;
   counters.gateway_unanswered_since_ms.compare_exchange_strong(none, now,
-                                                                std::memory_order_relaxed);
+                                                               std::memory_order_relaxed);
   const int64_t in_a_row =
       counters.gateway_unanswered_in_a_row.fetch_add(1, std::memory_order_relaxed) + 1;
   if (in_a_row == gateway_unanswered_degraded) {
-    spdlog::warn("card gateway not answering: {} charges in a row without an answer; /healthz "
-                 "says degraded until it answers",
-                 in_a_row);
+    spdlog::warn(
+        "card gateway not answering: {} charges in a row without an answer; /healthz "
+        "says degraded until it answers",
+        in_a_row);
   }
 }
 

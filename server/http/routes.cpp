@@ -340,12 +340,11 @@ api_response routes::post_debit_batch(uint64_t id, const json& body) const {
 api_response routes::get_health() const {
   const auto& counters = node_.counters();
   if (!actors::gateway_degraded(counters)) return json_response(v::http_ok, json{{"status", "ok"}});
-  return json_response(
-      v::http_ok,
-      json{{"status", "degraded"},
-           {"gateway", "not answering"},
-           {"unanswered_in_a_row", counters.gateway_unanswered_in_a_row.load()},
-           {"since_ms", counters.gateway_unanswered_since_ms.load()}});
+  return json_response(v::http_ok,
+                       json{{"status", "degraded"},
+                            {"gateway", "not answering"},
+                            {"unanswered_in_a_row", counters.gateway_unanswered_in_a_row.load()},
+                            {"since_ms", counters.gateway_unanswered_since_ms.load()}});
 }
 
 api_response routes::get_metrics() const {
