@@ -23,6 +23,9 @@ drill::drill_options short_drill(const std::string& work_dir, uint64_t seed) {
   options.ledgerd_binary = LEDGERD_BINARY;
   options.gateway_sim_binary = GATEWAY_SIM_BINARY;
   options.work_dir = work_dir;
+  // A cap busy accounts reach within a short drill also at ASan's speed.
+  options.velocity_cap_charges = 6;
+  options.velocity_cap_amount = "150.00";
   return options;
 }
 
