@@ -23,15 +23,16 @@ drill::drill_options short_drill(const std::string& work_dir, uint64_t seed) {
   options.ledgerd_binary = LEDGERD_BINARY;
   options.gateway_sim_binary = GATEWAY_SIM_BINARY;
   options.work_dir = work_dir;
-  // A cap busy accounts reach within a short drill also at ASan's speed.
-  options.velocity_cap_charges = 6;
-  options.velocity_cap_amount = "150.00";
   return options;
 }
 
 TEST(CrashDrill, ShortDrillWithKilledServerAndGatewayPasses) {
   const auto work_dir = fresh_directory("drill-pass");
-  const auto report = drill::run_drill(short_drill(work_dir, 11));
+  auto options = short_drill(work_dir, 11);
+  // A cap that busy accounts reach within a short drill also at ASan's speed.
+  options.velocity_cap_charges = 6;
+  options.velocity_cap_amount = "150.00";
+  const auto report = drill::run_drill(options);
   EXPECT_TRUE(report.failure.empty()) << report.failure;
   EXPECT_TRUE(report.violations.empty()) << drill::report_table(report);
   EXPECT_EQ(report.rounds.size(), 8u);
