@@ -46,7 +46,8 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     bool cursor_write_in_flight = false;
     uint64_t persisted_through = 0;
     std::chrono::milliseconds backoff{0};
-    uint64_t failing_position = 0;  // the notice that fails, since failing_since_ms
+    uint64_t failing_position = 0;          // the notice that fails...
+    int64_t failing_position_since_ms = 0;  // ...since its first failure
   };
 
   impl(ledger::storage::database& database, ledger::storage::group_commit_writer& group_writer,
@@ -241,11 +242,10 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     const int64_t now = wall_ms();
     if (state.failing_position != position) {
       state.failing_position = position;
-      state.status.failing_since_ms =
-          state.status.failing_since_ms ? state.status.failing_since_ms : now;
+      state.failing_position_since_ms = now;
       return false;
     }
-    return now - state.status.failing_since_ms >= options.give_up_after.count();
+    return now - state.failing_position_since_ms >= options.give_up_after.count();
   }
 
   void note_failure_locked(uint32_t id, endpoint_state& state, const std::string& error) {

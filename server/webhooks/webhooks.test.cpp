@@ -220,6 +220,31 @@ TEST_F(Webhooks, TheCursorSurvivesARestartAndReplayAndDropMoveIt) {
   EXPECT_EQ(dispatcher_->replay(99, 1), error_code::account_not_found);
 }
 
+// A notice that keeps failing past give_up_after is dropped, counted, and delivery goes on
+// (72 h in ledgerd; 150 ms here).
+TEST_F(Webhooks, ANoticeFailingPastTheGiveUpTimeIsDroppedAndDeliveryGoesOn) {
+  dispatcher_.reset();
+  dispatcher_options options;
+  options.poll_interval = std::chrono::milliseconds(10);
+  options.backoff_initial = std::chrono::milliseconds(10);
+  options.backoff_max = std::chrono::milliseconds(20);
+  options.give_up_after = std::chrono::milliseconds(150);
+  dispatcher_ = std::make_unique<dispatcher>(*db_, *writer_, options);
+  ASSERT_TRUE(dispatcher_->start().ok());
+  receiver hooks;
+  ASSERT_TRUE(dispatcher_->add(hooks.url(), secret, ledger::storage::all_notice_types, 1).ok());
+  hooks.set_failing(true);
+  write_notices(7, 1, {notice_type::balance_low, notice_type::balance_depleted});
+  ASSERT_TRUE(harness::wait_until([&] { return dispatcher_->list().front().dropped == 2; }));
+  const auto status = dispatcher_->list().front();
+  EXPECT_EQ(status.backlog, 0u);
+  EXPECT_GE(status.failures, 2u);
+  hooks.set_failing(false);
+  write_notices(7, 3, {notice_type::reactivated});
+  ASSERT_TRUE(harness::wait_until([&] { return hooks.received().size() == 1; }));
+  EXPECT_EQ(seqs(hooks.received()), (std::vector<std::string>{"7:3"}));
+}
+
 TEST_F(Webhooks, AnEndpointGetsOnlyItsTypesAndBadRegistrationsAreRefused) {
   receiver hooks;
   uint32_t mask = 0;
