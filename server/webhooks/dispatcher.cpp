@@ -58,6 +58,9 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
   ledger::storage::group_commit_writer& writer;
   dispatcher_options options;
   mutable std::mutex mutex;
+  // Registrations, removals and cursor moves one at a time (ids are assigned by the next
+  // free number, and each waits for its write): taken before `mutex`, never while holding it.
+  std::mutex changes_mutex;
   std::condition_variable wake;
   bool stopping = false;
   std::thread thread;
@@ -268,6 +271,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
   // cursor is durable when this returns. account_not_found for an unknown id.
   template <class mover>
   error_code move_cursor(uint32_t id, mover move) {
+    std::lock_guard serialized(changes_mutex);
     webhook_endpoint moved;
     {
       std::lock_guard lock(mutex);
@@ -335,6 +339,7 @@ void dispatcher::stop() {
 ledger::expected<webhook_endpoint> dispatcher::add(const std::string& url,
                                                    const std::string& secret, uint32_t event_mask,
                                                    int64_t now_ms) {
+  std::lock_guard serialized(impl_->changes_mutex);
   webhook_endpoint endpoint;
   endpoint.url = url;
   endpoint.secret = secret;
@@ -358,6 +363,7 @@ ledger::expected<webhook_endpoint> dispatcher::add(const std::string& url,
 }
 
 error_code dispatcher::remove(uint32_t endpoint_id) {
+  std::lock_guard serialized(impl_->changes_mutex);
   webhook_endpoint endpoint;
   {
     std::lock_guard lock(impl_->mutex);
