@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "drill/drill.hpp"
@@ -107,8 +108,13 @@ TEST(CrashDrill, CatchesAPlantedAcknowledgeBeforeWriteBug) {
   ::unsetenv("LEDGER_ALLOW_PLANTED_BUGS");
   ASSERT_FALSE(report.violations.empty()) << "the drill missed a planted durability bug\n"
                                           << drill::report_table(report);
-  EXPECT_NE(report.violations.front().find("acknowledged debit"), std::string::npos)
-      << report.violations.front();
+  // The lost debits are among the violations; the first one found may be another loss the
+  // bug causes (a hold operation or a notice acknowledged with its write).
+  const bool debit_lost =
+      std::any_of(report.violations.begin(), report.violations.end(), [](const std::string& v) {
+        return v.find("acknowledged debit") != std::string::npos;
+      });
+  EXPECT_TRUE(debit_lost) << drill::report_table(report);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 
 #include "server/webhooks/payload.hpp"
 #include "server/webhooks/signature.hpp"
@@ -151,80 +152,92 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     return result;
   }
 
-  // One round for one endpoint: deliver what is due, in outbox order, until a failure.
-  // True when it read a full page that it got through (more may be waiting).
-  bool deliver(uint32_t id) {
+  // What a round needs of an endpoint, copied under the lock so that posting holds none.
+  struct round_start {
     std::string secret;
     std::string path;
     uint32_t mask = 0;
     uint64_t cursor = 0;
     uint64_t generation = 0;
-    std::shared_ptr<httplib::Client> client;
-    {
-      std::lock_guard lock(mutex);
-      auto it = endpoints.find(id);
-      if (it == endpoints.end()) return false;
-      auto& state = it->second;
-      if (state.status.next_attempt_at_ms > wall_ms()) return false;
-      if (state.status.endpoint.delivered_through >= db.last_outbox_position()) return false;
-      secret = state.status.endpoint.secret;
-      path = state.where.path;
-      mask = state.status.endpoint.event_mask;
-      cursor = state.status.endpoint.delivered_through;
-      generation = state.generation;
-      client = state.client;  // only this thread posts with it; removal may drop its own
-    }
-    auto page = db.read_outbox(cursor, options.page_size);
-    if (!page) {
-      spdlog::error("webhooks: cannot read the outbox: {}", page.error().message);
-      return false;
-    }
-    uint64_t through = cursor;
+    std::shared_ptr<httplib::Client> client;  // only this thread posts with it
+  };
+
+  // What a round got through: the cursor it reached and the failure that stopped it.
+  struct round_result {
+    uint64_t through = 0;
     uint64_t delivered = 0;
     uint64_t dropped = 0;
     double seconds = 0;
-    delivery failed;
-    for (const auto& record : *page) {
+    delivery failed;  // status 0: nothing failed
+  };
+
+  // The endpoint's round, or nothing when it is unknown, backing off, or caught up.
+  std::optional<round_start> begin_round(uint32_t id) {
+    std::lock_guard lock(mutex);
+    auto it = endpoints.find(id);
+    if (it == endpoints.end()) return std::nullopt;
+    const auto& state = it->second;
+    if (state.status.next_attempt_at_ms > wall_ms()) return std::nullopt;
+    if (state.status.endpoint.delivered_through >= db.last_outbox_position()) return std::nullopt;
+    return round_start{state.status.endpoint.secret, state.where.path,
+                       state.status.endpoint.event_mask, state.status.endpoint.delivered_through,
+                       state.generation, state.client};
+  }
+
+  // Posts the page's notices of the endpoint's types in outbox order until one fails (a
+  // notice failing for give_up_after is dropped and the round goes on).
+  round_result deliver_page(uint32_t id, const round_start& round,
+                            const std::vector<ledger::storage::outbox_notice>& page) {
+    round_result result;
+    result.through = round.cursor;
+    for (const auto& record : page) {
       const uint32_t bit = uint32_t{1} << static_cast<uint8_t>(record.told.type);
-      if ((mask & bit) == 0) {
-        through = record.position;
+      if ((round.mask & bit) == 0) {
+        result.through = record.position;
         continue;
       }
       const std::string body = notice_view(record).dump();
-      delivery sent = post(*client, path, secret, std::to_string(record.position),
+      delivery sent = post(*round.client, round.path, round.secret,
+                           std::to_string(record.position),
                            std::string{ledger::to_string(record.told.type)}, body);
       if (sent.ok) {
-        through = record.position;
-        ++delivered;
-        seconds += sent.seconds;
+        result.through = record.position;
+        ++result.delivered;
+        result.seconds += sent.seconds;
         continue;
       }
       if (give_up(id, record.position)) {
-        through = record.position;
-        ++dropped;
+        result.through = record.position;
+        ++result.dropped;
         spdlog::warn("webhook {}: notice {} dropped after failing for {} h: {}", id,
                      record.position,
                      std::chrono::duration_cast<std::chrono::hours>(options.give_up_after).count(),
                      sent.error);
         continue;
       }
-      failed = std::move(sent);
-      failed.status = failed.status == 0 ? -1 : failed.status;
+      result.failed = std::move(sent);
+      result.failed.status = result.failed.status == 0 ? -1 : result.failed.status;
       break;
     }
+    return result;
+  }
+
+  // Counts the round, moves the cursor unless an operator moved it meanwhile, and starts or
+  // ends the backoff.
+  void finish_round(uint32_t id, uint64_t generation, const round_result& result) {
     std::lock_guard lock(mutex);
     auto it = endpoints.find(id);
-    if (it == endpoints.end()) return false;
+    if (it == endpoints.end()) return;
     auto& state = it->second;
     auto& status = state.status;
-    status.delivered += delivered;
-    status.dropped += dropped;
-    status.delivery_seconds_total += seconds;
-    if (state.generation == generation && through > status.endpoint.delivered_through) {
-      status.endpoint.delivered_through = through;
+    status.delivered += result.delivered;
+    status.dropped += result.dropped;
+    status.delivery_seconds_total += result.seconds;
+    if (state.generation == generation && result.through > status.endpoint.delivered_through) {
+      status.endpoint.delivered_through = result.through;
     }
-    if (failed.status != 0) {
-      note_failure_locked(id, state, failed.error);
+    if (result.failed.status != 0) {
+      note_failure_locked(id, state, result.failed.error);
     } else if (status.failing_since_ms != 0) {
       spdlog::info("webhook {}: delivering again after {} failed attempts", id, status.failures);
       status.failing_since_ms = 0;
@@ -232,7 +245,21 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
       state.backoff = std::chrono::milliseconds(0);
     }
     persist_cursor_locked(id, state);
-    return failed.status == 0 && page->size() == options.page_size;
+  }
+
+  // One round for one endpoint: deliver what is due, in outbox order, until a failure.
+  // True when it read a full page that it got through (more may be waiting).
+  bool deliver(uint32_t id) {
+    const auto round = begin_round(id);
+    if (!round) return false;
+    auto page = db.read_outbox(round->cursor, options.page_size);
+    if (!page) {
+      spdlog::error("webhooks: cannot read the outbox: {}", page.error().message);
+      return false;
+    }
+    const round_result result = deliver_page(id, *round, *page);
+    finish_round(id, round->generation, result);
+    return result.failed.status == 0 && page->size() == options.page_size;
   }
 
   // Whether the notice at `position` has failed for give_up_after (its first failure is
