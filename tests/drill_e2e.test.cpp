@@ -110,10 +110,9 @@ TEST(CrashDrill, CatchesAPlantedAcknowledgeBeforeWriteBug) {
                                           << drill::report_table(report);
   // The lost debits are among the violations; the first one found may be another loss the
   // bug causes (a hold operation or a notice acknowledged with its write).
-  const bool debit_lost =
-      std::any_of(report.violations.begin(), report.violations.end(), [](const std::string& v) {
-        return v.find("acknowledged debit") != std::string::npos;
-      });
+  const bool debit_lost = std::any_of(
+      report.violations.begin(), report.violations.end(),
+      [](const std::string& v) { return v.find("acknowledged debit") != std::string::npos; });
   EXPECT_TRUE(debit_lost) << drill::report_table(report);
 }
 

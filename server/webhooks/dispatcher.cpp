@@ -179,9 +179,12 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     const auto& state = it->second;
     if (state.status.next_attempt_at_ms > wall_ms()) return std::nullopt;
     if (state.status.endpoint.delivered_through >= db.last_outbox_position()) return std::nullopt;
-    return round_start{state.status.endpoint.secret, state.where.path,
-                       state.status.endpoint.event_mask, state.status.endpoint.delivered_through,
-                       state.generation, state.client};
+    return round_start{state.status.endpoint.secret,
+                       state.where.path,
+                       state.status.endpoint.event_mask,
+                       state.status.endpoint.delivered_through,
+                       state.generation,
+                       state.client};
   }
 
   // Posts the page's notices of the endpoint's types in outbox order until one fails (a
@@ -197,8 +200,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
         continue;
       }
       const std::string body = notice_view(record).dump();
-      delivery sent = post(*round.client, round.path, round.secret,
-                           std::to_string(record.position),
+      delivery sent = post(*round.client, round.path, round.secret, std::to_string(record.position),
                            std::string{ledger::to_string(record.told.type)}, body);
       if (sent.ok) {
         result.through = record.position;
