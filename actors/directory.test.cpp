@@ -99,6 +99,7 @@ caf::behavior collector(caf::event_based_actor*, std::shared_ptr<std::vector<hea
 
 struct testing_config : caf::actor_system_config {
   testing_config() {
+    register_message_types(*this);
     set("scheduler.policy", caf::atom("testing"));
     set("logger.verbosity", caf::atom("quiet"));
   }

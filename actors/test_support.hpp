@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "actors/debit_batch.hpp"
+#include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "gateway/simulated_processor.hpp"
@@ -28,6 +29,7 @@ inline std::string temporary_directory(const std::string& name) {
 
 struct system_config : caf::actor_system_config {
   system_config() {
+    register_message_types(*this);
     set("scheduler.max-threads", 2);
     set("scheduler.policy", caf::atom("sharing"));
     set("logger.verbosity", caf::atom("quiet"));

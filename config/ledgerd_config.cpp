@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "gateway/http_processor.hpp"
 #include "gateway/simulated_processor.hpp"
 #include "ledger/limits.hpp"
@@ -18,6 +19,7 @@ static_assert(ledger::storage::queue_change_sets_max_default > server::debits_in
               "the writer's queue must hold the stream's debits in flight");
 
 ledgerd_config::ledgerd_config() {
+  actors::register_message_types(*this);
   auto& s = settings;
   opt_group{custom_options_, "ledger"}
       .add(s.data_dir, "data-dir", "RocksDB directory (created if missing)")

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "gateway/simulated_processor.hpp"
@@ -41,6 +42,7 @@ double resident_mb() {
 
 struct bench_config : caf::actor_system_config {
   bench_config() {
+    actors::register_message_types(*this);
     set("scheduler.max-threads", 2);
     set("scheduler.policy", caf::atom("sharing"));
     set("logger.verbosity", caf::atom("quiet"));
