@@ -1,5 +1,6 @@
 #include "config/ledgerd_config.hpp"
 
+#include <algorithm>
 #include <caf/atom.hpp>
 #include <cstdlib>
 #include <thread>
@@ -64,6 +65,12 @@ ledgerd_config::ledgerd_config() {
       .add(s.failed_logins_max, "failed-logins-max", "failed logins in a row before the lock");
   opt_group{custom_options_, "stream"}
       .add(s.connections_max, "connections-max", "stream connections at once")
+      .add(s.connections_per_address_max, "connections-per-address-max",
+           "stream connections at once from one address")
+      .add(s.stream_hello_timeout_ms, "hello-timeout-ms",
+           "close a connection that says no hello within this")
+      .add(s.stream_idle_timeout_ms, "idle-timeout-ms",
+           "close a connection silent this long with nothing in flight")
       .add(s.batches_in_flight_max, "batches-in-flight-max", "per connection")
       .add(s.debits_in_flight_max, "debits-in-flight-max", "over all connections");
   opt_group{custom_options_, "gateway"}
@@ -169,6 +176,17 @@ ledger::status check_sizes(const ledgerd_settings& s) {
   return ledger::status::success();
 }
 
+ledger::status check_stream(const ledgerd_settings& s) {
+  if (s.connections_max == 0 || s.connections_per_address_max == 0 ||
+      s.stream_hello_timeout_ms <= 0 || s.stream_idle_timeout_ms <= 0 ||
+      s.batches_in_flight_max == 0 || s.debits_in_flight_max == 0) {
+    return invalid(
+        "stream.connections-max, batches-in-flight-max, debits-in-flight-max, "
+        "connections-per-address-max, hello-timeout-ms and idle-timeout-ms must be positive");
+  }
+  return ledger::status::success();
+}
+
 ledger::status check_planted_bug(const ledgerd_settings& s, actors::node_options& options) {
   if (s.planted_bug.empty()) return ledger::status::success();
   const char* allowed = std::getenv("LEDGER_ALLOW_PLANTED_BUGS");
@@ -183,8 +201,8 @@ ledger::status check_planted_bug(const ledgerd_settings& s, actors::node_options
 
 ledger::expected<actors::node_options> make_node_options(const ledgerd_settings& s) {
   actors::node_options options;
-  for (auto checked : {check_sizes(s), check_durability(s, options), check_policy(s, options.rules),
-                       check_planted_bug(s, options)}) {
+  for (auto checked : {check_sizes(s), check_stream(s), check_durability(s, options),
+                       check_policy(s, options.rules), check_planted_bug(s, options)}) {
     if (!checked.ok()) return checked;
   }
   options.data_dir = s.data_dir;
@@ -229,6 +247,11 @@ ledger::expected<ledgerd_options> make_ledgerd_options(const ledgerd_settings& s
   options.stream.host = s.host;
   options.stream.port = s.stream_port;
   options.stream.connections_max = s.connections_max;
+  // One address may take every slot only when connections-max is below its share.
+  options.stream.connections_per_address_max =
+      std::min(s.connections_per_address_max, s.connections_max);
+  options.stream.hello_timeout = std::chrono::milliseconds(s.stream_hello_timeout_ms);
+  options.stream.idle_timeout = std::chrono::milliseconds(s.stream_idle_timeout_ms);
   options.stream.batches_in_flight_max = s.batches_in_flight_max;
   options.stream.debits_in_flight_max = s.debits_in_flight_max;
   auto http = make_http_options(s);

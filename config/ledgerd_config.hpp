@@ -62,6 +62,9 @@ struct ledgerd_settings {
   uint32_t failed_logins_max = 5;
   // [stream]
   size_t connections_max = server::stream_options{}.connections_max;
+  size_t connections_per_address_max = server::stream_options{}.connections_per_address_max;
+  int64_t stream_hello_timeout_ms = server::hello_timeout_default.count();
+  int64_t stream_idle_timeout_ms = server::idle_timeout_default.count();
   size_t batches_in_flight_max = server::stream_options{}.batches_in_flight_max;
   size_t debits_in_flight_max = server::stream_options{}.debits_in_flight_max;
   // [gateway]

@@ -88,8 +88,10 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
     return exit_start;
   }
   options->http.webhooks = &webhooks;
-  auto broker = server::start_stream_server(system, (*ledger)->accounts(), options->stream,
-                                            std::make_shared<server::stream_metrics>());
+  auto stream_counters = std::make_shared<server::stream_metrics>();
+  options->http.stream = stream_counters.get();
+  auto broker =
+      server::start_stream_server(system, (*ledger)->accounts(), options->stream, stream_counters);
   if (!broker) {
     spdlog::error("{}", broker.error().message);
     return exit_start;

@@ -27,6 +27,8 @@ class dispatcher;
 
 namespace server {
 
+struct stream_metrics;
+
 struct http_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: an ephemeral port, see http_api::port()
@@ -45,6 +47,8 @@ struct http_options {
   std::string platform_key_file;  // where the key came from, for the log (never the key)
   // The webhook dispatcher behind /v1/webhooks (not owned; null: no webhook routes).
   webhooks::dispatcher* webhooks = nullptr;
+  // The debit stream's counters for /metrics (not owned; null: none rendered).
+  const stream_metrics* stream = nullptr;
 };
 
 class http_api {

@@ -131,6 +131,31 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
 
 }  // namespace
 
+std::string render_stream_metrics(const stream_metrics& c) {
+  std::string out;
+  single(out, "ledger_stream_connections_open", "gauge", "Debit stream connections open.",
+         c.connections_open.load(std::memory_order_relaxed));
+  single(out, "ledger_stream_connections_accepted_total", "counter",
+         "Debit stream connections accepted.",
+         c.connections_accepted.load(std::memory_order_relaxed));
+  const std::string_view refused = "ledger_stream_connections_refused_total";
+  header(out, refused, "counter", "Debit stream connections refused at connect, by cause.");
+  sample(out, refused, "cause=\"connections_max\"",
+         c.connections_refused.load(std::memory_order_relaxed));
+  sample(out, refused, "cause=\"per_address\"",
+         c.connections_refused_per_address.load(std::memory_order_relaxed));
+  const std::string_view closed = "ledger_stream_connections_closed_silent_total";
+  header(out, closed, "counter",
+         "Debit stream connections closed for silence with nothing in flight, by phase.");
+  sample(out, closed, "phase=\"before_hello\"",
+         c.connections_closed_before_hello.load(std::memory_order_relaxed));
+  sample(out, closed, "phase=\"idle\"", c.connections_closed_idle.load(std::memory_order_relaxed));
+  single(out, "ledger_stream_frames_rejected_total", "counter",
+         "Error frames sent for refused frames and connections.",
+         c.frames_rejected.load(std::memory_order_relaxed));
+  return out;
+}
+
 std::string render_webhook_metrics(uint64_t last_outbox_position,
                                    const std::vector<webhooks::endpoint_status>& endpoints) {
   std::string out;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/metrics.hpp"
+#include "server/stream/stream_metrics.hpp"
 #include "server/webhooks/dispatcher.hpp"
 #include "storage/writer.hpp"
 
@@ -60,6 +61,9 @@ class http_metrics {
 
 // The outbox and each webhook endpoint (issue 18): what was written, the backlog, deliveries,
 // failures, drops and delivery time, labelled by endpoint id.
+// The debit stream's connections: open, and refused or closed by cause.
+std::string render_stream_metrics(const stream_metrics& counters);
+
 std::string render_webhook_metrics(uint64_t last_outbox_position,
                                    const std::vector<webhooks::endpoint_status>& endpoints);
 

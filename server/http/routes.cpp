@@ -352,6 +352,7 @@ api_response routes::get_metrics() const {
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body =
       render_node_metrics(node_.counters(), node_.writer().stats()) + http_counters_.render();
+  if (options_.stream != nullptr) response.body += render_stream_metrics(*options_.stream);
   if (options_.webhooks != nullptr) {
     response.body +=
         render_webhook_metrics(node_.database().last_outbox_position(), options_.webhooks->list());

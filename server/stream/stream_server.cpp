@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <optional>
@@ -18,12 +19,18 @@ namespace server {
 namespace {
 
 using open_atom = caf::atom_constant<caf::atom("open")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
+using clock_type = std::chrono::steady_clock;
 
 // The most one read from a connection takes (CAF's receive_policy::at_most): also the slack
 // a connection may have buffered beyond its batches in flight.
 constexpr size_t read_bytes_max = 64 * 1024;
 // How long binding the port may take before start_stream_server gives up.
 constexpr auto bind_timeout = std::chrono::seconds(10);
+// How often silent connections are looked for: a connection is closed at most this much
+// after its time-out (a quarter of the shorter one, within these bounds).
+constexpr auto idle_check_interval_min = std::chrono::milliseconds(10);
+constexpr auto idle_check_interval_max = std::chrono::milliseconds(1000);
 
 struct connection {
   // CAF reuses a closed connection's handle (its socket) for a later one: the serial tells
@@ -33,6 +40,8 @@ struct connection {
   bool greeted = false;
   uint16_t version = 0;  // what hello asked for; hold frames need protocol::version_holds
   size_t batches_in_flight = 0;
+  std::string address;           // the peer's, for connections_per_address_max
+  clock_type::time_point heard;  // when it last sent bytes (or connected)
 };
 
 // A debit batch or a hold batch on its way: one result per item, by index. Hold
@@ -54,6 +63,7 @@ struct stream_state {
   stream_options options;
   std::shared_ptr<stream_metrics> counters;
   std::unordered_map<caf::io::connection_handle, connection> connections;
+  std::unordered_map<std::string, size_t> connections_by_address;
   std::unordered_map<uint64_t, batch> batches;
   uint64_t next_batch_id = 1;
   uint64_t next_connection_serial = 1;
@@ -329,6 +339,7 @@ void on_data(stream_broker* self, const caf::io::new_data_msg& message) {
   auto it = st.connections.find(message.handle);
   if (it == st.connections.end()) return;
   connection& conn = it->second;
+  conn.heard = clock_type::now();
   conn.decoder.feed(message.buf.data(), message.buf.size());
   if (!handle_frames(self, message.handle, conn)) {
     self->close(message.handle);  // flushes what was written first
@@ -393,16 +404,33 @@ void on_results(stream_broker* self, const actors::debit_group_results& message)
   finish_batch(self, it);
 }
 
+// Refuses a new connection with limit_exceeded and why; counts it under `cause`.
+void refuse_connection(stream_broker* self, caf::io::connection_handle handle,
+                       std::atomic<uint64_t>& cause, const std::string& why) {
+  cause.fetch_add(1, std::memory_order_relaxed);
+  send_error(self, handle, 0, ledger::error_code::limit_exceeded, why);
+  self->close(handle);
+}
+
 void on_connection(stream_broker* self, const caf::io::new_connection_msg& message) {
   auto& st = self->state;
   if (st.connections.size() >= st.options.connections_max) {
-    st.counters->connections_refused.fetch_add(1, std::memory_order_relaxed);
-    send_error(self, message.handle, 0, ledger::error_code::limit_exceeded, "too many connections");
-    self->close(message.handle);
+    refuse_connection(self, message.handle, st.counters->connections_refused,
+                      "too many connections");
     return;
   }
+  std::string address = self->remote_addr(message.handle);
+  size_t& from_address = st.connections_by_address[address];
+  if (from_address >= st.options.connections_per_address_max) {
+    refuse_connection(self, message.handle, st.counters->connections_refused_per_address,
+                      "too many connections from " + address);
+    return;
+  }
+  ++from_address;
   connection fresh;
   fresh.serial = st.next_connection_serial++;
+  fresh.address = std::move(address);
+  fresh.heard = clock_type::now();
   st.connections.insert_or_assign(message.handle, std::move(fresh));
   st.counters->connections_accepted.fetch_add(1, std::memory_order_relaxed);
   st.counters->connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -412,8 +440,48 @@ void on_connection(stream_broker* self, const caf::io::new_connection_msg& messa
 void on_closed(stream_broker* self, caf::io::connection_handle handle) {
   // Batches still in flight finish at the accounts; their results have nowhere to go, and
   // the client retries them under the same debit ids.
-  if (self->state.connections.erase(handle) > 0) {
-    self->state.counters->connections_open.fetch_sub(1, std::memory_order_relaxed);
+  auto& st = self->state;
+  auto it = st.connections.find(handle);
+  if (it == st.connections.end()) return;
+  if (auto count = st.connections_by_address.find(it->second.address);
+      count != st.connections_by_address.end() && --count->second == 0) {
+    st.connections_by_address.erase(count);
+  }
+  st.connections.erase(it);
+  st.counters->connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::chrono::milliseconds idle_check_interval(const stream_options& options) {
+  const auto shorter = std::min(options.hello_timeout, options.idle_timeout);
+  return std::clamp(std::chrono::milliseconds(shorter / 4), idle_check_interval_min,
+                    idle_check_interval_max);
+}
+
+// Closes each connection that owes nothing and was silent past its time-out: no hello
+// within hello_timeout, or no frame for idle_timeout after it. Frames waiting in its decoder
+// or batches in flight keep it: the server, not the client, is the one to speak.
+void close_silent_connections(stream_broker* self) {
+  auto& st = self->state;
+  const auto now = clock_type::now();
+  std::vector<caf::io::connection_handle> silent;
+  for (auto& [handle, conn] : st.connections) {
+    const auto limit = conn.greeted ? st.options.idle_timeout : st.options.hello_timeout;
+    if (conn.batches_in_flight == 0 && conn.decoder.buffered_bytes() == 0 &&
+        now - conn.heard >= limit) {
+      silent.push_back(handle);
+    }
+  }
+  for (auto handle : silent) {
+    const connection& conn = st.connections.at(handle);
+    const auto limit = conn.greeted ? st.options.idle_timeout : st.options.hello_timeout;
+    auto& counter = conn.greeted ? st.counters->connections_closed_idle
+                                 : st.counters->connections_closed_before_hello;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    send_error(self, handle, 0, ledger::error_code::limit_exceeded,
+               std::string{conn.greeted ? "no frame for " : "no hello within "} +
+                   std::to_string(limit.count()) + " ms: closed");
+    self->close(handle);
+    on_closed(self, handle);
   }
 }
 
@@ -422,6 +490,8 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
   self->state.accounts = std::move(accounts);
   self->state.options = options;
   self->state.counters = std::move(counters);
+  const auto check_every = idle_check_interval(options);
+  self->delayed_send(self, check_every, idle_check_atom::value);
   return {
       [=](open_atom, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
         auto opened = self->add_tcp_doorman(port, host.c_str(), true);
@@ -438,6 +508,10 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
       },
       [=](const caf::io::connection_closed_msg& message) { on_closed(self, message.handle); },
       [=](const caf::io::acceptor_closed_msg&) {},
+      [=](idle_check_atom) {
+        close_silent_connections(self);
+        self->delayed_send(self, check_every, idle_check_atom::value);
+      },
   };
 }
 

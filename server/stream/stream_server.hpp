@@ -11,41 +11,49 @@
 // server has debits_in_flight_max debits unanswered. A connection that buffers more than
 // its limit's worth of frames (it ignored hello_ok) is closed with limit_exceeded. So memory
 // is bounded by the limits, not by the clients' speed.
+//
+// Slots: at most connections_max connections, connections_per_address_max from one address;
+// a connection that says no hello within hello_timeout, or nothing for idle_timeout while
+// nothing of it is in flight, is told why (limit_exceeded) and closed.
 
-#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "actors/directory.hpp"
 #include "ledger/expected.hpp"
+#include "server/stream/stream_metrics.hpp"
 
 namespace server {
 
 // Debits read from all connections and not yet answered, before the server stops reading.
 inline constexpr size_t debits_in_flight_max_default = 262'144;
 
+// Connections at once, over all addresses and from one address (docs/security.md): one
+// address (a client that opens connections and stays silent) cannot take every slot.
+inline constexpr size_t connections_max_default = 64;
+inline constexpr size_t connections_per_address_max_default = 32;
+static_assert(connections_per_address_max_default < connections_max_default,
+              "one address must leave slots for the others");
+
+// Silence the server tolerates on a connection with nothing in flight: before hello, and
+// between frames after it. A platform that keeps a connection open sends a batch (possibly
+// empty) at least this often, or reconnects.
+inline constexpr std::chrono::milliseconds hello_timeout_default{10'000};
+inline constexpr std::chrono::milliseconds idle_timeout_default{300'000};
+
 struct stream_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port; start_stream_server writes back the bound one
-  size_t connections_max = 64;
+  size_t connections_max = connections_max_default;
+  size_t connections_per_address_max = connections_per_address_max_default;
   size_t batches_in_flight_max = 16;  // per connection
   size_t debits_in_flight_max = debits_in_flight_max_default;
-};
-
-// Counters for /metrics and the console.
-struct stream_metrics {
-  std::atomic<uint64_t> connections_accepted{0};
-  std::atomic<uint64_t> connections_refused{0};
-  std::atomic<int64_t> connections_open{0};
-  std::atomic<uint64_t> batches_received{0};
-  std::atomic<uint64_t> debits_received{0};
-  std::atomic<uint64_t> hold_batches_received{0};
-  std::atomic<uint64_t> hold_operations_received{0};
-  std::atomic<uint64_t> frames_rejected{0};
-  std::atomic<int64_t> debits_in_flight{0};
+  std::chrono::milliseconds hello_timeout = hello_timeout_default;
+  std::chrono::milliseconds idle_timeout = idle_timeout_default;
 };
 
 // Spawns the broker and binds host:port (writing the bound port back into options.port).

@@ -1,0 +1,246 @@
+// Hostile clients against the real ledgerd (issue 21; docs/security.md "Stream connections"):
+// each attack runs while an honest client is probed, which must still be answered within a
+// second. Raw sockets, so that a test can be exactly as silent or as greedy as an attacker.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledgerd_fixture.hpp"
+#include "protocol/frames.hpp"
+
+namespace e2e {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A TCP connection to the stream port from `source` (any loopback address: 127.0.0.0/8).
+class raw_connection {
+ public:
+  raw_connection(uint16_t port, const char* source = "127.0.0.1") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~raw_connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  void send(const std::vector<char>& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  void hello() {
+    std::vector<char> bytes;
+    protocol::encode_hello(bytes, 1, protocol::hello{});
+    send(bytes);
+  }
+  void empty_batch(uint64_t request_id) {
+    std::vector<char> bytes;
+    protocol::encode_debit_batch(bytes, request_id, nullptr, 0);
+    send(bytes);
+  }
+
+  // The next frame within `timeout`: its type and body; nothing when the server closed the
+  // connection or said nothing in time.
+  std::optional<std::pair<protocol::frame_type, std::string>> next_frame(milliseconds timeout) {
+    const auto deadline = clock_type::now() + timeout;
+    for (;;) {
+      protocol::frame frame;
+      if (decoder_.next(frame) == protocol::frame_decoder::status::frame_ready) {
+        return std::make_pair(static_cast<protocol::frame_type>(frame.header.frame_type),
+                              std::string{frame.body});
+      }
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock_type::now());
+      if (left.count() <= 0 || !readable(left)) return std::nullopt;
+      char buffer[4096];
+      const ssize_t got = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (got <= 0) {
+        closed_ = true;
+        return std::nullopt;
+      }
+      decoder_.feed(buffer, static_cast<size_t>(got));
+    }
+  }
+
+  // The error frame the server says before it closes the connection, within `timeout`.
+  std::optional<protocol::error_frame> closing_error(milliseconds timeout) {
+    std::optional<protocol::error_frame> said;
+    while (auto frame = next_frame(timeout)) {
+      if (frame->first != protocol::frame_type::error) continue;
+      protocol::error_frame error;
+      if (protocol::decode_error(frame->second, error) == ledger::error_code::ok) said = error;
+    }
+    return closed_ ? said : std::nullopt;
+  }
+
+  bool closed() const { return closed_; }
+
+ private:
+  bool readable(milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
+  }
+
+  int fd_ = -1;
+  bool closed_ = false;
+  protocol::frame_decoder decoder_;
+};
+
+class HostileClients : public ledgerd_fixture {
+ protected:
+  // An honest client: connect, hello, one empty batch answered; the time it took, or
+  // nothing when it was refused or not answered within a second.
+  std::optional<milliseconds> honest_round_trip(const char* source = "127.0.0.1") {
+    const auto started = clock_type::now();
+    raw_connection honest(stream_port_, source);
+    if (!honest.connected()) return std::nullopt;
+    honest.hello();
+    auto hello_ok = honest.next_frame(milliseconds(1000));
+    if (!hello_ok || hello_ok->first != protocol::frame_type::hello_ok) return std::nullopt;
+    honest.empty_batch(2);
+    auto results = honest.next_frame(milliseconds(1000));
+    if (!results || results->first != protocol::frame_type::debit_results) return std::nullopt;
+    return std::chrono::duration_cast<milliseconds>(clock_type::now() - started);
+  }
+
+  std::string metrics() {
+    httplib::Client http("127.0.0.1", http_port_);
+    auto answer = http.Get("/metrics");
+    return answer ? answer->body : std::string{};
+  }
+};
+
+TEST_F(HostileClients, SilentConnectionsAreClosedAndTheirSlotsServeHonestClients) {
+  start_ledgerd({"--stream.connections-max=4", "--stream.hello-timeout-ms=300",
+                 "--stream.idle-timeout-ms=800"});
+  // Four clients take every slot and say nothing.
+  std::vector<std::unique_ptr<raw_connection>> silent;
+  for (int i = 0; i < 4; ++i) {
+    silent.push_back(std::make_unique<raw_connection>(stream_port_));
+    ASSERT_TRUE(silent.back()->connected());
+  }
+  // A fifth is told why it is refused.
+  raw_connection refused(stream_port_);
+  auto refusal = refused.closing_error(milliseconds(2000));
+  ASSERT_TRUE(refusal.has_value()) << "the fifth connection was not refused";
+  EXPECT_EQ(refusal->code, ledger::error_code::limit_exceeded);
+  EXPECT_EQ(refusal->message, "too many connections");
+  // Within the hello time-out (and one check interval) each silent one is told and closed.
+  for (auto& connection : silent) {
+    auto said = connection->closing_error(milliseconds(2000));
+    ASSERT_TRUE(said.has_value()) << "a silent connection stayed open";
+    EXPECT_EQ(said->code, ledger::error_code::limit_exceeded);
+    EXPECT_EQ(said->message, "no hello within 300 ms: closed");
+  }
+  // Their slots serve honest clients at once.
+  auto honest = honest_round_trip();
+  ASSERT_TRUE(honest.has_value()) << "an honest client was not served after the silent left";
+  EXPECT_LT(honest->count(), 1000);
+  const std::string text = metrics();
+  EXPECT_NE(text.find("ledger_stream_connections_closed_silent_total{phase=\"before_hello\"} 4"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ledger_stream_connections_refused_total{cause=\"connections_max\"} 1"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(HostileClients, AConnectionSilentAfterHelloIsClosedOneThatSpeaksStays) {
+  start_ledgerd({"--stream.hello-timeout-ms=300", "--stream.idle-timeout-ms=800"});
+  raw_connection quiet(stream_port_);
+  raw_connection talking(stream_port_);
+  ASSERT_TRUE(quiet.connected() && talking.connected());
+  quiet.hello();
+  talking.hello();
+  ASSERT_TRUE(quiet.next_frame(milliseconds(1000)).has_value());
+  ASSERT_TRUE(talking.next_frame(milliseconds(1000)).has_value());
+  // The talking client sends an empty batch (answered at once) every 200 ms for 2 s: well
+  // past the idle time-out, it is never closed.
+  const auto until = clock_type::now() + milliseconds(2000);
+  for (uint64_t request = 2; clock_type::now() < until; ++request) {
+    talking.empty_batch(request);
+    auto answer = talking.next_frame(milliseconds(1000));
+    ASSERT_TRUE(answer.has_value()) << "a talking connection was closed";
+    EXPECT_EQ(answer->first, protocol::frame_type::debit_results);
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  auto said = quiet.closing_error(milliseconds(1000));
+  ASSERT_TRUE(said.has_value()) << "a connection silent after hello stayed open";
+  EXPECT_EQ(said->message, "no frame for 800 ms: closed");
+  EXPECT_FALSE(talking.closed());
+  EXPECT_NE(metrics().find("ledger_stream_connections_closed_silent_total{phase=\"idle\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(HostileClients, OneAddressCannotTakeEverySlot) {
+  start_ledgerd({"--stream.connections-max=6", "--stream.connections-per-address-max=3"});
+  // One address holds its share (greeted, so the hello time-out does not free them).
+  std::vector<std::unique_ptr<raw_connection>> greedy;
+  for (int i = 0; i < 3; ++i) {
+    greedy.push_back(std::make_unique<raw_connection>(stream_port_, "127.0.0.2"));
+    ASSERT_TRUE(greedy.back()->connected());
+    greedy.back()->hello();
+    ASSERT_TRUE(greedy.back()->next_frame(milliseconds(1000)).has_value());
+  }
+  raw_connection one_more(stream_port_, "127.0.0.2");
+  auto refusal = one_more.closing_error(milliseconds(2000));
+  ASSERT_TRUE(refusal.has_value()) << "one address took more than its share";
+  EXPECT_EQ(refusal->code, ledger::error_code::limit_exceeded);
+  EXPECT_EQ(refusal->message, "too many connections from 127.0.0.2");
+  // Another address is still served within a second, and so is the greedy one's own
+  // connection that was already open.
+  auto honest = honest_round_trip("127.0.0.3");
+  ASSERT_TRUE(honest.has_value()) << "another address was locked out";
+  EXPECT_LT(honest->count(), 1000);
+  greedy.front()->empty_batch(9);
+  EXPECT_TRUE(greedy.front()->next_frame(milliseconds(1000)).has_value());
+  // A slot of the address frees when one of its connections closes.
+  greedy.pop_back();
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(honest_round_trip("127.0.0.2").has_value());
+  EXPECT_NE(metrics().find("ledger_stream_connections_refused_total{cause=\"per_address\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {
+  for (const std::string flag :
+       {"--stream.connections-per-address-max=0", "--stream.hello-timeout-ms=0",
+        "--stream.idle-timeout-ms=-5", "--stream.connections-max=0"}) {
+    harness::child_process server(
+        LEDGERD_BINARY,
+        {"--ledger.data-dir=" + work_dir_ + "/data", "--net.stream-port=0", "--net.http-port=0",
+         "--net.admin-port=0", flag},
+        work_dir_, work_dir_ + "/refused.log");
+    auto status = server.wait(std::chrono::seconds(20));
+    ASSERT_TRUE(status.has_value()) << flag << " was accepted";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace e2e
