@@ -212,6 +212,12 @@ TEST_F(LedgerdEndToEnd, TheCustomersCardOrderChoosesTheNextCardAndSurvivesAResta
   };
   EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3]})"), 400) << "all of them";
   EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 3]})"), 400);
+  for (const char* body : {R"({"card_ids": [1, 3]})", R"({"card_ids": [1, 3, 3]})"}) {
+    auto answer = http().Put("/v1/accounts/14/cards/order", body, "application/json");
+    ASSERT_TRUE(answer);
+    EXPECT_NE(answer->body.find("every card id of the account once"), std::string::npos)
+        << body << ": " << answer->body;
+  }
   EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": [1, 3, 9]})"), 404);
   EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"card_ids": ["1", 3, 2]})"), 400);
   EXPECT_EQ(put("/v1/accounts/14/cards/order", R"({"cards": [1, 3, 2]})"), 400);

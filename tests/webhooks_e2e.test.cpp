@@ -220,13 +220,17 @@ TEST_F(WebhooksEndToEnd, BadRegistrationsAreRefusedWithAReasonAndChangeNothing) 
     EXPECT_EQ(answer->status, 400) << body.dump();
     EXPECT_NE(answer->body.find(words), std::string::npos) << answer->body;
   };
-  refused({{"url", "https://example.com/x"}, {"secret", secret}}, "http:// URL");
+  refused({{"url", "https://example.com/x"}, {"secret", secret}}, "must start with http://");
+  refused({{"url", "http://127.0.0.1:99999/x"}, {"secret", secret}}, "port that is not 1-65535");
+  refused({{"url", "http://user@127.0.0.1/x"}, {"secret", secret}}, "host with characters");
+  refused({{"url", "http://127.0.0.1:1/x"}, {"secret", secret}, {"event_types", json::array()}},
+          "non-empty list");
   refused({{"url", "http://127.0.0.1:1/x"}, {"secret", "short"}}, "16 to 128 bytes");
   refused({{"url", "http://127.0.0.1:1/x"}, {"secret", secret}, {"event_types", {"balance"}}},
           "is not an event type");
   refused({{"url", "http://127.0.0.1:1/x"}}, "required");
   refused({{"url", "http://127.0.0.1:1/x"}, {"secret", secret}, {"extra", 1}}, "the body is");
-  refused({{"url", "http://127.0.0.1:1/a b"}, {"secret", secret}}, "without spaces");
+  refused({{"url", "http://127.0.0.1:1/a b"}, {"secret", secret}}, "path with spaces");
   auto listed = http().Get("/v1/webhooks");
   ASSERT_TRUE(listed);
   EXPECT_EQ(json::parse(listed->body)["webhooks"].size(), 0u);
@@ -239,6 +243,7 @@ TEST_F(WebhooksEndToEnd, BadRegistrationsAreRefusedWithAReasonAndChangeNothing) 
                         "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("at least 0"), std::string::npos) << bad->body;
   auto set = http().Put("/v1/accounts/5/notification-threshold", R"({"threshold": "12.50"})",
                         "application/json");
   ASSERT_TRUE(set);

@@ -44,7 +44,9 @@ void audit(admin_self self, const admin_request& request, uint32_t id, ledger::e
             {"command", request.command},
             {"webhook", id},
             {"reason", request.reason},
-            {"outcome", std::string{ledger::to_string(code)}}};
+            {"outcome", code == ledger::error_code::account_not_found
+                            ? std::string{"not_found"}
+                            : std::string{ledger::to_string(code)}}};
   for (const char* key : {"from", "through"}) {
     if (auto it = request.body.find(key); it != request.body.end()) line[key] = *it;
   }
@@ -66,6 +68,9 @@ caf::result<std::string> webhooks_test(admin_self self, const admin_request& req
   const uint32_t id = endpoint_arg(request);
   if (id == 0) return error_reply("malformed_request", "a webhook id (1 or more) is required");
   const auto sent = dispatcher_of(self)->send_test(id);
+  if (!sent.found) {
+    return error_reply("not_found", "no webhook endpoint " + std::to_string(id));
+  }
   if (!sent.delivered) {
     return error_reply("delivery_failed", sent.error.empty() ? "not delivered" : sent.error);
   }
@@ -82,6 +87,12 @@ caf::result<std::string> webhooks_replay(admin_self self, const admin_request& r
   }
   if (request.reason.empty()) {
     return error_reply("malformed_request", "this command changes delivery: give a --reason");
+  }
+  const uint64_t last = dispatcher_of(self)->last_position();
+  if (*from > last + 1) {
+    return error_reply("malformed_request", "--from " + std::to_string(*from) +
+                                                " is past the outbox's last position " +
+                                                std::to_string(last) + ": nothing to replay");
   }
   const auto code = dispatcher_of(self)->replay(id, *from);
   audit(self, request, id, code);

@@ -138,14 +138,21 @@ void http_api::impl::serve(const httplib::Request& request, httplib::Response& r
 
 // Errors cpp-httplib answers itself (body too large, unreadable request) get our JSON form;
 // our own error answers already have a body and pass through.
-httplib::Server::HandlerResponse http_api::impl::on_error(const httplib::Request&,
+httplib::Server::HandlerResponse http_api::impl::on_error(const httplib::Request& request,
                                                           httplib::Response& response) {
   if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   const bool too_large = response.status == views::http_payload_too_large;
   const error_code code = too_large ? error_code::limit_exceeded : error_code::malformed_request;
+  // cpp-httplib reads a POST, PUT or PATCH body by its length: without one it cannot tell
+  // where the request ends (curl sends none for -X PUT without -d).
+  const bool needs_length =
+      (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
+      !request.has_header("Content-Length") && !request.has_header("Transfer-Encoding");
   const std::string message =
       too_large ? "the body is larger than " + std::to_string(options.body_bytes_max) + " bytes"
-                : "the request could not be read";
+      : needs_length
+          ? "a " + request.method + " needs a Content-Length header (0 for no body; curl: -d '')"
+          : "the request could not be read";
   write_response(response, error_response(response.status, code, message));
   counters.record(route_class::unknown, response.status, 0);
   return httplib::Server::HandlerResponse::Handled;

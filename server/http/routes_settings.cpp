@@ -209,7 +209,9 @@ api_response routes::put_card_order(uint64_t id, const api_request& request) con
     }
     order.card_ids.push_back(static_cast<uint32_t>(item.get<uint64_t>()));
   }
-  return change_card(id, std::move(order));
+  // The account refuses a card left out or named twice as malformed: say which rule.
+  auto answer = change_card(id, std::move(order));
+  return answer.status == v::http_bad_request ? refuse() : answer;
 }
 
 api_response routes::get_journal(uint64_t id, const api_request& request) const {

@@ -10,6 +10,7 @@
 #include "server/http/views.hpp"
 #include "server/webhooks/dispatcher.hpp"
 #include "server/webhooks/payload.hpp"
+#include "server/webhooks/url.hpp"
 
 namespace server {
 
@@ -47,7 +48,10 @@ api_response routes::post_webhook(const api_request& request) const {
   if (!url || !secret) return refuse("\"url\" and \"secret\" are required strings");
   std::vector<std::string> names;
   if (auto types = body->find("event_types"); types != body->end()) {
-    if (!types->is_array()) return refuse("\"event_types\" is a list of event type names");
+    if (!types->is_array() || types->empty()) {
+      return refuse(
+          "\"event_types\" is a non-empty list of event type names (leave it out for every type)");
+    }
     for (const auto& name : *types) {
       if (!name.is_string()) return refuse("\"event_types\" is a list of event type names");
       names.push_back(name.get<std::string>());
@@ -58,8 +62,9 @@ api_response routes::post_webhook(const api_request& request) const {
   if (!webhooks::event_mask_from_names(names, mask, unknown)) {
     return refuse("\"" + unknown + "\" is not an event type (docs/webhooks.md lists them)");
   }
-  if (url->rfind("http://", 0) != 0 || url->size() > ledger::storage::webhook_url_length_max) {
-    return refuse("\"url\" must be an http:// URL of at most 512 bytes, without spaces");
+  if (auto parsed = webhooks::parse_endpoint_url(*url); !parsed) {
+    return refuse(parsed.error().message +
+                  " (an http://host[:port][/path] URL of at most 512 bytes)");
   }
   if (secret->size() < ledger::storage::webhook_secret_length_min ||
       secret->size() > ledger::storage::webhook_secret_length_max) {
@@ -132,8 +137,9 @@ api_response routes::put_notification_threshold(uint64_t id, const api_request& 
                           "the body is {\"threshold\": \"5.00\"} (\"0\": no balance_low notices)");
   }
   auto threshold = in::required_amount(*body, "threshold");
-  if (!threshold) {
-    return error_response(threshold.code(), "\"threshold\" is an amount like \"5.00\", at least 0");
+  if (!threshold || threshold->micros() < 0) {
+    return error_response(threshold ? error_code::invalid_amount : threshold.code(),
+                          "\"threshold\" is an amount like \"5.00\", at least 0");
   }
   api_response refusal;
   auto reply = run(id, actors::commands::set_notification_threshold{*threshold}, refusal);

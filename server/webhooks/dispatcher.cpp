@@ -9,6 +9,7 @@
 
 #include "server/webhooks/payload.hpp"
 #include "server/webhooks/signature.hpp"
+#include "server/webhooks/url.hpp"
 
 namespace server::webhooks {
 
@@ -24,13 +25,11 @@ int64_t wall_ms() {
       .count();
 }
 
-// "http://host:port/path" as httplib wants it: the scheme, host and port, and the path.
-struct target {
-  std::string origin;
-  std::string path;
-};
-
-target split_url(const std::string& url) {
+// A stored URL passed parse_endpoint_url when it was registered; one that does not now (an
+// older, looser rule) is split the same way and fails at delivery, visibly.
+endpoint_url split_url(const std::string& url) {
+  auto parsed = parse_endpoint_url(url);
+  if (parsed) return *parsed;
   const size_t slash = url.find('/', 7);  // after "http://"
   if (slash == std::string::npos) return {url, "/"};
   return {url.substr(0, slash), url.substr(slash)};
@@ -42,7 +41,7 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
   struct endpoint_state {
     endpoint_status status;
     std::shared_ptr<httplib::Client> client;  // shared with a round in progress
-    target where;
+    endpoint_url where;
     uint64_t generation = 0;  // bumped when an operator moves the cursor
     bool cursor_write_in_flight = false;
     uint64_t persisted_through = 0;
@@ -295,9 +294,10 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
     status.last_error = error;
   }
 
-  // An operator's move of the cursor: `move(status, last outbox position)` under the lock;
-  // a round in progress keeps none of its own moves, the backoff starts over, and the
-  // cursor is durable when this returns. account_not_found for an unknown id.
+  // An operator's move of the cursor: `move(status, last outbox position)` under the lock,
+  // which may refuse (its code, nothing changes); a round in progress keeps none of its own
+  // moves, the backoff starts over, and the cursor is durable when this returns.
+  // account_not_found for an unknown id.
   template <class mover>
   error_code move_cursor(uint32_t id, mover move) {
     std::lock_guard serialized(changes_mutex);
@@ -307,7 +307,9 @@ struct dispatcher::impl : std::enable_shared_from_this<dispatcher::impl> {
       auto it = endpoints.find(id);
       if (it == endpoints.end()) return error_code::account_not_found;
       auto& state = it->second;
-      move(state.status, db.last_outbox_position());
+      if (auto code = move(state.status, db.last_outbox_position()); code != error_code::ok) {
+        return code;
+      }
       ++state.generation;
       state.status.failing_since_ms = 0;
       state.status.next_attempt_at_ms = 0;
@@ -412,27 +414,35 @@ error_code dispatcher::remove(uint32_t endpoint_id) {
 }
 
 error_code dispatcher::replay(uint32_t endpoint_id, uint64_t from_position) {
-  return impl_->move_cursor(endpoint_id, [&](endpoint_status& status, uint64_t) {
+  return impl_->move_cursor(endpoint_id, [&](endpoint_status& status, uint64_t last) {
+    // Past the end would skip every notice written until the outbox reached it.
+    if (from_position > last + 1) return error_code::malformed_request;
     status.endpoint.delivered_through = from_position == 0 ? 0 : from_position - 1;
+    return error_code::ok;
   });
+}
+
+uint64_t dispatcher::last_position() const {
+  return impl_->db.last_outbox_position();
 }
 
 error_code dispatcher::drop(uint32_t endpoint_id, uint64_t through_position) {
   return impl_->move_cursor(endpoint_id, [&](endpoint_status& status, uint64_t last) {
     const uint64_t through = through_position == 0 ? last : std::min(through_position, last);
-    if (through <= status.endpoint.delivered_through) return;
+    if (through <= status.endpoint.delivered_through) return error_code::ok;
     status.dropped += through - status.endpoint.delivered_through;
     status.endpoint.delivered_through = through;
+    return error_code::ok;
   });
 }
 
 test_result dispatcher::send_test(uint32_t endpoint_id) {
-  target where;
+  endpoint_url where;
   std::string secret;
   {
     std::lock_guard lock(impl_->mutex);
     auto it = impl_->endpoints.find(endpoint_id);
-    if (it == impl_->endpoints.end()) return {false, 0, "no such endpoint"};
+    if (it == impl_->endpoints.end()) return {false, false, 0, "no such endpoint"};
     where = it->second.where;
     secret = it->second.status.endpoint.secret;
   }
@@ -442,7 +452,7 @@ test_result dispatcher::send_test(uint32_t endpoint_id) {
   client.set_read_timeout(impl_->options.request_timeout);
   const nlohmann::json body{{"id", "test"}, {"type", "test"}, {"created_at_ms", wall_ms()}};
   auto sent = impl::post(client, where.path, secret, "test", "test", body.dump());
-  return {sent.ok, sent.status, sent.error};
+  return {true, sent.ok, sent.status, sent.error};
 }
 
 std::vector<endpoint_status> dispatcher::list() const {

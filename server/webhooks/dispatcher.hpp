@@ -58,6 +58,7 @@ struct endpoint_status {
 
 // A test POST's outcome (`ledgerctl webhooks test`).
 struct test_result {
+  bool found = true;  // false: no endpoint of that id
   bool delivered = false;
   int status = 0;  // the receiver's HTTP status; 0: no answer
   std::string error;
@@ -84,8 +85,11 @@ class dispatcher {
                                                           uint32_t event_mask, int64_t now_ms);
   // ok, or not found (the caller's 404), or storage_failure.
   ledger::error_code remove(uint32_t endpoint_id);
-  // Delivers again every notice from `from_position` on (the cursor moves back).
+  // Delivers again every notice from `from_position` on (the cursor moves back); at most
+  // last_position() + 1 (nothing to replay), else malformed_request and nothing changes.
   ledger::error_code replay(uint32_t endpoint_id, uint64_t from_position);
+  // The outbox position of the last notice written (0: none yet).
+  uint64_t last_position() const;
   // Skips every undelivered notice up to `through_position` (0: the whole backlog).
   ledger::error_code drop(uint32_t endpoint_id, uint64_t through_position);
   // POSTs a signed test event (type "test", not in the outbox) now.

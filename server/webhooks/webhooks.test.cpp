@@ -218,6 +218,17 @@ TEST_F(Webhooks, TheCursorSurvivesARestartAndReplayAndDropMoveIt) {
   EXPECT_EQ(dispatcher_->list().front().backlog, 0u);
   EXPECT_EQ(dispatcher_->list().front().dropped, 2u);
   EXPECT_EQ(dispatcher_->replay(99, 1), error_code::account_not_found);
+  // A replay from past the end would skip the notices still to come: refused, the cursor
+  // stays, and the next notice is delivered.
+  hooks.set_failing(false);
+  const uint64_t last = dispatcher_->last_position();
+  EXPECT_EQ(dispatcher_->replay(id, last + 2), error_code::malformed_request);
+  EXPECT_EQ(dispatcher_->list().front().endpoint.delivered_through, last);
+  const size_t before = hooks.received().size();
+  write_notices(7, 6, {notice_type::reactivated});
+  ASSERT_TRUE(harness::wait_until([&] { return hooks.received().size() == before + 1; }));
+  EXPECT_EQ(seqs(hooks.received()).back(), "7:6");
+  EXPECT_EQ(dispatcher_->replay(id, last + 2), error_code::ok) << "the next position: nothing";
 }
 
 // A notice that keeps failing past give_up_after is dropped, counted, and delivery goes on
