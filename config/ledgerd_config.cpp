@@ -56,7 +56,11 @@ ledgerd_config::ledgerd_config() {
       .add(s.open_access, "open-access",
            "no session or platform key needed (loopback tests and drills only)")
       .add(s.platform_key_file, "platform-key-file",
-           "platform key, created on first start (default: <data-dir>-platform.key)");
+           "platform key, created on first start (default: <data-dir>-platform.key)")
+      .add(s.login_burst, "login-burst", "logins one address may try at once")
+      .add(s.login_refill_ms, "login-refill-ms", "then one more login per this")
+      .add(s.password_hashes_max, "password-hashes-max",
+           "password hashes at once (0: half the cores, at least 1)");
   opt_group{custom_options_, "credentials"}
       .add(s.session_lifetime_ms, "session-lifetime-ms", "a login session lasts this long")
       .add(s.temporary_lifetime_ms, "temporary-lifetime-ms",
@@ -227,6 +231,15 @@ ledger::expected<server::http_options> make_http_options(const ledgerd_settings&
   http.host = s.host;
   http.port = s.http_port;
   http.threads = s.http_threads;
+  if (s.login_burst == 0 || s.login_refill_ms <= 0 || s.http_threads == 0) {
+    return invalid("http.login-burst, http.login-refill-ms and net.http-threads must be positive");
+  }
+  http.logins.burst = s.login_burst;
+  http.logins.refill_interval_ms = s.login_refill_ms;
+  // A hash takes a core for ~0.1 s: half the cores leaves the rest to debits and the API.
+  http.logins.hashing_max = s.password_hashes_max != 0
+                                ? s.password_hashes_max
+                                : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   http.require_sessions = !s.open_access;
   const std::string path =
       s.platform_key_file.empty() ? s.data_dir + "-platform.key" : s.platform_key_file;

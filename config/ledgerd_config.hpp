@@ -55,6 +55,10 @@ struct ledgerd_settings {
   // line ("--x=false" is a parse error).
   bool open_access = false;
   std::string platform_key_file;  // empty: "<data-dir>-platform.key", created on first start
+  // [http] logins under attack (server::login_admission; docs/security.md)
+  uint32_t login_burst = server::login_admission_options{}.burst;
+  int64_t login_refill_ms = server::login_admission_options{}.refill_interval_ms;
+  size_t password_hashes_max = 0;  // 0: half the cores, at least 1
   // [credentials] (ledger::credential_policy; docs/security.md)
   int64_t session_lifetime_ms = 30 * 60 * 1000;
   int64_t temporary_lifetime_ms = 24 * 60 * 60 * 1000;

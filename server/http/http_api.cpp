@@ -25,6 +25,10 @@ constexpr time_t socket_read_timeout_seconds = 5;
 constexpr time_t socket_write_timeout_seconds = 5;
 constexpr size_t keep_alive_requests_max = 100;
 constexpr time_t keep_alive_idle_seconds = 5;
+// Connections the kernel queues before a thread accepts them. Debian's cpp-httplib 0.11 is
+// built with a backlog of 5: under a burst of connects (a login flood) the kernel dropped
+// SYNs and an honest client waited for its 1 s SYN retry. Set again after the bind.
+constexpr int listen_backlog = 1024;
 
 uint64_t micros_since(std::chrono::steady_clock::time_point start) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -71,6 +75,7 @@ struct http_api::impl {
   bool started = false;  // guarded by state_mutex
   bool stopped = false;  // guarded by state_mutex
   std::atomic<bool> loop_finished{false};
+  socket_t listening = INVALID_SOCKET;  // the socket the options were set on (start's thread)
 
   void configure();
   void serve(const httplib::Request& request, httplib::Response& response);
@@ -86,7 +91,10 @@ void http_api::impl::configure() {
   http.set_write_timeout(socket_write_timeout_seconds, 0);
   http.set_keep_alive_max_count(keep_alive_requests_max);
   http.set_keep_alive_timeout(keep_alive_idle_seconds);
-  http.set_socket_options(listen_socket_options);
+  http.set_socket_options([this](socket_t sock) {
+    listen_socket_options(sock);
+    listening = sock;
+  });
   // One handler per method for every path: routes decides between 404 and 405 itself.
   const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
     serve(request, response);
@@ -114,6 +122,7 @@ void http_api::impl::serve(const httplib::Request& request, httplib::Response& r
   in.method = request.method == "HEAD" ? "GET" : request.method;
   in.path = request.path;
   in.body = &request.body;
+  in.remote_address = request.remote_addr;
   in.query = [&request](const std::string& name) -> std::optional<std::string> {
     if (!request.has_param(name)) return std::nullopt;
     return request.get_param_value(name);
@@ -181,6 +190,10 @@ ledger::status http_api::start() {
   if (bound <= 0) {
     return ledger::status::failure("cannot listen on " + host + ":" +
                                    std::to_string(impl_->options.port));
+  }
+  // Linux takes a second listen() on a listening socket as a new backlog.
+  if (impl_->listening == INVALID_SOCKET || ::listen(impl_->listening, listen_backlog) != 0) {
+    spdlog::warn("http: could not raise the listen backlog to {}", listen_backlog);
   }
   impl_->port = static_cast<uint16_t>(bound);
   impl_->started = true;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ledger/expected.hpp"
+#include "server/http/login_admission.hpp"
 
 namespace caf {
 class actor_system;
@@ -49,6 +50,8 @@ struct http_options {
   webhooks::dispatcher* webhooks = nullptr;
   // The debit stream's counters for /metrics (not owned; null: none rendered).
   const stream_metrics* stream = nullptr;
+  // Logins and password changes (they hash): per address and concurrent hashes.
+  login_admission_options logins;
 };
 
 class http_api {

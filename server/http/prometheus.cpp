@@ -131,6 +131,22 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
 
 }  // namespace
 
+std::string render_login_metrics(const login_admission& logins) {
+  std::string out;
+  const std::string_view refused = "ledger_login_refused_total";
+  header(out, refused, "counter",
+         "Logins and password changes answered 429 before any hashing, by cause.");
+  for (auto cause :
+       {login_admission::refusal::address_throttled, login_admission::refusal::hashing_busy}) {
+    sample(out, refused, std::string{"cause=\""} + to_string(cause) + "\"", logins.refused(cause));
+  }
+  single(out, "ledger_password_hashes_running", "gauge", "Password hashes running now.",
+         logins.hashing_now());
+  single(out, "ledger_login_addresses_tracked", "gauge",
+         "Source addresses with a login token bucket.", logins.addresses_tracked());
+  return out;
+}
+
 std::string render_stream_metrics(const stream_metrics& c) {
   std::string out;
   single(out, "ledger_stream_connections_open", "gauge", "Debit stream connections open.",

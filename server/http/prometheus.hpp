@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/metrics.hpp"
+#include "server/http/login_admission.hpp"
 #include "server/stream/stream_metrics.hpp"
 #include "server/webhooks/dispatcher.hpp"
 #include "storage/writer.hpp"
@@ -61,6 +62,9 @@ class http_metrics {
 
 // The outbox and each webhook endpoint (issue 18): what was written, the backlog, deliveries,
 // failures, drops and delivery time, labelled by endpoint id.
+// Logins and password changes refused before hashing, by cause; hashes running now.
+std::string render_login_metrics(const login_admission& logins);
+
 // The debit stream's connections: open, and refused or closed by cause.
 std::string render_stream_metrics(const stream_metrics& counters);
 

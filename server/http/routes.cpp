@@ -141,7 +141,8 @@ routes::routes(caf::actor_system& system, actors::node& node, const http_options
     : node_(node),
       client_(system, node, options.request_timeout),
       options_(options),
-      http_counters_(http_counters) {}
+      http_counters_(http_counters),
+      logins_(options.logins) {}
 
 api_response routes::handle(const api_request& request, route_class& route) const {
   const segments parts = split_path(request.path);
@@ -352,6 +353,7 @@ api_response routes::get_metrics() const {
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body =
       render_node_metrics(node_.counters(), node_.writer().stats()) + http_counters_.render();
+  response.body += render_login_metrics(logins_);
   if (options_.stream != nullptr) response.body += render_stream_metrics(*options_.stream);
   if (options_.webhooks != nullptr) {
     response.body +=

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http/http_api.hpp"
+#include "server/http/login_admission.hpp"
 #include "server/http/node_client.hpp"
 #include "server/http/prometheus.hpp"
 
@@ -31,6 +32,7 @@ struct api_request {
   std::function<std::optional<std::string>(const std::string&)> query;
   // A request header by name (case-insensitive); unset or nullopt when absent.
   std::function<std::optional<std::string>(const std::string&)> header;
+  std::string remote_address;  // the client's IP address, for per-address limits
 };
 
 struct api_response {
@@ -99,6 +101,10 @@ class routes {
   // a customer's session of account `id` may use (platform routes pass id 0).
   std::optional<api_response> check_access(const api_request& request, uint64_t id,
                                            bool customer) const;
+  // Before a password hash: nullopt and a ticket to hold while hashing, or the 429 answer
+  // (too_many_attempts, Retry-After) of login_admission.
+  std::optional<api_response> admit_hashing(const api_request& request,
+                                            login_admission::ticket& ticket) const;
 
   // Runs a command; an answer that is not ok becomes an error response in `refusal`.
   std::optional<actors::account_reply> run(uint64_t id, actors::command cmd,
@@ -108,6 +114,8 @@ class routes {
   node_client client_;
   const http_options options_;
   const http_metrics& http_counters_;
+  // Thread-safe (its own lock); mutable because admitting a login is not a change of routes.
+  mutable login_admission logins_;
 };
 
 // Helpers shared by the route files and http_api.cpp.

@@ -130,6 +130,26 @@ std::optional<api_response> routes::check_access(const api_request& request, uin
                         "this endpoint is the platform's: send the platform key in X-Platform-Key");
 }
 
+std::optional<api_response> routes::admit_hashing(const api_request& request,
+                                                  login_admission::ticket& ticket) const {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  auto decision = logins_.admit(request.remote_address,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  if (decision.refused == login_admission::refusal::none) {
+    ticket = std::move(decision.admitted);
+    return std::nullopt;
+  }
+  const int64_t seconds = std::max<int64_t>(1, (decision.retry_after_ms + 999) / 1000);
+  const bool throttled = decision.refused == login_admission::refusal::address_throttled;
+  api_response answer =
+      error_response(error_code::too_many_attempts,
+                     std::string{throttled ? "too many login attempts from this address"
+                                           : "the server is checking too many passwords at once"} +
+                         "; try again in " + std::to_string(seconds) + " s");
+  answer.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return answer;
+}
+
 api_response routes::post_login(const api_request& request) const {
   api_response refusal;
   auto body = parse_body(request, {"login", "password"}, refusal);
@@ -140,6 +160,10 @@ api_response routes::post_login(const api_request& request) const {
     return error_response(error_code::malformed_request,
                           "login and password: strings (a password of at most 1024 bytes)");
   }
+  // Every attempt alike, before anything is looked up: the answer tells nothing about
+  // whether the login exists.
+  login_admission::ticket hashing;
+  if (auto refused = admit_hashing(request, hashing)) return *refused;
   const auto id = ledger::login_account(*login);
   if (!id) return failed_login(*password);
   auto current = client_.command(*id, actors::commands::credentials_snapshot{});
@@ -215,6 +239,8 @@ api_response routes::post_password(uint64_t id, const api_request& request) cons
   }
   const ledger::session* asking = ledger::find_session(creds, token_hash, checked_at);
   if (asking == nullptr) return refuse(error_code::unauthorized);
+  login_admission::ticket hashing;
+  if (auto refused = admit_hashing(request, hashing)) return *refused;
   ledger::password_change change;
   change.token_hash = token_hash;
   change.verified_hash = asking->password_change_only ? creds.temporary_hash : creds.password_hash;
