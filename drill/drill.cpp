@@ -362,35 +362,36 @@ class load_generator {
   // Streams until the connection fails (the server was killed); unanswered batches are
   // kept to be resent under the same debit and hold ids. Every fourth batch is a hold batch.
   void run_connection(uint16_t port) {
-    std::string error;
-    auto stream = client::stream_client::connect("127.0.0.1", port, error, 5s);
-    if (!stream) return;
+    auto connected = client::stream_client::connect("127.0.0.1", port, 5s);
+    if (!connected) return;
+    auto& stream = *connected;
     std::map<uint64_t, std::vector<protocol::debit>> in_flight;
     std::map<uint64_t, std::vector<protocol::hold_operation>> holds_in_flight;
     for (uint64_t sent = 0;; ++sent) {
       while (in_flight.size() + holds_in_flight.size() < options_.batches_in_flight) {
-        uint64_t request_id = 0;
         if (++batches_started_ % 4 == 0) {
           auto batch = next_hold_batch();
-          if (!stream->send_holds(batch, request_id, error)) {
+          auto request_id = stream->send_holds(batch);
+          if (!request_id) {
             retry_holds_.push_back(std::move(batch));
             break;
           }
-          holds_in_flight.emplace(request_id, std::move(batch));
+          holds_in_flight.emplace(*request_id, std::move(batch));
           ++hold_batches_;
           continue;
         }
         auto batch = next_batch();
-        if (!stream->send(batch, request_id, error)) {
+        auto request_id = stream->send(batch);
+        if (!request_id) {
           retry_.push_back(std::move(batch));
           break;
         }
-        in_flight.emplace(request_id, std::move(batch));
+        in_flight.emplace(*request_id, std::move(batch));
       }
-      client::stream_client::results results;
-      if ((in_flight.empty() && holds_in_flight.empty()) || !stream->receive(results, error, 10s)) {
-        break;
-      }
+      if (in_flight.empty() && holds_in_flight.empty()) break;
+      auto received = stream->receive(10s);
+      if (!received) break;
+      const auto& results = *received;
       if (auto held = holds_in_flight.find(results.request_id); held != holds_in_flight.end()) {
         if (results.error || results.holds.size() != held->second.size()) {
           retry_holds_.push_back(std::move(held->second));
