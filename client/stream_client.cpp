@@ -11,18 +11,20 @@
 #include <cstring>
 
 namespace client {
+
+using ledger::expected;
+using ledger::status;
+
 namespace {
 
-int connect_socket(const std::string& host, uint16_t port, std::string& error) {
+expected<int> connect_socket(const std::string& host, uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    error = "cannot resolve " + host + ": " + ::gai_strerror(rc);
-    return -1;
-  }
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    return status::failure("cannot resolve " + host + ": " + ::gai_strerror(rc));
   int fd = -1;
   for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
     fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
@@ -33,8 +35,8 @@ int connect_socket(const std::string& host, uint16_t port, std::string& error) {
   }
   ::freeaddrinfo(found);
   if (fd < 0) {
-    error = "cannot connect to " + host + ":" + service + ": " + std::strerror(errno);
-    return -1;
+    return status::failure("cannot connect to " + host + ":" + service + ": " +
+                           std::strerror(errno));
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -67,29 +69,27 @@ protocol::hold_operation release(uint64_t account_id, uint64_t hold_id) {
   return {protocol::hold_kind::release, 0, account_id, hold_id, 0, 0, 0};
 }
 
-std::unique_ptr<stream_client> stream_client::connect(const std::string& host, uint16_t port,
-                                                      std::string& error,
-                                                      std::chrono::milliseconds timeout,
-                                                      uint16_t version) {
-  const int fd = connect_socket(host, port, error);
-  if (fd < 0) return nullptr;
-  std::unique_ptr<stream_client> result(new stream_client(fd));
+expected<std::unique_ptr<stream_client>> stream_client::connect(const std::string& host,
+                                                                uint16_t port,
+                                                                std::chrono::milliseconds timeout,
+                                                                uint16_t version) {
+  auto fd = connect_socket(host, port);
+  if (!fd) return fd.error();
+  std::unique_ptr<stream_client> result(new stream_client(*fd));
   std::vector<char> hello;
   protocol::encode_hello(hello, 0, protocol::hello{version});
-  if (!result->send_raw(hello, error)) return nullptr;
-  protocol::frame frame;
-  if (!result->read_frame(frame, error, timeout)) return nullptr;
-  if (frame.type() == protocol::frame_type::error) {
+  if (auto sent = result->send_raw(hello); !sent.ok()) return sent;
+  auto frame = result->read_frame(timeout);
+  if (!frame) return frame.error();
+  if (frame->type() == protocol::frame_type::error) {
     protocol::error_frame refused;
-    (void)protocol::decode_error(frame.body, refused);
-    error = "server refused the connection: " + std::string{ledger::to_string(refused.code)} +
-            ": " + refused.message;
-    return nullptr;
+    (void)protocol::decode_error(frame->body, refused);
+    return status::failure("server refused the connection: " +
+                           std::string{ledger::to_string(refused.code)} + ": " + refused.message);
   }
-  if (frame.type() != protocol::frame_type::hello_ok ||
-      protocol::decode_hello_ok(frame.body, result->limits_) != ledger::error_code::ok) {
-    error = "unexpected answer to hello";
-    return nullptr;
+  if (frame->type() != protocol::frame_type::hello_ok ||
+      protocol::decode_hello_ok(frame->body, result->limits_) != ledger::error_code::ok) {
+    return status::failure("unexpected answer to hello");
   }
   return result;
 }
@@ -98,24 +98,22 @@ stream_client::~stream_client() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool stream_client::send_raw(const std::vector<char>& bytes, std::string& error) {
+status stream_client::send_raw(const std::vector<char>& bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = std::string{"send failed: "} + std::strerror(errno);
-      return false;
-    }
+    if (n <= 0) return status::failure(std::string{"send failed: "} + std::strerror(errno));
     sent += static_cast<size_t>(n);
   }
-  return true;
+  return status::success();
 }
 
-bool stream_client::send(const std::vector<protocol::debit>& debits, uint64_t& request_id,
-                         std::string& error) {
+expected<uint64_t> stream_client::send(const std::vector<protocol::debit>& debits) {
+  uint64_t request_id = 0;
   queue(debits, request_id);
-  return flush(error);
+  if (auto flushed = flush(); !flushed.ok()) return flushed;
+  return request_id;
 }
 
 void stream_client::queue(const std::vector<protocol::debit>& debits, uint64_t& request_id) {
@@ -129,27 +127,28 @@ void stream_client::queue_holds(const std::vector<protocol::hold_operation>& ope
   protocol::encode_hold_batch(send_buffer_, request_id, operations.data(), operations.size());
 }
 
-bool stream_client::send_holds(const std::vector<protocol::hold_operation>& operations,
-                               uint64_t& request_id, std::string& error) {
+expected<uint64_t> stream_client::send_holds(
+    const std::vector<protocol::hold_operation>& operations) {
+  uint64_t request_id = 0;
   queue_holds(operations, request_id);
-  return flush(error);
+  if (auto flushed = flush(); !flushed.ok()) return flushed;
+  return request_id;
 }
 
-bool stream_client::flush(std::string& error) {
-  if (send_buffer_.empty()) return true;
-  const bool sent = send_raw(send_buffer_, error);
+status stream_client::flush() {
+  if (send_buffer_.empty()) return status::success();
+  auto sent = send_raw(send_buffer_);
   send_buffer_.clear();
   return sent;
 }
 
-bool stream_client::read_frame(protocol::frame& out, std::string& error,
-                               std::chrono::milliseconds timeout) {
+expected<protocol::frame> stream_client::read_frame(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[64 * 1024];
   for (;;) {
-    bool got = false;
-    if (!take_buffered_frame(out, got, error)) return false;
-    if (got) return true;
+    auto buffered = take_buffered_frame();
+    if (!buffered) return buffered.error();
+    if (*buffered) return **buffered;
     // Poll for what is left, rounded up to whole milliseconds, and at least once even when
     // the deadline has passed: rounding down made a wait of under 1 ms time out without
     // ever reading, and a caller that retried spun with answers unread in the socket.
@@ -161,60 +160,53 @@ bool stream_client::read_frame(protocol::frame& out, std::string& error,
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) {
       if (std::chrono::steady_clock::now() < deadline) continue;
-      error = "timed out waiting for the server";
-      return false;
+      return status::failure("timed out waiting for the server");
     }
     const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = n == 0 ? "connection closed by the server"
-                     : std::string{"receive failed: "} + std::strerror(errno);
-      return false;
-    }
+    if (n == 0) return status::failure("connection closed by the server");
+    if (n < 0) return status::failure(std::string{"receive failed: "} + std::strerror(errno));
     decoder_.feed(buffer, static_cast<size_t>(n));
   }
 }
 
-bool stream_client::receive(results& out, std::string& error, std::chrono::milliseconds timeout) {
-  protocol::frame frame;
-  if (!read_frame(frame, error, timeout)) return false;
-  return parse(frame, out, error);
+expected<stream_client::results> stream_client::receive(std::chrono::milliseconds timeout) {
+  auto frame = read_frame(timeout);
+  if (!frame) return frame.error();
+  return parse(*frame);
 }
 
-bool stream_client::receive_buffered(results& out, bool& got, std::string& error) {
-  protocol::frame frame;
-  if (!take_buffered_frame(frame, got, error)) return false;
-  return !got || parse(frame, out, error);
+expected<std::optional<stream_client::results>> stream_client::receive_buffered() {
+  auto frame = take_buffered_frame();
+  if (!frame) return frame.error();
+  if (!*frame) return std::optional<results>{};
+  auto parsed = parse(**frame);
+  if (!parsed) return parsed.error();
+  return std::optional<results>{std::move(*parsed)};
 }
 
-bool stream_client::take_buffered_frame(protocol::frame& out, bool& got, std::string& error) {
-  got = false;
-  switch (decoder_.next(out)) {
+expected<std::optional<protocol::frame>> stream_client::take_buffered_frame() {
+  protocol::frame frame;
+  switch (decoder_.next(frame)) {
     case protocol::frame_decoder::status::frame_ready:
-      got = true;
-      return true;
+      return std::optional<protocol::frame>{frame};
     case protocol::frame_decoder::status::broken:
-      error = "broken frame from server: " + decoder_.failure();
-      return false;
+      return status::failure("broken frame from server: " + decoder_.failure());
     case protocol::frame_decoder::status::need_more:
       break;
   }
-  return true;
+  return std::optional<protocol::frame>{};
 }
 
-bool stream_client::parse(protocol::frame& frame, results& out, std::string& error) {
+expected<stream_client::results> stream_client::parse(const protocol::frame& frame) {
+  results out;
   out.request_id = frame.header.request_id;
-  out.debits.clear();
-  out.holds.clear();
-  out.error.reset();
   if (frame.type() == protocol::frame_type::error) {
     protocol::error_frame body;
-    if (protocol::decode_error(frame.body, body) != ledger::error_code::ok) {
-      error = "malformed error frame from server";
-      return false;
-    }
+    if (protocol::decode_error(frame.body, body) != ledger::error_code::ok)
+      return status::failure("malformed error frame from server");
     out.error = std::move(body);
-    return true;
+    return out;
   }
   const bool decoded =
       frame.type() == protocol::frame_type::debit_results
@@ -222,34 +214,28 @@ bool stream_client::parse(protocol::frame& frame, results& out, std::string& err
       : frame.type() == protocol::frame_type::hold_results
           ? protocol::decode_hold_results(frame.body, out.holds) == ledger::error_code::ok
           : false;
-  if (!decoded) {
-    error = "unexpected frame from server";
-    return false;
-  }
-  return true;
+  if (!decoded) return status::failure("unexpected frame from server");
+  return out;
 }
 
-bool stream_client::await(uint64_t request_id, results& out, std::string& error) {
-  if (!receive(out, error)) return false;
-  if (out.request_id != request_id) {
-    error = "results for another request";
-    return false;
-  }
-  return true;
+expected<stream_client::results> stream_client::await(uint64_t request_id) {
+  auto received = receive();
+  if (!received) return received;
+  if (received->request_id != request_id) return status::failure("results for another request");
+  return received;
 }
 
-bool stream_client::debit(const std::vector<protocol::debit>& debits, results& out,
-                          std::string& error) {
-  uint64_t request_id = 0;
-  if (!send(debits, request_id, error)) return false;
-  return await(request_id, out, error);
+expected<stream_client::results> stream_client::debit(const std::vector<protocol::debit>& debits) {
+  auto request_id = send(debits);
+  if (!request_id) return request_id.error();
+  return await(*request_id);
 }
 
-bool stream_client::hold_batch(const std::vector<protocol::hold_operation>& operations,
-                               results& out, std::string& error) {
-  uint64_t request_id = 0;
-  if (!send_holds(operations, request_id, error)) return false;
-  return await(request_id, out, error);
+expected<stream_client::results> stream_client::hold_batch(
+    const std::vector<protocol::hold_operation>& operations) {
+  auto request_id = send_holds(operations);
+  if (!request_id) return request_id.error();
+  return await(*request_id);
 }
 
 }  // namespace client

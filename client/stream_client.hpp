@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/expected.hpp"
 #include "protocol/frames.hpp"
 
 namespace client {
@@ -28,10 +29,10 @@ protocol::hold_operation release(uint64_t account_id, uint64_t hold_id);
 
 class stream_client {
  public:
-  // Connects and says hello with `version` (1: debits only); nullptr and `error` when the
-  // server cannot be reached or refuses.
-  static std::unique_ptr<stream_client> connect(
-      const std::string& host, uint16_t port, std::string& error,
+  // Connects and says hello with `version` (1: debits only); an error (with a message) when
+  // the server cannot be reached or refuses.
+  static ledger::expected<std::unique_ptr<stream_client>> connect(
+      const std::string& host, uint16_t port,
       std::chrono::milliseconds timeout = std::chrono::seconds(10),
       uint16_t version = protocol::version);
   ~stream_client();
@@ -41,19 +42,18 @@ class stream_client {
   // The server's limits, from its hello_ok.
   const protocol::hello_ok& limits() const { return limits_; }
 
-  // Sends one batch; its request_id comes back with the results. false and `error` when the
+  // Sends one batch; its request_id, which comes back with the results. An error when the
   // connection failed.
-  bool send(const std::vector<protocol::debit>& debits, uint64_t& request_id, std::string& error);
+  ledger::expected<uint64_t> send(const std::vector<protocol::debit>& debits);
   // Pipelining with fewer system calls: queue() encodes batches, flush() sends everything
   // queued in one write (send() is queue() then flush()).
   void queue(const std::vector<protocol::debit>& debits, uint64_t& request_id);
-  bool flush(std::string& error);
+  ledger::status flush();
   // The same for a hold batch (at most limits().holds_per_batch_max operations).
   void queue_holds(const std::vector<protocol::hold_operation>& operations, uint64_t& request_id);
-  bool send_holds(const std::vector<protocol::hold_operation>& operations, uint64_t& request_id,
-                  std::string& error);
+  ledger::expected<uint64_t> send_holds(const std::vector<protocol::hold_operation>& operations);
   // Sends raw bytes (tests of hostile input).
-  bool send_raw(const std::vector<char>& bytes, std::string& error);
+  ledger::status send_raw(const std::vector<char>& bytes);
 
   struct results {
     uint64_t request_id = 0;
@@ -62,27 +62,25 @@ class stream_client {
     // Set when the server answered with an error frame instead of results.
     std::optional<protocol::error_frame> error;
   };
-  // Waits for the next results or error frame. false and `error` on timeout, a closed
-  // connection or a broken frame.
-  bool receive(results& out, std::string& error,
-               std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  // The next results or error frame if one has already arrived whole (no system call):
-  // `got` says whether there was one. false and `error` only for a broken frame.
-  bool receive_buffered(results& out, bool& got, std::string& error);
+  // Waits for the next results or error frame. An error on timeout (its message starts with
+  // "timed out"), a closed connection or a broken frame.
+  ledger::expected<results> receive(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The next results or error frame if one has already arrived whole (no system call),
+  // nullopt if none has. An error only for a broken frame.
+  ledger::expected<std::optional<results>> receive_buffered();
 
   // send() then receive() of that batch: no pipelining.
-  bool debit(const std::vector<protocol::debit>& debits, results& out, std::string& error);
+  ledger::expected<results> debit(const std::vector<protocol::debit>& debits);
   // send_holds() then receive() of that batch.
-  bool hold_batch(const std::vector<protocol::hold_operation>& operations, results& out,
-                  std::string& error);
+  ledger::expected<results> hold_batch(const std::vector<protocol::hold_operation>& operations);
 
  private:
   explicit stream_client(int socket_fd) : fd_(socket_fd) {}
-  bool read_frame(protocol::frame& out, std::string& error, std::chrono::milliseconds timeout);
-  // A frame the decoder already holds whole, if any (`got`); false only for a broken one.
-  bool take_buffered_frame(protocol::frame& out, bool& got, std::string& error);
-  static bool parse(protocol::frame& frame, results& out, std::string& error);
-  bool await(uint64_t request_id, results& out, std::string& error);
+  ledger::expected<protocol::frame> read_frame(std::chrono::milliseconds timeout);
+  // A frame the decoder already holds whole, if any; an error only for a broken one.
+  ledger::expected<std::optional<protocol::frame>> take_buffered_frame();
+  static ledger::expected<results> parse(const protocol::frame& frame);
+  ledger::expected<results> await(uint64_t request_id);
 
   int fd_ = -1;
   uint64_t next_request_id_ = 1;

@@ -404,14 +404,12 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
   return result;
 }
 
-bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>& out,
-                           std::string& error) {
+ledger::expected<std::vector<gateway_charge>> parse_gateway_charges(const std::string& body) {
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_discarded() || !parsed.contains("charges") || !parsed["charges"].is_array()) {
-    error = "gateway-sim's charge list is not {\"charges\": [...]}";
-    return false;
+    return ledger::status::failure("gateway-sim's charge list is not {\"charges\": [...]}");
   }
-  out.clear();
+  std::vector<gateway_charge> charges;
   for (const auto& record : parsed["charges"]) {
     gateway_charge charge;
     charge.key = record.value("idempotency_key", "");
@@ -421,16 +419,15 @@ bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>&
     charge.charge_seq = std::stoull(charge.key.substr(dash + 8));
     auto amount = ledger::parse_money(record.value("amount", ""));
     if (!amount) {
-      error = "charge " + charge.key + " has an unreadable amount";
-      return false;
+      return ledger::status::failure("charge " + charge.key + " has an unreadable amount");
     }
     charge.amount_micros = amount->micros();
     charge.captured = record.value("status", "") == "captured";
     charge.token = record.value("token", "");
     charge.reason = record.value("reason", "");
-    out.push_back(std::move(charge));
+    charges.push_back(std::move(charge));
   }
-  return true;
+  return charges;
 }
 
 }  // namespace drill

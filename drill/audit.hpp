@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "drill/model.hpp"
+#include "ledger/expected.hpp"
 #include "ledger/policy.hpp"
 
 namespace drill {
@@ -65,8 +66,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
                    const std::vector<gateway_charge>& charges, const ledger::policy& rules,
                    bool final, int64_t expired_before_ms = 0);
 
-// Parses gateway-sim's GET /v1/charges body; false and `error` if it is not what we expect.
-bool parse_gateway_charges(const std::string& body, std::vector<gateway_charge>& out,
-                           std::string& error);
+// Parses gateway-sim's GET /v1/charges body; an error if it is not what we expect.
+ledger::expected<std::vector<gateway_charge>> parse_gateway_charges(const std::string& body);
 
 }  // namespace drill

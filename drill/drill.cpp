@@ -18,6 +18,7 @@
 #include "drill/audit.hpp"
 #include "drill/model.hpp"
 #include "harness/child_process.hpp"
+#include "ledger/expected.hpp"
 
 namespace drill {
 namespace {
@@ -62,7 +63,7 @@ class cluster {
     gateway_dir_ = options.work_dir + "/gateway-data";
   }
 
-  bool start_gateway(std::string& error) {
+  ledger::status start_gateway() {
     gateway_ = std::make_unique<harness::child_process>(
         options_.gateway_sim_binary,
         std::vector<std::string>{"--data-dir", gateway_dir_, "--port",
@@ -70,16 +71,13 @@ class cluster {
                                  std::to_string(options_.seed)},
         options_.work_dir, options_.work_dir + "/gateway-sim.log");
     auto line = gateway_->wait_for_line("listening on ", start_timeout);
-    if (!line) {
-      error = "gateway-sim did not start (see gateway-sim.log)";
-      return false;
-    }
+    if (!line) return ledger::status::failure("gateway-sim did not start (see gateway-sim.log)");
     gateway_port_ = static_cast<uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-    return true;
+    return ledger::status::success();
   }
 
-  // Starts ledgerd; the time until its ready line in `ms`.
-  bool start_ledgerd(std::string& error, double& ms) {
+  // Starts ledgerd; the time until its ready line, in ms.
+  ledger::expected<double> start_ledgerd() {
     std::vector<std::string> args = {
         "--ledger.data-dir=" + data_dir_,
         "--ledger.durability=\"" + options_.durability + "\"",
@@ -98,14 +96,11 @@ class cluster {
     ledgerd_ = std::make_unique<harness::child_process>(
         options_.ledgerd_binary, args, options_.work_dir, options_.work_dir + "/ledgerd.log");
     auto ready = ledgerd_->wait_for_line("ready ", start_timeout);
-    if (!ready) {
-      error = "ledgerd did not start (see ledgerd.log)";
-      return false;
-    }
-    ms = milliseconds_since(started);
+    if (!ready) return ledger::status::failure("ledgerd did not start (see ledgerd.log)");
+    const double ms = milliseconds_since(started);
     stream_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "stream")));
     http_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "http")));
-    return true;
+    return ms;
   }
 
   void kill_ledgerd() { ledgerd_->kill_now(); }
@@ -116,15 +111,14 @@ class cluster {
     return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
   }
 
-  bool fetch_charges(std::vector<gateway_charge>& charges, std::string& error) {
+  ledger::expected<std::vector<gateway_charge>> fetch_charges() {
     httplib::Client http("127.0.0.1", gateway_port_);
     http.set_read_timeout(30, 0);
     auto answer = http.Get("/v1/charges");
     if (!answer || answer->status != 200) {
-      error = "cannot read gateway-sim's charge log";
-      return false;
+      return ledger::status::failure("cannot read gateway-sim's charge log");
     }
-    return parse_gateway_charges(answer->body, charges, error);
+    return parse_gateway_charges(answer->body);
   }
 
   const std::string& data_dir() const { return data_dir_; }
@@ -167,8 +161,7 @@ bool add_card(httplib::Client& http, uint64_t account, const char* number) {
 // resolved by lookup), some with a lost default card or a declining one and an approving
 // backup card (hard declines, backup attempts), and some plain prepaid accounts funded by
 // manual recharges.
-bool create_accounts(uint16_t http_port, const drill_options& options, model& expected,
-                     std::string& error) {
+ledger::status create_accounts(uint16_t http_port, const drill_options& options, model& expected) {
   httplib::Client http("127.0.0.1", http_port);
   http.set_read_timeout(10, 0);
   const ledger::auto_recharge_settings settings{true, ledger::money::dollars(50),
@@ -187,8 +180,8 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
     // Kinds 2 and 3: a backup card after the default (the first card is the default).
     const bool backup_added = (kind != 2 && kind != 3) || add_card(http, id, approving_card);
     if (!created || created->status != 201 || !card_added || !backup_added) {
-      error = "creating account " + std::to_string(id) + " over HTTP failed";
-      return false;
+      return ledger::status::failure("creating account " + std::to_string(id) +
+                                     " over HTTP failed");
     }
     expected.add_account(id, !plain, plain ? ledger::auto_recharge_settings{} : settings);
     if (plain) {
@@ -201,11 +194,11 @@ bool create_accounts(uint16_t http_port, const drill_options& options, model& ex
     auto set = http.Put("/v1/accounts/" + std::to_string(id) + "/auto-recharge",
                         settings_body(settings), "application/json");
     if (!set || set->status != 200) {
-      error = "setting auto-recharge of account " + std::to_string(id) + " failed";
-      return false;
+      return ledger::status::failure("setting auto-recharge of account " + std::to_string(id) +
+                                     " failed");
     }
   }
-  return true;
+  return ledger::status::success();
 }
 
 // Accounts whose usage is authorised first (hold sessions) rather than debited after the
@@ -362,35 +355,36 @@ class load_generator {
   // Streams until the connection fails (the server was killed); unanswered batches are
   // kept to be resent under the same debit and hold ids. Every fourth batch is a hold batch.
   void run_connection(uint16_t port) {
-    std::string error;
-    auto stream = client::stream_client::connect("127.0.0.1", port, error, 5s);
-    if (!stream) return;
+    auto connected = client::stream_client::connect("127.0.0.1", port, 5s);
+    if (!connected) return;
+    auto& stream = *connected;
     std::map<uint64_t, std::vector<protocol::debit>> in_flight;
     std::map<uint64_t, std::vector<protocol::hold_operation>> holds_in_flight;
     for (uint64_t sent = 0;; ++sent) {
       while (in_flight.size() + holds_in_flight.size() < options_.batches_in_flight) {
-        uint64_t request_id = 0;
         if (++batches_started_ % 4 == 0) {
           auto batch = next_hold_batch();
-          if (!stream->send_holds(batch, request_id, error)) {
+          auto request_id = stream->send_holds(batch);
+          if (!request_id) {
             retry_holds_.push_back(std::move(batch));
             break;
           }
-          holds_in_flight.emplace(request_id, std::move(batch));
+          holds_in_flight.emplace(*request_id, std::move(batch));
           ++hold_batches_;
           continue;
         }
         auto batch = next_batch();
-        if (!stream->send(batch, request_id, error)) {
+        auto request_id = stream->send(batch);
+        if (!request_id) {
           retry_.push_back(std::move(batch));
           break;
         }
-        in_flight.emplace(request_id, std::move(batch));
+        in_flight.emplace(*request_id, std::move(batch));
       }
-      client::stream_client::results results;
-      if ((in_flight.empty() && holds_in_flight.empty()) || !stream->receive(results, error, 10s)) {
-        break;
-      }
+      if (in_flight.empty() && holds_in_flight.empty()) break;
+      auto received = stream->receive(10s);
+      if (!received) break;
+      const auto& results = *received;
       if (auto held = holds_in_flight.find(results.request_id); held != holds_in_flight.end()) {
         if (results.error || results.holds.size() != held->second.size()) {
           retry_holds_.push_back(std::move(held->second));
@@ -497,6 +491,13 @@ void keep_violations(drill_report& report, size_t round, const audit_result& aud
   }
 }
 
+// Records an outcome that stops the drill as its failure; true when it is one.
+bool stops(const ledger::status& outcome, drill_report& report) {
+  if (outcome.ok()) return false;
+  report.failure = outcome.message;
+  return true;
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -523,18 +524,11 @@ drill_report run_drill(const drill_options& options) {
     return report;
   }
   cluster processes(options);
-  std::string error;
-  double recovery_ms = 0;
-  if (!processes.start_gateway(error) || !processes.start_ledgerd(error, recovery_ms)) {
-    report.failure = error;
-    return report;
-  }
+  if (stops(processes.start_gateway(), report)) return report;
+  if (stops(processes.start_ledgerd().error(), report)) return report;
   int64_t ready_ms = actors::wall_clock_ms();  // when the running ledgerd became ready
   model expected;
-  if (!create_accounts(processes.http_port(), options, expected, error)) {
-    report.failure = error;
-    return report;
-  }
+  if (stops(create_accounts(processes.http_port(), options, expected), report)) return report;
   say("created " + std::to_string(options.accounts) + " accounts; starting load");
 
   load_control control;
@@ -562,18 +556,16 @@ drill_report run_drill(const drill_options& options) {
     const int64_t killed_ms = actors::wall_clock_ms();
     if (result.gateway_killed) {
       processes.kill_gateway();
-      if (!processes.start_gateway(error)) report.failure = error;
+      if (stops(processes.start_gateway(), report)) break;
     }
-    std::vector<gateway_charge> charges;
-    if (report.failure.empty() && !processes.fetch_charges(charges, error)) report.failure = error;
-    if (!report.failure.empty()) break;
-    const auto audited = audit(processes.data_dir(), expected.snapshot(), charges, rules, false,
+    auto charges = processes.fetch_charges();
+    if (stops(charges.error(), report)) break;
+    const auto audited = audit(processes.data_dir(), expected.snapshot(), *charges, rules, false,
                                expired_before(ready_ms, killed_ms));
     keep_violations(report, round, audited);
-    if (!processes.start_ledgerd(error, result.recovery_ms)) {
-      report.failure = error;
-      break;
-    }
+    auto recovery_ms = processes.start_ledgerd();
+    if (stops(recovery_ms.error(), report)) break;
+    result.recovery_ms = *recovery_ms;
     ready_ms = actors::wall_clock_ms();
     publish();
     recoveries.push_back(result.recovery_ms);
@@ -604,12 +596,9 @@ drill_report run_drill(const drill_options& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(expiry_grace_ms + 500));
     if (!processes.stop_ledgerd()) report.violations.push_back("ledgerd did not stop cleanly");
     const int64_t stopped_ms = actors::wall_clock_ms();
-    std::vector<gateway_charge> charges;
-    if (!processes.fetch_charges(charges, error)) {
-      report.failure = error;
-      break;
-    }
-    last = audit(processes.data_dir(), expected.snapshot(), charges, rules, attempt == 9,
+    auto charges = processes.fetch_charges();
+    if (stops(charges.error(), report)) break;
+    last = audit(processes.data_dir(), expected.snapshot(), *charges, rules, attempt == 9,
                  expired_before(ready_ms, stopped_ms));
     report.accounts_at_cap = last.accounts_at_cap;
     report.notices_checked = last.notices_checked;
@@ -620,7 +609,7 @@ drill_report run_drill(const drill_options& options) {
       keep_violations(report, options.kills, last);
       break;
     }
-    if (!processes.start_ledgerd(error, recovery_ms)) report.failure = error;
+    stops(processes.start_ledgerd().error(), report);
     ready_ms = actors::wall_clock_ms();
   }
   report.acknowledged_debits = expected.acknowledged_debits();

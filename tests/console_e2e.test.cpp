@@ -264,12 +264,11 @@ TEST_F(ConsoleEndToEnd, TheMaximumRechargeHoldsForAutomaticCharges) {
   EXPECT_EQ(lowered["account"]["limits"]["maximum_recharge"], "30.00");
   EXPECT_EQ(lowered["account"]["auto_recharge"]["recharge_amount"], "30.00");
 
-  std::string error;
-  auto stream = client::stream_client::connect("127.0.0.1", stream_port_, error);
-  ASSERT_TRUE(stream) << error;
-  client::stream_client::results results;
-  ASSERT_TRUE(stream->debit({{5, 1, 60'000'000}}, results, error)) << error;  // $60: below T
-  ASSERT_EQ(results.debits.at(0).code, ledger::error_code::ok);
+  auto stream = client::stream_client::connect("127.0.0.1", stream_port_);
+  ASSERT_TRUE(stream) << stream.error().message;
+  auto results = (*stream)->debit({{5, 1, 60'000'000}});  // $60: below T
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->debits.at(0).code, ledger::error_code::ok);
   ASSERT_TRUE(harness::wait_until([&] {
     return ctl_json({"journal", "5"})["entries"].size() >= 3;
   }));
@@ -425,16 +424,13 @@ TEST_F(ConsoleEndToEnd, HoldsAuthorisedOverTheStreamAreShown) {
   ASSERT_EQ(ctl({"account", "create", "3"}).status, 0);
   ASSERT_EQ(ctl({"adjust", "3", "20.00", "--reason", "holds test"}).status, 0);
   EXPECT_NE(ctl({"holds", "3"}).out.find("no open holds"), std::string::npos);
-  std::string error;
-  auto stream = client::stream_client::connect("127.0.0.1", stream_port_, error);
-  ASSERT_TRUE(stream) << error;
-  client::stream_client::results results;
-  ASSERT_TRUE(stream->hold_batch({client::authorise(3, 77, 6'000'000, 3'600'000),
-                                  client::authorise(3, 78, 1'500'000, 3'600'000)},
-                                 results, error))
-      << error;
-  ASSERT_EQ(results.holds.size(), 2u);
-  ASSERT_EQ(results.holds[1].code, ledger::error_code::ok);
+  auto stream = client::stream_client::connect("127.0.0.1", stream_port_);
+  ASSERT_TRUE(stream) << stream.error().message;
+  auto results = (*stream)->hold_batch({client::authorise(3, 77, 6'000'000, 3'600'000),
+                                        client::authorise(3, 78, 1'500'000, 3'600'000)});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->holds.size(), 2u);
+  ASSERT_EQ(results->holds[1].code, ledger::error_code::ok);
 
   auto listed = ctl({"holds", "3"});
   EXPECT_EQ(listed.status, 0) << listed.err;

@@ -73,10 +73,9 @@ class LedgerdEndToEnd : public ledgerd_fixture {
     return get_json("/v1/accounts/" + std::to_string(id)).value("balance", "?");
   }
   std::unique_ptr<client::stream_client> stream() {
-    std::string error;
-    auto connection = client::stream_client::connect("127.0.0.1", stream_port_, error);
-    EXPECT_TRUE(connection) << error;
-    return connection;
+    auto connection = client::stream_client::connect("127.0.0.1", stream_port_);
+    EXPECT_TRUE(connection) << connection.error().message;
+    return connection ? std::move(*connection) : nullptr;
   }
   double metric(const std::string& name_and_labels) {
     auto answer = http().Get("/metrics");
@@ -117,18 +116,19 @@ TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsSta
     batch.push_back({7, id, 1'500'000});  // $1.50 each
   auto connection = stream();
   ASSERT_TRUE(connection);
-  client::stream_client::results results;
-  std::string error;
-  ASSERT_TRUE(connection->debit(batch, results, error)) << error;
-  for (const auto& result : results.debits)
+  auto results = connection->debit(batch);
+  ASSERT_TRUE(results) << results.error().message;
+  for (const auto& result : results->debits)
     EXPECT_EQ(result.code, error_code::ok);
-  EXPECT_EQ(results.debits.back().balance_after_micros, 85'000'000);
-  ASSERT_TRUE(connection->debit(batch, results, error)) << error;
-  for (const auto& result : results.debits)
+  EXPECT_EQ(results->debits.back().balance_after_micros, 85'000'000);
+  results = connection->debit(batch);
+  ASSERT_TRUE(results) << results.error().message;
+  for (const auto& result : results->debits)
     EXPECT_EQ(result.code, error_code::duplicate);
   batch[0].amount_micros += 1;
-  ASSERT_TRUE(connection->debit({batch[0]}, results, error)) << error;
-  EXPECT_EQ(results.debits.at(0).code, error_code::exists_with_different_fields);
+  results = connection->debit({batch[0]});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->debits.at(0).code, error_code::exists_with_different_fields);
   EXPECT_EQ(balance(7), "85.00");
   EXPECT_EQ(metric("ledger_debits_total{result=\"applied\"}"), 10);
   EXPECT_EQ(metric("ledger_debits_total{result=\"rejected\"}"), 11);
@@ -141,8 +141,9 @@ TEST_F(LedgerdEndToEnd, StreamRetriesAreIdempotentMetricsCountAndRestartKeepsSta
   auto again = stream();
   ASSERT_TRUE(again);
   batch[0].amount_micros -= 1;
-  ASSERT_TRUE(again->debit(batch, results, error)) << error;
-  for (const auto& result : results.debits)
+  results = again->debit(batch);
+  ASSERT_TRUE(results) << results.error().message;
+  for (const auto& result : results->debits)
     EXPECT_EQ(result.code, error_code::duplicate);
   EXPECT_EQ(get_json("/v1/accounts/7/journal")["entries"].size(), 11u);
 }
@@ -282,76 +283,76 @@ TEST_F(LedgerdEndToEnd, HoldsOverBothProtocolsAgreeAndSurviveARestart) {
   auto connection = stream();
   ASSERT_TRUE(connection);
   EXPECT_EQ(connection->limits().holds_per_batch_max, protocol::holds_per_batch_max);
-  client::stream_client::results results;
-  std::string error;
   const int64_t minute = 60'000;
-  ASSERT_TRUE(connection->hold_batch(
-      {client::authorise(9, 1, 30'000'000, minute),
-       client::authorise(9, 2, 100'000'000, minute, 10'000'000),
-       client::authorise(9, 3, 1'000'000, minute), client::authorise(999, 1, 1'000'000, minute)},
-      results, error))
-      << error;
-  ASSERT_EQ(results.holds.size(), 4u);
-  EXPECT_EQ(results.holds[0].code, error_code::ok);
-  EXPECT_EQ(results.holds[0].amount_micros, 30'000'000);
-  EXPECT_EQ(results.holds[0].available_after_micros, 70'000'000);
-  EXPECT_EQ(results.holds[0].state, static_cast<uint8_t>(ledger::hold_state::open));
-  EXPECT_GT(results.holds[0].expires_at_ms, 0);
-  EXPECT_EQ(results.holds[1].code, error_code::ok) << "a partial grant of what is available";
-  EXPECT_EQ(results.holds[1].amount_micros, 70'000'000);
-  EXPECT_EQ(results.holds[1].available_after_micros, 0);
-  EXPECT_EQ(results.holds[2].code, error_code::insufficient_funds);
-  EXPECT_EQ(results.holds[3].code, error_code::account_not_found);
+  auto results = connection->hold_batch({client::authorise(9, 1, 30'000'000, minute),
+                                         client::authorise(9, 2, 100'000'000, minute, 10'000'000),
+                                         client::authorise(9, 3, 1'000'000, minute),
+                                         client::authorise(999, 1, 1'000'000, minute)});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->holds.size(), 4u);
+  EXPECT_EQ(results->holds[0].code, error_code::ok);
+  EXPECT_EQ(results->holds[0].amount_micros, 30'000'000);
+  EXPECT_EQ(results->holds[0].available_after_micros, 70'000'000);
+  EXPECT_EQ(results->holds[0].state, static_cast<uint8_t>(ledger::hold_state::open));
+  EXPECT_GT(results->holds[0].expires_at_ms, 0);
+  EXPECT_EQ(results->holds[1].code, error_code::ok) << "a partial grant of what is available";
+  EXPECT_EQ(results->holds[1].amount_micros, 70'000'000);
+  EXPECT_EQ(results->holds[1].available_after_micros, 0);
+  EXPECT_EQ(results->holds[2].code, error_code::insufficient_funds);
+  EXPECT_EQ(results->holds[3].code, error_code::account_not_found);
   auto account = get_json("/v1/accounts/9");
   EXPECT_EQ(account.value("held", "?"), "100.00");
   EXPECT_EQ(account.value("available", "?"), "0.00");
 
-  ASSERT_TRUE(connection->hold_batch({client::capture(9, 1, 12'500'000)}, results, error)) << error;
-  EXPECT_EQ(results.holds.at(0).code, error_code::ok);
-  EXPECT_EQ(results.holds[0].amount_micros, 12'500'000);
-  EXPECT_EQ(results.holds[0].state, static_cast<uint8_t>(ledger::hold_state::captured));
-  EXPECT_EQ(results.holds[0].available_after_micros, 17'500'000);
+  results = connection->hold_batch({client::capture(9, 1, 12'500'000)});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->holds.at(0).code, error_code::ok);
+  EXPECT_EQ(results->holds[0].amount_micros, 12'500'000);
+  EXPECT_EQ(results->holds[0].state, static_cast<uint8_t>(ledger::hold_state::captured));
+  EXPECT_EQ(results->holds[0].available_after_micros, 17'500'000);
   EXPECT_EQ(balance(9), "87.50");
   ASSERT_EQ(post("/v1/accounts/9/holds/2/release", "{}"), 200);
   auto unused = client::release(9, 2);
   unused.amount_micros = 1;
-  ASSERT_TRUE(connection->hold_batch({client::capture(9, 1, 12'500'000), client::release(9, 2),
-                                      client::capture(9, 2, 1'000'000), unused},
-                                     results, error))
-      << error;
-  ASSERT_EQ(results.holds.size(), 4u);
-  EXPECT_EQ(results.holds[0].code, error_code::duplicate) << "a replayed capture";
-  EXPECT_EQ(results.holds[0].amount_micros, 12'500'000);
-  EXPECT_EQ(results.holds[1].code, error_code::duplicate) << "released over HTTP";
-  EXPECT_EQ(results.holds[2].code, error_code::hold_released);
-  EXPECT_EQ(results.holds[3].code, error_code::malformed_request) << "a release has no amount";
+  results = connection->hold_batch({client::capture(9, 1, 12'500'000), client::release(9, 2),
+                                    client::capture(9, 2, 1'000'000), unused});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->holds.size(), 4u);
+  EXPECT_EQ(results->holds[0].code, error_code::duplicate) << "a replayed capture";
+  EXPECT_EQ(results->holds[0].amount_micros, 12'500'000);
+  EXPECT_EQ(results->holds[1].code, error_code::duplicate) << "released over HTTP";
+  EXPECT_EQ(results->holds[2].code, error_code::hold_released);
+  EXPECT_EQ(results->holds[3].code, error_code::malformed_request) << "a release has no amount";
 
-  ASSERT_TRUE(connection->hold_batch(
-      {client::authorise(9, 4, 5'000'000, minute), client::extend(9, 4, 1, 2'000'000, minute),
-       client::authorise(9, 5, 1'000'000, 300)},
-      results, error))
-      << error;
-  EXPECT_EQ(results.holds.at(1).code, error_code::ok);
-  EXPECT_EQ(results.holds[1].amount_micros, 7'000'000);
-  EXPECT_EQ(results.holds.at(2).code, error_code::ok);
+  results = connection->hold_batch({client::authorise(9, 4, 5'000'000, minute),
+                                    client::extend(9, 4, 1, 2'000'000, minute),
+                                    client::authorise(9, 5, 1'000'000, 300)});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->holds.at(1).code, error_code::ok);
+  EXPECT_EQ(results->holds[1].amount_micros, 7'000'000);
+  EXPECT_EQ(results->holds.at(2).code, error_code::ok);
 
-  std::string refused;
-  auto version_1 = client::stream_client::connect("127.0.0.1", stream_port_, refused,
-                                                  std::chrono::seconds(10), 1);
-  ASSERT_TRUE(version_1) << refused;
+  auto connected_1 =
+      client::stream_client::connect("127.0.0.1", stream_port_, std::chrono::seconds(10), 1);
+  ASSERT_TRUE(connected_1) << connected_1.error().message;
+  auto version_1 = std::move(*connected_1);
   EXPECT_EQ(version_1->limits().version, 1);
-  ASSERT_TRUE(version_1->hold_batch({client::release(9, 4)}, results, error)) << error;
-  ASSERT_TRUE(results.error.has_value()) << "hold frames are version 2's";
-  EXPECT_EQ(results.error->code, error_code::malformed_request);
+  results = version_1->hold_batch({client::release(9, 4)});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value()) << "hold frames are version 2's";
+  EXPECT_EQ(results->error->code, error_code::malformed_request);
   std::vector<char> hello_again;
   protocol::encode_hello(hello_again, 77, protocol::hello{});
-  ASSERT_TRUE(version_1->send_raw(hello_again, error)) << error;
-  ASSERT_TRUE(version_1->receive(results, error)) << error;
-  ASSERT_TRUE(results.error.has_value()) << "a second hello is refused";
-  EXPECT_EQ(results.request_id, 77u);
-  ASSERT_TRUE(version_1->debit({{9, 1, 500'000}}, results, error)) << error;
-  EXPECT_EQ(results.debits.at(0).code, error_code::ok) << "a version 1 client still debits";
-  EXPECT_EQ(results.debits[0].balance_after_micros, 87'000'000);
+  auto sent = version_1->send_raw(hello_again);
+  ASSERT_TRUE(sent.ok()) << sent.message;
+  results = version_1->receive();
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value()) << "a second hello is refused";
+  EXPECT_EQ(results->request_id, 77u);
+  results = version_1->debit({{9, 1, 500'000}});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->debits.at(0).code, error_code::ok) << "a version 1 client still debits";
+  EXPECT_EQ(results->debits[0].balance_after_micros, 87'000'000);
 
   connection.reset();
   version_1.reset();
@@ -367,14 +368,13 @@ TEST_F(LedgerdEndToEnd, HoldsOverBothProtocolsAgreeAndSurviveARestart) {
   EXPECT_EQ(account.value("available", "?"), "80.00");
   auto again = stream();
   ASSERT_TRUE(again);
-  ASSERT_TRUE(again->hold_batch({client::capture(9, 1, 12'500'000), client::capture(9, 5, 1),
-                                 client::capture(9, 4, 7'000'000)},
-                                results, error))
-      << error;
-  EXPECT_EQ(results.holds.at(0).code, error_code::duplicate);
-  EXPECT_EQ(results.holds.at(1).code, error_code::hold_expired);
-  EXPECT_EQ(results.holds.at(2).code, error_code::ok);
-  EXPECT_EQ(results.holds[2].available_after_micros, 80'000'000);
+  results = again->hold_batch({client::capture(9, 1, 12'500'000), client::capture(9, 5, 1),
+                               client::capture(9, 4, 7'000'000)});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->holds.at(0).code, error_code::duplicate);
+  EXPECT_EQ(results->holds.at(1).code, error_code::hold_expired);
+  EXPECT_EQ(results->holds.at(2).code, error_code::ok);
+  EXPECT_EQ(results->holds[2].available_after_micros, 80'000'000);
   EXPECT_EQ(balance(9), "80.00");
 }
 
@@ -402,21 +402,20 @@ TEST_F(LedgerdEndToEnd, BadInputOnBothPortsChangesNothingAndTheServerStillServes
     EXPECT_GE(status, 400) << path << " " << body.substr(0, 80);
     EXPECT_LT(status, 500) << path << " " << body.substr(0, 80);
   }
-  std::string error;
   for (const auto& garbage : {std::vector<char>(64, '\xff'), std::vector<char>{'\x01', '\x02'},
                               std::vector<char>(16, '\0')}) {
     auto hostile = stream();
     ASSERT_TRUE(hostile);
-    ASSERT_TRUE(hostile->send_raw(garbage, error));
+    ASSERT_TRUE(hostile->send_raw(garbage).ok());
   }
   EXPECT_EQ(balance(9), "50.00");
   EXPECT_EQ(get_json("/v1/accounts/9/journal")["entries"].size(), 1u);
   EXPECT_EQ(get_json("/healthz").value("status", ""), "ok");
   auto good = stream();
   ASSERT_TRUE(good);
-  client::stream_client::results results;
-  ASSERT_TRUE(good->debit({{9, 1, 1'000'000}}, results, error)) << error;
-  EXPECT_EQ(results.debits.at(0).code, error_code::ok);
+  auto results = good->debit({{9, 1, 1'000'000}});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->debits.at(0).code, error_code::ok);
   EXPECT_EQ(balance(9), "49.00");
 }
 

@@ -16,10 +16,9 @@ using ledger::error_code;
 class StreamEndToEnd : public ledgerd_fixture {
  protected:
   std::unique_ptr<client::stream_client> connect() {
-    std::string error;
-    auto connection = client::stream_client::connect("127.0.0.1", stream_port_, error);
-    EXPECT_TRUE(connection) << error;
-    return connection;
+    auto connection = client::stream_client::connect("127.0.0.1", stream_port_);
+    EXPECT_TRUE(connection) << connection.error().message;
+    return connection ? std::move(*connection) : nullptr;
   }
 };
 
@@ -30,14 +29,14 @@ TEST_F(StreamEndToEnd, HelloAnnouncesLimitsAndUnknownAccountsAreReported) {
   EXPECT_EQ(stream->limits().version, protocol::version);
   EXPECT_EQ(stream->limits().debits_per_batch_max, protocol::debits_per_batch_max);
   EXPECT_EQ(stream->limits().batches_in_flight_max, 16u);
-  client::stream_client::results results;
-  std::string error;
-  ASSERT_TRUE(stream->debit({{999, 1, 1000}, {0, 2, 1000}}, results, error)) << error;
-  ASSERT_EQ(results.debits.size(), 2u);
-  EXPECT_EQ(results.debits[0].code, error_code::account_not_found);
-  EXPECT_EQ(results.debits[1].code, error_code::account_not_found);
-  ASSERT_TRUE(stream->debit({}, results, error)) << error;
-  EXPECT_TRUE(results.debits.empty());
+  auto results = stream->debit({{999, 1, 1000}, {0, 2, 1000}});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->debits.size(), 2u);
+  EXPECT_EQ(results->debits[0].code, error_code::account_not_found);
+  EXPECT_EQ(results->debits[1].code, error_code::account_not_found);
+  auto empty = stream->debit({});
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->debits.empty());
   EXPECT_EQ(stop_ledgerd(), 0);
 }
 
@@ -49,23 +48,23 @@ TEST_F(StreamEndToEnd, ShortReceiveTimeoutsStillReadAnswersThatArrived) {
   start_ledgerd();
   auto stream = connect();
   ASSERT_TRUE(stream);
-  uint64_t request_id = 0;
-  std::string error;
-  ASSERT_TRUE(stream->send({{999, 1, 1000}}, request_id, error)) << error;
-  client::stream_client::results results;
-  bool answered = false;
-  for (int attempt = 0; attempt < 2000 && !answered; ++attempt) {
-    error.clear();
-    answered = stream->receive(results, error, std::chrono::milliseconds(0));
-    if (!answered) {
-      ASSERT_EQ(error.rfind("timed out", 0), 0u) << error;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto request_id = stream->send({{999, 1, 1000}});
+  ASSERT_TRUE(request_id) << request_id.error().message;
+  std::optional<client::stream_client::results> results;
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    auto received = stream->receive(std::chrono::milliseconds(0));
+    if (received) {
+      results = std::move(*received);
+      break;
     }
+    const std::string& error = received.error().message;
+    ASSERT_EQ(error.rfind("timed out", 0), 0u) << error;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ASSERT_TRUE(answered) << "the answer never came out of a 0 ms receive";
-  EXPECT_EQ(results.request_id, request_id);
-  ASSERT_EQ(results.debits.size(), 1u);
-  EXPECT_EQ(results.debits[0].code, error_code::account_not_found);
+  ASSERT_TRUE(results) << "the answer never came out of a 0 ms receive";
+  EXPECT_EQ(results->request_id, *request_id);
+  ASSERT_EQ(results->debits.size(), 1u);
+  EXPECT_EQ(results->debits[0].code, error_code::account_not_found);
   EXPECT_EQ(stop_ledgerd(), 0);
 }
 
@@ -75,12 +74,11 @@ TEST_F(StreamEndToEnd, BatchesQueuedAndFlushedInOneWriteAreEachAnswered) {
   start_ledgerd();
   auto stream = connect();
   ASSERT_TRUE(stream);
-  std::string error;
-  client::stream_client::results results;
-  bool got = true;
-  ASSERT_TRUE(stream->receive_buffered(results, got, error)) << error;
-  EXPECT_FALSE(got) << "nothing was sent, so nothing can have arrived";
-  ASSERT_TRUE(stream->flush(error)) << "an empty flush is a no-op: " << error;
+  auto nothing = stream->receive_buffered();
+  ASSERT_TRUE(nothing) << nothing.error().message;
+  EXPECT_FALSE(*nothing) << "nothing was sent, so nothing can have arrived";
+  auto flushed = stream->flush();
+  ASSERT_TRUE(flushed.ok()) << "an empty flush is a no-op: " << flushed.message;
 
   std::set<uint64_t> request_ids;
   for (uint64_t i = 0; i < 5; ++i) {
@@ -89,19 +87,22 @@ TEST_F(StreamEndToEnd, BatchesQueuedAndFlushedInOneWriteAreEachAnswered) {
     request_ids.insert(request_id);
   }
   ASSERT_EQ(request_ids.size(), 5u);
-  ASSERT_TRUE(stream->flush(error)) << error;
+  flushed = stream->flush();
+  ASSERT_TRUE(flushed.ok()) << flushed.message;
   std::set<uint64_t> answered;
   while (answered.size() < request_ids.size()) {
-    ASSERT_TRUE(stream->receive(results, error)) << error;
-    ASSERT_EQ(results.debits.size(), 1u);
-    EXPECT_EQ(results.debits[0].code, error_code::account_not_found);
-    answered.insert(results.request_id);
+    auto results = stream->receive();
+    ASSERT_TRUE(results) << results.error().message;
+    ASSERT_EQ(results->debits.size(), 1u);
+    EXPECT_EQ(results->debits[0].code, error_code::account_not_found);
+    answered.insert(results->request_id);
     // Whatever else came in the same read is taken without waiting.
     for (;;) {
-      ASSERT_TRUE(stream->receive_buffered(results, got, error)) << error;
-      if (!got) break;
-      ASSERT_EQ(results.debits.size(), 1u);
-      answered.insert(results.request_id);
+      auto arrived = stream->receive_buffered();
+      ASSERT_TRUE(arrived) << arrived.error().message;
+      if (!*arrived) break;
+      ASSERT_EQ((*arrived)->debits.size(), 1u);
+      answered.insert((*arrived)->request_id);
     }
   }
   EXPECT_EQ(answered, request_ids);
@@ -112,37 +113,39 @@ TEST_F(StreamEndToEnd, MalformedFramesGetErrorsAndTheConnectionLives) {
   start_ledgerd();
   auto stream = connect();
   ASSERT_TRUE(stream);
-  std::string error;
-  client::stream_client::results results;
   // A debit batch whose count says 3 but carries one debit.
   std::vector<char> frame;
   const protocol::debit one{1, 1, 1};
   protocol::encode_debit_batch(frame, 77, &one, 1);
   frame[16] = 3;
-  ASSERT_TRUE(stream->send_raw(frame, error));
-  ASSERT_TRUE(stream->receive(results, error)) << error;
-  ASSERT_TRUE(results.error.has_value());
-  EXPECT_EQ(results.error->code, error_code::malformed_request);
-  EXPECT_EQ(results.request_id, 77u);
+  ASSERT_TRUE(stream->send_raw(frame).ok());
+  auto results = stream->receive();
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value());
+  EXPECT_EQ(results->error->code, error_code::malformed_request);
+  EXPECT_EQ(results->request_id, 77u);
   // Too many debits in one batch.
   std::vector<protocol::debit> too_many(protocol::debits_per_batch_max + 1, one);
   frame.clear();
   protocol::encode_debit_batch(frame, 78, too_many.data(), too_many.size());
-  ASSERT_TRUE(stream->send_raw(frame, error));
-  ASSERT_TRUE(stream->receive(results, error)) << error;
-  ASSERT_TRUE(results.error.has_value());
-  EXPECT_TRUE(results.error->code == error_code::limit_exceeded ||
-              results.error->code == error_code::malformed_request);
+  ASSERT_TRUE(stream->send_raw(frame).ok());
+  results = stream->receive();
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value());
+  EXPECT_TRUE(results->error->code == error_code::limit_exceeded ||
+              results->error->code == error_code::malformed_request);
   // Unknown frame type.
   frame.clear();
   protocol::encode_hello(frame, 79, protocol::hello{});
   frame[4] = 42;
-  ASSERT_TRUE(stream->send_raw(frame, error));
-  ASSERT_TRUE(stream->receive(results, error)) << error;
-  ASSERT_TRUE(results.error.has_value());
+  ASSERT_TRUE(stream->send_raw(frame).ok());
+  results = stream->receive();
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value());
   // Still usable.
-  ASSERT_TRUE(stream->debit({{5, 1, 1}}, results, error)) << error;
-  EXPECT_EQ(results.debits.at(0).code, error_code::account_not_found);
+  results = stream->debit({{5, 1, 1}});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->debits.at(0).code, error_code::account_not_found);
 }
 
 TEST_F(StreamEndToEnd, BrokenFramingClosesOnlyThatConnection) {
@@ -150,29 +153,30 @@ TEST_F(StreamEndToEnd, BrokenFramingClosesOnlyThatConnection) {
   auto bad = connect();
   auto good = connect();
   ASSERT_TRUE(bad && good);
-  std::string error;
   std::vector<char> garbage(32, '\xff');  // frame length 0xffffffff
-  ASSERT_TRUE(bad->send_raw(garbage, error));
-  client::stream_client::results results;
-  ASSERT_TRUE(bad->receive(results, error)) << error;
-  ASSERT_TRUE(results.error.has_value());
-  EXPECT_EQ(results.error->code, error_code::malformed_request);
-  EXPECT_FALSE(bad->receive(results, error, std::chrono::seconds(5)));
-  EXPECT_NE(error.find("closed"), std::string::npos) << error;
-  ASSERT_TRUE(good->debit({{5, 1, 1}}, results, error)) << error;
-  EXPECT_EQ(results.debits.at(0).code, error_code::account_not_found);
+  ASSERT_TRUE(bad->send_raw(garbage).ok());
+  auto results = bad->receive();
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_TRUE(results->error.has_value());
+  EXPECT_EQ(results->error->code, error_code::malformed_request);
+  auto closed = bad->receive(std::chrono::seconds(5));
+  EXPECT_FALSE(closed);
+  EXPECT_NE(closed.error().message.find("closed"), std::string::npos) << closed.error().message;
+  results = good->debit({{5, 1, 1}});
+  ASSERT_TRUE(results) << results.error().message;
+  EXPECT_EQ(results->debits.at(0).code, error_code::account_not_found);
 }
 
 TEST_F(StreamEndToEnd, FirstFrameMustBeHelloAndConnectionsAreLimited) {
   start_ledgerd({"--stream.connections-max=2"});
   // A raw socket that skips hello.
-  std::string error;
   auto a = connect();
   auto b = connect();
   ASSERT_TRUE(a && b);
-  auto refused = client::stream_client::connect("127.0.0.1", stream_port_, error);
+  auto refused = client::stream_client::connect("127.0.0.1", stream_port_);
   EXPECT_FALSE(refused);
-  EXPECT_NE(error.find("limit_exceeded"), std::string::npos) << error;
+  EXPECT_NE(refused.error().message.find("limit_exceeded"), std::string::npos)
+      << refused.error().message;
   a.reset();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto c = connect();

@@ -1,6 +1,7 @@
 #include "apps/ledgerctl/console.hpp"
 
 #include <cstdlib>
+#include <optional>
 #include <ostream>
 
 #include "ledger/money.hpp"
@@ -20,45 +21,57 @@ bool is_account_id(const std::string& text) {
          text.find_first_not_of('0') != std::string::npos;
 }
 
-// Takes a global flag at argv[i] (and its value); false when it is not one of ours.
-bool take_global(const std::vector<std::string>& args, size_t& i, options& opts,
-                 std::string& error) {
+ledger::status usage_error(std::string message) {
+  return ledger::status::refused(ledger::error_code::malformed_request, std::move(message));
+}
+
+// The value after the flag at args[i], moving i onto it; nullopt when the flag is the last.
+std::optional<std::string> flag_value(const std::vector<std::string>& args, size_t& i) {
+  if (i + 1 >= args.size()) return std::nullopt;
+  return args[++i];
+}
+
+// A missing value reads as "" here, and is refused as the number it is not.
+ledger::expected<bool> take_port(const std::string& text, options& opts) {
+  const long port = std::strtol(text.c_str(), nullptr, 10);
+  if (port <= 0 || port > 65535 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return usage_error("--port takes a port number, not \"" + text + "\"");
+  }
+  opts.port = static_cast<uint16_t>(port);
+  return true;
+}
+
+ledger::expected<bool> take_timeout(const std::string& text, options& opts) {
+  opts.timeout = std::chrono::milliseconds(std::strtoll(text.c_str(), nullptr, 10));
+  if (opts.timeout.count() <= 0) return usage_error("--timeout-ms takes a positive number");
+  return true;
+}
+
+// Takes a global flag at args[i] (and its value): true when it is one of ours, false when
+// it is not (a command word or a command's flag).
+ledger::expected<bool> take_global(const std::vector<std::string>& args, size_t& i, options& opts) {
   const std::string& word = args[i];
-  const auto value = [&]() -> std::string {
-    if (i + 1 >= args.size()) {
-      error = word + " needs a value";
-      return {};
-    }
-    return args[++i];
-  };
   if (word == "--json") {
     opts.json = true;
-  } else if (word == "--host") {
-    opts.host = value();
-  } else if (word == "--port") {
-    const auto text = value();
-    const long port = std::strtol(text.c_str(), nullptr, 10);
-    if (port <= 0 || port > 65535 || text.find_first_not_of("0123456789") != std::string::npos)
-      error = "--port takes a port number, not \"" + text + "\"";
-    opts.port = static_cast<uint16_t>(port);
-  } else if (word == "--secret-file") {
-    opts.secret_file = value();
-  } else if (word == "--operator") {
-    opts.operator_name = value();
-  } else if (word == "--timeout-ms") {
-    const auto text = value();
-    opts.timeout = std::chrono::milliseconds(std::strtoll(text.c_str(), nullptr, 10));
-    if (opts.timeout.count() <= 0) error = "--timeout-ms takes a positive number";
-  } else {
-    return false;
+    return true;
   }
+  if (word == "--port") return take_port(flag_value(args, i).value_or(""), opts);
+  if (word == "--timeout-ms") return take_timeout(flag_value(args, i).value_or(""), opts);
+  std::string* text = word == "--host"          ? &opts.host
+                      : word == "--secret-file" ? &opts.secret_file
+                      : word == "--operator"    ? &opts.operator_name
+                                                : nullptr;
+  if (text == nullptr) return false;
+  auto value = flag_value(args, i);
+  if (!value) return usage_error(word + " needs a value");
+  *text = std::move(*value);
   return true;
 }
 
 }  // namespace
 
-bool parse_options(int argc, const char* const* argv, options& opts,
-                   std::vector<std::string>& words, std::string& error) {
+ledger::status parse_options(int argc, const char* const* argv, options& opts,
+                             std::vector<std::string>& words) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -75,20 +88,18 @@ bool parse_options(int argc, const char* const* argv, options& opts,
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       words = {"help"};
-      return true;
+      return ledger::status::success();
     }
-    if (take_global(args, i, opts, error)) {
-      if (!error.empty()) return false;
-      continue;
-    }
-    words.push_back(args[i]);
+    auto taken = take_global(args, i, opts);
+    if (!taken) return taken.error();
+    if (!*taken) words.push_back(args[i]);
   }
   if (opts.operator_name.empty()) opts.operator_name = "unknown";
-  return true;
+  return ledger::status::success();
 }
 
-bool split_words(const std::string& line, std::vector<std::string>& words, std::string& error) {
-  words.clear();
+ledger::expected<std::vector<std::string>> split_words(const std::string& line) {
+  std::vector<std::string> words;
   std::string current;
   bool in_word = false;
   char quote = 0;
@@ -111,12 +122,9 @@ bool split_words(const std::string& line, std::vector<std::string>& words, std::
       in_word = true;
     }
   }
-  if (quote != 0) {
-    error = "a quote is not closed";
-    return false;
-  }
+  if (quote != 0) return usage_error("a quote is not closed");
   if (in_word) words.push_back(std::move(current));
-  return true;
+  return words;
 }
 
 const std::vector<command_spec>& commands() {
@@ -238,77 +246,72 @@ std::string usage_of(const command_spec& spec) {
 }
 
 // Checks and stores one positional argument in the request.
-bool put_positional(const std::string& name, const std::string& value, json& request,
-                    std::string& error) {
+ledger::status put_positional(const std::string& name, const std::string& value, json& request) {
   if (name == "ID") {
     if (!is_account_id(value)) {
-      error = "bad account id \"" + value + "\": a positive whole number";
-      return false;
+      return usage_error("bad account id \"" + value + "\": a positive whole number");
     }
     request["id"] = value;
   } else if (name == "AMOUNT") {
     if (!ledger::parse_money(value)) {
-      error = "bad amount \"" + value +
-              "\": digits, optionally '.' and 1-6 decimals, e.g. 25.00 or -3.5";
-      return false;
+      return usage_error("bad amount \"" + value +
+                         "\": digits, optionally '.' and 1-6 decimals, e.g. 25.00 or -3.5");
     }
     request["amount"] = value;
   } else if (name == "CHARGES") {
     if (value.empty() || value.size() > 3 ||
         value.find_first_not_of("0123456789") != std::string::npos) {
-      error = "bad number of charges \"" + value + "\": a whole number, 1 to 100";
-      return false;
+      return usage_error("bad number of charges \"" + value + "\": a whole number, 1 to 100");
     }
     request["charges"] = value;
   } else if (name == "DIR") {
     request["directory"] = value;
   }
-  return true;
+  return ledger::status::success();
+}
+
+// Checks and stores the command's flag at words[i] and its value (after '=' or the next
+// word, moving i onto it).
+ledger::status put_flag(const command_spec& spec, const std::vector<std::string>& words, size_t& i,
+                        json& request) {
+  const std::string& word = words[i];
+  const auto eq = word.find('=');
+  const std::string flag = word.substr(0, eq);
+  if (std::find(spec.flags.begin(), spec.flags.end(), flag) == spec.flags.end()) {
+    return usage_error("unknown option " + flag + "; usage: " + usage_of(spec));
+  }
+  if (eq == std::string::npos && i + 1 >= words.size()) {
+    return usage_error(flag + " needs a value; usage: " + usage_of(spec));
+  }
+  request[flag.substr(2)] = eq != std::string::npos ? word.substr(eq + 1) : words[++i];
+  return ledger::status::success();
 }
 
 }  // namespace
 
-bool build_request(const std::vector<std::string>& words, const options& opts,
-                   const command_spec*& spec, json& request, std::string& error) {
-  spec = find_spec(words);
+ledger::expected<command_request> build_request(const std::vector<std::string>& words,
+                                                const options& opts) {
+  const command_spec* spec = find_spec(words);
   if (spec == nullptr) {
-    error = words.empty() ? "no command given" : "unknown command \"" + words[0] + "\"";
-    return false;
+    return usage_error(words.empty() ? "no command given" : "unknown command \"" + words[0] + "\"");
   }
-  request = json{{"command", spec->request}, {"operator", opts.operator_name}};
+  auto request = json{{"command", spec->request}, {"operator", opts.operator_name}};
   size_t positional = 0;
   for (size_t i = spec->words.size(); i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (is_flag(word)) {
-      auto eq = word.find('=');
-      const std::string flag = word.substr(0, eq);
-      if (std::find(spec->flags.begin(), spec->flags.end(), flag) == spec->flags.end()) {
-        error = "unknown option " + flag + "; usage: " + usage_of(*spec);
-        return false;
-      }
-      std::string value;
-      if (eq != std::string::npos) {
-        value = word.substr(eq + 1);
-      } else if (i + 1 < words.size()) {
-        value = words[++i];
-      } else {
-        error = flag + " needs a value; usage: " + usage_of(*spec);
-        return false;
-      }
-      request[flag.substr(2)] = value;
+    if (is_flag(words[i])) {
+      if (auto put = put_flag(*spec, words, i, request); !put.ok()) return put;
       continue;
     }
     if (positional == spec->positionals.size()) {
-      error = "too many arguments; usage: " + usage_of(*spec);
-      return false;
+      return usage_error("too many arguments; usage: " + usage_of(*spec));
     }
-    if (!put_positional(spec->positionals[positional++], word, request, error)) return false;
+    auto put = put_positional(spec->positionals[positional++], words[i], request);
+    if (!put.ok()) return put;
   }
   if (positional < spec->positionals.size()) {
-    error = "missing " + spec->positionals[positional] + "; usage: " + usage_of(*spec);
-    return false;
+    return usage_error("missing " + spec->positionals[positional] + "; usage: " + usage_of(*spec));
   }
-  return true;
+  return command_request{spec, std::move(request)};
 }
 
 void print_help(const std::vector<std::string>& words, std::ostream& out) {

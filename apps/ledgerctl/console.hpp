@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/expected.hpp"
+
 namespace console {
 
 class connection;
@@ -33,12 +35,13 @@ struct options {
 };
 
 // Parses the global flags (anywhere on the line) and leaves the command words in `words`.
-// false and `error` on a bad flag. `--help` leaves words = {"help"}.
-bool parse_options(int argc, const char* const* argv, options& opts,
-                   std::vector<std::string>& words, std::string& error);
+// malformed_request with a message on a bad flag. `--help` leaves words = {"help"}.
+ledger::status parse_options(int argc, const char* const* argv, options& opts,
+                             std::vector<std::string>& words);
 
-// Splits an interactive line into words, honouring "double" and 'single' quotes.
-bool split_words(const std::string& line, std::vector<std::string>& words, std::string& error);
+// Splits an interactive line into words, honouring "double" and 'single' quotes;
+// malformed_request when a quote is not closed.
+ledger::expected<std::vector<std::string>> split_words(const std::string& line);
 
 // One command of the table.
 struct command_spec {
@@ -50,10 +53,16 @@ struct command_spec {
 };
 const std::vector<command_spec>& commands();
 
-// Builds the request for `words` (global flags already removed). false and `error` (usage
-// or a bad id or amount, found before anything is sent).
-bool build_request(const std::vector<std::string>& words, const options& opts,
-                   const command_spec*& spec, nlohmann::json& request, std::string& error);
+// A request built from command words, and the command it is for.
+struct command_request {
+  const command_spec* spec = nullptr;
+  nlohmann::json request;
+};
+
+// Builds the request for `words` (global flags already removed). malformed_request with a
+// message for a usage error or a bad id or amount, found before anything is sent.
+ledger::expected<command_request> build_request(const std::vector<std::string>& words,
+                                                const options& opts);
 
 // Runs one command and prints its result to `out`, errors to `err`; returns an exit status.
 int run_command(connection& link, const options& opts, const std::vector<std::string>& words,

@@ -56,12 +56,9 @@ extern "C" char* next_candidate(const char*, int state) {
 
 extern "C" char** complete(const char* text, int start, int) {
   rl_attempted_completion_over = 1;  // never fall back to file names
-  std::vector<std::string> before;
-  std::string error;
-  if (!split_words(std::string(rl_line_buffer, static_cast<size_t>(start)), before, error)) {
-    return nullptr;
-  }
-  candidates = complete_for(before, text);
+  auto before = split_words(std::string(rl_line_buffer, static_cast<size_t>(start)));
+  if (!before) return nullptr;
+  candidates = complete_for(*before, text);
   return rl_completion_matches(text, next_candidate);
 }
 
@@ -98,15 +95,14 @@ int run_interactive(connection& link, const options& opts) {
   int last_status = exit_ok;
   std::string line;
   while (read_line(terminal, line)) {
-    std::vector<std::string> words;
-    std::string error;
-    if (!split_words(line, words, error)) {
-      std::cerr << "error: " << error << "\n";
+    auto words = split_words(line);
+    if (!words) {
+      std::cerr << "error: " << words.error().message << "\n";
       continue;
     }
-    if (words.empty()) continue;
-    if (words[0] == "quit" || words[0] == "exit") break;
-    last_status = run_command(link, opts, words, std::cout, std::cerr);
+    if (words->empty()) continue;
+    if (words->front() == "quit" || words->front() == "exit") break;
+    last_status = run_command(link, opts, *words, std::cout, std::cerr);
     std::cout.flush();
   }
   if (terminal && !history.empty()) write_history(history.c_str());

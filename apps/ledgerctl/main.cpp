@@ -9,9 +9,8 @@
 int main(int argc, char** argv) {
   console::options opts;
   std::vector<std::string> words;
-  std::string error;
-  if (!console::parse_options(argc, argv, opts, words, error)) {
-    std::cerr << "ledgerctl: " << error << "\n";
+  if (auto parsed = console::parse_options(argc, argv, opts, words); !parsed.ok()) {
+    std::cerr << "ledgerctl: " << parsed.message << "\n";
     return console::exit_usage;
   }
   if (!words.empty() && words[0] == "help") {

@@ -165,13 +165,13 @@ int run_command(connection& link, const options& opts, const std::vector<std::st
     print_help(words, out);
     return exit_ok;
   }
-  const command_spec* spec = nullptr;
-  json request;
-  std::string error;
-  if (!build_request(words, opts, spec, request, error)) {
-    err << "error: " << error << "\n";
+  auto built = build_request(words, opts);
+  if (!built) {
+    err << "error: " << built.error().message << "\n";
     return exit_usage;
   }
+  const command_spec* spec = built->spec;
+  json& request = built->request;
   if (spec->request == "checkpoint") {
     // The server writes the checkpoint; this console runs on the same machine (loopback).
     request["directory"] = std::filesystem::absolute(request["directory"].get<std::string>())

@@ -76,9 +76,9 @@ class connection_runner {
   }
 
   void run() {
-    std::string error;
-    client_ = client::stream_client::connect(options_.host, options_.stream_port, error);
-    if (!client_) return shared_.fail(error);
+    auto connected = client::stream_client::connect(options_.host, options_.stream_port);
+    if (!connected) return shared_.fail(connected.error().message);
+    client_ = std::move(*connected);
     while (!shared_.failed.load(std::memory_order_relaxed)) {
       const auto now = clock_type::now();
       if (now >= times_.measure_until) break;
@@ -140,9 +140,8 @@ class connection_runner {
       sent_.emplace(request_id, std::move(sent));
       shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     } while (options_.coalesce && sent_.size() < options_.pipeline_depth && due(now));
-    std::string error;
-    if (!client_->flush(error)) {
-      shared_.fail(error);
+    if (auto flushed = client_->flush(); !flushed.ok()) {
+      shared_.fail(flushed.message);
       return false;
     }
     return true;
@@ -151,13 +150,13 @@ class connection_runner {
   // The results that have already arrived whole, without waiting or a system call.
   bool receive_arrived() {
     for (;;) {
-      bool got = false;
-      std::string error;
-      if (!client_->receive_buffered(results_, got, error)) {
-        shared_.fail(error);
+      auto arrived = client_->receive_buffered();
+      if (!arrived) {
+        shared_.fail(arrived.error().message);
         return false;
       }
-      if (!got) return true;
+      if (!*arrived) return true;
+      results_ = std::move(**arrived);
       if (!take_results(clock_type::now())) return false;
     }
   }
@@ -175,12 +174,14 @@ class connection_runner {
       wait = std::max(std::chrono::milliseconds(1),
                       std::chrono::ceil<std::chrono::milliseconds>(next_due_ - now));
     }
-    std::string error;
-    if (!client_->receive(results_, error, wait)) {
+    auto received = client_->receive(wait);
+    if (!received) {
+      const std::string& error = received.error().message;
       if (wait.count() < 30'000 && error.rfind("timed out", 0) == 0) return true;
       shared_.fail(error);
       return false;
     }
+    results_ = std::move(*received);
     return take_results(clock_type::now());
   }
 
