@@ -485,6 +485,8 @@ const stored_card* find_card(const account& acct, uint32_t card_id) {
 
 outcome apply_debit(account& acct, const command_context& ctx, uint64_t debit_id, money amount,
                     const debit_record* prior) {
+  // One rule for every front end: 0 is no id (HTTP, the stream and holds alike).
+  if (debit_id == 0) return rejected(error_code::malformed_request);
   if (!amount_in_range(amount)) return rejected(error_code::invalid_amount);
   if (prior != nullptr) {
     return rejected(prior->amount == amount ? error_code::duplicate

@@ -36,6 +36,8 @@ TEST(Debit, RejectsBadAmountsAndChangesNothing) {
   EXPECT_EQ(h.debit(usd(-1)).code, error_code::invalid_amount);
   EXPECT_EQ(h.debit(money::from_micros(limits::amount_max_micros + 1)).code,
             error_code::invalid_amount);
+  // 0 is no debit id, whichever front end sent it (the stream has no other check).
+  EXPECT_EQ(h.debit_with_id(0, usd(1)).code, error_code::malformed_request);
   EXPECT_EQ(h.acct(), before);
   EXPECT_EQ(h.journal().size(), 1u);
 }

@@ -305,6 +305,50 @@ TEST_F(HostileClients, ALoginFloodNeverDelaysOtherRoutes) {
   EXPECT_NE(account->body.find("\"balance\":\"0.00\""), std::string::npos) << account->body;
 }
 
+// One rule per input on both protocols (issue 21 item 7): debit id 0 is no id; a JSON key
+// said twice is refused, not read as its last value. Nothing changes.
+TEST_F(HostileClients, OneRulePerInputOnBothProtocols) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  auto created = http.Post("/v1/accounts", R"({"id": "42"})", "application/json");
+  ASSERT_TRUE(created && created->status == 201);
+  auto http_zero = http.Post("/v1/accounts/42/debits", R"({"debit_id": "0", "amount": "1.00"})",
+                             "application/json");
+  ASSERT_TRUE(http_zero);
+  EXPECT_EQ(http_zero->status, 400);
+  EXPECT_NE(http_zero->body.find("malformed_request"), std::string::npos) << http_zero->body;
+  raw_connection stream(stream_port_);
+  stream.hello();
+  ASSERT_TRUE(stream.next_frame(milliseconds(honest_answer_ms)).has_value());
+  const protocol::debit zero{42, 0, 1'000'000};
+  std::vector<char> bytes;
+  protocol::encode_debit_batch(bytes, 7, &zero, 1);
+  stream.send(bytes);
+  auto answer = stream.next_frame(milliseconds(honest_answer_ms));
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_EQ(answer->first, protocol::frame_type::debit_results);
+  std::vector<protocol::debit_result> results;
+  ASSERT_EQ(protocol::decode_debit_results(answer->second, results), ledger::error_code::ok);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].code, ledger::error_code::malformed_request);
+  for (const char* body :
+       {R"({"debit_id": "5", "amount": "1.00", "amount": "0.01"})",
+        R"({"debits": [{"debit_id": "6", "debit_id": "7", "amount": "1.00"}]})"}) {
+    auto twice = http.Post("/v1/accounts/42/debits", body, "application/json");
+    ASSERT_TRUE(twice);
+    EXPECT_EQ(twice->status, 400) << body;
+  }
+  auto twice_id = http.Post("/v1/accounts", R"({"id": "43", "id": "44"})", "application/json");
+  ASSERT_TRUE(twice_id);
+  EXPECT_EQ(twice_id->status, 400);
+  auto journal = http.Get("/v1/accounts/42/journal");
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->body.find("\"debit\""), std::string::npos) << "nothing was debited";
+  auto absent = http.Get("/v1/accounts/44");
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404);
+}
+
 TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {
   for (const std::string flag :
        {"--stream.connections-per-address-max=0", "--stream.hello-timeout-ms=0",

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace server::http_input {
 namespace {
@@ -41,8 +44,26 @@ T narrow_or_zero(uint64_t value, uint64_t max) {
 }  // namespace
 
 ledger::expected<json> parse_object(std::string_view body) {
-  json parsed = json::parse(body.begin(), body.end(), nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return error_code::malformed_request;
+  // nlohmann keeps the last of two equal keys; a body that says "amount" twice is refused
+  // instead, as the stream's fixed layout cannot say anything twice (issue 21 item 7).
+  std::vector<std::set<std::string>> keys_by_depth;
+  bool repeated = false;
+  const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t event,
+                                                json& parsed) {
+    const auto level = static_cast<size_t>(depth);
+    if (event == json::parse_event_t::object_start) {
+      if (keys_by_depth.size() <= level + 1) keys_by_depth.resize(level + 2);
+      keys_by_depth[level + 1].clear();
+    } else if (event == json::parse_event_t::key && level < keys_by_depth.size()) {
+      const bool fresh = keys_by_depth[level].insert(parsed.get<std::string>()).second;
+      repeated = repeated || !fresh;
+    }
+    return true;
+  };
+  json parsed = json::parse(body.begin(), body.end(), note_keys, false);
+  if (parsed.is_discarded() || !parsed.is_object() || repeated) {
+    return error_code::malformed_request;
+  }
   return parsed;
 }
 

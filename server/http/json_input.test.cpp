@@ -17,6 +17,26 @@ TEST(JsonInput, ParsesOnlyObjects) {
   EXPECT_EQ(parse_object(std::string(100000, '[')).code(), error_code::malformed_request);
 }
 
+TEST(JsonInput, AKeyTwiceInOneObjectIsRefusedAtAnyDepth) {
+  EXPECT_EQ(parse_object(R"({"amount": "1.00", "amount": "900.00"})").code(),
+            error_code::malformed_request);
+  EXPECT_EQ(parse_object(R"({"debits": [{"debit_id": "1", "debit_id": "2"}]})").code(),
+            error_code::malformed_request);
+  EXPECT_EQ(parse_object(R"({"a": {"b": 1, "c": {"d": 1, "d": 2}}})").code(),
+            error_code::malformed_request);
+  // The same key in sibling objects, or in an object and its parent, is fine.
+  EXPECT_TRUE(parse_object(R"({"debits": [{"debit_id": "1"}, {"debit_id": "2"}]})").ok());
+  EXPECT_TRUE(parse_object(R"({"a": {"a": {"a": 1}}, "b": {"a": 2}})").ok());
+  // Equal after unescaping is equal.
+  EXPECT_EQ(parse_object(R"({"id": "1", "\u0069d": "2"})").code(), error_code::malformed_request);
+  // Many distinct keys stay cheap (a set per object, not a scan).
+  std::string many = "{";
+  for (int i = 0; i < 8000; ++i)
+    many += (i ? ",\"" : "\"") + std::to_string(i) + "\":1";
+  EXPECT_TRUE(parse_object(many + "}").ok());
+  EXPECT_EQ(parse_object(many + ",\"7\":2}").code(), error_code::malformed_request);
+}
+
 TEST(JsonInput, IdsAreNonZeroUnsigned64BitIntegers) {
   EXPECT_EQ(parse_id_text("42"), 42u);
   EXPECT_EQ(parse_id_text("18446744073709551615"), UINT64_MAX);
