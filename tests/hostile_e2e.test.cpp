@@ -349,6 +349,41 @@ TEST_F(HostileClients, OneRulePerInputOnBothProtocols) {
   EXPECT_EQ(absent->status, 404);
 }
 
+// Stopping always ends (issue 21 item 6): with a stream client that sends debits and never
+// reads its answers, and HTTP clients stuck halfway through their headers, SIGTERM still
+// ends ledgerd cleanly within the HTTP read time-out (5 s) and some slack; a restart finds
+// the account whole.
+TEST_F(HostileClients, SigtermEndsWhateverTheClientsDo) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  ASSERT_EQ(http.Post("/v1/accounts", R"({"id": "42"})", "application/json")->status, 201);
+  raw_connection deaf(stream_port_);
+  deaf.hello();
+  std::vector<protocol::debit> debits;
+  for (uint64_t i = 1; i <= 1000; ++i)
+    debits.push_back(protocol::debit{42, i, 1});
+  std::vector<char> bytes;
+  for (uint64_t request = 1; request <= 16; ++request)
+    protocol::encode_debit_batch(bytes, request, debits.data(), debits.size());
+  deaf.send(bytes);
+  std::vector<std::unique_ptr<raw_connection>> stuck;
+  for (int i = 0; i < 6; ++i) {
+    stuck.push_back(std::make_unique<raw_connection>(http_port_));
+    std::string half = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    stuck.back()->send(std::vector<char>(half.begin(), half.end()));
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  const auto started = clock_type::now();
+  EXPECT_EQ(stop_ledgerd(), 0) << "ledgerd did not stop cleanly";
+  const auto took = std::chrono::duration_cast<milliseconds>(clock_type::now() - started);
+  EXPECT_LT(took.count(), 15'000) << "stopping waited for the clients";
+  start_ledgerd();
+  httplib::Client again("127.0.0.1", http_port_);
+  auto account = again.Get("/v1/accounts/42");
+  ASSERT_TRUE(account);
+  EXPECT_EQ(account->status, 200);
+}
+
 TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {
   for (const std::string flag :
        {"--stream.connections-per-address-max=0", "--stream.hello-timeout-ms=0",
