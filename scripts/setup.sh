@@ -15,7 +15,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   libcaf-dev librocksdb-dev libspdlog-dev libfmt-dev
-  libsodium-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev libedit-dev libjemalloc-dev
+  libsodium-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev libedit-dev
+  libjemalloc-dev
   chromium
 )
 command -v node >/dev/null || packages+=(nodejs)

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -59,6 +60,22 @@ class raw_connection {
   raw_connection& operator=(const raw_connection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+
+  // Sends what the socket takes within 2 s; false once the peer closed or stopped reading.
+  bool try_send(const std::vector<char>& bytes) {
+    size_t done = 0;
+    const auto deadline = clock_type::now() + milliseconds(2000);
+    while (done < bytes.size() && clock_type::now() < deadline) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      if ((p.revents & (POLLERR | POLLHUP)) != 0) return false;
+      const ssize_t sent =
+          ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent <= 0) return false;
+      done += static_cast<size_t>(sent);
+    }
+    return done == bytes.size();
+  }
 
   void send(const std::vector<char>& bytes) {
     ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
@@ -382,6 +399,78 @@ TEST_F(HostileClients, SigtermEndsWhateverTheClientsDo) {
   auto account = again.Get("/v1/accounts/42");
   ASSERT_TRUE(account);
   EXPECT_EQ(account->status, 200);
+}
+
+// Slow and idle HTTP clients (issue 21 item 2): 100 connections that trickle their headers a
+// byte at a time and 100 that connect and say nothing hold no worker thread (libmicrohttpd
+// reads every socket on one epoll thread), so customers are answered within a second.
+TEST_F(HostileClients, SlowAndIdleHttpClientsDoNotLockOutCustomers) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  ASSERT_EQ(http.Post("/v1/accounts", R"({"id": "42"})", "application/json")->status, 201);
+  std::vector<std::unique_ptr<raw_connection>> trickling;
+  std::vector<std::unique_ptr<raw_connection>> idle;
+  for (int i = 0; i < 100; ++i) {
+    trickling.push_back(std::make_unique<raw_connection>(http_port_));
+    idle.push_back(std::make_unique<raw_connection>(http_port_));
+    ASSERT_TRUE(trickling.back()->connected() && idle.back()->connected());
+  }
+  const std::string request = "GET /v1/accounts/42 HTTP/1.1\r\nHost: ledger\r\nX-Slow: ";
+  int64_t slowest_ms = 0;
+  for (size_t byte = 0; byte < 20; ++byte) {
+    for (auto& slow : trickling)
+      slow->send({request[byte % request.size()]});
+    const auto started = clock_type::now();
+    auto answer = http.Get("/v1/accounts/42");
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200);
+    slowest_ms = std::max<int64_t>(
+        slowest_ms, std::chrono::duration_cast<milliseconds>(clock_type::now() - started).count());
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_LT(slowest_ms, honest_answer_ms) << "a customer waited behind slow clients";
+}
+
+// Bounded before authentication (issue 21 item 3): endless headers are cut off at the
+// connection's 32 KiB, an endless chunked body at the 64 KiB body limit; the server stops
+// reading each within a few hundred KiB, and its memory stays near where it was.
+TEST_F(HostileClients, EndlessHeadersAndBodiesAreCutOff) {
+  start_ledgerd();
+  const auto resident_kib = [&] {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
+  const long before_kib = resident_kib();
+  // Sends `start`, then `chunk` until the server closes the connection (or 8 MiB went).
+  const auto sent_until_closed = [&](const std::string& start, const std::string& chunk) {
+    raw_connection attacker(http_port_);
+    attacker.send(std::vector<char>(start.begin(), start.end()));
+    size_t sent = start.size();
+    const std::vector<char> bytes(chunk.begin(), chunk.end());
+    while (sent < (8u << 20)) {
+      if (!attacker.try_send(bytes)) break;
+      sent += bytes.size();
+    }
+    auto answer = attacker.next_frame(milliseconds(0));  // drains; the status line is text
+    (void)answer;
+    return sent;
+  };
+  const size_t header_bytes = sent_until_closed("GET /healthz HTTP/1.1\r\n",
+                                                "X-Endless: " + std::string(1000, 'a') + "\r\n");
+  EXPECT_LT(header_bytes, 4u << 20) << "the server kept reading endless headers";
+  std::string chunk = "400\r\n" + std::string(1024, 'b') + "\r\n";
+  const size_t body_bytes = sent_until_closed(
+      "POST /v1/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", chunk);
+  EXPECT_LT(body_bytes, 4u << 20) << "the server kept reading an endless body";
+  httplib::Client http("127.0.0.1", http_port_);
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_LT(resident_kib() - before_kib, 64 * 1024) << "memory grew with the attack";
 }
 
 TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {
