@@ -1,11 +1,12 @@
 #pragma once
 // http_api: the HTTP/JSON API of ledgerd (docs/api.md). Accounts, usage debits (single and
 // batched), manual recharges, auto-recharge settings, cards, the journal, /healthz and
-// /metrics, served by cpp-httplib on its own threads and answered by the account actors of
-// one actors::node. Every request is bounded: body size, socket timeouts, keep-alive, and a
-// timeout on every call into the actors.
+// /metrics, served by libmicrohttpd (one epoll thread reads every connection; complete
+// requests go to `threads` workers) and answered by the account actors of one actors::node.
+// Every request is bounded: connections (in all, per address), silence, the request line and
+// headers, the body, and a timeout on every call into the actors (docs/security.md).
 //
-// cpp-httplib and CAF stay out of this header: ledgerd includes it without either.
+// libmicrohttpd and CAF stay out of this header: ledgerd includes it without either.
 
 #include <chrono>
 #include <cstddef>
@@ -33,7 +34,7 @@ struct stream_metrics;
 struct http_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: an ephemeral port, see http_api::port()
-  size_t threads = 4;
+  size_t threads = 4;  // workers answering complete requests (reading needs none)
   size_t body_bytes_max = 64 * 1024;
   // The longest a request waits for the actors (and, through them, the gateway).
   std::chrono::milliseconds request_timeout{10000};
