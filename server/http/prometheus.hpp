@@ -45,8 +45,8 @@ class http_metrics {
       500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // The statuses the API answers with; anything else is counted as "other".
-  static constexpr std::array<int, 17> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
-                                                   404, 405, 409, 413, 429, 500, 503, 0};
+  static constexpr std::array<int, 18> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
+                                                   404, 405, 409, 413, 429, 500, 503, 507, 0};
 
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;
