@@ -10,6 +10,7 @@
 #include "actors/metrics.hpp"
 #include "server/stream/stream_metrics.hpp"
 #include "server/webhooks/dispatcher.hpp"
+#include "storage/disk_space.hpp"
 #include "storage/writer.hpp"
 
 namespace server {
@@ -58,6 +59,9 @@ class http_metrics {
   std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
 };
+
+// The data directory's free space and its reserve (issue 21).
+std::string render_disk_metrics(const ledger::storage::disk_monitor& disk);
 
 // The outbox and each webhook endpoint (issue 18): what was written, the backlog, deliveries,
 // failures, drops and delivery time, labelled by endpoint id.
