@@ -20,6 +20,7 @@
 #include "ledger/policy.hpp"
 
 namespace ledger::storage {
+class disk_monitor;
 class group_commit_writer;
 }  // namespace ledger::storage
 
@@ -37,6 +38,9 @@ struct account_context {
   const storage_readers* readers = nullptr;
   ledger::storage::group_commit_writer* writer = nullptr;
   size_t writer_queue_max = 0;  // the writer's queue_change_sets_max
+  // The data directory's free space against its reserve (storage/disk_space.hpp); below it,
+  // commands that add data are refused with storage_full. nullptr: not watched (tests).
+  const ledger::storage::disk_monitor* disk = nullptr;
   gateway_actor gateway;
   metrics* counters = nullptr;
   // Sends the stream's debit results once per write (debit_batch.hpp); used on the writer

@@ -242,5 +242,59 @@ TEST_F(AccountActors, StopWaitsUntilEveryAccountActorHasExited) {
   }
 }
 
+// Below the disk's reserve (storage/disk_space.hpp) every command that adds data is refused
+// with storage_full and changes nothing; reads are answered; a charge already at the
+// gateway still records its outcome; writes are taken again once space is back.
+TEST_F(AccountActors, BelowTheDiskReserveWritesAreRefusedAndOutcomesStillRecorded) {
+  constexpr uint64_t mib = uint64_t{1} << 20;
+  auto available = std::make_shared<std::atomic<uint64_t>>(1024 * mib);
+  sim_config_.latency_ms = 300;  // the charge is at the gateway while the disk fills
+  start([available](node_options& options) {
+    options.disk_sample_interval = std::chrono::milliseconds(5);
+    options.measure_disk = [available](const std::string&) {
+      return ledger::expected<ledger::storage::disk_usage>(
+          ledger::storage::disk_usage{available->load(), 2048 * mib});
+    };
+  });
+  const uint64_t id = 7;
+  account_with_auto_recharge(id, usd(30), usd(25), usd(40));
+  // Takes the balance below T: an automatic charge of $40 starts, answered in 300 ms.
+  ASSERT_EQ(debit(id, 1, usd(10)).code, error_code::ok);
+  available->store(10 * mib);
+  ASSERT_TRUE(harness::wait_until([&] { return node_->disk().below_reserve(); }));
+
+  EXPECT_EQ(debit(id, 2, usd(1)).code, error_code::storage_full);
+  EXPECT_EQ(command(id, commands::adjust{usd(5), 2}).code, error_code::storage_full);
+  EXPECT_EQ(command(8, commands::create{}).code, error_code::storage_full);
+  EXPECT_EQ(command(8, commands::get{}).code, error_code::account_not_found);
+  // The charge's answer is recorded below the reserve.
+  const auto settled = wait_for(id, [](const ledger::account& a) { return !a.auto_charge; });
+  EXPECT_EQ(settled.balance, usd(60));
+  EXPECT_EQ(journal(id).size(), 3u);  // adjustment, debit 1, the charge
+
+  available->store(1024 * mib);
+  ASSERT_TRUE(harness::wait_until([&] { return !node_->disk().below_reserve(); }));
+  EXPECT_EQ(debit(id, 2, usd(1)).code, error_code::ok);
+  EXPECT_EQ(command(8, commands::create{}).code, error_code::ok);
+  EXPECT_TRUE(storage_failure_.empty()) << storage_failure_;
+}
+
+TEST_F(AccountActors, AStartBelowTheDiskReserveIsRefused) {
+  auto started = node::start(*(system_ = std::make_unique<caf::actor_system>(config_)), [&] {
+    node_options options;
+    options.data_dir = data_dir_;
+    options.processor = std::make_shared<gateway::simulated_processor>(sim_config_);
+    options.measure_disk = [](const std::string&) {
+      return ledger::expected<ledger::storage::disk_usage>(ledger::storage::disk_usage{0, 1});
+    };
+    return options;
+  }());
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().code, error_code::storage_full);
+  EXPECT_NE(started.error().message.find("below the reserve of 256 MiB"), std::string::npos)
+      << started.error().message;
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ + "/CURRENT"));
+}
+
 }  // namespace
 }  // namespace actors

@@ -216,11 +216,20 @@ int64_t hold_command_time(const command& cmd) {
   return expire ? expire->now_ms : 0;
 }
 
+// Below the disk's reserve every command of a client or support that writes is refused
+// (storage_full); reads, and the expiry sweep, which only settles holds that exist, are not.
+bool adds_data(const command& cmd) {
+  return !std::holds_alternative<commands::get>(cmd) &&
+         !std::holds_alternative<commands::expire_holds>(cmd);
+}
+
 // Runs a command once what it needs from storage is known.
 void run_command(account_self self, const account_request& request, reply_promise promise,
                  const ledger::recharge_record* stored_recharge) {
   auto& st = self->state;
   if (!writer_has_room(self)) return answer_now(self, promise, ledger::error_code::limit_exceeded);
+  if (adds_data(request.cmd) && !disk_has_room(self))
+    return answer_now(self, promise, ledger::error_code::storage_full);
   pending_commit work;
   ledger::storage::change_set changes;
   const bool is_create = std::holds_alternative<commands::create>(request.cmd);

@@ -204,6 +204,7 @@ void handle_debit_group(account_self self, debit_group group) {
   if (!group.holds.empty()) return handle_hold_group(self, std::move(group));
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
+  if (!disk_has_room(self)) return refuse_group(self, group, ledger::error_code::storage_full);
   if (group.stored) {
     // Looked up with the account's activation (directory.cpp): the first lookup there was.
     if (st.debit_ids_state == debit_ids::unknown) st.debit_ids_state = debit_ids::looked_up_once;

@@ -128,6 +128,8 @@ void handle_hold_group(account_self self, debit_group group) {
   LEDGER_ASSERT(group.items.empty());
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
+  // Every hold operation adds a record (a release too: an LSM deletes by writing).
+  if (!disk_has_room(self)) return refuse_group(self, group, ledger::error_code::storage_full);
   std::vector<uint64_t> lookup = plan_hold_lookup(st, group);
   if (lookup.empty()) return apply_hold_group(self, group, {});
   // Nothing else runs on this account until the answer (or the timeout) is handled: what

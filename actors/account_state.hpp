@@ -25,6 +25,7 @@
 #include "actors/metrics.hpp"
 #include "actors/storage_reader.hpp"
 #include "actors/wall_clock.hpp"
+#include "storage/disk_space.hpp"
 #include "storage/writer.hpp"
 
 namespace actors::account_detail {
@@ -154,6 +155,17 @@ inline void release_idle_memory(account_state& st) {
 inline bool writer_has_room(account_self self) {
   const auto& ctx = context_of(self);
   return ctx.writer->queue_depth() + writer_reserve < ctx.writer_queue_max;
+}
+
+// False while the data directory's free space is below its reserve (disk_space.hpp). A
+// command that adds data asks before it touches memory, like writer_has_room, and is refused
+// with storage_full: the writer itself never refuses for space, since what it is handed has
+// been applied in memory already. What is written anyway below the reserve (charge answers,
+// hold expiries, credentials, intents already decided) is bounded by what exists, and the
+// reserve holds it (docs/decisions.md, "Disk space").
+inline bool disk_has_room(account_self self) {
+  const auto* disk = context_of(self).disk;
+  return disk == nullptr || !disk->below_reserve();
 }
 
 // The expiry each open hold is indexed at (storage's hold_expiry column), by hold id.

@@ -33,6 +33,42 @@ bool wait_for_exit(const std::atomic<int64_t>& live, const char* what) {
   return true;
 }
 
+uint64_t mebibytes(uint64_t bytes) {
+  return bytes >> 20;
+}
+
+// RocksDB writes as it opens (a new MANIFEST, OPTIONS, a WAL) and aborts on an assertion
+// when the disk is full under it, so a start below the reserve stops here, with the reason.
+ledger::status check_free_space(const node_options& options) {
+  auto usage = options.measure_disk ? options.measure_disk(options.data_dir)
+                                    : ledger::storage::measure_disk(options.data_dir);
+  if (!usage) return usage.error();
+  if (usage->available_bytes >= options.disk_reserve_bytes) return ledger::status::success();
+  return ledger::status::refused(
+      ledger::error_code::storage_full,
+      "only " + std::to_string(mebibytes(usage->available_bytes)) + " MiB (" +
+          std::to_string(usage->available_bytes) + " bytes) free on the filesystem of \"" +
+          options.data_dir + "\", below the reserve of " +
+          std::to_string(mebibytes(options.disk_reserve_bytes)) +
+          " MiB (ledger.disk-reserve-mb): free some space and start again");
+}
+
+// The warning once per crossing and the line when space is back (disk_space.hpp).
+void log_disk_crossing(const std::string& data_dir, uint64_t reserve_bytes,
+                       ledger::storage::disk_crossing crossing,
+                       const ledger::storage::disk_usage& usage) {
+  if (crossing == ledger::storage::disk_crossing::fell_below) {
+    spdlog::warn(
+        "disk: {} MiB free on the filesystem of \"{}\", below the reserve of {} MiB: "
+        "debits, holds, recharges, new accounts and cards are refused (storage_full) "
+        "until space is freed; reads go on",
+        mebibytes(usage.available_bytes), data_dir, mebibytes(reserve_bytes));
+  } else if (crossing == ledger::storage::disk_crossing::came_back) {
+    spdlog::info("disk: {} MiB free on the filesystem of \"{}\" again: writes are taken",
+                 mebibytes(usage.available_bytes), data_dir);
+  }
+}
+
 }  // namespace
 
 ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
@@ -42,11 +78,27 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
         ledger::error_code::malformed_request,
         "invalid recharge policy: the minimum must be positive and at most the maximum");
   }
+  if (options.disk_sample_interval.count() <= 0) {
+    return ledger::status::refused(ledger::error_code::malformed_request,
+                                   "the disk sample interval must be positive");
+  }
   if (!options.processor) {
     return ledger::status::refused(ledger::error_code::malformed_request,
                                    "no card processor configured");
   }
+  if (auto space = check_free_space(options); !space.ok()) return space;
   std::unique_ptr<node> result(new node());
+  ledger::storage::disk_monitor_options disk_options;
+  disk_options.path = options.data_dir;
+  disk_options.reserve_bytes = options.disk_reserve_bytes;
+  disk_options.interval = options.disk_sample_interval;
+  disk_options.measure = options.measure_disk;
+  disk_options.on_crossing = [dir = options.data_dir, reserve = options.disk_reserve_bytes](
+                                 ledger::storage::disk_crossing crossing,
+                                 const ledger::storage::disk_usage& usage) {
+    log_disk_crossing(dir, reserve, crossing, usage);
+  };
+  result->disk_ = std::make_unique<ledger::storage::disk_monitor>(std::move(disk_options));
   ledger::storage::database_options database_options;
   database_options.path = options.data_dir;
   database_options.block_cache_bytes = options.block_cache_bytes;
@@ -73,6 +125,7 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   context->readers = result->readers_.get();
   context->writer = result->writer_.get();
   context->writer_queue_max = options.writer.queue_change_sets_max;
+  context->disk = result->disk_.get();
   context->gateway = result->gateway_;
   context->counters = result->counters_.get();
   context->batcher = batcher.get();  // alive as long as the writer, its only user

@@ -30,6 +30,7 @@
 #include "ledger/expected.hpp"
 #include "ledger/policy.hpp"
 #include "storage/database.hpp"
+#include "storage/disk_space.hpp"
 #include "storage/writer.hpp"
 
 namespace gateway {
@@ -44,6 +45,12 @@ struct node_options {
   std::string data_dir;
   ledger::storage::durability durability = ledger::storage::durability::process;
   size_t block_cache_bytes = size_t{256} << 20;
+  // Below this much free space on the data directory's filesystem, commands that add data
+  // are refused (storage_full) and start() refuses to open the database (disk_space.hpp).
+  uint64_t disk_reserve_bytes = ledger::storage::disk_reserve_bytes_default;
+  std::chrono::milliseconds disk_sample_interval = ledger::storage::disk_sample_interval_default;
+  // Tests only: measures the disk instead of statvfs (disk_monitor_options::measure).
+  std::function<ledger::expected<ledger::storage::disk_usage>(const std::string&)> measure_disk;
   ledger::policy rules;
   directory_options directory;
   size_t gateway_workers = gateway_workers_default;
@@ -66,7 +73,9 @@ struct node_options {
 class node {
  public:
   // storage_failure when the database cannot be opened (foreign, newer, corrupt) or the
-  // recovery scan fails, malformed_request when the options are invalid; with a message.
+  // recovery scan fails, storage_full when the data directory's filesystem has less free
+  // space than the reserve (checked before RocksDB opens: it writes as it opens),
+  // malformed_request when the options are invalid; with a message.
   static ledger::expected<std::unique_ptr<node>> start(caf::actor_system& system,
                                                        node_options options);
   ~node();
@@ -80,6 +89,7 @@ class node {
   metrics& counters() { return *counters_; }
   ledger::storage::database& database() { return *database_; }
   ledger::storage::group_commit_writer& writer() { return *writer_; }
+  const ledger::storage::disk_monitor& disk() const { return *disk_; }
   const ledger::policy& rules() const { return context_->rules; }
   // Open charge intents found at start, and the accounts activated to resolve them.
   size_t recovered_intents() const { return recovered_intents_; }
@@ -91,6 +101,7 @@ class node {
   ledger::status resolve_open_intents();
 
   std::unique_ptr<metrics> counters_;
+  std::unique_ptr<ledger::storage::disk_monitor> disk_;
   std::unique_ptr<ledger::storage::database> database_;
   std::unique_ptr<ledger::storage::group_commit_writer> writer_;
   std::shared_ptr<gateway::processor> processor_;

@@ -38,6 +38,9 @@ ledgerd_config::ledgerd_config() {
       .add(s.hold_sweep_interval_ms, "hold-sweep-interval-ms",
            "release expired holds this often (and at once after a start)")
       .add(s.block_cache_mb, "block-cache-mb", "RocksDB block cache")
+      .add(s.disk_reserve_mb, "disk-reserve-mb",
+           "free space kept on the data directory's filesystem: below it writes that add "
+           "data are refused (storage_full), and ledgerd does not start")
       .add(s.writer_queue_max, "writer-queue-max", "change sets waiting for the disk")
       .add(s.storage_readers, "storage-readers",
            "threads reading RocksDB (activations, idempotency lookups)")
@@ -177,6 +180,12 @@ ledger::status check_sizes(const ledgerd_settings& s) {
                     "least "} +
         std::to_string(actors::writer_queue_min));
   }
+  constexpr uint64_t reserve_mb_min = ledger::storage::disk_reserve_bytes_min >> 20;
+  constexpr uint64_t reserve_mb_max = ledger::storage::disk_reserve_bytes_max >> 20;
+  if (s.disk_reserve_mb < reserve_mb_min || s.disk_reserve_mb > reserve_mb_max) {
+    return invalid("ledger.disk-reserve-mb must be " + std::to_string(reserve_mb_min) + " to " +
+                   std::to_string(reserve_mb_max));
+  }
   return ledger::status::success();
 }
 
@@ -211,6 +220,7 @@ ledger::expected<actors::node_options> make_node_options(const ledgerd_settings&
   }
   options.data_dir = s.data_dir;
   options.block_cache_bytes = s.block_cache_mb << 20;
+  options.disk_reserve_bytes = s.disk_reserve_mb << 20;
   options.directory.shard_count = s.shards;
   options.directory.resident_accounts_max = s.resident_accounts_max;
   options.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);

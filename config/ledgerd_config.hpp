@@ -38,6 +38,8 @@ struct ledgerd_settings {
   int64_t idle_timeout_ms = actors::idle_timeout_default.count();
   int64_t hold_sweep_interval_ms = actors::hold_sweep_interval_default.count();
   size_t block_cache_mb = actors::node_options{}.block_cache_bytes >> 20;
+  // Free space kept on the data directory's filesystem (storage/disk_space.hpp).
+  uint64_t disk_reserve_mb = ledger::storage::disk_reserve_bytes_default >> 20;
   size_t writer_queue_max = ledger::storage::queue_change_sets_max_default;
   size_t storage_readers = actors::storage_readers_default;
   std::string planted_bug;  // "ack-before-write": the drill's self-test only

@@ -28,12 +28,14 @@ uint64_t model::new_debit(uint64_t account, int64_t amount_micros) {
 namespace {
 
 // ok and duplicate: applied. A refusal: refused. Overload and storage answers leave the
-// fate unknown (sent): the change may be retried or may have been made before.
+// fate unknown (sent): the change may be retried or may have been made before (storage_full
+// is answered before the debit's history is looked at).
 debit_fate fate_of(ledger::error_code code, debit_fate before) {
   if (code == ledger::error_code::ok || code == ledger::error_code::duplicate) {
     return debit_fate::applied;
   }
-  if (code == ledger::error_code::limit_exceeded || code == ledger::error_code::storage_failure) {
+  if (code == ledger::error_code::limit_exceeded || code == ledger::error_code::storage_failure ||
+      code == ledger::error_code::storage_full) {
     return before;
   }
   return debit_fate::refused;

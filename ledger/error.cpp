@@ -42,6 +42,7 @@ constexpr std::array<std::string_view, error_code_count> names = {
     "hold_captured",
     "card_unusable",
     "above_velocity_cap",
+    "storage_full",
 };
 
 // By code, in the enum's order (static_assert below).
@@ -86,6 +87,8 @@ constexpr std::array<std::string_view, error_code_count> descriptions = {
     "another card",
     "the auto-recharge amount is above what this account's velocity cap lets automatic "
     "charges take in 24 hours",
+    "the ledger's disk is almost full: nothing was changed; reads still work, and writes are "
+    "taken again as soon as space is freed; retry later",
 };
 static_assert(descriptions.size() == names.size());
 

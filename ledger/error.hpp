@@ -49,9 +49,12 @@ enum class error_code : uint8_t {
   // Guarded charging (issue 17):
   card_unusable = 34,       // a hard decline (lost, stolen, expired...): never charged again
   above_velocity_cap = 35,  // an auto-recharge amount above the account's daily cap amount
+  // Disk space (issue 21): free space is below the reserve; a write that adds data was
+  // refused before it touched anything (storage/disk_space.hpp).
+  storage_full = 36,
 };
 
-inline constexpr uint8_t error_code_count = 36;
+inline constexpr uint8_t error_code_count = 37;
 
 // "ok", "duplicate", ...: the snake_case name used in JSON, the console and logs.
 std::string_view to_string(error_code code);

@@ -29,13 +29,6 @@ struct ctl_result {
   std::string err;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class ConsoleEndToEnd : public ledgerd_fixture {
  protected:
   std::string secret_file() const { return work_dir_ + "/data-admin.secret"; }

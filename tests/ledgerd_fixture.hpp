@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,9 +26,20 @@ inline std::string fresh_directory(const std::string& name) {
   return path.string();
 }
 
+// The whole file (a log), empty when it cannot be read.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 class ledgerd_fixture : public ::testing::Test {
  protected:
-  void SetUp() override { work_dir_ = fresh_directory("ledgerd-e2e"); }
+  void SetUp() override {
+    work_dir_ = fresh_directory("ledgerd-e2e");
+    data_dir_ = work_dir_ + "/data";
+  }
   void TearDown() override {
     server_.reset();
     if (!HasFailure()) std::filesystem::remove_all(work_dir_);
@@ -34,9 +47,8 @@ class ledgerd_fixture : public ::testing::Test {
 
   // Starts ledgerd (extra flags appended) and waits for its ready line.
   void start_ledgerd(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--ledger.data-dir=" + work_dir_ + "/data",
-                                     "--net.stream-port=0", "--net.http-port=0",
-                                     "--net.admin-port=0",
+    std::vector<std::string> args = {"--ledger.data-dir=" + data_dir_, "--net.stream-port=0",
+                                     "--net.http-port=0", "--net.admin-port=0",
                                      // Tests act as the operator on loopback; the
                                      // platform key (<data-dir>-platform.key) works too.
                                      "--http.open-access"};
@@ -61,6 +73,7 @@ class ledgerd_fixture : public ::testing::Test {
   }
 
   std::string work_dir_;
+  std::string data_dir_;  // work_dir_/data unless a test puts it elsewhere before starting
   std::unique_ptr<harness::child_process> server_;
   uint16_t stream_port_ = 0;
   uint16_t http_port_ = 0;

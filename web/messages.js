@@ -27,6 +27,8 @@ export const ERROR_MESSAGES = {
     'The card processor is unavailable right now. Nothing was charged. Please try again in a few minutes.',
   storage_failure:
     'The billing service cannot save changes right now. Nothing was changed. Please try again later.',
+  storage_full:
+    'The billing service cannot save changes right now. Nothing was changed; your balance and history can still be viewed. Please try again later.',
   unauthorized: 'Your session has ended. Please log in again.',
   wrong_password: 'The account number or password is wrong.',
   temporary_credentials_expired:

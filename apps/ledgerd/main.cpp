@@ -26,6 +26,8 @@ namespace {
 constexpr int exit_config = 2;
 constexpr int exit_start = 3;
 constexpr int exit_storage_failure = 74;  // EX_IOERR
+// Less free space than the reserve at start (ledger.disk-reserve-mb); nothing was opened.
+constexpr int exit_disk_full = 75;  // EX_TEMPFAIL: start again once space is freed
 
 // Blocks the stop signals in every thread (call before any thread starts); main waits for
 // them with sigwait.
@@ -76,7 +78,7 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
   if (!ledger) {
     spdlog::error("cannot open data directory \"{}\": {}", settings.data_dir,
                   ledger.error().message);
-    return exit_start;
+    return ledger.error().code == ledger::error_code::storage_full ? exit_disk_full : exit_start;
   }
   spdlog::info("data directory \"{}\" (instance {}), durability {}, gateway {}", settings.data_dir,
                (*ledger)->database().instance_id(), settings.durability,

@@ -147,6 +147,24 @@ std::string render_login_metrics(const login_admission& logins) {
   return out;
 }
 
+std::string render_disk_metrics(const ledger::storage::disk_monitor& disk) {
+  std::string out;
+  single(out, "ledger_disk_available_bytes", "gauge",
+         "Free space on the data directory's filesystem (statvfs, sampled each second).",
+         disk.available_bytes());
+  single(out, "ledger_disk_total_bytes", "gauge", "Size of the data directory's filesystem.",
+         disk.total_bytes());
+  single(out, "ledger_disk_reserve_bytes", "gauge",
+         "Free space kept in reserve: below it, writes that add data are refused.",
+         disk.reserve_bytes());
+  single(out, "ledger_disk_below_reserve", "gauge",
+         "1 while free space is below the reserve (/healthz degraded, storage_full).",
+         disk.below_reserve() ? 1 : 0);
+  single(out, "ledger_disk_sample_failures_total", "counter", "statvfs calls that failed.",
+         disk.sample_failures());
+  return out;
+}
+
 std::string render_stream_metrics(const stream_metrics& c) {
   std::string out;
   single(out, "ledger_stream_connections_open", "gauge", "Debit stream connections open.",

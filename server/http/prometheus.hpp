@@ -11,6 +11,7 @@
 #include "server/http/login_admission.hpp"
 #include "server/stream/stream_metrics.hpp"
 #include "server/webhooks/dispatcher.hpp"
+#include "storage/disk_space.hpp"
 #include "storage/writer.hpp"
 
 namespace server {
@@ -46,8 +47,8 @@ class http_metrics {
       500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // The statuses the API answers with; anything else is counted as "other".
-  static constexpr std::array<int, 17> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
-                                                   404, 405, 409, 413, 429, 500, 503, 0};
+  static constexpr std::array<int, 18> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
+                                                   404, 405, 409, 413, 429, 500, 503, 507, 0};
 
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;
@@ -59,6 +60,9 @@ class http_metrics {
   std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
 };
+
+// The data directory's free space and its reserve (issue 21).
+std::string render_disk_metrics(const ledger::storage::disk_monitor& disk);
 
 // The outbox and each webhook endpoint (issue 18): what was written, the backlog, deliveries,
 // failures, drops and delivery time, labelled by endpoint id.

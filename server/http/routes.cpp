@@ -340,19 +340,30 @@ api_response routes::post_debit_batch(uint64_t id, const json& body) const {
 
 api_response routes::get_health() const {
   const auto& counters = node_.counters();
-  if (!actors::gateway_degraded(counters)) return json_response(v::http_ok, json{{"status", "ok"}});
-  return json_response(v::http_ok,
-                       json{{"status", "degraded"},
-                            {"gateway", "not answering"},
-                            {"unanswered_in_a_row", counters.gateway_unanswered_in_a_row.load()},
-                            {"since_ms", counters.gateway_unanswered_since_ms.load()}});
+  const auto& disk = node_.disk();
+  const bool gateway = actors::gateway_degraded(counters);
+  const bool disk_low = disk.below_reserve();
+  if (!gateway && !disk_low) return json_response(v::http_ok, json{{"status", "ok"}});
+  // Still 200: the ledger is alive and answers reads; each reason says what is degraded.
+  json health{{"status", "degraded"}};
+  if (gateway) {
+    health["gateway"] = "not answering";
+    health["unanswered_in_a_row"] = counters.gateway_unanswered_in_a_row.load();
+    health["since_ms"] = counters.gateway_unanswered_since_ms.load();
+  }
+  if (disk_low) {
+    health["disk"] = "below the reserve: writes that add data are refused (storage_full)";
+    health["disk_available_bytes"] = disk.available_bytes();
+    health["disk_reserve_bytes"] = disk.reserve_bytes();
+  }
+  return json_response(v::http_ok, health);
 }
 
 api_response routes::get_metrics() const {
   api_response response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  response.body =
-      render_node_metrics(node_.counters(), node_.writer().stats()) + http_counters_.render();
+  response.body = render_node_metrics(node_.counters(), node_.writer().stats()) +
+                  render_disk_metrics(node_.disk()) + http_counters_.render();
   response.body += render_login_metrics(logins_);
   if (options_.stream != nullptr) response.body += render_stream_metrics(*options_.stream);
   if (options_.webhooks != nullptr) {

@@ -73,8 +73,9 @@ class routes {
   api_response put_card_order(uint64_t id, const api_request& request) const;
   api_response get_journal(uint64_t id, const api_request& request) const;
   api_response get_metrics() const;
-  // {"status": "ok"}, or {"status": "degraded", "gateway": "not answering", "since_ms"}
-  // (still 200: the ledger is alive and takes debits; issue 18).
+  // {"status": "ok"}, or {"status": "degraded"} with each reason: "gateway": "not answering",
+  // "unanswered_in_a_row", "since_ms" (issue 18); "disk": "below the reserve...",
+  // "disk_available_bytes", "disk_reserve_bytes" (issue 21). Still 200: the ledger is alive.
   api_response get_health() const;
 
   // routes_webhooks.cpp: notices and webhooks (issue 18; docs/webhooks.md).

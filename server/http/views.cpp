@@ -92,6 +92,8 @@ int status_of(error_code code) {
     case error_code::limit_exceeded:
     case error_code::storage_failure:
       return http_unavailable;
+    case error_code::storage_full:
+      return http_insufficient_storage;
     case error_code::internal_error:
       return http_internal_error;
     case error_code::unauthorized:

@@ -32,6 +32,7 @@ inline constexpr int http_payload_too_large = 413;
 inline constexpr int http_too_many_requests = 429;
 inline constexpr int http_internal_error = 500;
 inline constexpr int http_unavailable = 503;
+inline constexpr int http_insufficient_storage = 507;  // storage_full (RFC 4918)
 
 // The status of an error answer (see docs/api.md, "Errors").
 int status_of(ledger::error_code code);
