@@ -99,13 +99,13 @@ class DiskSpaceEndToEnd : public ledgerd_fixture {
                                std::chrono::seconds(10));
   }
   error_code stream_debit(uint64_t account_id, uint64_t debit_id, int64_t amount_micros) {
-    std::string error;
-    auto stream = client::stream_client::connect("127.0.0.1", stream_port_, error);
-    EXPECT_TRUE(stream) << error;
+    auto stream = client::stream_client::connect("127.0.0.1", stream_port_);
+    EXPECT_TRUE(stream) << stream.error().message;
     if (!stream) return error_code::internal_error;
-    client::stream_client::results results;
-    EXPECT_TRUE(stream->debit({{account_id, debit_id, amount_micros}}, results, error)) << error;
-    return results.debits.size() == 1 ? results.debits[0].code : error_code::internal_error;
+    auto results = (*stream)->debit({{account_id, debit_id, amount_micros}});
+    EXPECT_TRUE(results) << results.error().message;
+    if (!results || results->debits.size() != 1) return error_code::internal_error;
+    return results->debits[0].code;
   }
 
   std::string disk_dir_;
