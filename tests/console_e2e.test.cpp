@@ -417,6 +417,52 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   serving.join();
 }
 
+// Support repeats manual recharges with their keys (issue 17): a replay tells the original
+// outcome, in text as in --json: the decline with the processor's reason, the capture with
+// its amount, each marked a replay; nothing is charged twice.
+TEST_F(ConsoleEndToEnd, ReplayedRechargesTellTheOriginalOutcome) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  ASSERT_EQ(ctl({"account", "create", "45"}).status, 0);
+  for (const char* number : {"4000000000000002", "4242424242424242"}) {
+    const json card{{"number", number},
+                    {"exp_month", 12},
+                    {"exp_year", 2099},
+                    {"cvc", "123"},
+                    {"holder_name", "Ada Lovelace"}};
+    ASSERT_EQ(http.Post("/v1/accounts/45/cards", card.dump(), "application/json")->status, 201);
+  }
+  const std::vector<std::string> declining{"recharge", "45", "40.00", "--key", "d1"};
+  auto declined = ctl(declining);
+  EXPECT_EQ(declined.status, 1);
+  EXPECT_NE(declined.err.find("card_declined"), std::string::npos) << declined.err;
+  auto declined_again = ctl(declining);
+  EXPECT_EQ(declined_again.status, 1);
+  EXPECT_NE(declined_again.err.find("card_declined"), std::string::npos) << declined_again.err;
+  EXPECT_NE(declined_again.err.find("this key was used before"), std::string::npos)
+      << declined_again.err;
+
+  const std::vector<std::string> approving{"recharge", "45", "30.00",    "--key", "ok2",
+                                           "--card",   "2",  "--reason", "x"};
+  auto captured = ctl(approving);
+  EXPECT_EQ(captured.status, 0) << captured.err;
+  EXPECT_EQ(captured.out.rfind("recharge: ok\n", 0), 0u) << captured.out;
+  auto replayed = ctl(approving);
+  EXPECT_EQ(replayed.status, 0) << replayed.err;
+  EXPECT_EQ(replayed.out.rfind("recharge: captured 30.00 (replayed: this key was used before; "
+                               "this is that request's outcome)\naccount 45\n",
+                               0),
+            0u)
+      << replayed.out;
+  auto replayed_json = ctl_json(approving);
+  EXPECT_EQ(replayed_json["code"], "duplicate");
+  EXPECT_EQ(replayed_json["outcome"], "captured");
+  EXPECT_EQ(replayed_json["amount"], "30.00");
+  EXPECT_EQ(replayed_json["replayed"], true);
+  EXPECT_EQ(replayed_json["account"]["balance"], "30.00") << "nothing charged twice";
+  EXPECT_EQ(stop_ledgerd(), 0);
+}
+
 // Support looks at the holds a platform authorised over the stream: `holds ID` lists them,
 // `account show` says what is held and available, and verify counts them.
 TEST_F(ConsoleEndToEnd, HoldsAuthorisedOverTheStreamAreShown) {
