@@ -380,6 +380,8 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   receiver.set_keep_alive_timeout(1);
   receiver.Post(
       "/down", [](const httplib::Request&, httplib::Response& response) { response.status = 503; });
+  receiver.Post(
+      "/up", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
   const int port = receiver.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { receiver.listen_after_bind(); });
   start_ledgerd();
@@ -402,6 +404,20 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   auto tested = ctl({"webhooks", "test", "1"});
   EXPECT_NE(tested.status, 0);
   EXPECT_NE((tested.out + tested.err).find("status 503"), std::string::npos) << tested.out;
+  const json up{{"url", "http://127.0.0.1:" + std::to_string(port) + "/up"},
+                {"secret", "console-e2e-secret-0123"}};
+  ASSERT_EQ(http.Post("/v1/webhooks", up.dump(), "application/json")->status, 201);
+  auto delivered = ctl({"webhooks", "test", "2"});
+  EXPECT_EQ(delivered.status, 0) << delivered.err;
+  EXPECT_EQ(delivered.out, "webhook 2: test event delivered (HTTP 204)\n");
+  auto delivered_json = ctl_json({"webhooks", "test", "2"});
+  EXPECT_EQ(delivered_json["delivered"], true);
+  EXPECT_EQ(delivered_json["status"], 204);
+  for (const char* command : {"test", "replay", "drop"}) {
+    auto bad_id = ctl({"webhooks", command, "abc", "--reason", "x"});
+    EXPECT_EQ(bad_id.status, 2);
+    EXPECT_NE(bad_id.err.find("bad webhook id \"abc\""), std::string::npos) << bad_id.err;
+  }
   EXPECT_NE(ctl({"webhooks", "drop", "1"}).status, 0) << "a reason is required";
   auto dropped = ctl_json({"webhooks", "drop", "1", "--reason", "receiver retired"});
   EXPECT_EQ(dropped["webhook"]["backlog"], 0);

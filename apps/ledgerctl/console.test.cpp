@@ -11,6 +11,12 @@ namespace {
 
 using json = nlohmann::json;
 
+std::string usage_error(const std::vector<std::string>& words) {
+  auto built = build_request(words, options{});
+  EXPECT_FALSE(built.ok());
+  return built ? std::string{} : built.error().message;
+}
+
 // Renders `result` as the text answer of the command `words` name.
 std::string rendered(const std::vector<std::string>& words, const json& result) {
   auto built = build_request(words, options{});
@@ -34,6 +40,27 @@ json account_view() {
               {"cards", json::array()},
               {"charges_in_flight", json::array()},
               {"journal_seq", 1}};
+}
+
+TEST(LedgerctlRequests, WebhookIdsAreCheckedAsWebhookIds) {
+  for (const char* command : {"test", "replay", "drop"}) {
+    const auto message = usage_error({"webhooks", command, "abc"});
+    EXPECT_EQ(message.rfind("bad webhook id \"abc\"", 0), 0u) << command << ": " << message;
+    EXPECT_EQ(message.find("account"), std::string::npos) << command << ": " << message;
+  }
+  EXPECT_EQ(usage_error({"webhooks", "test", "0"}).rfind("bad webhook id \"0\"", 0), 0u);
+  EXPECT_EQ(usage_error({"webhooks", "test", "4294967296"}).rfind("bad webhook id", 0), 0u)
+      << "webhook ids are 32-bit";
+  EXPECT_NE(usage_error({"webhooks", "test"}).find("missing WEBHOOK_ID"), std::string::npos);
+  auto built = build_request({"webhooks", "replay", "4294967295", "--from", "1"}, options{});
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  EXPECT_EQ(built->request["id"], "4294967295");
+  EXPECT_EQ(usage_error({"account", "show", "abc"}).rfind("bad account id \"abc\"", 0), 0u);
+}
+
+TEST(LedgerctlText, AWebhookTestSaysItWasDelivered) {
+  EXPECT_EQ(rendered({"webhooks", "test", "1"}, {{"id", 1}, {"delivered", true}, {"status", 204}}),
+            "webhook 1: test event delivered (HTTP 204)\n");
 }
 
 // A replayed manual recharge says the original outcome and amount, marked a replay, as the

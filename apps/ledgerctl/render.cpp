@@ -273,6 +273,12 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
     return;
   }
   if (result.contains("webhook")) return render_webhook(result["webhook"], out);
+  if (name == "webhooks.test") {
+    // A refused or failed POST is an error reply; this one reached the receiver.
+    out << "webhook " << text(result["id"]) << ": test event delivered (HTTP "
+        << text(result["status"]) << ")\n";
+    return;
+  }
   if (name == "credentials.issue") {
     out << "login       " << text(result["login"]) << "\n"
         << "password    " << text(result["password"]) << "   (shown once)\n"
