@@ -9,17 +9,6 @@ namespace {
 
 using ledger::error_code;
 
-// record_log::open for these tests: the log, or nullptr and the status's message in `error`.
-std::unique_ptr<record_log> open_log(const std::string& path, record_log::replay& replayed,
-                                     std::string& error) {
-  auto opened = record_log::open(path, replayed);
-  if (!opened) {
-    error = opened.error().message;
-    return nullptr;
-  }
-  return std::move(*opened);
-}
-
 TEST(crc32, matches_the_standard_check_value) {
   EXPECT_EQ(crc32("123456789"), 0xCBF43926u);
   EXPECT_EQ(crc32(""), 0u);
@@ -28,19 +17,19 @@ TEST(crc32, matches_the_standard_check_value) {
 TEST(record_log, records_come_back_in_order) {
   testing::temp_dir dir;
   const std::string path = dir.path() + "/log";
-  std::string error;
   {
     record_log::replay replayed;
-    auto log = open_log(path, replayed, error);
-    ASSERT_TRUE(log) << error;
+    auto opened = record_log::open(path, replayed);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& log = *opened;
     EXPECT_TRUE(replayed.records.empty());
     EXPECT_EQ(log->append("one"), error_code::ok);
     EXPECT_EQ(log->append("{\"two\":2}"), error_code::ok);
     EXPECT_EQ(log->append(""), error_code::ok);
   }
   record_log::replay replayed;
-  auto log = open_log(path, replayed, error);
-  ASSERT_TRUE(log) << error;
+  auto opened = record_log::open(path, replayed);
+  ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(replayed.records, (std::vector<std::string>{"one", "{\"two\":2}", ""}));
   EXPECT_EQ(replayed.torn_bytes, 0u);
 }
@@ -48,36 +37,37 @@ TEST(record_log, records_come_back_in_order) {
 TEST(record_log, a_torn_tail_is_cut_before_appending) {
   testing::temp_dir dir;
   const std::string path = dir.path() + "/log";
-  std::string error;
   {
     record_log::replay replayed;
-    auto log = open_log(path, replayed, error);
-    ASSERT_TRUE(log) << error;
+    auto opened = record_log::open(path, replayed);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& log = *opened;
     EXPECT_EQ(log->append("one"), error_code::ok);
   }
   testing::append_file(path, "0000");
   {
     record_log::replay replayed;
-    auto log = open_log(path, replayed, error);
-    ASSERT_TRUE(log) << error;
+    auto opened = record_log::open(path, replayed);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& log = *opened;
     EXPECT_EQ(replayed.records.size(), 1u);
     EXPECT_EQ(replayed.torn_bytes, 4u);
     EXPECT_EQ(log->append("two"), error_code::ok);
   }
   record_log::replay replayed;
-  auto log = open_log(path, replayed, error);
-  ASSERT_TRUE(log) << error;
+  auto opened = record_log::open(path, replayed);
+  ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(replayed.records, (std::vector<std::string>{"one", "two"}));
 }
 
 TEST(record_log, a_bad_complete_line_refuses_to_open) {
   testing::temp_dir dir;
   const std::string path = dir.path() + "/log";
-  std::string error;
   {
     record_log::replay replayed;
-    auto log = open_log(path, replayed, error);
-    ASSERT_TRUE(log) << error;
+    auto opened = record_log::open(path, replayed);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& log = *opened;
     EXPECT_EQ(log->append("one"), error_code::ok);
     EXPECT_EQ(log->append("two"), error_code::ok);
   }
@@ -87,16 +77,18 @@ TEST(record_log, a_bad_complete_line_refuses_to_open) {
         intact + "garbage line\n", "\n" + intact}) {
     testing::write_file(path, damaged);
     record_log::replay replayed;
-    EXPECT_FALSE(open_log(path, replayed, error)) << damaged;
-    EXPECT_NE(error.find("corrupt record"), std::string::npos) << error;
+    auto refused = record_log::open(path, replayed);
+    EXPECT_FALSE(refused) << damaged;
+    EXPECT_NE(refused.error().message.find("corrupt record"), std::string::npos)
+        << refused.error().message;
   }
 }
 
 TEST(record_log, reports_an_unopenable_path) {
   record_log::replay replayed;
-  std::string error;
-  EXPECT_FALSE(open_log("/nonexistent-dir/for/sure/log", replayed, error));
-  EXPECT_NE(error.find("open"), std::string::npos);
+  auto refused = record_log::open("/nonexistent-dir/for/sure/log", replayed);
+  EXPECT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("open"), std::string::npos);
 }
 
 }  // namespace

@@ -11,17 +11,6 @@
 namespace gateway {
 namespace {
 
-// simulated_processor::open for these tests: the processor, or nullptr and the status's
-// message in `error`.
-std::unique_ptr<simulated_processor> open_processor(simulated_config config, std::string& error) {
-  auto opened = simulated_processor::open(std::move(config));
-  if (!opened) {
-    error = opened.error().message;
-    return nullptr;
-  }
-  return std::move(*opened);
-}
-
 using ledger::error_code;
 using ledger::money;
 using testing::card;
@@ -329,19 +318,20 @@ simulated_config durable(const std::string& dir) {
 
 TEST(simulated_durable, charges_and_tokens_survive_reopening) {
   testing::temp_dir dir;
-  std::string error;
   std::string token;
   std::string charge_id;
   {
-    auto p = open_processor(durable(dir.path()), error);
-    ASSERT_TRUE(p) << error;
+    auto opened = simulated_processor::open(durable(dir.path()));
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& p = *opened;
     token = token_for(*p, "4242424242424242");
     charge_id = p->charge(request("k1", token)).processor_charge_id;
     EXPECT_EQ(p->charge(request("k2", token_for(*p, "4000000000000002"))).status,
               charge_status::failed);
   }
-  auto p = open_processor(durable(dir.path()), error);
-  ASSERT_TRUE(p) << error;
+  auto opened = simulated_processor::open(durable(dir.path()));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& p = *opened;
   EXPECT_EQ(p->replayed_records(), 4u);
   ASSERT_EQ(p->list_charges().size(), 2u);
   EXPECT_EQ(p->lookup("k1").processor_charge_id, charge_id);
@@ -356,9 +346,9 @@ TEST(simulated_durable, charges_and_tokens_survive_reopening) {
 
 TEST(simulated_durable, the_log_never_holds_the_number_or_cvc) {
   testing::temp_dir dir;
-  std::string error;
-  auto p = open_processor(durable(dir.path()), error);
-  ASSERT_TRUE(p) << error;
+  auto opened = simulated_processor::open(durable(dir.path()));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& p = *opened;
   const auto token = token_for(*p, "4000000000009995");
   EXPECT_EQ(p->charge(request("k", token)).status, charge_status::failed);
   const std::string log = testing::read_file(dir.path() + "/charges.log");
@@ -372,24 +362,26 @@ TEST(simulated_durable, the_log_never_holds_the_number_or_cvc) {
 TEST(simulated_durable, a_torn_last_record_is_dropped_and_the_log_goes_on) {
   testing::temp_dir dir;
   const std::string log = dir.path() + "/charges.log";
-  std::string error;
   {
-    auto p = open_processor(durable(dir.path()), error);
-    ASSERT_TRUE(p) << error;
+    auto opened = simulated_processor::open(durable(dir.path()));
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& p = *opened;
     EXPECT_EQ(p->charge(request("k1", token_for(*p, "4242424242424242"))).status,
               charge_status::captured);
   }
   testing::append_file(log, "1234abcd {\"type\":\"charge\",\"idem");
   {
-    auto p = open_processor(durable(dir.path()), error);
-    ASSERT_TRUE(p) << error;
+    auto opened = simulated_processor::open(durable(dir.path()));
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& p = *opened;
     EXPECT_GT(p->torn_bytes_dropped(), 0u);
     EXPECT_EQ(p->list_charges().size(), 1u);
     EXPECT_EQ(p->charge(request("k2", p->list_charges()[0].card_token)).status,
               charge_status::captured);
   }
-  auto p = open_processor(durable(dir.path()), error);
-  ASSERT_TRUE(p) << error;
+  auto opened = simulated_processor::open(durable(dir.path()));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& p = *opened;
   EXPECT_EQ(p->torn_bytes_dropped(), 0u);
   EXPECT_EQ(p->list_charges().size(), 2u);
 }
@@ -397,10 +389,10 @@ TEST(simulated_durable, a_torn_last_record_is_dropped_and_the_log_goes_on) {
 TEST(simulated_durable, corruption_in_the_middle_refuses_to_open) {
   testing::temp_dir dir;
   const std::string log = dir.path() + "/charges.log";
-  std::string error;
   {
-    auto p = open_processor(durable(dir.path()), error);
-    ASSERT_TRUE(p) << error;
+    auto opened = simulated_processor::open(durable(dir.path()));
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& p = *opened;
     const auto token = token_for(*p, "4242424242424242");
     EXPECT_EQ(p->charge(request("k1", token)).status, charge_status::captured);
     EXPECT_EQ(p->charge(request("k2", token)).status, charge_status::captured);
@@ -410,17 +402,19 @@ TEST(simulated_durable, corruption_in_the_middle_refuses_to_open) {
   ASSERT_NE(amount, std::string::npos);
   contents[amount] = '9';  // $95.00: the checksum no longer matches
   testing::write_file(log, contents);
-  EXPECT_FALSE(open_processor(durable(dir.path()), error));
-  EXPECT_NE(error.find("corrupt record at line 2"), std::string::npos) << error;
+  auto refused = simulated_processor::open(durable(dir.path()));
+  EXPECT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("corrupt record at line 2"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST(simulated_durable, one_process_per_data_dir) {
   testing::temp_dir dir;
-  std::string error;
-  auto first = open_processor(durable(dir.path()), error);
-  ASSERT_TRUE(first) << error;
-  EXPECT_FALSE(open_processor(durable(dir.path()), error));
-  EXPECT_NE(error.find("lock"), std::string::npos) << error;
+  auto first = simulated_processor::open(durable(dir.path()));
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = simulated_processor::open(durable(dir.path()));
+  EXPECT_FALSE(second);
+  EXPECT_NE(second.error().message.find("lock"), std::string::npos) << second.error().message;
 }
 
 }  // namespace

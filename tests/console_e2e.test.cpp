@@ -373,6 +373,8 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   receiver.set_keep_alive_timeout(1);
   receiver.Post(
       "/down", [](const httplib::Request&, httplib::Response& response) { response.status = 503; });
+  receiver.Post(
+      "/up", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
   const int port = receiver.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { receiver.listen_after_bind(); });
   start_ledgerd();
@@ -395,6 +397,20 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   auto tested = ctl({"webhooks", "test", "1"});
   EXPECT_NE(tested.status, 0);
   EXPECT_NE((tested.out + tested.err).find("status 503"), std::string::npos) << tested.out;
+  const json up{{"url", "http://127.0.0.1:" + std::to_string(port) + "/up"},
+                {"secret", "console-e2e-secret-0123"}};
+  ASSERT_EQ(http.Post("/v1/webhooks", up.dump(), "application/json")->status, 201);
+  auto delivered = ctl({"webhooks", "test", "2"});
+  EXPECT_EQ(delivered.status, 0) << delivered.err;
+  EXPECT_EQ(delivered.out, "webhook 2: test event delivered (HTTP 204)\n");
+  auto delivered_json = ctl_json({"webhooks", "test", "2"});
+  EXPECT_EQ(delivered_json["delivered"], true);
+  EXPECT_EQ(delivered_json["status"], 204);
+  for (const char* command : {"test", "replay", "drop"}) {
+    auto bad_id = ctl({"webhooks", command, "abc", "--reason", "x"});
+    EXPECT_EQ(bad_id.status, 2);
+    EXPECT_NE(bad_id.err.find("bad webhook id \"abc\""), std::string::npos) << bad_id.err;
+  }
   EXPECT_NE(ctl({"webhooks", "drop", "1"}).status, 0) << "a reason is required";
   auto dropped = ctl_json({"webhooks", "drop", "1", "--reason", "receiver retired"});
   EXPECT_EQ(dropped["webhook"]["backlog"], 0);
@@ -408,6 +424,52 @@ TEST_F(ConsoleEndToEnd, WebhooksCanBeListedTestedDroppedAndReplayed) {
   ASSERT_EQ(stop_ledgerd(), 0);
   receiver.stop();
   serving.join();
+}
+
+// Support repeats manual recharges with their keys (issue 17): a replay tells the original
+// outcome, in text as in --json: the decline with the processor's reason, the capture with
+// its amount, each marked a replay; nothing is charged twice.
+TEST_F(ConsoleEndToEnd, ReplayedRechargesTellTheOriginalOutcome) {
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  ASSERT_EQ(ctl({"account", "create", "45"}).status, 0);
+  for (const char* number : {"4000000000000002", "4242424242424242"}) {
+    const json card{{"number", number},
+                    {"exp_month", 12},
+                    {"exp_year", 2099},
+                    {"cvc", "123"},
+                    {"holder_name", "Ada Lovelace"}};
+    ASSERT_EQ(http.Post("/v1/accounts/45/cards", card.dump(), "application/json")->status, 201);
+  }
+  const std::vector<std::string> declining{"recharge", "45", "40.00", "--key", "d1"};
+  auto declined = ctl(declining);
+  EXPECT_EQ(declined.status, 1);
+  EXPECT_NE(declined.err.find("card_declined"), std::string::npos) << declined.err;
+  auto declined_again = ctl(declining);
+  EXPECT_EQ(declined_again.status, 1);
+  EXPECT_NE(declined_again.err.find("card_declined"), std::string::npos) << declined_again.err;
+  EXPECT_NE(declined_again.err.find("this key was used before"), std::string::npos)
+      << declined_again.err;
+
+  const std::vector<std::string> approving{"recharge", "45", "30.00",    "--key", "ok2",
+                                           "--card",   "2",  "--reason", "x"};
+  auto captured = ctl(approving);
+  EXPECT_EQ(captured.status, 0) << captured.err;
+  EXPECT_EQ(captured.out.rfind("recharge: ok\n", 0), 0u) << captured.out;
+  auto replayed = ctl(approving);
+  EXPECT_EQ(replayed.status, 0) << replayed.err;
+  EXPECT_EQ(replayed.out.rfind("recharge: captured 30.00 (replayed: this key was used before; "
+                               "this is that request's outcome)\naccount 45\n",
+                               0),
+            0u)
+      << replayed.out;
+  auto replayed_json = ctl_json(approving);
+  EXPECT_EQ(replayed_json["code"], "duplicate");
+  EXPECT_EQ(replayed_json["outcome"], "captured");
+  EXPECT_EQ(replayed_json["amount"], "30.00");
+  EXPECT_EQ(replayed_json["replayed"], true);
+  EXPECT_EQ(replayed_json["account"]["balance"], "30.00") << "nothing charged twice";
+  EXPECT_EQ(stop_ledgerd(), 0);
 }
 
 // Support looks at the holds a platform authorised over the stream: `holds ID` lists them,

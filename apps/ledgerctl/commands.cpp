@@ -21,6 +21,12 @@ bool is_account_id(const std::string& text) {
          text.find_first_not_of('0') != std::string::npos;
 }
 
+// A webhook endpoint's id: 1 to 4294967295 (the server's 32-bit ids).
+bool is_webhook_id(const std::string& text) {
+  return is_account_id(text) && text.size() <= 10 &&
+         std::strtoull(text.c_str(), nullptr, 10) <= UINT32_MAX;
+}
+
 ledger::status usage_error(std::string message) {
   return ledger::status::refused(ledger::error_code::malformed_request, std::move(message));
 }
@@ -165,15 +171,15 @@ const std::vector<command_spec>& commands() {
        {},
        {},
        "webhook endpoints: URL, event types, cursor, backlog, deliveries, failures"},
-      {{"webhooks", "test"}, "webhooks.test", {"ID"}, {}, "POST a signed test event now"},
+      {{"webhooks", "test"}, "webhooks.test", {"WEBHOOK_ID"}, {}, "POST a signed test event now"},
       {{"webhooks", "replay"},
        "webhooks.replay",
-       {"ID"},
+       {"WEBHOOK_ID"},
        {"--from", "--reason"},
        "deliver again every notice from outbox position --from on"},
       {{"webhooks", "drop"},
        "webhooks.drop",
-       {"ID"},
+       {"WEBHOOK_ID"},
        {"--through", "--reason"},
        "skip the undelivered notices up to --through (default: the whole backlog)"},
       {{"cap", "clear"},
@@ -250,6 +256,12 @@ ledger::status put_positional(const std::string& name, const std::string& value,
   if (name == "ID") {
     if (!is_account_id(value)) {
       return usage_error("bad account id \"" + value + "\": a positive whole number");
+    }
+    request["id"] = value;
+  } else if (name == "WEBHOOK_ID") {
+    if (!is_webhook_id(value)) {
+      return usage_error("bad webhook id \"" + value +
+                         "\": a whole number from 1 to 4294967295 (`webhooks list` shows them)");
     }
     request["id"] = value;
   } else if (name == "AMOUNT") {

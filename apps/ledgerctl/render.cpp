@@ -204,7 +204,29 @@ void render_holds(const json& result, std::ostream& out) {
   }
 }
 
+// A manual recharge whose key was used before: that request's outcome and amount, marked a
+// replay (the server's "code" is then "duplicate", which alone reads as a refusal).
+void render_replay(const command_spec& spec, const json& result, std::ostream& out) {
+  const std::string outcome = text(result["outcome"]);
+  out << spec.request << ": " << outcome << " " << text(result["amount"])
+      << " (replayed: this key was used before; ";
+  if (outcome == "captured") {
+    out << "this is that request's outcome)";
+  } else if (outcome == "pending") {
+    out << "that request's charge has no answer from the card processor yet; repeat the "
+           "command to learn its outcome)";
+  } else {
+    out << "it was recorded before outcomes were kept: the journal shows whether it was "
+           "credited)";
+  }
+  out << "\n";
+}
+
 void render_change(const command_spec& spec, const json& result, std::ostream& out) {
+  if (result.value("replayed", false)) {
+    render_replay(spec, result, out);
+    return render_account(result["account"], out);
+  }
   out << spec.request << ": " << text(result["code"]);
   if (result.contains("adjustment_id"))
     out << " (adjustment " << text(result["adjustment_id"]) << ")";
@@ -251,6 +273,12 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
     return;
   }
   if (result.contains("webhook")) return render_webhook(result["webhook"], out);
+  if (name == "webhooks.test") {
+    // A refused or failed POST is an error reply; this one reached the receiver.
+    out << "webhook " << text(result["id"]) << ": test event delivered (HTTP "
+        << text(result["status"]) << ")\n";
+    return;
+  }
   if (name == "credentials.issue") {
     out << "login       " << text(result["login"]) << "\n"
         << "password    " << text(result["password"]) << "   (shown once)\n"

@@ -229,9 +229,9 @@ bool prepare_template(const cli& options) {
     seed.data_dir = options.template_dir + "/data";
     seed.first_account_id = options.setup.first_account_id;
     seed.accounts = options.setup.accounts;
-    std::string error;
-    if (!bench::seed_accounts(seed, error)) {
-      std::fprintf(stderr, "seeding %s failed: %s\n", seed.data_dir.c_str(), error.c_str());
+    if (auto seeded = bench::seed_accounts(seed); !seeded.ok()) {
+      std::fprintf(stderr, "seeding %s failed: %s\n", seed.data_dir.c_str(),
+                   seeded.message.c_str());
       return false;
     }
     std::ofstream(marker) << options.setup.accounts << " accounts from "
@@ -242,15 +242,14 @@ bool prepare_template(const cli& options) {
   server.data_dir = options.template_dir + "/data";
   server.log_path = options.template_dir + "/ledgerd.log";
   std::filesystem::create_directories(options.template_dir);
-  std::string error;
-  auto process = bench::server_process::start(server, error);
+  auto process = bench::server_process::start(server);
   if (!process) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+    std::fprintf(stderr, "%s\n", process.error().message.c_str());
     return false;
   }
   cli with_key = options;
   with_key.setup.platform_key = bench::read_key_file(server.data_dir + "-platform.key");
-  if (!create_accounts(with_key, process->http_port()) || !process->stop()) return false;
+  if (!create_accounts(with_key, (*process)->http_port()) || !(*process)->stop()) return false;
   std::ofstream(marker) << options.setup.accounts << " accounts from "
                         << options.setup.first_account_id << "\n";
   return true;
@@ -271,22 +270,23 @@ int run(cli& options) {
   if (options.spawn) {
     options.server.data_dir = options.work_dir + "/data";
     options.server.log_path = options.work_dir + "/ledgerd.log";
-    std::string error;
     std::filesystem::remove_all(options.server.data_dir);
     std::filesystem::create_directories(options.work_dir);
     if (!options.template_dir.empty()) {
-      if (!prepare_template(options) ||
-          !bench::copy_directory(options.template_dir + "/data", options.server.data_dir, error)) {
-        if (!error.empty()) std::fprintf(stderr, "%s\n", error.c_str());
+      if (!prepare_template(options)) return 2;
+      auto copied = bench::copy_directory(options.template_dir + "/data", options.server.data_dir);
+      if (!copied.ok()) {
+        std::fprintf(stderr, "%s\n", copied.message.c_str());
         return 2;
       }
       options.setup_over_http = false;
     }
-    process = bench::server_process::start(options.server, error);
-    if (!process) {
-      std::fprintf(stderr, "%s\n", error.c_str());
+    auto started = bench::server_process::start(options.server);
+    if (!started) {
+      std::fprintf(stderr, "%s\n", started.error().message.c_str());
       return 2;
     }
+    process = std::move(*started);
     options.run.stream_port = process->stream_port();
     options.setup.http_port = process->http_port();
     options.setup.platform_key = bench::read_key_file(options.server.data_dir + "-platform.key");

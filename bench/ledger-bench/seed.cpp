@@ -8,14 +8,11 @@
 
 namespace bench {
 
-bool seed_accounts(const seed_options& options, std::string& error) {
+ledger::status seed_accounts(const seed_options& options) {
   ledger::storage::database_options database_options;
   database_options.path = options.data_dir;
   auto opened = ledger::storage::database::open(database_options);
-  if (!opened) {
-    error = opened.error().message;
-    return false;
-  }
+  if (!opened) return ledger::status::failure(opened.error().message);
   auto& db = **opened;
   constexpr size_t per_write = 1000;
   // Seeded accounts have no auto-recharge: the rules and the clock play no part.
@@ -31,8 +28,7 @@ bool seed_accounts(const seed_options& options, std::string& error) {
                                         ledger::money::from_micros(options.balance_micros),
                                         /*adjustment_id=*/1);
       if (!out.ok() || !out.entry) {
-        error = "adjust_balance refused the seed amount";
-        return false;
+        return ledger::status::bug("adjust_balance refused the seed amount");
       }
       ledger::storage::change_set changes;
       changes.put_account_state(acct);
@@ -43,14 +39,11 @@ bool seed_accounts(const seed_options& options, std::string& error) {
       pointers.push_back(&changes);
     const auto written =
         db.write(pointers.data(), pointers.size(), ledger::storage::durability::process);
-    if (!written.ok()) {
-      error = written.message;
-      return false;
-    }
+    if (!written.ok()) return ledger::status::failure(written.message);
   }
   const auto flushed = db.flush();
-  if (!flushed.ok()) error = flushed.message;
-  return flushed.ok();
+  if (!flushed.ok()) return ledger::status::failure(flushed.message);
+  return ledger::status::success();
 }
 
 }  // namespace bench

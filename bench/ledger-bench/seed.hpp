@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ledger/expected.hpp"
+
 namespace bench {
 
 struct seed_options {
@@ -18,7 +20,7 @@ struct seed_options {
   int64_t balance_micros = 1'000'000'000;  // $1000.00 each
 };
 
-// false and `error` when the directory cannot be created or written.
-bool seed_accounts(const seed_options& options, std::string& error);
+// An error when the directory cannot be created or written.
+ledger::status seed_accounts(const seed_options& options);
 
 }  // namespace bench

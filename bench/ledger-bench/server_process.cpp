@@ -11,8 +11,8 @@
 
 namespace bench {
 
-std::unique_ptr<server_process> server_process::start(const server_options& options,
-                                                      std::string& error) {
+ledger::expected<std::unique_ptr<server_process>> server_process::start(
+    const server_options& options) {
   std::vector<std::string> args = {
       "--ledger.data-dir=" + options.data_dir, "--ledger.durability=\"" + options.durability + "\"",
       "--net.stream-port=0", "--net.http-port=0", "--net.admin-port=0"};
@@ -22,8 +22,8 @@ std::unique_ptr<server_process> server_process::start(const server_options& opti
       std::make_unique<harness::child_process>(options.binary, args, "", options.log_path);
   auto ready = result->child_->wait_for_line("ready ", std::chrono::seconds(60));
   if (!ready) {
-    error = "ledgerd (" + options.binary + ") did not start; see " + options.log_path;
-    return nullptr;
+    return ledger::status::failure("ledgerd (" + options.binary + ") did not start; see " +
+                                   options.log_path);
   }
   result->stream_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "stream")));
   result->http_port_ = static_cast<uint16_t>(std::stoi(*harness::field(*ready, "http")));
@@ -72,16 +72,15 @@ bool server_process::stop() {
   return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
-bool copy_directory(const std::string& from, const std::string& to, std::string& error) {
+ledger::status copy_directory(const std::string& from, const std::string& to) {
   std::error_code failure;
   std::filesystem::remove_all(to, failure);
   std::filesystem::create_directories(std::filesystem::path(to).parent_path(), failure);
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive, failure);
   if (failure) {
-    error = "copying " + from + " to " + to + ": " + failure.message();
-    return false;
+    return ledger::status::failure("copying " + from + " to " + to + ": " + failure.message());
   }
-  return true;
+  return ledger::status::success();
 }
 
 }  // namespace bench

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/child_process.hpp"
+#include "ledger/expected.hpp"
 
 namespace bench {
 
@@ -21,8 +22,8 @@ struct server_options {
 
 class server_process {
  public:
-  // nullptr and `error` when it did not print its ready line within 60 s.
-  static std::unique_ptr<server_process> start(const server_options& options, std::string& error);
+  // An error when it did not print its ready line within 60 s.
+  static ledger::expected<std::unique_ptr<server_process>> start(const server_options& options);
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -45,6 +46,6 @@ class server_process {
 };
 
 // Copies a prepared data directory (recursively) to a fresh path.
-bool copy_directory(const std::string& from, const std::string& to, std::string& error);
+ledger::status copy_directory(const std::string& from, const std::string& to);
 
 }  // namespace bench

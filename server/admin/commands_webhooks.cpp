@@ -74,7 +74,7 @@ caf::result<std::string> webhooks_test(admin_self self, const admin_request& req
   if (!sent.delivered) {
     return error_reply("delivery_failed", sent.error.empty() ? "not delivered" : sent.error);
   }
-  return ok_reply(json{{"delivered", true}, {"status", sent.status}});
+  return ok_reply(json{{"id", id}, {"delivered", true}, {"status", sent.status}});
 }
 
 caf::result<std::string> webhooks_replay(admin_self self, const admin_request& request) {

@@ -57,11 +57,8 @@ api_response routes::post_webhook(const api_request& request) const {
       names.push_back(name.get<std::string>());
     }
   }
-  uint32_t mask = 0;
-  std::string unknown;
-  if (!webhooks::event_mask_from_names(names, mask, unknown)) {
-    return refuse("\"" + unknown + "\" is not an event type (docs/webhooks.md lists them)");
-  }
+  const auto mask = webhooks::event_mask_from_names(names);
+  if (!mask) return refuse(mask.error().message);
   if (auto parsed = webhooks::parse_endpoint_url(*url); !parsed) {
     return refuse(parsed.error().message +
                   " (an http://host[:port][/path] URL of at most 512 bytes)");
@@ -70,7 +67,7 @@ api_response routes::post_webhook(const api_request& request) const {
       secret->size() > ledger::storage::webhook_secret_length_max) {
     return refuse("\"secret\" must be 16 to 128 bytes");
   }
-  auto added = options_.webhooks->add(*url, *secret, mask, actors::wall_clock_ms());
+  auto added = options_.webhooks->add(*url, *secret, *mask, actors::wall_clock_ms());
   if (!added && added.code() == error_code::malformed_request) {
     return refuse("\"url\" must be an http:// URL without spaces or control characters");
   }

@@ -468,22 +468,19 @@ std::vector<endpoint_status> dispatcher::list() const {
   return out;
 }
 
-bool event_mask_from_names(const std::vector<std::string>& names, uint32_t& mask,
-                           std::string& unknown) {
-  if (names.empty()) {
-    mask = ledger::storage::all_notice_types;
-    return true;
-  }
-  mask = 0;
+ledger::expected<uint32_t> event_mask_from_names(const std::vector<std::string>& names) {
+  if (names.empty()) return uint32_t{ledger::storage::all_notice_types};
+  uint32_t mask = 0;
   for (const auto& name : names) {
     ledger::notice_type type{};
     if (!ledger::notice_type_from_string(name, type)) {
-      unknown = name;
-      return false;
+      return ledger::status::refused(
+          ledger::error_code::malformed_request,
+          "\"" + name + "\" is not an event type (docs/webhooks.md lists them)");
     }
     mask |= uint32_t{1} << static_cast<uint8_t>(type);
   }
-  return true;
+  return mask;
 }
 
 std::vector<std::string> event_names(uint32_t mask) {

@@ -104,10 +104,9 @@ class dispatcher {
   std::shared_ptr<impl> impl_;
 };
 
-// The mask of the named types ("balance_low", ...); all of them for an empty list. False
-// with `unknown` set for a name that is no type.
-bool event_mask_from_names(const std::vector<std::string>& names, uint32_t& mask,
-                           std::string& unknown);
+// The mask of the named types ("balance_low", ...); all of them for an empty list.
+// malformed_request naming the first name that is no type.
+ledger::expected<uint32_t> event_mask_from_names(const std::vector<std::string>& names);
 std::vector<std::string> event_names(uint32_t mask);
 
 }  // namespace server::webhooks
