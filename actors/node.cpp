@@ -69,10 +69,7 @@ void log_disk_crossing(const std::string& data_dir, uint64_t reserve_bytes,
   }
 }
 
-}  // namespace
-
-ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
-                                                    node_options options) {
+ledger::status check_options(const node_options& options) {
   if (ledger::validate(options.rules) != ledger::error_code::ok) {
     return ledger::status::refused(
         ledger::error_code::malformed_request,
@@ -86,8 +83,12 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
     return ledger::status::refused(ledger::error_code::malformed_request,
                                    "no card processor configured");
   }
-  if (auto space = check_free_space(options); !space.ok()) return space;
-  std::unique_ptr<node> result(new node());
+  return ledger::status::success();
+}
+
+// Samples the data directory's free space (storage/disk_space.hpp); each crossing of the
+// reserve is logged.
+std::unique_ptr<ledger::storage::disk_monitor> make_disk_monitor(const node_options& options) {
   ledger::storage::disk_monitor_options disk_options;
   disk_options.path = options.data_dir;
   disk_options.reserve_bytes = options.disk_reserve_bytes;
@@ -98,7 +99,17 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
                                  const ledger::storage::disk_usage& usage) {
     log_disk_crossing(dir, reserve, crossing, usage);
   };
-  result->disk_ = std::make_unique<ledger::storage::disk_monitor>(std::move(disk_options));
+  return std::make_unique<ledger::storage::disk_monitor>(std::move(disk_options));
+}
+
+}  // namespace
+
+ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
+                                                    node_options options) {
+  if (auto checked = check_options(options); !checked.ok()) return checked;
+  if (auto space = check_free_space(options); !space.ok()) return space;
+  std::unique_ptr<node> result(new node());
+  result->disk_ = make_disk_monitor(options);
   ledger::storage::database_options database_options;
   database_options.path = options.data_dir;
   database_options.block_cache_bytes = options.block_cache_bytes;

@@ -46,6 +46,25 @@ ledgerd_config::ledgerd_config() {
            "threads reading RocksDB (activations, idempotency lookups)")
       .add(s.planted_bug, "planted-bug",
            "drill self-test only: \"ack-before-write\" (needs LEDGER_ALLOW_PLANTED_BUGS=1)");
+  add_front_end_options();
+  opt_group{custom_options_, "gateway"}
+      .add(s.gateway, "kind", "\"embedded\" (in-process simulator) or \"http\"")
+      .add(s.gateway_url, "url", "gateway-sim or processor base URL (kind http)")
+      .add(s.gateway_workers, "workers", "concurrent gateway calls")
+      .add(s.gateway_timeout_ms, "timeout-ms", "per gateway call (kind http)")
+      .add(s.gateway_latency_ms, "latency-ms", "simulated latency (kind embedded)")
+      .add(s.gateway_seed, "seed", "simulator random seed (kind embedded)");
+  // CAF pitfalls on two cores (../shared/notes): as many workers as cores, sharing instead
+  // of work stealing for the fan-out from shards to accounts, bounded throughput per turn.
+  set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-throughput", 100);
+  set("logger.verbosity", caf::atom("quiet"));
+}
+
+// [net], [http], [credentials] and [stream]: what the front ends listen on and allow.
+void ledgerd_config::add_front_end_options() {
+  auto& s = settings;
   opt_group{custom_options_, "net"}
       .add(s.host, "host", "address to listen on")
       .add(s.stream_port, "stream-port", "debit stream port (0: any free port)")
@@ -80,19 +99,6 @@ ledgerd_config::ledgerd_config() {
            "close a connection silent this long with nothing in flight")
       .add(s.batches_in_flight_max, "batches-in-flight-max", "per connection")
       .add(s.debits_in_flight_max, "debits-in-flight-max", "over all connections");
-  opt_group{custom_options_, "gateway"}
-      .add(s.gateway, "kind", "\"embedded\" (in-process simulator) or \"http\"")
-      .add(s.gateway_url, "url", "gateway-sim or processor base URL (kind http)")
-      .add(s.gateway_workers, "workers", "concurrent gateway calls")
-      .add(s.gateway_timeout_ms, "timeout-ms", "per gateway call (kind http)")
-      .add(s.gateway_latency_ms, "latency-ms", "simulated latency (kind embedded)")
-      .add(s.gateway_seed, "seed", "simulator random seed (kind embedded)");
-  // CAF pitfalls on two cores (../shared/notes): as many workers as cores, sharing instead
-  // of work stealing for the fan-out from shards to accounts, bounded throughput per turn.
-  set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
-  set("scheduler.policy", caf::atom("sharing"));
-  set("scheduler.max-throughput", 100);
-  set("logger.verbosity", caf::atom("quiet"));
 }
 
 namespace {

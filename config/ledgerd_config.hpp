@@ -86,6 +86,9 @@ class ledgerd_config : public caf::actor_system_config {
  public:
   ledgerd_config();
   ledgerd_settings settings;
+
+ private:
+  void add_front_end_options();
 };
 
 // Everything ledgerd starts, built from the settings.
