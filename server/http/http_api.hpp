@@ -33,7 +33,7 @@ struct stream_metrics;
 
 struct http_options {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0: an ephemeral port, see http_api::port()
+  uint16_t port = 0;   // 0: an ephemeral port, see http_api::port()
   size_t threads = 4;  // workers answering complete requests (reading needs none)
   size_t body_bytes_max = 64 * 1024;
   // The longest a request waits for the actors (and, through them, the gateway).
