@@ -471,6 +471,11 @@ TEST_F(HostileClients, EndlessHeadersAndBodiesAreCutOff) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_LT(resident_kib() - before_kib, 64 * 1024) << "memory grew with the attack";
+  auto text = http.Get("/metrics");
+  ASSERT_TRUE(text);
+  EXPECT_NE(text->body.find("ledger_http_requests_refused_total{status=\"431\"} 1"),
+            std::string::npos)
+      << "the endless headers are counted";
 }
 
 TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {

@@ -9,6 +9,9 @@
 #include <strings.h>
 #include <atomic>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -165,6 +168,10 @@ struct http_api::impl {
                                size_t* upload_data_size, void** request_context);
   static void on_completed(void* cls, MHD_Connection* connection, void** request_context,
                            MHD_RequestTerminationCode code);
+  static MHD_Result on_offered(void* cls, const sockaddr* address, socklen_t length);
+  static void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                            MHD_ConnectionNotificationCode code);
+  static void on_library_message(void* cls, const char* format, va_list arguments);
 
   MHD_Result take_body(request_state& state, const char* data, size_t* size) const;
   MHD_Result refuse_too_large(MHD_Connection* connection);
@@ -248,6 +255,32 @@ void http_api::impl::on_completed(void*, MHD_Connection*, void** request_context
   *request_context = nullptr;
 }
 
+MHD_Result http_api::impl::on_offered(void* cls, const sockaddr*, socklen_t) {
+  static_cast<impl*>(cls)->counters.connection_offered();
+  return MHD_YES;  // the limits are libmicrohttpd's own; this only counts
+}
+
+void http_api::impl::on_connection(void* cls, MHD_Connection*, void**,
+                                   MHD_ConnectionNotificationCode code) {
+  auto& counters = static_cast<impl*>(cls)->counters;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) counters.connection_started();
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED) counters.connection_closed();
+}
+
+// libmicrohttpd's own messages: a request it refused before routing is counted by status;
+// the rest is logged at debug (under attack it says the same thing many times a second).
+void http_api::impl::on_library_message(void* cls, const char* format, va_list arguments) {
+  char text[512];
+  std::vsnprintf(text, sizeof(text), format, arguments);
+  const std::string_view message{text};
+  constexpr std::string_view refused = "Error processing request (HTTP response code is ";
+  if (message.rfind(refused, 0) == 0) {
+    static_cast<impl*>(cls)->counters.refused_by_library(std::atoi(text + refused.size()));
+    return;
+  }
+  spdlog::debug("http: libmicrohttpd: {}", message.substr(0, message.find_last_not_of('\n') + 1));
+}
+
 void http_api::impl::serve(request_state& state) {
   api_request in;
   in.method = state.method == "HEAD" ? "GET" : state.method;
@@ -311,17 +344,20 @@ ledger::status http_api::start() {
   sockaddr_storage address{};
   socklen_t length = 0;
   if (!resolve(host, impl_->options.port, address, length)) return cannot_listen();
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                   MHD_USE_ERROR_LOG;
   if (address.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   // Without MHD_OPTION_LISTENING_ADDRESS_REUSE libmicrohttpd sets SO_REUSEADDR only, not
   // SO_REUSEPORT: a second ledgerd cannot bind the same port and take half the connections.
   impl_->daemon = MHD_start_daemon(
-      flags, impl_->options.port, nullptr, nullptr, &impl::on_request, impl_.get(),
+      flags, impl_->options.port, &impl::on_offered, impl_.get(), &impl::on_request, impl_.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address), MHD_OPTION_CONNECTION_LIMIT,
       connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, connections_per_address_max,
       MHD_OPTION_CONNECTION_TIMEOUT, connection_idle_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       connection_memory_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog,
-      MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed, impl_.get(), MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION,
+      &impl::on_connection, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER, &impl::on_library_message,
+      impl_.get(), MHD_OPTION_END);
   if (impl_->daemon == nullptr) return cannot_listen();
   const auto* bound = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   impl_->port = bound == nullptr ? impl_->options.port : bound->port;

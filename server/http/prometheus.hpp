@@ -53,12 +53,31 @@ class http_metrics {
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;
 
+  // Connections, as the server library sees them (http_api.cpp): offered by the kernel,
+  // taken (the rest were refused at the connection or per-address limit), and closed.
+  void connection_offered() { connections_offered_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_started() { connections_started_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() { connections_closed_.fetch_add(1, std::memory_order_relaxed); }
+  // A request the library refused itself before routing (414, 431, a bad Content-Length).
+  void refused_by_library(int status) {
+    (status == 414   ? refused_414_
+     : status == 431 ? refused_431_
+                     : refused_other_)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
+
  private:
   static size_t status_slot(int status);
 
   std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_class_count> requests_{};
   std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
+  std::atomic<uint64_t> connections_offered_{0};
+  std::atomic<uint64_t> connections_started_{0};
+  std::atomic<uint64_t> connections_closed_{0};
+  std::atomic<uint64_t> refused_414_{0};
+  std::atomic<uint64_t> refused_431_{0};
+  std::atomic<uint64_t> refused_other_{0};
 };
 
 // The data directory's free space and its reserve (issue 21).
