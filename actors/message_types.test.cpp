@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 #include <typeindex>
+#include <utility>
+#include <vector>
 
 #include "actors/message_types.hpp"
 #include "actors/type_ids.hpp"
@@ -13,36 +15,37 @@
 namespace actors {
 namespace {
 
-template <class T>
-std::string registered_name(const caf::actor_system_config& cfg) {
-  const auto found = cfg.type_names_by_rtti.find(std::type_index(typeid(T)));
-  return found == cfg.type_names_by_rtti.end() ? std::string{} : found->second;
+// Each type of the block and the name it must be registered under.
+template <class... Ts>
+std::vector<std::pair<std::type_index, std::string>> expected_names(
+    std::initializer_list<const char*> names) {
+  std::vector<std::pair<std::type_index, std::string>> out;
+  auto name = names.begin();
+  (out.emplace_back(std::type_index(typeid(Ts)), *name++), ...);
+  return out;
 }
 
 TEST(MessageTypes, EveryTypeOfTheBlockIsRegisteredByItsName) {
   caf::actor_system_config cfg;
   register_message_types(cfg);
-  EXPECT_EQ(registered_name<debit_group>(cfg), "actors::debit_group");
-  EXPECT_EQ(registered_name<debit_group_results>(cfg), "actors::debit_group_results");
-  EXPECT_EQ(registered_name<debit_results_bundle>(cfg), "actors::debit_results_bundle");
-  EXPECT_EQ(registered_name<account_request>(cfg), "actors::account_request");
-  EXPECT_EQ(registered_name<account_reply>(cfg), "actors::account_reply");
-  EXPECT_EQ(registered_name<account_event>(cfg), "actors::account_event");
-  EXPECT_EQ(registered_name<charge_order>(cfg), "actors::charge_order");
-  EXPECT_EQ(registered_name<charge_answer>(cfg), "actors::charge_answer");
-  EXPECT_EQ(registered_name<ledger::card_input>(cfg), "ledger::card_input");
-  EXPECT_EQ(registered_name<ledger::error_code>(cfg), "ledger::error_code");
-  EXPECT_EQ(registered_name<ledger::year_month>(cfg), "ledger::year_month");
-  EXPECT_EQ(registered_name<ledger::stored_card>(cfg), "ledger::stored_card");
-  EXPECT_EQ(registered_name<activation_batch>(cfg), "actors::activation_batch");
-  EXPECT_EQ(registered_name<activations_read>(cfg), "actors::activations_read");
-  EXPECT_EQ(registered_name<debit_lookup>(cfg), "actors::debit_lookup");
-  EXPECT_EQ(registered_name<debit_lookup_read>(cfg), "actors::debit_lookup_read");
-  EXPECT_EQ(registered_name<recharge_read>(cfg), "actors::recharge_read");
-  EXPECT_EQ(registered_name<credentials_read>(cfg), "actors::credentials_read");
-  EXPECT_EQ(registered_name<holds_read>(cfg), "actors::holds_read");
-  EXPECT_EQ(registered_name<due_holds_read>(cfg), "actors::due_holds_read");
-  static_assert(message_type_count == 20, "list the new type above");
+  const auto expected = expected_names<
+      debit_group, debit_group_results, debit_results_bundle, account_request, account_reply,
+      account_event, charge_order, charge_answer, ledger::card_input, ledger::error_code,
+      ledger::year_month, ledger::stored_card, activation_batch, activations_read, debit_lookup,
+      debit_lookup_read, recharge_read, credentials_read, holds_read, due_holds_read>(
+      {"actors::debit_group",       "actors::debit_group_results", "actors::debit_results_bundle",
+       "actors::account_request",   "actors::account_reply",       "actors::account_event",
+       "actors::charge_order",      "actors::charge_answer",       "ledger::card_input",
+       "ledger::error_code",        "ledger::year_month",          "ledger::stored_card",
+       "actors::activation_batch",  "actors::activations_read",    "actors::debit_lookup",
+       "actors::debit_lookup_read", "actors::recharge_read",       "actors::credentials_read",
+       "actors::holds_read",        "actors::due_holds_read"});
+  ASSERT_EQ(expected.size(), message_type_count) << "list the new type above";
+  for (const auto& [type, name] : expected) {
+    const auto found = cfg.type_names_by_rtti.find(type);
+    ASSERT_NE(found, cfg.type_names_by_rtti.end()) << name;
+    EXPECT_EQ(found->second, name);
+  }
 }
 
 TEST(MessageTypes, IdsAreConsecutiveAndDistinct) {
