@@ -224,6 +224,34 @@ TEST_F(HostileClients, AConnectionSilentAfterHelloIsClosedOneThatSpeaksStays) {
             std::string::npos);
 }
 
+// A partial frame is no excuse for silence: three bytes of hello, or a hello and two bytes
+// of the next frame, and then nothing, are closed like silent connections; a hello trickled
+// byte by byte must be complete within the hello time-out of the connect.
+TEST_F(HostileClients, PartialFramesDoNotKeepASilentConnection) {
+  start_ledgerd({"--stream.hello-timeout-ms=300", "--stream.idle-timeout-ms=800"});
+  std::vector<char> hello;
+  protocol::encode_hello(hello, 1, protocol::hello{});
+  raw_connection partial_hello(stream_port_);
+  partial_hello.send({hello[0], hello[1], hello[2]});
+  raw_connection partial_frame(stream_port_);
+  partial_frame.hello();
+  ASSERT_TRUE(partial_frame.next_frame(milliseconds(honest_answer_ms)).has_value());
+  partial_frame.send({hello[0], hello[1]});
+  raw_connection trickled(stream_port_);
+  for (char byte : hello) {
+    if (!trickled.try_send({byte})) break;  // closed on the way
+    std::this_thread::sleep_for(milliseconds(60));
+  }
+  auto said = partial_hello.closing_error(milliseconds(3000));
+  ASSERT_TRUE(said.has_value()) << "three bytes of hello kept the connection";
+  EXPECT_EQ(said->message, "no hello within 300 ms: closed");
+  said = partial_frame.closing_error(milliseconds(3000));
+  ASSERT_TRUE(said.has_value()) << "two bytes of a frame kept the connection";
+  EXPECT_EQ(said->message, "no frame for 800 ms: closed");
+  trickled.closing_error(milliseconds(3000));
+  EXPECT_TRUE(trickled.closed()) << "a hello trickled past its deadline was taken";
+}
+
 TEST_F(HostileClients, OneAddressCannotTakeEverySlot) {
   start_ledgerd({"--stream.connections-max=6", "--stream.connections-per-address-max=3"});
   // One address holds its share (greeted, so the hello time-out does not free them).

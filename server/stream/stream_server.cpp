@@ -40,8 +40,9 @@ struct connection {
   bool greeted = false;
   uint16_t version = 0;  // what hello asked for; hold frames need protocol::version_holds
   size_t batches_in_flight = 0;
-  std::string address;           // the peer's, for connections_per_address_max
-  clock_type::time_point heard;  // when it last sent bytes (or connected)
+  std::string address;               // the peer's, for connections_per_address_max
+  clock_type::time_point connected;  // the hello deadline counts from here
+  clock_type::time_point heard;      // when it last sent bytes (or connected)
 };
 
 // A debit batch or a hold batch on its way: one result per item, by index. Hold
@@ -430,7 +431,8 @@ void on_connection(stream_broker* self, const caf::io::new_connection_msg& messa
   connection fresh;
   fresh.serial = st.next_connection_serial++;
   fresh.address = std::move(address);
-  fresh.heard = clock_type::now();
+  fresh.connected = clock_type::now();
+  fresh.heard = fresh.connected;
   st.connections.insert_or_assign(message.handle, std::move(fresh));
   st.counters->connections_accepted.fetch_add(1, std::memory_order_relaxed);
   st.counters->connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -457,19 +459,24 @@ std::chrono::milliseconds idle_check_interval(const stream_options& options) {
                     idle_check_interval_max);
 }
 
-// Closes each connection that owes nothing and was silent past its time-out: no hello
-// within hello_timeout, or no frame for idle_timeout after it. Frames waiting in its decoder
-// or batches in flight keep it: the server, not the client, is the one to speak.
+// Whether the connection is past its time-out: no complete hello within hello_timeout of
+// connecting (a hello trickled byte by byte counts from the connect), or no byte for
+// idle_timeout after it. Batches in flight, or complete frames held back by the limits, keep
+// it: the server, not the client, is the one to speak. A partial frame does not.
+bool past_time_out(const stream_state& st, const connection& conn, clock_type::time_point now) {
+  if (conn.batches_in_flight > 0) return false;
+  if (conn.decoder.buffered_bytes() > 0 && over_limits(st, conn)) return false;
+  if (!conn.greeted) return now - conn.connected >= st.options.hello_timeout;
+  return now - conn.heard >= st.options.idle_timeout;
+}
+
+// Closes each connection past its time-out, telling it why.
 void close_silent_connections(stream_broker* self) {
   auto& st = self->state;
   const auto now = clock_type::now();
   std::vector<caf::io::connection_handle> silent;
   for (auto& [handle, conn] : st.connections) {
-    const auto limit = conn.greeted ? st.options.idle_timeout : st.options.hello_timeout;
-    if (conn.batches_in_flight == 0 && conn.decoder.buffered_bytes() == 0 &&
-        now - conn.heard >= limit) {
-      silent.push_back(handle);
-    }
+    if (past_time_out(st, conn, now)) silent.push_back(handle);
   }
   for (auto handle : silent) {
     const connection& conn = st.connections.at(handle);
