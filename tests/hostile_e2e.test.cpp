@@ -60,6 +60,7 @@ class raw_connection {
   raw_connection& operator=(const raw_connection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
 
   // Sends what the socket takes within 2 s; false once the peer closed or stopped reading.
   bool try_send(const std::vector<char>& bytes) {
@@ -383,12 +384,38 @@ TEST_F(HostileClients, OneRulePerInputOnBothProtocols) {
     ASSERT_TRUE(twice);
     EXPECT_EQ(twice->status, 400) << body;
   }
+  // Framing a proxy could read otherwise (request smuggling): refused, and nothing after it
+  // on the connection is read.
+  for (const std::string framing : {"Content-Length: 11\r\nContent-Length: 40\r\n",
+                                    "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n"}) {
+    raw_connection smuggler(http_port_);
+    const std::string request =
+        "POST /v1/accounts HTTP/1.1\r\nHost: x\r\n" + framing +
+        "\r\n{\"id\":\"45\"}GET /v1/accounts/45 HTTP/1.1\r\nHost: x\r\n\r\n";
+    smuggler.send(std::vector<char>(request.begin(), request.end()));
+    std::string heard;
+    char buffer[4096];
+    for (;;) {
+      pollfd p{smuggler.fd(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(honest_answer_ms)) <= 0) break;
+      const ssize_t got = ::recv(smuggler.fd(), buffer, sizeof(buffer), 0);
+      if (got <= 0) break;
+      heard.append(buffer, static_cast<size_t>(got));
+    }
+    EXPECT_EQ(heard.rfind("HTTP/1.1 400", 0), 0u) << heard;
+    EXPECT_EQ(heard.find("HTTP/1.1 2"), std::string::npos) << "a smuggled request ran";
+  }
   auto twice_id = http.Post("/v1/accounts", R"({"id": "43", "id": "44"})", "application/json");
   ASSERT_TRUE(twice_id);
   EXPECT_EQ(twice_id->status, 400);
   auto journal = http.Get("/v1/accounts/42/journal");
   ASSERT_TRUE(journal);
   EXPECT_EQ(journal->body.find("\"debit\""), std::string::npos) << "nothing was debited";
+  for (const char* never : {"/v1/accounts/44", "/v1/accounts/45"}) {
+    auto absent = http.Get(never);
+    ASSERT_TRUE(absent);
+    EXPECT_EQ(absent->status, 404) << never;
+  }
   auto absent = http.Get("/v1/accounts/44");
   ASSERT_TRUE(absent);
   EXPECT_EQ(absent->status, 404);

@@ -82,6 +82,31 @@ MHD_Result copy_header(void* cls, MHD_ValueKind, const char* key, const char* va
   return MHD_YES;
 }
 
+// Framing headers, counted: two different Content-Lengths, or a Content-Length with a
+// Transfer-Encoding, let a proxy and this server disagree on where a request ends.
+struct framing {
+  std::string length;
+  bool lengths_differ = false;
+  bool transfer_encoding = false;
+};
+
+MHD_Result note_framing(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* seen = static_cast<framing*>(cls);
+  const std::string text = value == nullptr ? "" : value;
+  if (::strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+    seen->lengths_differ = seen->lengths_differ || (!seen->length.empty() && seen->length != text);
+    seen->length = text;
+  }
+  if (::strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) seen->transfer_encoding = true;
+  return MHD_YES;
+}
+
+bool ambiguous_framing(MHD_Connection* connection) {
+  framing seen;
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, note_framing, &seen);
+  return seen.lengths_differ || (seen.transfer_encoding && !seen.length.empty());
+}
+
 MHD_Result copy_argument(void* cls, MHD_ValueKind, const char* key, const char* value) {
   static_cast<request_state*>(cls)->query.emplace(key, value == nullptr ? "" : value);
   return MHD_YES;
@@ -231,7 +256,13 @@ MHD_Result http_api::impl::on_request(void* cls, MHD_Connection* connection, con
     state->method = method;
     state->path = url;
     *request_context = state;
-    return MHD_YES;
+    if (!ambiguous_framing(connection)) return MHD_YES;
+    api_response refused = error_response(
+        error_code::malformed_request,
+        "conflicting Content-Length headers, or Content-Length with Transfer-Encoding");
+    refused.headers.emplace_back("Connection", "close");  // nothing after it is read
+    self->counters.record(route_class::unknown, refused.status, 0);
+    return queue(connection, refused);
   }
   if (*upload_data_size > 0) {
     self->take_body(*state, upload_data, upload_data_size);

@@ -248,15 +248,12 @@ void http_metrics::record(route_class route, int status, uint64_t latency_us) {
 
 std::string http_metrics::render() const {
   std::string out;
-  // Started before offered, so a connection on its way never counts as refused.
   const uint64_t closed = load(connections_closed_);
   const uint64_t started = load(connections_started_);
-  const uint64_t offered = std::max(load(connections_offered_), started);
   single(out, "ledger_http_connections_open", "gauge", "HTTP connections open.",
          started - std::min(closed, started));
-  single(out, "ledger_http_connections_refused_total", "counter",
-         "HTTP connections closed at once: 1,024 open in all, or 256 from the address.",
-         offered - started);
+  single(out, "ledger_http_connections_accepted_total", "counter",
+         "HTTP connections the server took.", load(connections_offered_));
   const std::string_view refused = "ledger_http_requests_refused_total";
   header(out, refused, "counter",
          "HTTP requests refused before routing: request line (414) or headers (431) beyond "
