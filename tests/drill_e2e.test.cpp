@@ -84,12 +84,21 @@ TEST(CrashDrill, CatchesHoldsLeftOpenPastTheirExpiry) {
       << report.violations.front();
 }
 
+bool loses_a_debit(const drill::drill_report& report) {
+  return std::any_of(report.violations.begin(), report.violations.end(), [](const std::string& v) {
+    return v.find("acknowledged debit") != std::string::npos;
+  });
+}
+
 TEST(CrashDrill, CatchesAPlantedAcknowledgeBeforeWriteBug) {
   // A kill finds the bug only if it lands while acknowledged debits wait for the disk, which
-  // under load is nearly always; two seeds make a miss by chance negligible.
+  // under load is nearly always. Under ASan on a busy machine a seed's kills can all land
+  // when only hold operations were waiting (the bug answers those early too, and the drill
+  // says so): up to four seeds, until one shows a lost acknowledged debit.
   ::setenv("LEDGER_ALLOW_PLANTED_BUGS", "1", 1);
   drill::drill_report report;
-  for (uint64_t seed : {12, 13}) {
+  bool debit_lost = false;
+  for (uint64_t seed : {12, 13, 14, 15}) {
     const auto work_dir = fresh_directory("drill-planted");
     auto options = short_drill(work_dir, seed);
     options.kill_gateway = false;
@@ -103,17 +112,12 @@ TEST(CrashDrill, CatchesAPlantedAcknowledgeBeforeWriteBug) {
     report = drill::run_drill(options);
     std::filesystem::remove_all(work_dir);
     EXPECT_TRUE(report.failure.empty()) << drill::report_table(report);
-    if (!report.violations.empty()) break;
+    debit_lost = loses_a_debit(report);
+    if (debit_lost) break;
   }
   ::unsetenv("LEDGER_ALLOW_PLANTED_BUGS");
-  ASSERT_FALSE(report.violations.empty()) << "the drill missed a planted durability bug\n"
-                                          << drill::report_table(report);
-  // The lost debits are among the violations; the first one found may be another loss the
-  // bug causes (a hold operation or a notice acknowledged with its write).
-  const bool debit_lost = std::any_of(
-      report.violations.begin(), report.violations.end(),
-      [](const std::string& v) { return v.find("acknowledged debit") != std::string::npos; });
-  EXPECT_TRUE(debit_lost) << drill::report_table(report);
+  EXPECT_TRUE(debit_lost) << "the drill missed a planted durability bug\n"
+                          << drill::report_table(report);
 }
 
 }  // namespace
