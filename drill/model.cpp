@@ -83,7 +83,15 @@ void model::extend_sent(uint64_t account, uint64_t hold_id, int64_t more_micros)
 
 void model::answer_extend(uint64_t account, uint64_t hold_id, ledger::error_code code) {
   std::lock_guard lock(mutex_);
-  if (answered(accounts_.at(account).holds.at(hold_id).extended, code)) ++acknowledged_holds_;
+  auto& extended = accounts_.at(account).holds.at(hold_id).extended;
+  // A hold already closed says nothing of the extension: a resend after a kill finds the
+  // hold expired (or settled) whether or not the first send was applied before the kill.
+  using ledger::error_code;
+  if (code == error_code::hold_expired || code == error_code::hold_released ||
+      code == error_code::hold_captured || code == error_code::hold_not_found) {
+    return;
+  }
+  if (answered(extended, code)) ++acknowledged_holds_;
 }
 
 void model::settle_sent(uint64_t account, uint64_t hold_id, settlement kind,
