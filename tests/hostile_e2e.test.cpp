@@ -60,7 +60,6 @@ class raw_connection {
   raw_connection& operator=(const raw_connection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
 
   // Sends what the socket takes within 2 s; false once the peer closed or stopped reading.
   bool try_send(const std::vector<char>& bytes) {
@@ -127,6 +126,19 @@ class raw_connection {
   }
 
   bool closed() const { return closed_; }
+
+  // Everything the server sends (as text: an HTTP answer) until it closes the connection or
+  // says nothing for `quiet`.
+  std::string read_until_closed(milliseconds quiet) {
+    std::string heard;
+    char buffer[4096];
+    while (readable(quiet)) {
+      const ssize_t got = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (got <= 0) break;
+      heard.append(buffer, static_cast<size_t>(got));
+    }
+    return heard;
+  }
 
  private:
   bool readable(milliseconds timeout) {
@@ -393,15 +405,7 @@ TEST_F(HostileClients, OneRulePerInputOnBothProtocols) {
         "POST /v1/accounts HTTP/1.1\r\nHost: x\r\n" + framing +
         "\r\n{\"id\":\"45\"}GET /v1/accounts/45 HTTP/1.1\r\nHost: x\r\n\r\n";
     smuggler.send(std::vector<char>(request.begin(), request.end()));
-    std::string heard;
-    char buffer[4096];
-    for (;;) {
-      pollfd p{smuggler.fd(), POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(honest_answer_ms)) <= 0) break;
-      const ssize_t got = ::recv(smuggler.fd(), buffer, sizeof(buffer), 0);
-      if (got <= 0) break;
-      heard.append(buffer, static_cast<size_t>(got));
-    }
+    const std::string heard = smuggler.read_until_closed(milliseconds(honest_answer_ms));
     EXPECT_EQ(heard.rfind("HTTP/1.1 400", 0), 0u) << heard;
     EXPECT_EQ(heard.find("HTTP/1.1 2"), std::string::npos) << "a smuggled request ran";
   }
@@ -416,15 +420,12 @@ TEST_F(HostileClients, OneRulePerInputOnBothProtocols) {
     ASSERT_TRUE(absent);
     EXPECT_EQ(absent->status, 404) << never;
   }
-  auto absent = http.Get("/v1/accounts/44");
-  ASSERT_TRUE(absent);
-  EXPECT_EQ(absent->status, 404);
 }
 
 // Stopping always ends (issue 21 item 6): with a stream client that sends debits and never
 // reads its answers, and HTTP clients stuck halfway through their headers, SIGTERM still
-// ends ledgerd cleanly within the HTTP read time-out (5 s) and some slack; a restart finds
-// the account whole.
+// ends ledgerd cleanly (the stream and HTTP servers close such connections at once); a
+// restart finds the account whole.
 TEST_F(HostileClients, SigtermEndsWhateverTheClientsDo) {
   start_ledgerd();
   httplib::Client http("127.0.0.1", http_port_);
@@ -510,8 +511,6 @@ TEST_F(HostileClients, EndlessHeadersAndBodiesAreCutOff) {
       if (!attacker.try_send(bytes)) break;
       sent += bytes.size();
     }
-    auto answer = attacker.next_frame(milliseconds(0));  // drains; the status line is text
-    (void)answer;
     return sent;
   };
   const size_t header_bytes = sent_until_closed("GET /healthz HTTP/1.1\r\n",

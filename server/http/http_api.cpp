@@ -193,12 +193,12 @@ struct http_api::impl {
                                size_t* upload_data_size, void** request_context);
   static void on_completed(void* cls, MHD_Connection* connection, void** request_context,
                            MHD_RequestTerminationCode code);
-  static MHD_Result on_offered(void* cls, const sockaddr* address, socklen_t length);
+  static MHD_Result on_accept(void* cls, const sockaddr* address, socklen_t length);
   static void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
                             MHD_ConnectionNotificationCode code);
   static void on_library_message(void* cls, const char* format, va_list arguments);
 
-  MHD_Result take_body(request_state& state, const char* data, size_t* size) const;
+  void take_body(request_state& state, const char* data, size_t* size) const;
   MHD_Result refuse_too_large(MHD_Connection* connection);
   MHD_Result dispatch(MHD_Connection* connection, request_state& state);
   void work();
@@ -213,7 +213,7 @@ MHD_Result http_api::impl::refuse_too_large(MHD_Connection* connection) {
   return queue(connection, refused);
 }
 
-MHD_Result http_api::impl::take_body(request_state& state, const char* data, size_t* size) const {
+void http_api::impl::take_body(request_state& state, const char* data, size_t* size) const {
   if (!state.too_large && state.body.size() + *size <= options.body_bytes_max) {
     state.body.append(data, *size);
   } else {
@@ -222,7 +222,6 @@ MHD_Result http_api::impl::take_body(request_state& state, const char* data, siz
     std::string{}.swap(state.body);
   }
   *size = 0;
-  return MHD_YES;
 }
 
 // Hands a complete request to a worker: the connection is suspended (its socket is not
@@ -286,9 +285,9 @@ void http_api::impl::on_completed(void*, MHD_Connection*, void** request_context
   *request_context = nullptr;
 }
 
-MHD_Result http_api::impl::on_offered(void* cls, const sockaddr*, socklen_t) {
-  static_cast<impl*>(cls)->counters.connection_offered();
-  return MHD_YES;  // the limits are libmicrohttpd's own; this only counts
+MHD_Result http_api::impl::on_accept(void* cls, const sockaddr*, socklen_t) {
+  static_cast<impl*>(cls)->counters.connection_accepted();
+  return MHD_YES;  // the limits are libmicrohttpd's own; seen here: not asked for those it refuses
 }
 
 void http_api::impl::on_connection(void* cls, MHD_Connection*, void**,
@@ -381,7 +380,7 @@ ledger::status http_api::start() {
   // Without MHD_OPTION_LISTENING_ADDRESS_REUSE libmicrohttpd sets SO_REUSEADDR only, not
   // SO_REUSEPORT: a second ledgerd cannot bind the same port and take half the connections.
   impl_->daemon = MHD_start_daemon(
-      flags, impl_->options.port, &impl::on_offered, impl_.get(), &impl::on_request, impl_.get(),
+      flags, impl_->options.port, &impl::on_accept, impl_.get(), &impl::on_request, impl_.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address), MHD_OPTION_CONNECTION_LIMIT,
       connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, connections_per_address_max,
       MHD_OPTION_CONNECTION_TIMEOUT, connection_idle_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -253,7 +253,7 @@ std::string http_metrics::render() const {
   single(out, "ledger_http_connections_open", "gauge", "HTTP connections open.",
          started - std::min(closed, started));
   single(out, "ledger_http_connections_accepted_total", "counter",
-         "HTTP connections the server took.", load(connections_offered_));
+         "HTTP connections the server took.", load(connections_accepted_));
   const std::string_view refused = "ledger_http_requests_refused_total";
   header(out, refused, "counter",
          "HTTP requests refused before routing: request line (414) or headers (431) beyond "

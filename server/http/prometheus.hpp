@@ -53,9 +53,9 @@ class http_metrics {
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;
 
-  // Connections, as the server library sees them (http_api.cpp): offered by the kernel,
-  // taken (the rest were refused at the connection or per-address limit), and closed.
-  void connection_offered() { connections_offered_.fetch_add(1, std::memory_order_relaxed); }
+  // Connections, as the server library reports them (http_api.cpp): accepted, started and
+  // closed. Those it refuses at its limits it does not report.
+  void connection_accepted() { connections_accepted_.fetch_add(1, std::memory_order_relaxed); }
   void connection_started() { connections_started_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_closed_.fetch_add(1, std::memory_order_relaxed); }
   // A request the library refused itself before routing (414, 431, a bad Content-Length).
@@ -72,7 +72,7 @@ class http_metrics {
   std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_class_count> requests_{};
   std::array<std::atomic<uint64_t>, latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_us_{0};
-  std::atomic<uint64_t> connections_offered_{0};
+  std::atomic<uint64_t> connections_accepted_{0};
   std::atomic<uint64_t> connections_started_{0};
   std::atomic<uint64_t> connections_closed_{0};
   std::atomic<uint64_t> refused_414_{0};
