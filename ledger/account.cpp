@@ -48,11 +48,12 @@ expected<money> bounded_balance(const account& acct, money delta) {
   return money::from_micros(static_cast<int64_t>(after));
 }
 
-journal_entry post(account& acct, entry_kind kind, system_account contra, money amount,
-                   money balance_after, uint64_t reference) {
+journal_entry post(account& acct, const command_context& ctx, entry_kind kind,
+                   system_account contra, money amount, money balance_after, uint64_t reference) {
   acct.balance = balance_after;
   acct.journal_seq += 1;
-  return journal_entry{acct.id, acct.journal_seq, kind, contra, amount, balance_after, reference};
+  return journal_entry{acct.id, acct.journal_seq, kind,      contra,
+                       amount,  balance_after,    reference, ctx.entry_time_us};
 }
 
 void set_tier(account& acct, uint8_t tier, outcome& out) {
@@ -499,7 +500,7 @@ outcome apply_debit(account& acct, const command_context& ctx, uint64_t debit_id
   auto balance_after = bounded_balance(acct, money::from_micros(-amount.micros()));
   if (!balance_after) return rejected(balance_after.code());
   outcome out;
-  out.entry = post(acct, entry_kind::debit, system_account::revenue,
+  out.entry = post(acct, ctx, entry_kind::debit, system_account::revenue,
                    money::from_micros(-amount.micros()), *balance_after, debit_id);
   after_balance_change(acct, ctx, out);
   return finish(acct, ctx, std::move(out));
@@ -564,7 +565,7 @@ outcome apply_charge_result(account& acct, const command_context& ctx,
   LEDGER_ASSERT(balance_after.ok());
   const entry_kind kind = intent.kind == charge_kind::automatic ? entry_kind::auto_recharge
                                                                 : entry_kind::manual_recharge;
-  out.entry = post(acct, kind, system_account::card_clearing, intent.amount, *balance_after,
+  out.entry = post(acct, ctx, kind, system_account::card_clearing, intent.amount, *balance_after,
                    intent.charge_seq);
   out.events |= event_charge_captured;
   push_charge_notice(acct, ctx, out, notice_type::charge_captured, intent);
@@ -817,7 +818,7 @@ outcome adjust_balance(account& acct, const command_context& ctx, money amount,
   auto balance_after = bounded_balance(acct, amount);
   if (!balance_after) return rejected(balance_after.code());
   outcome out;
-  out.entry = post(acct, entry_kind::adjustment, system_account::adjustments, amount,
+  out.entry = post(acct, ctx, entry_kind::adjustment, system_account::adjustments, amount,
                    *balance_after, adjustment_id);
   after_balance_change(acct, ctx, out);
   return finish(acct, ctx, std::move(out));
@@ -939,8 +940,8 @@ outcome capture_hold(account& acct, const command_context& ctx, uint64_t hold_id
     const money change = money::from_micros(-amount.micros());
     auto balance_after = bounded_balance(acct, change);
     if (!balance_after) return rejected(balance_after.code());
-    out.entry =
-        post(acct, entry_kind::capture, system_account::revenue, change, *balance_after, hold_id);
+    out.entry = post(acct, ctx, entry_kind::capture, system_account::revenue, change,
+                     *balance_after, hold_id);
     settled.journal_seq = out.entry->seq;
   }
   remove_open_hold(acct, hold_id);

@@ -119,6 +119,10 @@ struct account_extras {
 struct command_context {
   const policy& rules;
   int64_t now_ms = 0;
+  // The time the journal entry the command writes carries (journal_entry::time_us): µs since
+  // the Unix epoch, UTC, read by the account actor from the node's ledger clock, which never
+  // goes backwards, also across a restart (actors/ledger_clock.hpp). 0: no time (tests).
+  int64_t entry_time_us = 0;
 };
 
 struct account {

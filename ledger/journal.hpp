@@ -39,11 +39,15 @@ struct journal_entry {
   money amount;  // signed change of the customer balance; the contra account gets -amount
   money balance_after;
   uint64_t reference = 0;
+  // When the server wrote it (issue 19): microseconds since the Unix epoch, UTC, from the
+  // command (command_context::entry_time_us), never going backwards per account. 0: written
+  // before entries carried a time.
+  int64_t time_us = 0;
 
   friend bool operator==(const journal_entry& a, const journal_entry& b) {
     return a.account_id == b.account_id && a.seq == b.seq && a.kind == b.kind &&
            a.contra == b.contra && a.amount == b.amount && a.balance_after == b.balance_after &&
-           a.reference == b.reference;
+           a.reference == b.reference && a.time_us == b.time_us;
   }
 };
 

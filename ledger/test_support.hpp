@@ -42,7 +42,7 @@ class account_harness {
   const account& acct() const { return acct_; }
   const policy& rules() const { return rules_; }
   // What each command is given: the harness's rules and clock (advance_ms moves it).
-  command_context ctx() const { return command_context{rules_, now_ms_}; }
+  command_context ctx() const { return command_context{rules_, now_ms_, now_ms_ * 1000}; }
   const std::vector<journal_entry>& journal() const { return journal_; }
   const books& ledger_books() const { return books_; }
   const std::vector<charge_intent>& charges_sent() const { return charges_sent_; }
@@ -59,6 +59,7 @@ class account_harness {
   outcome record(outcome out) {
     if (out.entry) {
       EXPECT_EQ(out.entry->seq, journal_.size() + 1) << "journal sequence has a gap";
+      EXPECT_EQ(out.entry->time_us, now_ms_ * 1000) << "an entry carries its command's time";
       journal_.push_back(*out.entry);
       books_.post(*out.entry);
     }

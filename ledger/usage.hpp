@@ -1,0 +1,99 @@
+#pragma once
+// Usage at a glance (issue 19): what an account's journal entries add up to per UTC hour.
+//
+// Storage keeps one usage_totals per (account, hour) that has entries, updated in the same
+// write as the entries (a RocksDB merge of each entry's totals), so "what did I spend
+// yesterday?" and a month's statement read at most 24 x 31 small records, never the journal.
+// Days are sums of their hours. Pure: the functions here are also the reference that tests
+// and `ledgerctl verify` recompute from the journal.
+//
+// Entries written before entries carried a time (time_us == 0) belong to no hour: they are
+// counted nowhere and come before every timed entry (docs/decisions.md, "time on entries").
+
+#include <cstdint>
+#include <vector>
+
+#include "ledger/journal.hpp"
+#include "ledger/money.hpp"
+
+namespace ledger {
+
+inline constexpr int64_t micros_per_hour = 3'600'000'000LL;
+inline constexpr int64_t hours_per_day = 24;
+inline constexpr int64_t micros_per_day = micros_per_hour * hours_per_day;
+
+// What the journal entries of one account in one period add up to. Amounts in micro-dollars,
+// in 128 bits: an hour of an account can hold any number of entries of up to
+// limits::amount_max_micros each.
+struct usage_totals {
+  // Usage: debits and captured holds ("calls and messages"). Spent is positive.
+  uint64_t debit_count = 0;
+  wide_sum debit_micros = 0;
+  // Automatic and manual recharges, credited.
+  uint64_t recharge_count = 0;
+  wide_sum recharge_micros = 0;
+  // Support's adjustments, signed.
+  uint64_t adjustment_count = 0;
+  wide_sum adjustment_micros = 0;
+  // The last entry counted (its journal seq) and the balance after it: the period's closing
+  // balance. 0: nothing counted.
+  uint64_t last_seq = 0;
+  money closing_balance;
+
+  bool empty() const { return last_seq == 0; }
+  // The change of the balance over the period: recharges + adjustments - usage.
+  wide_sum net_micros() const { return recharge_micros + adjustment_micros - debit_micros; }
+
+  friend bool operator==(const usage_totals& a, const usage_totals& b) {
+    return a.debit_count == b.debit_count && a.debit_micros == b.debit_micros &&
+           a.recharge_count == b.recharge_count && a.recharge_micros == b.recharge_micros &&
+           a.adjustment_count == b.adjustment_count && a.adjustment_micros == b.adjustment_micros &&
+           a.last_seq == b.last_seq && a.closing_balance == b.closing_balance;
+  }
+  friend bool operator!=(const usage_totals& a, const usage_totals& b) { return !(a == b); }
+};
+
+// The hour (since the Unix epoch, UTC) of a time in microseconds; the day likewise.
+// Times are non-negative (journal times are; 0 has no hour: see has_time).
+inline int64_t hour_of(int64_t time_us) {
+  return time_us / micros_per_hour;
+}
+inline int64_t day_of(int64_t time_us) {
+  return time_us / micros_per_day;
+}
+inline bool has_time(const journal_entry& entry) {
+  return entry.time_us > 0;
+}
+
+// Adds one entry (of any kind) to `totals`.
+void count_entry(usage_totals& totals, const journal_entry& entry);
+// The totals of one entry alone: what storage merges into the entry's hour.
+usage_totals totals_of(const journal_entry& entry);
+// Adds `more` to `into`: counts and sums add; the closing balance is the one of the higher
+// last_seq. Associative and commutative, as a RocksDB merge operator must be.
+void merge_usage(usage_totals& into, const usage_totals& more);
+
+// The reference: the totals of the timed entries with from_us <= time_us < to_us.
+usage_totals usage_between(const std::vector<journal_entry>& entries, int64_t from_us,
+                           int64_t to_us);
+
+// A statement of one period (issue 19): the balance before it, what happened in it, the
+// balance after. It reconciles when opening + net == closing.
+struct statement {
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  money opening_balance;
+  usage_totals totals;
+  money closing_balance;
+
+  bool reconciles() const {
+    return wide_sum{opening_balance.micros()} + totals.net_micros() ==
+           wide_sum{closing_balance.micros()};
+  }
+};
+
+// The balance after every entry with time_us < at_us (untimed entries count as before every
+// time), given an account's whole journal in seq order: the reference for balance-as-of.
+money balance_at(const std::vector<journal_entry>& entries, int64_t at_us);
+
+}  // namespace ledger
