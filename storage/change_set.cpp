@@ -1,5 +1,7 @@
 #include "storage/change_set.hpp"
 
+#include <algorithm>
+
 #include "storage/codec.hpp"
 
 namespace ledger::storage {
@@ -72,6 +74,16 @@ void change_set::put_journal(const journal_entry& journal) {
   end_key(entry);
   append_journal_entry(buffer_, journal);
   end_value(entry);
+  if (!has_time(journal)) return;
+  latest_time_us_ = std::max(latest_time_us_, journal.time_us);
+  const int64_t hour = hour_of(journal.time_us);
+  for (auto& delta : usage_) {
+    if (delta.account_id == journal.account_id && delta.hour == hour) {
+      count_entry(delta.totals, journal);
+      return;
+    }
+  }
+  usage_.push_back({journal.account_id, hour, totals_of(journal)});
 }
 
 void change_set::put_debit(uint64_t account_id, const debit_record& record) {
@@ -163,6 +175,8 @@ void change_set::erase_webhook(uint32_t endpoint_id) {
 void change_set::clear() {
   buffer_.clear();
   ops_.clear();
+  usage_.clear();
+  latest_time_us_ = 0;
   validity_ = status::success();
 }
 

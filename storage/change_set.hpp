@@ -13,6 +13,7 @@
 
 #include "ledger/account.hpp"
 #include "ledger/journal.hpp"
+#include "ledger/usage.hpp"
 #include "storage/codec.hpp"
 #include "storage/layout.hpp"
 #include "storage/status.hpp"
@@ -25,6 +26,8 @@ class change_set {
   void put_account_state(const account& acct);
   // Replaces every stored card of the account with acct.cards.
   void put_cards(const account& acct);
+  // A journal entry; a timed one also counts in its (account, UTC hour) usage totals
+  // (ledger/usage.hpp), merged into the usage column in the same write.
   void put_journal(const journal_entry& entry);
   void put_debit(uint64_t account_id, const debit_record& record);
   // An open charge intent, the recovery index; delete_intent once the gateway answered.
@@ -52,6 +55,17 @@ class change_set {
   size_t record_count() const { return ops_.size(); }
   size_t byte_size() const { return buffer_.size(); }
   bool empty() const { return ops_.empty(); }
+  // What the journal entries of this change_set add to each (account, hour), in the order
+  // first seen; the entries of one account and hour are counted in one element.
+  struct usage_delta {
+    uint64_t account_id = 0;
+    int64_t hour = 0;
+    usage_totals totals;
+  };
+  const std::vector<usage_delta>& usage() const { return usage_; }
+  // The latest journal entry time in this change_set (µs), 0 when it has none: the writer
+  // keeps the ledger clock's floor at or above every time written (database::clock_floor).
+  int64_t latest_time_us() const { return latest_time_us_; }
   // ok, or internal_error naming the first record that failed validation.
   const status& validity() const { return validity_; }
   void clear();
@@ -80,6 +94,8 @@ class change_set {
 
   std::string buffer_;
   std::vector<op> ops_;
+  std::vector<usage_delta> usage_;
+  int64_t latest_time_us_ = 0;
   status validity_;
 };
 

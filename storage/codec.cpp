@@ -31,6 +31,17 @@ void put_money(std::string& out, money amount) {
   put_varint(out, zigzag);
 }
 
+// A 128-bit sum (usage totals), zigzag then varint: small sums stay short.
+void put_wide(std::string& out, wide_sum value) {
+  __extension__ typedef unsigned __int128 wide_bits;
+  wide_bits zigzag = (static_cast<wide_bits>(value) << 1) ^ static_cast<wide_bits>(value >> 127);
+  while (zigzag >= 0x80) {
+    out.push_back(static_cast<char>((static_cast<uint8_t>(zigzag) & 0x7fU) | 0x80U));
+    zigzag >>= 7;
+  }
+  out.push_back(static_cast<char>(zigzag));
+}
+
 void put_string(std::string& out, std::string_view text) {
   put_varint(out, text.size());
   out.append(text.data(), text.size());
@@ -91,6 +102,24 @@ class reader {
     const uint64_t bits = (zigzag & 1U) != 0 ? ~magnitude : magnitude;
     value = money::from_micros(static_cast<int64_t>(bits));
     return true;
+  }
+
+  bool wide(wide_sum& value) {
+    __extension__ typedef unsigned __int128 wide_bits;
+    wide_bits zigzag = 0;
+    for (unsigned shift = 0; shift < 128; shift += 7) {
+      uint8_t byte = 0;
+      if (!u8(byte)) return false;
+      // The nineteenth byte may only carry the top two bits of a 128-bit value.
+      if (shift == 126 && byte > 3) return fail();
+      zigzag |= static_cast<wide_bits>(byte & 0x7fU) << shift;
+      if ((byte & 0x80U) == 0) {
+        const wide_bits magnitude = zigzag >> 1;
+        value = static_cast<wide_sum>((zigzag & 1U) != 0 ? ~magnitude : magnitude);
+        return true;
+      }
+    }
+    return fail();
   }
 
   bool text(std::string& value, size_t length_max) {
@@ -293,6 +322,7 @@ status validate_journal_entry(const journal_entry& entry) {
     return invalid("journal entry", "amount");
   }
   if (!balance_in_range(entry.balance_after)) return invalid("journal entry", "balance");
+  if (entry.time_us < 0) return invalid("journal entry", "time");
   // Each kind posts against one system account, with a fixed sign.
   switch (entry.kind) {
     case entry_kind::debit:
@@ -308,6 +338,14 @@ status validate_journal_entry(const journal_entry& entry) {
       return status::success();
   }
   return invalid("journal entry", "kind, contra account or sign");
+}
+
+status validate_usage(const usage_totals& totals) {
+  const uint64_t count = totals.debit_count + totals.recharge_count + totals.adjustment_count;
+  if (totals.last_seq == 0 || count == 0) return invalid("usage", "no entry counted");
+  if (totals.debit_micros < 0 || totals.recharge_micros < 0) return invalid("usage", "sign");
+  if (!balance_in_range(totals.closing_balance)) return invalid("usage", "closing balance");
+  return status::success();
 }
 
 status validate_debit(const debit_record& record) {
@@ -483,12 +521,27 @@ void append_hold(std::string& out, const hold_record& hold) {
 }
 
 void append_journal_entry(std::string& out, const journal_entry& entry) {
-  put_header(out, record_tag::journal_entry);
+  // The optional trailing part: the time (issue 19); entries written before have none.
+  const bool timed = entry.time_us != 0;
+  put_header(out, record_tag::journal_entry, timed);
   put_u8(out, static_cast<uint8_t>(entry.kind));
   put_u8(out, static_cast<uint8_t>(entry.contra));
   put_money(out, entry.amount);
   put_money(out, entry.balance_after);
   put_varint(out, entry.reference);
+  if (timed) put_varint(out, static_cast<uint64_t>(entry.time_us));
+}
+
+void append_usage(std::string& out, const usage_totals& totals) {
+  put_header(out, record_tag::usage);
+  put_varint(out, totals.debit_count);
+  put_wide(out, totals.debit_micros);
+  put_varint(out, totals.recharge_count);
+  put_wide(out, totals.recharge_micros);
+  put_varint(out, totals.adjustment_count);
+  put_wide(out, totals.adjustment_micros);
+  put_varint(out, totals.last_seq);
+  put_money(out, totals.closing_balance);
 }
 
 void append_debit(std::string& out, const debit_record& record) {
@@ -542,6 +595,9 @@ std::string encode_account_state(const account& acct) {
 }
 std::string encode_journal_entry(const journal_entry& entry) {
   return encode_with(append_journal_entry, entry);
+}
+std::string encode_usage(const usage_totals& totals) {
+  return encode_with(append_usage, totals);
 }
 std::string encode_debit(const debit_record& record) {
   return encode_with(append_debit, record);
@@ -719,7 +775,10 @@ expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
                                              std::string_view bytes) {
   constexpr std::string_view what = "journal entry";
   reader in(bytes);
-  if (auto header = read_header(in, record_tag::journal_entry, what); !header.ok()) return header;
+  bool timed = false;
+  if (auto header = read_header(in, record_tag::journal_entry, what, &timed); !header.ok()) {
+    return header;
+  }
   journal_entry entry;
   entry.account_id = account_id;
   entry.seq = seq;
@@ -727,6 +786,10 @@ expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
   uint8_t contra = 0;
   in.u8(kind) && in.u8(contra) && in.amount(entry.amount) && in.amount(entry.balance_after) &&
       in.varint(entry.reference);
+  if (in.ok() && !trailing_present(in, timed)) return corrupt(what, "missing time");
+  if (in.ok() && timed && (!read_time(in, entry.time_us) || entry.time_us == 0)) {
+    return corrupt(what, "time");
+  }
   if (auto done = finish(in, what); !done.ok()) return done;
   entry.kind = static_cast<entry_kind>(kind);
   entry.contra = static_cast<system_account>(contra);
@@ -734,6 +797,20 @@ expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
     return corrupt(what, checked.message);
   }
   return entry;
+}
+
+expected<usage_totals> decode_usage(std::string_view bytes) {
+  constexpr std::string_view what = "usage";
+  reader in(bytes);
+  if (auto header = read_header(in, record_tag::usage, what); !header.ok()) return header;
+  usage_totals totals;
+  in.varint(totals.debit_count) && in.wide(totals.debit_micros) &&
+      in.varint(totals.recharge_count) && in.wide(totals.recharge_micros) &&
+      in.varint(totals.adjustment_count) && in.wide(totals.adjustment_micros) &&
+      in.varint(totals.last_seq) && in.amount(totals.closing_balance);
+  if (auto done = finish(in, what); !done.ok()) return done;
+  if (auto checked = validate_usage(totals); !checked.ok()) return corrupt(what, checked.message);
+  return totals;
 }
 
 expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes) {

@@ -29,6 +29,7 @@
 #include "ledger/card.hpp"
 #include "ledger/credentials.hpp"
 #include "ledger/journal.hpp"
+#include "ledger/usage.hpp"
 #include "storage/status.hpp"
 
 namespace ledger::storage {
@@ -48,6 +49,7 @@ enum class record_tag : uint8_t {
   hold = 8,
   notice = 9,
   webhook = 10,
+  usage = 11,
 };
 
 // Bounds on strings, checked on both sides. The gateway's token is opaque to us; 512 bytes
@@ -92,6 +94,9 @@ status validate_intent(const charge_intent& intent);
 // The full account, cards included: field bounds plus ledger::is_consistent.
 status validate_account(const account& acct);
 status validate_journal_entry(const journal_entry& entry);
+// Usage totals of one (account, hour) (ledger/usage.hpp): at least one entry counted, spent
+// and recharged non-negative, the closing balance in range.
+status validate_usage(const usage_totals& totals);
 status validate_debit(const debit_record& record);
 status validate_recharge(const recharge_record& record);
 // Bounds and invariants of billing credentials (ledger::is_consistent).
@@ -111,6 +116,8 @@ status validate_webhook(const webhook_endpoint& endpoint);
 // as an account without holds.
 void append_account_state(std::string& out, const account& acct);
 void append_journal_entry(std::string& out, const journal_entry& entry);
+// Usage totals: the value of the usage column, and each merge operand (database.cpp).
+void append_usage(std::string& out, const usage_totals& totals);
 void append_debit(std::string& out, const debit_record& record);
 void append_recharge(std::string& out, const recharge_record& record);
 void append_intent(std::string& out, const charge_intent& intent);
@@ -125,6 +132,7 @@ void append_webhook(std::string& out, const webhook_endpoint& endpoint);
 
 std::string encode_account_state(const account& acct);
 std::string encode_journal_entry(const journal_entry& entry);
+std::string encode_usage(const usage_totals& totals);
 std::string encode_debit(const debit_record& record);
 std::string encode_recharge(const recharge_record& record);
 std::string encode_intent(const charge_intent& intent);
@@ -150,6 +158,7 @@ expected<account> assemble_account(account_state state, std::vector<stored_card>
 
 expected<journal_entry> decode_journal_entry(uint64_t account_id, uint64_t seq,
                                              std::string_view bytes);
+expected<usage_totals> decode_usage(std::string_view bytes);
 expected<debit_record> decode_debit(uint64_t debit_id, std::string_view bytes);
 expected<recharge_record> decode_recharge(std::string_view key, std::string_view bytes);
 expected<charge_intent> decode_intent(std::string_view bytes);

@@ -4,6 +4,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
@@ -40,6 +41,9 @@ struct database::impl {
   // The outbox position of the last notice written (layout.hpp, column outbox): read at
   // open, advanced by write() (one writer at a time).
   std::atomic<uint64_t> last_outbox_position{0};
+  // The ledger clock's floor (µs): at least every journal entry time written. Read at open,
+  // raised by write() in the same batch as the entries (issue 19).
+  std::atomic<int64_t> clock_floor{0};
 
   rocksdb::ColumnFamilyHandle* handle(column family) const {
     return handles[static_cast<size_t>(family)];
@@ -58,6 +62,7 @@ namespace {
 constexpr std::string_view meta_format_key = "format";
 constexpr std::string_view meta_version_key = "format_version";
 constexpr std::string_view meta_instance_key = "instance_id";
+constexpr std::string_view meta_clock_floor_key = "clock_floor";
 
 rocksdb::Slice to_slice(std::string_view text) {
   return rocksdb::Slice(text.data(), text.size());
@@ -106,6 +111,30 @@ rocksdb::DBOptions make_db_options(const database_options& options) {
   return db;
 }
 
+// The usage column's merge (layout.hpp, column usage): each journal entry's totals are added
+// to its (account, hour) record by ledger::merge_usage, associative as RocksDB requires. A
+// record that does not decode fails the merge: RocksDB then reports corruption on read and
+// on compaction instead of inventing totals.
+class usage_merge_operator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& operand,
+             std::string* merged, rocksdb::Logger*) const override {
+    auto more = decode_usage(operand.ToStringView());
+    if (!more) return false;
+    if (existing == nullptr) {
+      merged->assign(operand.data(), operand.size());
+      return true;
+    }
+    auto totals = decode_usage(existing->ToStringView());
+    if (!totals) return false;
+    merge_usage(*totals, *more);
+    merged->clear();
+    append_usage(*merged, *totals);
+    return true;
+  }
+  const char* Name() const override { return "contacto.usage.v1"; }
+};
+
 bool is_busy(column family) {
   return family == column::journal || family == column::debits || family == column::accounts;
 }
@@ -132,6 +161,7 @@ rocksdb::ColumnFamilyOptions make_column_options(column family, const database_o
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
   }
+  if (family == column::usage) cf.merge_operator = std::make_shared<usage_merge_operator>();
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = fastest_compression();
   if (family == column::journal || family == column::debits) {
@@ -236,10 +266,11 @@ status open_columns(database::impl& state, const database_options& options,
 
 // Creates the columns a new (or half-created) database lacks, meta first.
 status create_missing_columns(database::impl& state, const database_options& options) {
+  static_assert(column_count == 14, "a new column is created here too, after meta");
   for (column family :
        {column::meta, column::accounts, column::journal, column::debits, column::intents,
         column::recharges, column::cards, column::credentials, column::holds, column::hold_expiry,
-        column::outbox, column::account_notices, column::webhooks}) {
+        column::outbox, column::account_notices, column::webhooks, column::usage}) {
     if (state.handle(family) != nullptr) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     auto created = state.db->CreateColumnFamily(make_column_options(family, options, state.cache),
@@ -347,6 +378,19 @@ status create_database(const database_options& options) {
 
 }  // namespace
 
+// The ledger clock's floor, as the last write left it (0 in a database written before).
+status read_clock_floor(database::impl& state) {
+  std::string floor;
+  auto got = state.db->Get(rocksdb::ReadOptions(), state.handle(column::meta),
+                           to_slice(meta_clock_floor_key), &floor);
+  if (got.IsNotFound()) return status::success();
+  if (!got.ok()) return rocks_failure("cannot read the clock floor", got);
+  const int64_t value = static_cast<int64_t>(floor.size() == 8 ? read_be64(floor.data()) : 0);
+  if (floor.size() != 8 || value < 0) return status::failure("corrupt clock floor");
+  state.clock_floor = value;
+  return status::success();
+}
+
 expected<std::unique_ptr<database>> database::open(const database_options& options) {
   auto kind = inspect_directory(options.path);
   if (!kind) return kind.error();
@@ -381,6 +425,7 @@ expected<std::unique_ptr<database>> database::open(const database_options& optio
       state->last_outbox_position = read_be64(last->key().data());
     }
   }
+  if (auto floor = read_clock_floor(*state); !floor.ok()) return floor;
   return std::unique_ptr<database>(new database(std::move(state)));
 }
 
@@ -917,13 +962,142 @@ status database::write(const change_set* const* sets, size_t count, durability m
     auto added = batch.Put(impl_->handle(put.family), to_slice(put.key), to_slice(put.value));
     if (!added.ok()) return rocks_failure("cannot build write batch", added);
   }
+  const int64_t floor = add_usage(batch, sets, count);
+  if (floor < 0) return status::failure("cannot build write batch: usage");
   rocksdb::WriteOptions write_options;
   write_options.sync = mode == durability::fsync;
   write_options.disableWAL = false;  // never: the WAL is what makes an acknowledgement true
   auto written = impl_->db->Write(write_options, &batch);
   if (!written.ok()) return rocks_failure("write failed", written);
   impl_->last_outbox_position.store(next_position, std::memory_order_release);
+  if (floor > impl_->clock_floor.load(std::memory_order_relaxed)) {
+    impl_->clock_floor.store(floor, std::memory_order_release);
+  }
   return status::success();
+}
+
+int64_t database::add_usage(rocksdb::WriteBatch& batch, const change_set* const* sets,
+                            size_t count) const {
+  // One merge per (account, hour) of the whole group, in key order: a hot account's hundred
+  // debits of one hour are one memtable insert (and the sorted order helps the memtable, as
+  // for the busy columns' puts).
+  std::vector<change_set::usage_delta> deltas;
+  int64_t latest = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& usage = sets[i]->usage();
+    deltas.insert(deltas.end(), usage.begin(), usage.end());
+    latest = std::max(latest, sets[i]->latest_time_us());
+  }
+  std::sort(deltas.begin(), deltas.end(), [](const auto& a, const auto& b) {
+    return a.account_id != b.account_id ? a.account_id < b.account_id : a.hour < b.hour;
+  });
+  std::string key;
+  std::string value;
+  for (size_t i = 0; i < deltas.size();) {
+    usage_totals totals = deltas[i].totals;
+    size_t next = i + 1;
+    for (; next < deltas.size() && deltas[next].account_id == deltas[i].account_id &&
+           deltas[next].hour == deltas[i].hour;
+         ++next) {
+      merge_usage(totals, deltas[next].totals);
+    }
+    key.clear();
+    append_pair_key(key, deltas[i].account_id, static_cast<uint64_t>(deltas[i].hour));
+    value.clear();
+    append_usage(value, totals);
+    if (!batch.Merge(impl_->handle(column::usage), to_slice(key), to_slice(value)).ok()) return -1;
+    i = next;
+  }
+  if (latest <= impl_->clock_floor.load(std::memory_order_relaxed)) return latest;
+  std::string floor;
+  append_be64(floor, static_cast<uint64_t>(latest));
+  if (!batch.Put(impl_->handle(column::meta), to_slice(meta_clock_floor_key), to_slice(floor))
+           .ok()) {
+    return -1;
+  }
+  return latest;
+}
+
+int64_t database::clock_floor() const {
+  return impl_->clock_floor.load(std::memory_order_acquire);
+}
+
+expected<std::vector<std::pair<int64_t, usage_totals>>> database::usage_hours(
+    uint64_t account_id, int64_t from_hour, int64_t to_hour) const {
+  std::vector<std::pair<int64_t, usage_totals>> hours;
+  if (from_hour < 0 || to_hour <= from_hour) return hours;
+  const std::string end = usage_key(account_id, to_hour);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read, impl_->handle(column::usage)));
+  for (it->Seek(usage_key(account_id, from_hour)); it->Valid(); it->Next()) {
+    auto key = parse_pair_key(it->key().ToStringView());
+    if (!key || key->account_id != account_id) return status::failure("corrupt usage key");
+    auto totals = decode_usage(it->value().ToStringView());
+    if (!totals) return totals.error();
+    hours.emplace_back(static_cast<int64_t>(key->id), *totals);
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read usage", it->status());
+  return hours;
+}
+
+expected<std::optional<journal_entry>> database::journal_entry_at(uint64_t account_id,
+                                                                  uint64_t seq) const {
+  std::string value;
+  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::journal),
+                            to_slice(journal_key(account_id, seq)), &value);
+  if (got.IsNotFound()) return std::optional<journal_entry>();
+  if (!got.ok()) return rocks_failure("cannot read journal", got);
+  auto entry = decode_journal_entry(account_id, seq, value);
+  if (!entry) return entry.error();
+  return std::optional<journal_entry>(*entry);
+}
+
+expected<uint64_t> database::last_journal_seq(uint64_t account_id) const {
+  const std::string end = account_range_end(account_id);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handle(column::journal)));
+  it->SeekForPrev(journal_key(account_id, UINT64_MAX));
+  if (!it->status().ok()) return rocks_failure("cannot read journal", it->status());
+  if (!it->Valid()) return uint64_t{0};
+  auto key = parse_pair_key(it->key().ToStringView());
+  if (!key) return status::failure("corrupt journal key");
+  return key->account_id == account_id ? key->id : 0;
+}
+
+expected<uint64_t> database::journal_seq_before(uint64_t account_id, int64_t at_us) const {
+  auto last = last_journal_seq(account_id);
+  if (!last) return last;
+  // Entry times never decrease with seq (untimed ones come first): find the last entry
+  // with time_us < at_us by bisection, about 20 point reads for a million entries.
+  uint64_t low = 0;  // entries 1..low are before at_us
+  uint64_t high = *last;
+  while (low < high) {
+    const uint64_t middle = low + (high - low + 1) / 2;
+    auto entry = journal_entry_at(account_id, middle);
+    if (!entry) return entry.error();
+    if (!*entry) return status::failure("journal has a gap at seq " + std::to_string(middle));
+    if (has_time(**entry) && (*entry)->time_us >= at_us) {
+      high = middle - 1;
+    } else {
+      low = middle;
+    }
+  }
+  return low;
+}
+
+expected<money> database::balance_at(uint64_t account_id, int64_t at_us) const {
+  auto seq = journal_seq_before(account_id, at_us);
+  if (!seq) return seq.error();
+  if (*seq == 0) return money{};
+  auto entry = journal_entry_at(account_id, *seq);
+  if (!entry) return entry.error();
+  if (!*entry) return status::failure("journal entry vanished");
+  return (*entry)->balance_after;
 }
 
 status database::checkpoint(const std::string& directory) const {

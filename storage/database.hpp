@@ -14,16 +14,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ledger/account.hpp"
 #include "ledger/journal.hpp"
+#include "ledger/usage.hpp"
 #include "storage/codec.hpp"
 #include "storage/layout.hpp"
 #include "storage/status.hpp"
 
 namespace rocksdb {
 class Env;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace ledger::storage {
@@ -93,6 +96,26 @@ class database {
   expected<std::vector<journal_entry>> read_journal(uint64_t account_id, uint64_t from_seq,
                                                     size_t limit) const;
 
+  // ---- time and usage (issue 19) ----
+  // The ledger clock's floor in µs since the Unix epoch: at least every journal entry time
+  // written (raised in the same write), so that a restarted node never stamps an earlier
+  // time (actors/ledger_clock.hpp). 0 for a database without timed entries.
+  int64_t clock_floor() const;
+  // The account's usage totals of each hour in [from_hour, to_hour) that has entries, in
+  // hour order (ledger/usage.hpp; hours since the Unix epoch, UTC). At most to - from.
+  expected<std::vector<std::pair<int64_t, usage_totals>>> usage_hours(uint64_t account_id,
+                                                                      int64_t from_hour,
+                                                                      int64_t to_hour) const;
+  // One journal entry; nullopt when the account has no entry `seq`.
+  expected<std::optional<journal_entry>> journal_entry_at(uint64_t account_id, uint64_t seq) const;
+  // The seq of the account's last journal entry; 0 when it has none.
+  expected<uint64_t> last_journal_seq(uint64_t account_id) const;
+  // The seq of the last entry with time_us < at_us (entries without a time count as before
+  // every time); 0 when there is none. A bisection: about log2(entries) point reads.
+  expected<uint64_t> journal_seq_before(uint64_t account_id, int64_t at_us) const;
+  // The balance after every entry before at_us (0 before the first entry).
+  expected<money> balance_at(uint64_t account_id, int64_t at_us) const;
+
   // ---- notices (issue 18) ----
   // The outbox position of the last notice written; 0 when there is none.
   uint64_t last_outbox_position() const;
@@ -136,6 +159,9 @@ class database {
 
  private:
   explicit database(std::unique_ptr<impl> state);
+  // Adds the group's usage merges and, when it rises, the clock floor to `batch`; the
+  // group's latest entry time, or -1 when the batch refused an operation.
+  int64_t add_usage(rocksdb::WriteBatch& batch, const change_set* const* sets, size_t count) const;
   std::unique_ptr<impl> impl_;
 };
 

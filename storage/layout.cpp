@@ -32,6 +32,8 @@ std::string_view column_name(column family) {
       return "account_notices";
     case column::webhooks:
       return "webhooks";
+    case column::usage:
+      return "usage";
   }
   return "unknown";
 }
@@ -111,6 +113,9 @@ std::string intent_key(uint64_t account_id, uint64_t charge_seq) {
 }
 std::string hold_key(uint64_t account_id, uint64_t hold_id) {
   return make_key(append_pair_key, account_id, hold_id);
+}
+std::string usage_key(uint64_t account_id, int64_t hour) {
+  return make_key(append_pair_key, account_id, static_cast<uint64_t>(hour));
 }
 std::string hold_expiry_key(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id) {
   std::string key;

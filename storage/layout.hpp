@@ -29,14 +29,17 @@ enum class column : uint8_t {
   outbox = 10,           // position -> (account_id, notice)
   account_notices = 11,  // (account_id, account_seq) -> position
   webhooks = 12,         // endpoint id (32 bits) -> webhook endpoint, with its cursor
+  // Usage (issue 19): (account_id, hour since the epoch) -> usage_totals of the account's
+  // entries in that UTC hour, kept by a merge operand per entry (database.cpp).
+  usage = 13,
 };
-inline constexpr size_t column_count = 13;
+inline constexpr size_t column_count = 14;
 
 inline constexpr std::array<column, column_count> all_columns = {
     column::accounts,  column::journal,     column::debits,      column::intents,
     column::recharges, column::cards,       column::credentials, column::meta,
     column::holds,     column::hold_expiry, column::outbox,      column::account_notices,
-    column::webhooks};
+    column::webhooks,  column::usage};
 
 // The RocksDB column family name of each column; stable on disk.
 std::string_view column_name(column family);
@@ -70,6 +73,8 @@ std::string hold_key(uint64_t account_id, uint64_t hold_id);
 std::string outbox_key(uint64_t position);
 std::string account_notice_key(uint64_t account_id, uint64_t account_seq);
 std::string webhook_key(uint32_t endpoint_id);
+// (account_id, hour): a pair key, the hour non-negative (ledger::hour_of).
+std::string usage_key(uint64_t account_id, int64_t hour);
 // Sorted by expiry first, so that the sweep reads the holds due first (milliseconds since
 // the epoch, non-negative, big-endian).
 std::string hold_expiry_key(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);

@@ -9,6 +9,10 @@
 // holds column, and each open hold must be in the expiry index at its expiry, which names
 // nothing else; held_total sums what open holds reserve.
 //
+// Time and usage (issue 19): entry times never decrease along an account's journal, and
+// once an entry has a time every later one has; each hour's stored usage totals equal the
+// totals of the journal's entries of that hour (usage_mismatch, usage_missing).
+//
 // Safe on a live server: the accounts come from one snapshot and journal entries are never
 // rewritten, so entries past an account's journal_seq (written after the snapshot) are not
 // read. Used by `ledgerctl verify` and the tests; it only reads.
