@@ -15,6 +15,7 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
+#include "actors/ledger_clock.hpp"
 #include "actors/limits.hpp"
 #include "ledger/account.hpp"
 #include "ledger/policy.hpp"
@@ -43,6 +44,9 @@ struct account_context {
   const ledger::storage::disk_monitor* disk = nullptr;
   gateway_actor gateway;
   metrics* counters = nullptr;
+  // The time on journal entries (ledger_clock.hpp); the node starts it at the database's
+  // clock floor. Shared: it is the one mutable part of the context.
+  std::shared_ptr<ledger_clock> clock = std::make_shared<ledger_clock>();
   // Sends the stream's debit results once per write (debit_batch.hpp); used on the writer
   // thread only.
   result_batcher* batcher = nullptr;

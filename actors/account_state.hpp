@@ -124,9 +124,11 @@ inline const account_context& context_of(account_self self) {
   return *self->state.context;
 }
 
-// What the core is told with each command: the node's rules and the server's clock now.
+// What the core is told with each command: the node's rules, the server's clock now (ms, as
+// the command carries it) and the time for its journal entry (µs, the ledger clock).
 inline ledger::command_context command_context_of(account_self self, int64_t now_ms) {
-  return ledger::command_context{self->state.context->rules, now_ms};
+  const account_context& context = *self->state.context;
+  return ledger::command_context{context.rules, now_ms, context.clock->now_us()};
 }
 
 inline const storage_reader& reader_of(account_self self) {

@@ -139,6 +139,7 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   context->disk = result->disk_.get();
   context->gateway = result->gateway_;
   context->counters = result->counters_.get();
+  context->clock = std::make_shared<ledger_clock>(result->database_->clock_floor());
   context->batcher = batcher.get();  // alive as long as the writer, its only user
   context->idle_timeout = options.idle_timeout;
   context->lookup_backoff_min = options.lookup_backoff_min;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <strings.h>
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdarg>
@@ -127,9 +128,49 @@ std::string client_address(MHD_Connection* connection) {
   return text;
 }
 
+// A streamed answer's state (api_response::stream): the producer and its current part.
+struct stream_state {
+  std::function<api_response::stream_step(std::string&)> produce;
+  std::string part;
+  size_t sent = 0;  // of part
+  bool finished = false;
+};
+constexpr size_t stream_block_bytes = 64 * 1024;
+
+ssize_t read_stream(void* cls, uint64_t, char* buffer, size_t max) {
+  auto* state = static_cast<stream_state*>(cls);
+  while (state->sent == state->part.size()) {
+    if (state->finished) return MHD_CONTENT_READER_END_OF_STREAM;
+    state->part.clear();
+    state->sent = 0;
+    const auto step = state->produce(state->part);
+    if (step == api_response::stream_step::failed) return MHD_CONTENT_READER_END_WITH_ERROR;
+    state->finished = step == api_response::stream_step::done;
+  }
+  const size_t count = std::min(max, state->part.size() - state->sent);
+  std::memcpy(buffer, state->part.data() + state->sent, count);
+  state->sent += count;
+  return static_cast<ssize_t>(count);
+}
+
+void free_stream(void* cls) {
+  delete static_cast<stream_state*>(cls);
+}
+
+MHD_Response* create_response(const api_response& response) {
+  if (!response.stream) {
+    return MHD_create_response_from_buffer(
+        response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+  }
+  auto* state = new stream_state{response.stream, {}, 0, false};
+  MHD_Response* out = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, stream_block_bytes,
+                                                        &read_stream, state, &free_stream);
+  if (out == nullptr) delete state;
+  return out;
+}
+
 MHD_Result queue(MHD_Connection* connection, const api_response& response) {
-  MHD_Response* out = MHD_create_response_from_buffer(
-      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* out = create_response(response);
   if (out == nullptr) return MHD_NO;
   MHD_add_response_header(out, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
   if (!response.allow.empty()) MHD_add_response_header(out, "Allow", response.allow.c_str());

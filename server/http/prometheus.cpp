@@ -223,9 +223,9 @@ std::string render_webhook_metrics(uint64_t last_outbox_position,
 
 const char* to_string(route_class route) {
   static constexpr const char* names[route_class_count] = {
-      "accounts",      "account", "debits",  "recharges", "auto_recharge",
-      "cards",         "journal", "holds",   "auth",      "webhooks",
-      "notifications", "healthz", "metrics", "console",   "unknown"};
+      "accounts", "account", "debits",  "recharges", "auto_recharge", "cards",
+      "journal",  "holds",   "auth",    "webhooks",  "notifications", "usage",
+      "healthz",  "metrics", "console", "unknown"};
   return names[static_cast<size_t>(route)];
 }
 

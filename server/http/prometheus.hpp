@@ -29,12 +29,13 @@ enum class route_class : uint8_t {
   auth,           // POST /v1/login, /v1/logout, .../password
   webhooks,       // /v1/webhooks[/{id}]
   notifications,  // GET .../notifications, PUT .../notification-threshold
+  usage,          // GET .../usage, .../statement, .../balance (issue 19)
   healthz,
   metrics,
   console,  // GET /, /console/...: the browser console's static files (web/)
   unknown,  // no route matched, or the body was refused before routing
 };
-inline constexpr size_t route_class_count = 15;
+inline constexpr size_t route_class_count = 16;
 
 const char* to_string(route_class route);
 

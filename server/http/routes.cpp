@@ -200,6 +200,8 @@ api_response routes::dispatch_account(const api_request& request, const segments
         parts[5] != "release") {
       return no_route();
     }
+  } else if (parts.size() == 4 && (leaf == "usage" || leaf == "statement" || leaf == "balance")) {
+    route = route_class::usage, allow = "GET";
   } else if (parts.size() == 4 && leaf == "password") {
     route = route_class::auth, allow = "POST";
   } else if (parts.size() == 4 && leaf == "notifications") {
@@ -241,6 +243,8 @@ api_response routes::dispatch_account(const api_request& request, const segments
       return get_journal(*id, request);
     case route_class::holds:
       return dispatch_holds(request, *id, parts);
+    case route_class::usage:
+      return dispatch_usage(request, *id, leaf);
     case route_class::notifications:
       return request.method == "GET" ? get_notifications(*id, request)
                                      : put_notification_threshold(*id, request);

@@ -42,6 +42,12 @@ struct api_response {
   std::string allow;  // for 405: the methods the route accepts
   // Further headers (the console's Content-Security-Policy, ETag, Location, ...).
   std::vector<std::pair<std::string, std::string>> headers;
+  // A body too long to build in memory (a month's journal as CSV): when set, `body` is
+  // ignored and the answer is sent chunked, part by part. Each call appends the next part to
+  // `out` (a bounded amount: it runs on the HTTP server's polling thread) and says whether
+  // more follows; `failed` ends the answer cut short (the client sees an incomplete body).
+  enum class stream_step : uint8_t { more, done, failed };
+  std::function<stream_step(std::string& out)> stream;
 };
 
 class routes {
@@ -85,6 +91,16 @@ class routes {
   api_response delete_webhook(const std::string& id_text) const;
   api_response get_notifications(uint64_t id, const api_request& request) const;
   api_response put_notification_threshold(uint64_t id, const api_request& request) const;
+
+  // routes_usage.cpp: usage at a glance (issue 19; docs/api.md, "Usage and statements").
+  // GET .../usage, .../statement, .../balance; the account must exist.
+  api_response dispatch_usage(const api_request& request, uint64_t id,
+                              const std::string& leaf) const;
+  api_response get_balance_at(uint64_t id, const api_request& request) const;
+  // ?from=&to=&granularity=day|hour[&format=csv]; `statement`: the statement's form.
+  api_response get_usage(uint64_t id, const api_request& request, bool statement) const;
+  // GET .../journal?format=csv&from=&to=: the entries of a period as CSV, streamed.
+  api_response get_journal_csv(uint64_t id, const api_request& request) const;
 
   // routes_holds.cpp: credit control (SPEC 11; docs/api.md, "Holds").
   api_response dispatch_holds(const api_request& request, uint64_t id, const segments& parts) const;

@@ -215,6 +215,9 @@ api_response routes::put_card_order(uint64_t id, const api_request& request) con
 }
 
 api_response routes::get_journal(uint64_t id, const api_request& request) const {
+  if (request.query("format") == std::optional<std::string>("csv")) {
+    return get_journal_csv(id, request);
+  }
   const auto from_seq =
       in::query_unsigned(request.query("from_seq"), 1, 1, std::numeric_limits<uint64_t>::max());
   const auto limit =

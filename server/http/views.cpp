@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ledger/limits.hpp"
+#include "server/http/usage_report.hpp"
 
 namespace server::views {
 
@@ -230,7 +231,9 @@ json journal_entry_view(const ledger::journal_entry& entry) {
               {"contra", std::string{ledger::to_string(entry.contra)}},
               {"amount", money_text(entry.amount)},
               {"balance_after", money_text(entry.balance_after)},
-              {"reference", std::to_string(entry.reference)}};
+              {"reference", std::to_string(entry.reference)},
+              // null: written before entries carried a time (issue 19).
+              {"time", entry.time_us > 0 ? json(usage::format_time(entry.time_us)) : json()}};
 }
 
 }  // namespace server::views
