@@ -637,3 +637,119 @@ TEST_F(ConsoleEndToEnd, InteractiveConsoleThroughAPty) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// Splits RFC 4180 text without quoted fields (ours have none): rows of fields, each row
+// ended by CRLF; a bare LF or a stray quote fails the test.
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find("\r\n", start);
+    EXPECT_NE(end, std::string::npos) << "a row without CRLF";
+    if (end == std::string::npos) break;
+    const std::string line = text.substr(start, end - start);
+    EXPECT_EQ(line.find_first_of("\"\n"), std::string::npos) << line;
+    std::vector<std::string> fields;
+    std::stringstream split(line);
+    for (std::string field; std::getline(split, field, ',');)
+      fields.push_back(field);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    rows.push_back(std::move(fields));
+    start = end + 2;
+  }
+  return rows;
+}
+
+// Usage at a glance (issue 19) from outside: entries carry times that never go backwards,
+// also across kill -9; usage by day, the statement (JSON and CSV) and the journal's CSV agree
+// with the debits made; ledgerctl usage prints the day table with its sparkline; verify
+// checks the usage totals against the journal.
+TEST_F(ConsoleEndToEnd, UsageStatementsAndEntryTimesAcrossAKill) {
+  start_ledgerd();
+  const std::string path = "/v1/accounts/77";
+  {
+    httplib::Client http("127.0.0.1", http_port_);
+    ASSERT_EQ(http.Post("/v1/accounts", R"({"id": "77"})", "application/json")->status, 201);
+    ASSERT_EQ(ctl({"adjust", "77", "100.00", "--reason", "opening balance"}).status, 0);
+    for (int i = 1; i <= 40; ++i) {
+      const json debit{{"debit_id", std::to_string(i)}, {"amount", "0.0035"}};
+      ASSERT_EQ(http.Post((path + "/debits").c_str(), debit.dump(), "application/json")->status,
+                200);
+    }
+  }
+  server_->signal(SIGKILL);
+  ASSERT_TRUE(server_->wait(std::chrono::seconds(30)).has_value());
+  start_ledgerd();
+  httplib::Client http("127.0.0.1", http_port_);
+  for (int i = 41; i <= 50; ++i) {
+    const json debit{{"debit_id", std::to_string(i)}, {"amount", "0.0035"}};
+    ASSERT_EQ(http.Post((path + "/debits").c_str(), debit.dump(), "application/json")->status, 200);
+  }
+
+  // Every entry has a time, in order, across the restart.
+  auto journal = json::parse(http.Get((path + "/journal").c_str())->body);
+  ASSERT_EQ(journal["entries"].size(), 51u);
+  std::string previous;
+  for (const auto& entry : journal["entries"]) {
+    ASSERT_TRUE(entry["time"].is_string()) << entry.dump();
+    const std::string time = entry["time"];
+    EXPECT_LE(previous, time) << "times went backwards";  // RFC 3339 UTC sorts as text
+    previous = time;
+  }
+
+  // Today's usage (the last of the default 30 days) and the statement.
+  auto usage = json::parse(http.Get((path + "/usage").c_str())->body);
+  ASSERT_EQ(usage["periods"].size(), 30u) << usage.dump();
+  int counted = 0;  // today's, or yesterday's and today's when the test ran over midnight
+  for (const auto& day : usage["periods"])
+    counted += day["usage"]["count"].get<int>();
+  EXPECT_EQ(counted, 50);
+  EXPECT_EQ(usage["totals"]["usage"]["amount"], "0.175");
+  EXPECT_EQ(usage["periods"][29]["closing_balance"], "99.825");
+  EXPECT_EQ(usage["totals"]["adjustments"]["amount"], "100.00");
+  auto statement = json::parse(http.Get((path + "/statement").c_str())->body);
+  EXPECT_EQ(statement["opening_balance"], "0.00");
+  EXPECT_EQ(statement["closing_balance"], "99.825");
+  EXPECT_EQ(statement["reconciles"], true);
+  auto balance = json::parse(http.Get((path + "/balance?at=" + previous).c_str())->body);
+  EXPECT_EQ(balance["balance"], "99.8285") << "at the last entry's time, it is not yet applied";
+
+  const auto csv = http.Get((path + "/statement?format=csv").c_str());
+  EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  const auto rows = csv_rows(csv->body);
+  ASSERT_EQ(rows.size(), 32u);  // header, 30 days, total
+  EXPECT_EQ(rows[0][0], "period_start");
+  EXPECT_EQ(rows[31][0], "total");
+  EXPECT_EQ(rows[31][2], "50");
+  EXPECT_EQ(rows[31][8], "99.825");
+  const auto entries = csv_rows(http.Get((path + "/journal?format=csv").c_str())->body);
+  ASSERT_EQ(entries.size(), 52u);
+  EXPECT_EQ(entries[1][3], "Adjustment by support");
+  EXPECT_EQ(entries[51][3], "Calls and messages");
+  EXPECT_EQ(entries[51][5], "99.825");
+
+  // Bad input is a clear error.
+  auto refused = http.Get((path + "/usage?granularity=week").c_str());
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("granularity: day or hour"), std::string::npos);
+  EXPECT_EQ(http.Get((path + "/usage?from=2026-02-30").c_str())->status, 400);
+  EXPECT_EQ(http.Get("/v1/accounts/78/usage")->status, 404);
+
+  auto table = ctl({"usage", "77", "--days", "7"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("spend  "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("\u2588"), std::string::npos) << "today is the highest day";
+  EXPECT_NE(table.out.find("total               50           0.175"), std::string::npos)
+      << table.out;
+  auto too_long = ctl({"usage", "77", "--days", "400"});
+  EXPECT_EQ(too_long.status, 1);
+  EXPECT_NE(too_long.err.find("--days from 1 to 366"), std::string::npos) << too_long.err;
+  auto verified = ctl({"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out;
+}
+
+}  // namespace
+}  // namespace e2e

@@ -1,9 +1,12 @@
 // Text forms of the admin replies. The JSON is the server's (server/admin/views.cpp); text
 // is for people and may change, --json is for scripts.
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <vector>
 
 #include "apps/ledgerctl/console.hpp"
 
@@ -117,14 +120,58 @@ void render_journal(const json& result, std::ostream& out) {
   out << std::right << std::setw(6) << "SEQ"
       << "  " << std::left << std::setw(16) << "KIND" << std::setw(14) << "CONTRA" << std::right
       << std::setw(16) << "AMOUNT" << std::setw(18) << "BALANCE AFTER"
-      << "  REFERENCE\n";
+      << "  REFERENCE  TIME (UTC)\n";
   for (const auto& entry : result["entries"]) {
     out << std::right << std::setw(6) << text(entry["seq"]) << "  " << std::left << std::setw(16)
         << text(entry["kind"]) << std::setw(14) << text(entry["contra"]) << std::right
         << std::setw(16) << text(entry["amount"]) << std::setw(18) << text(entry["balance_after"])
-        << "  " << text(entry["reference"]) << "\n";
+        << "  " << text(entry["reference"]) << "  "
+        << (entry["time"].is_null() ? std::string("-") : text(entry["time"])) << "\n";
   }
   if (!result["next_from"].is_null()) out << "more: --from " << text(result["next_from"]) << "\n";
+}
+
+// One character a day for spend (display only: the amounts are exact strings, scaled here
+// as doubles), the highest day a full block.
+std::string sparkline(const json& periods) {
+  static const char* const bars[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                     "\u2585", "\u2586", "\u2587", "\u2588"};
+  std::vector<double> spent;
+  double highest = 0;
+  for (const auto& day : periods) {
+    spent.push_back(std::strtod(text(day["usage"]["amount"]).c_str(), nullptr));
+    highest = std::max(highest, spent.back());
+  }
+  std::string line;
+  for (double value : spent) {
+    const int level = highest > 0 ? static_cast<int>(value / highest * 7.0 + 0.5) : 0;
+    line += value > 0 || highest == 0 ? bars[std::clamp(level, 0, 7)] : " ";
+  }
+  return line;
+}
+
+void render_usage(const json& result, std::ostream& out) {
+  const auto& periods = result["periods"];
+  out << "usage of account " << text(result["account_id"]) << ", " << periods.size() << " days to "
+      << text(result["to"]).substr(0, 10) << " (UTC)\n";
+  out << "spend  " << sparkline(periods) << "\n";
+  out << std::left << std::setw(12) << "DAY" << std::right << std::setw(10) << "CALLS"
+      << std::setw(16) << "SPENT" << std::setw(16) << "RECHARGED" << std::setw(16) << "ADJUSTED"
+      << std::setw(18) << "BALANCE\n";
+  for (const auto& day : periods) {
+    out << std::left << std::setw(12) << text(day["start"]).substr(0, 10) << std::right
+        << std::setw(10) << text(day["usage"]["count"]) << std::setw(16)
+        << text(day["usage"]["amount"]) << std::setw(16) << text(day["recharges"]["amount"])
+        << std::setw(16) << text(day["adjustments"]["amount"]) << std::setw(17)
+        << text(day["closing_balance"]) << "\n";
+  }
+  const auto& totals = result["totals"];
+  out << std::left << std::setw(12) << "total" << std::right << std::setw(10)
+      << text(totals["usage"]["count"]) << std::setw(16) << text(totals["usage"]["amount"])
+      << std::setw(16) << text(totals["recharges"]["amount"]) << std::setw(16)
+      << text(totals["adjustments"]["amount"]) << std::setw(17) << text(result["closing_balance"])
+      << "\n";
+  out << "opening balance " << text(result["opening_balance"]) << "\n";
 }
 
 void render_verify(const json& result, std::ostream& out) {
@@ -264,6 +311,7 @@ void render_text(const command_spec& spec, const json& result, std::ostream& out
   if (name == "account.show") return render_account(result["account"], out);
   if (name == "holds") return render_holds(result, out);
   if (name == "journal") return render_journal(result, out);
+  if (name == "usage") return render_usage(result, out);
   if (name == "verify") return render_verify(result, out);
   if (name == "stats") return render_stats(result, out);
   if (name == "webhooks.list") {

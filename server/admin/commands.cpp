@@ -320,6 +320,7 @@ caf::result<std::string> credentials_issue(admin_self self, const admin_request&
 // The storage-backed commands live in commands_storage.cpp.
 caf::result<std::string> account_list(admin_self self, const admin_request& request);
 caf::result<std::string> journal(admin_self self, const admin_request& request);
+caf::result<std::string> usage(admin_self self, const admin_request& request);
 caf::result<std::string> stats(admin_self self, const admin_request& request);
 caf::result<std::string> verify(admin_self self, const admin_request& request);
 caf::result<std::string> checkpoint(admin_self self, const admin_request& request);
@@ -350,6 +351,7 @@ caf::result<std::string> dispatch(admin_self self, const admin_request& request)
       {"recharge", recharge},
       {"tier.reset", tier_reset},
       {"journal", journal},
+      {"usage", usage},
       {"stats", stats},
       {"verify", verify},
       {"checkpoint", checkpoint},

@@ -7,9 +7,11 @@
 #include <filesystem>
 
 #include "actors/node.hpp"
+#include "actors/wall_clock.hpp"
 #include "server/admin/admin_actor.hpp"
 #include "server/admin/protocol.hpp"
 #include "server/admin/views.hpp"
+#include "server/http/usage_report.hpp"
 #include "server/http/views.hpp"
 #include "storage/verify.hpp"
 
@@ -123,6 +125,28 @@ caf::result<std::string> journal(admin_self self, const admin_request& request) 
                        {"entries", std::move(list)},
                        {"next_from", std::move(next_from)},
                        {"journal_seq", (*acct)->journal_seq}});
+}
+
+caf::result<std::string> usage(admin_self self, const admin_request& request) {
+  std::optional<uint64_t> id, days;
+  if (!optional_unsigned(request, "id", id) || !optional_unsigned(request, "days", days) || !id ||
+      *id == 0 || (days && (*days == 0 || *days > static_cast<uint64_t>(usage::days_max)))) {
+    return bad("usage takes an account id, and --days from 1 to " +
+               std::to_string(usage::days_max));
+  }
+  auto& db = self->state.shared->node->database();
+  auto acct = db.load_account(*id);
+  if (!acct) return error_reply("storage_failure", acct.error().message);
+  if (!acct->has_value())
+    return error_reply("account_not_found",
+                       ledger::describe(ledger::error_code::account_not_found));
+  // The last N days, today (UTC) included.
+  const int64_t now_us = actors::wall_clock_ms() * 1000;
+  const int64_t to = now_us - now_us % ledger::micros_per_day + ledger::micros_per_day;
+  const int64_t from = to - static_cast<int64_t>(days.value_or(30)) * ledger::micros_per_day;
+  auto report = usage::read_report(db, *id, from, to, usage::granularity::day);
+  if (!report) return error_reply("storage_failure", report.error().message);
+  return ok_reply(usage::report_view(*report));
 }
 
 caf::result<std::string> stats(admin_self self, const admin_request&) {
