@@ -43,19 +43,22 @@ std::vector<uint64_t> plan_hold_lookup(const account_state& st, const debit_grou
 struct hold_visitor {
   ledger::account& acct;
   const ledger::policy& rules;
+  int64_t entry_time_us;  // the ledger clock's, for a capture's journal entry
   const ledger::hold_record* prior;
 
+  ledger::command_context at(int64_t now_ms) const { return {rules, now_ms, entry_time_us}; }
+
   ledger::outcome operator()(const commands::authorize_hold& cmd) const {
-    return ledger::authorize_hold(acct, {rules, cmd.now_ms}, cmd.request, prior);
+    return ledger::authorize_hold(acct, at(cmd.now_ms), cmd.request, prior);
   }
   ledger::outcome operator()(const commands::capture_hold& cmd) const {
-    return ledger::capture_hold(acct, {rules, cmd.now_ms}, cmd.hold_id, cmd.amount, prior);
+    return ledger::capture_hold(acct, at(cmd.now_ms), cmd.hold_id, cmd.amount, prior);
   }
   ledger::outcome operator()(const commands::extend_hold& cmd) const {
-    return ledger::extend_hold(acct, {rules, cmd.now_ms}, cmd.extension, prior);
+    return ledger::extend_hold(acct, at(cmd.now_ms), cmd.extension, prior);
   }
   ledger::outcome operator()(const commands::release_hold& cmd) const {
-    return ledger::release_hold(acct, {rules, cmd.now_ms}, cmd.hold_id, prior);
+    return ledger::release_hold(acct, at(cmd.now_ms), cmd.hold_id, prior);
   }
 };
 
@@ -92,9 +95,10 @@ void apply_hold_group(account_self self, const debit_group& group,
     const hold_expiries indexed_before = open_hold_expiries(st.acct);
     state_changed |= release_due_holds(self, now_of(item.cmd), changes, indexed_before, work);
     const uint64_t hold_id = hold_id_of(item.cmd);
-    ledger::outcome out = std::visit(
-        hold_visitor{st.acct, context_of(self).rules, find_prior_hold(st, hold_id, stored)},
-        item.cmd);
+    ledger::outcome out =
+        std::visit(hold_visitor{st.acct, context_of(self).rules, context_of(self).clock->now_us(),
+                                find_prior_hold(st, hold_id, stored)},
+                   item.cmd);
     if (out.ok()) {
       state_changed = true;
       if (out.entry) changes.put_journal(*out.entry);

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <set>
 
 #include "storage/database.hpp"
@@ -57,6 +59,63 @@ struct account_audit {
     }
     if (balance != acct.balance.micros()) violation("balance != sum of journal");
     if (seq != acct.journal_seq) violation("journal_seq != last entry");
+  }
+
+  // Issue 19: every entry has a time, never earlier than the entry before it, and each
+  // hour's stored usage totals are what the journal's entries of that hour add up to,
+  // summed here without the server's code (ledger/usage.hpp).
+  struct hour_sums {
+    uint64_t usage_count = 0, recharge_count = 0, adjustment_count = 0;
+    ledger::wide_sum usage = 0, recharges = 0, adjustments = 0;
+    uint64_t last_seq = 0;
+    int64_t closing_micros = 0;
+  };
+  void check_usage(const std::vector<ledger::journal_entry>& entries) {
+    constexpr int64_t micros_per_hour = 3'600'000'000;
+    std::map<int64_t, hour_sums> hours;
+    int64_t previous = 0;
+    for (const auto& entry : entries) {
+      if (entry.time_us <= 0) violation("entry " + std::to_string(entry.seq) + " has no time");
+      if (entry.time_us < previous) {
+        violation("entry " + std::to_string(entry.seq) + " is earlier than the entry before it");
+      }
+      previous = std::max(previous, entry.time_us);
+      hour_sums& sums = hours[entry.time_us / micros_per_hour];
+      const int64_t amount = entry.amount.micros();
+      if (entry.kind == ledger::entry_kind::debit || entry.kind == ledger::entry_kind::capture) {
+        ++sums.usage_count;
+        sums.usage -= amount;
+      } else if (entry.kind == ledger::entry_kind::adjustment) {
+        ++sums.adjustment_count;
+        sums.adjustments += amount;
+      } else {
+        ++sums.recharge_count;
+        sums.recharges += amount;
+      }
+      sums.last_seq = entry.seq;
+      sums.closing_micros = entry.balance_after.micros();
+    }
+    auto stored = db.usage_hours(acct.id, 0, std::numeric_limits<int64_t>::max());
+    if (!stored) return violation("usage unreadable: " + stored.error().message);
+    size_t matched = 0;
+    for (const auto& [hour, totals] : *stored) {
+      auto found = hours.find(hour);
+      if (found == hours.end()) {
+        violation("usage of hour " + std::to_string(hour) + " counts entries the journal lacks");
+        continue;
+      }
+      ++matched;
+      const hour_sums& sums = found->second;
+      if (totals.debit_count != sums.usage_count || totals.debit_micros != sums.usage ||
+          totals.recharge_count != sums.recharge_count ||
+          totals.recharge_micros != sums.recharges ||
+          totals.adjustment_count != sums.adjustment_count ||
+          totals.adjustment_micros != sums.adjustments || totals.last_seq != sums.last_seq ||
+          totals.closing_balance.micros() != sums.closing_micros) {
+        violation("usage of hour " + std::to_string(hour) + " disagrees with the journal");
+      }
+    }
+    if (matched != hours.size()) violation("an hour of the journal has no usage totals");
   }
 
   void check_debits(const std::vector<ledger::journal_entry>& entries) {
@@ -383,6 +442,7 @@ audit_result audit(const std::string& data_dir, const std::map<uint64_t, account
     auto entries = check.read_journal();
     result.journal_entries += entries.size();
     check.check_journal(entries);
+    check.check_usage(entries);
     check.check_debits(entries);
     check.check_charges(entries, final);
     check.check_tier();

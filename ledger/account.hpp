@@ -117,6 +117,10 @@ struct account_extras {
 // What a command that may start a charge is given besides its own fields: the configurable
 // rules and the caller's clock, in ms since the Unix epoch (UTC). The core reads no clock.
 struct command_context {
+  // Every field given: a context without its entry time would write untimed entries.
+  command_context(const policy& rules_in, int64_t now_ms_in, int64_t entry_time_us_in)
+      : rules(rules_in), now_ms(now_ms_in), entry_time_us(entry_time_us_in) {}
+
   const policy& rules;
   int64_t now_ms = 0;
   // The time the journal entry the command writes carries (journal_entry::time_us): µs since

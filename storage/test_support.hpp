@@ -58,7 +58,7 @@ inline void write(database& db, const change_set& changes) {
 // What the core's commands are given in storage tests: the default rules, a fixed clock.
 inline ledger::command_context test_context() {
   static const ledger::policy rules;
-  return ledger::command_context{rules, 1'790'000'000'000};
+  return ledger::command_context{rules, 1'790'000'000'000, 1'790'000'000'000'000};
 }
 
 // An account with two cards, auto-recharge on, an automatic charge and a manual recharge

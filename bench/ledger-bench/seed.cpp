@@ -1,5 +1,6 @@
 #include "bench/ledger-bench/seed.hpp"
 
+#include <chrono>
 #include <vector>
 
 #include "ledger/account.hpp"
@@ -15,8 +16,12 @@ ledger::status seed_accounts(const seed_options& options) {
   if (!opened) return ledger::status::failure(opened.error().message);
   auto& db = **opened;
   constexpr size_t per_write = 1000;
-  // Seeded accounts have no auto-recharge: the rules and the clock play no part.
+  // Seeded accounts have no auto-recharge: the rules play no part. The opening adjustment
+  // is stamped with the time of the seeding, as a server would (issue 19's usage totals).
   const ledger::policy rules;
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   std::vector<ledger::storage::change_set> sets;
   std::vector<const ledger::storage::change_set*> pointers;
   for (uint64_t done = 0; done < options.accounts;) {
@@ -24,7 +29,7 @@ ledger::status seed_accounts(const seed_options& options) {
     pointers.clear();
     for (; done < options.accounts && sets.size() < per_write; ++done) {
       ledger::account acct = ledger::make_account(options.first_account_id + done);
-      auto out = ledger::adjust_balance(acct, {rules, 0},
+      auto out = ledger::adjust_balance(acct, {rules, now_us / 1000, now_us},
                                         ledger::money::from_micros(options.balance_micros),
                                         /*adjustment_id=*/1);
       if (!out.ok() || !out.entry) {

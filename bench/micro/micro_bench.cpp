@@ -17,7 +17,7 @@ namespace {
 
 // The default rules and a fixed clock, as the account actor passes them.
 const ledger::policy bench_rules;
-const ledger::command_context bench_context{bench_rules, 1'790'000'000'000};
+const ledger::command_context bench_context{bench_rules, 1'790'000'000'000, 1'790'000'000'000'000};
 
 ledger::account funded_account() {
   ledger::account acct = ledger::make_account(42);

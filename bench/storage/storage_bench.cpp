@@ -144,7 +144,7 @@ account account_for(uint64_t index) {
       card.last4 = "4242";
       card.exp_month = 12;
       card.exp_year = 2030;
-      (void)add_card(acct, {ledger::policy{}, 0}, card);  // no auto-recharge: no rules needed
+      (void)add_card(acct, {ledger::policy{}, 0, 0}, card);  // no auto-recharge: no rules needed
     }
   }
   return acct;
