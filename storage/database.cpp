@@ -637,12 +637,13 @@ expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, siz
 }
 
 expected<std::vector<journal_entry>> database::read_journal(uint64_t account_id, uint64_t from_seq,
-                                                            size_t limit) const {
+                                                            size_t limit, bool fill_cache) const {
   const size_t count_max = std::min(limit, journal_page_max);
   const std::string end = account_range_end(account_id);
   const rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
+  read.fill_cache = fill_cache;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(read, impl_->handle(column::journal)));
   std::vector<journal_entry> entries;

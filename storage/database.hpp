@@ -93,8 +93,10 @@ class database {
   // first: the open holds that are due (layout.hpp, column hold_expiry).
   expected<std::vector<hold_expiry_entry>> due_holds(int64_t now_ms, size_t limit) const;
   // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).
+  // `fill_cache` false for long scans (a month's export): the blocks read are not kept in
+  // the block cache, so the scan neither grows memory nor evicts the hot accounts' blocks.
   expected<std::vector<journal_entry>> read_journal(uint64_t account_id, uint64_t from_seq,
-                                                    size_t limit) const;
+                                                    size_t limit, bool fill_cache = true) const;
 
   // ---- time and usage (issue 19) ----
   // The ledger clock's floor in µs since the Unix epoch: at least every journal entry time

@@ -126,7 +126,8 @@ api_response routes::get_journal_csv(uint64_t id, const api_request& request) co
       out = usage::journal_csv_header();
       return step::more;
     }
-    auto page = db.read_journal(id, at.next_seq, ledger::storage::journal_page_max);
+    auto page = db.read_journal(id, at.next_seq, ledger::storage::journal_page_max,
+                                /*fill_cache=*/false);
     if (!page) return step::failed;
     for (const auto& entry : *page) {
       if (ledger::has_time(entry) && entry.time_us >= to_us) return step::done;
