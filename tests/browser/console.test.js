@@ -846,6 +846,10 @@ test('usage: the 30-day chart and its table, a day with its calls grouped, the C
     assert.match(await page.locator('#day-note').textContent(),
       /This day has 3,102 entries; the newest 3,000 were read here\. And 2 more recharges or adjustments earlier in the day/);
     await screenshot(page, 'usage-busy-day');
+    // What the page did not read is in the day's journal: every entry of the day.
+    const dayJournal = await downloadCsv(page, page.getByRole('button', { name: 'Download this day’s journal (CSV)' }));
+    assert.equal(dayJournal.rows.length, 3102);
+    assert.ok(dayJournal.rows.every((row) => row.time.startsWith(dayBefore)), 'only the day’s entries');
   }
 
   // The statement of the 30 days, saved with the session's token: a row per day and a total
