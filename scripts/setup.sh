@@ -7,7 +7,8 @@
 # The browser tests (tests/browser/) also need Chromium, node >= 18 and npm (Debian's, unless
 # node and npm are installed already, e.g. from nodesource: apt's npm conflicts with that
 # nodejs) and playwright-core from tests/browser/package-lock.json (npm ci, no browsers
-# downloaded: the tests use Debian's /usr/bin/chromium).
+# downloaded: the tests use Debian's /usr/bin/chromium). The build needs npm too: the console's
+# chart library comes from web/package-lock.json (npm ci) and is embedded into ledgerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,14 +40,16 @@ if [ "$node_major" -lt 18 ]; then
   echo "setup: node $(node --version) is too old for tests/browser (18 or newer)" >&2
   exit 1
 fi
-# npm ci only when the lock file changed since the last install.
-browser_dir=tests/browser
-stamp="$browser_dir/node_modules/.installed-from-lock"
-if ! cmp -s "$browser_dir/package-lock.json" "$stamp" 2>/dev/null; then
-  echo "setup: npm ci in $browser_dir"
-  (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-  cp "$browser_dir/package-lock.json" "$stamp"
-fi
+# npm ci only when the lock file changed since the last install: web/ (the console's chart
+# library, embedded into ledgerd by web/CMakeLists.txt) and tests/browser/.
+for npm_dir in web tests/browser; do
+  stamp="$npm_dir/node_modules/.installed-from-lock"
+  if ! cmp -s "$npm_dir/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "setup: npm ci in $npm_dir"
+    (cd "$npm_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp "$npm_dir/package-lock.json" "$stamp"
+  fi
+done
 
 [ "${1:-}" = "--packages-only" ] && exit 0
 

@@ -24,13 +24,14 @@ std::vector<asset> make_assets() {
 }  // namespace
 
 std::string_view content_type_for(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> types{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> types{{
       {".html", "text/html; charset=utf-8"},
       {".css", "text/css; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"},
       {".svg", "image/svg+xml"},
       {".png", "image/png"},
       {".json", "application/json"},
+      {".txt", "text/plain; charset=utf-8"},  // the third-party licences below vendor/
   }};
   for (const auto& [extension, type] : types) {
     if (ends_with(name, extension)) return type;

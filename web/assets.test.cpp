@@ -47,6 +47,22 @@ TEST(WebAssets, TheHtmlHasNoInlineScriptHandlerOrStyle) {
   }
 }
 
+// The chart library comes from web/node_modules (web/package-lock.json) with its licence.
+TEST(WebAssets, TheChartLibraryIsEmbeddedBelowVendorWithItsLicence) {
+  const asset* library = find_asset("vendor/uPlot.esm.js");
+  ASSERT_NE(library, nullptr);
+  EXPECT_EQ(library->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(library->body.find("export { uPlot as default }"), std::string_view::npos);
+  const asset* style = find_asset("vendor/uPlot.min.css");
+  ASSERT_NE(style, nullptr);
+  EXPECT_EQ(style->content_type, "text/css; charset=utf-8");
+  const asset* licence = find_asset("vendor/uPlot.LICENSE.txt");
+  ASSERT_NE(licence, nullptr);
+  EXPECT_NE(licence->body.find("MIT License"), std::string_view::npos);
+  EXPECT_EQ(find_asset("uPlot.esm.js"), nullptr);
+  EXPECT_EQ(find_asset("node_modules/uplot/dist/uPlot.esm.js"), nullptr);
+}
+
 TEST(WebAssets, OnlyExactNamesMatch) {
   EXPECT_EQ(find_asset(""), nullptr);
   EXPECT_EQ(find_asset("/index.html"), nullptr);
@@ -61,6 +77,7 @@ TEST(WebAssets, ContentTypesFollowTheExtension) {
   EXPECT_EQ(content_type_for("a.css"), "text/css; charset=utf-8");
   EXPECT_EQ(content_type_for("a.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(content_type_for("a.svg"), "image/svg+xml");
+  EXPECT_EQ(content_type_for("vendor/a.LICENSE.txt"), "text/plain; charset=utf-8");
   EXPECT_EQ(content_type_for("a.exe"), "application/octet-stream");
   EXPECT_EQ(content_type_for("js"), "application/octet-stream");
 }

@@ -1,18 +1,14 @@
 // Balance and history: the account's balance, state, automatic recharge and retry level,
-// and its journal newest first, a page at a time (GET .../journal, docs/api.md).
+// usage of the last 30 days and a day's history (usage.js), and the journal newest first, a
+// page at a time (GET .../journal, docs/api.md).
 import { accountPath, loadSession, request } from './api.js';
 import { messageFor } from './messages.js';
 import { formatDollars, percentOf } from './money.js';
 import * as notifications from './notifications.js';
 import { $, element, formatDateTime, formMessage } from './ui.js';
+import * as usage from './usage.js';
 
 const PAGE_ENTRIES = 20;
-const KIND_NAMES = {
-  debit: 'Usage',
-  auto_recharge: 'Automatic recharge',
-  manual_recharge: 'Manual recharge',
-  adjustment: 'Adjustment by support',
-};
 const TIER_COUNT = 4; // retry levels after the first attempt (75, 50, 25, 0 %)
 
 // The newest entry shown; 0 before the first page.
@@ -88,7 +84,7 @@ async function loadHistory(app, end) {
   const rows = $('#history-rows');
   const from = Math.max(1, end - PAGE_ENTRIES + 1);
   if (end < 1) {
-    rows.replaceChildren(element('tr', {}, element('td', { colSpan: 5, text: 'No entries yet.' })));
+    rows.replaceChildren(element('tr', {}, element('td', { colSpan: 6, text: 'No entries yet.' })));
     $('#history-range').textContent = 'No entries yet.';
   } else {
     const result = await request('GET', accountPath(session, `/journal?from_seq=${from}&limit=${end - from + 1}`));
@@ -104,7 +100,8 @@ async function loadHistory(app, end) {
           'tr',
           {},
           element('td', { text: `#${entry.seq}` }),
-          element('td', { text: KIND_NAMES[entry.kind] ?? entry.kind }),
+          element('td', { text: entry.time === null ? '–' : formatDateTime(Date.parse(entry.time)) }),
+          element('td', { text: usage.entryName(entry) }),
           element('td', { className: 'number', text: formatDollars(entry.amount) }),
           element('td', { className: 'number', text: formatDollars(entry.balance_after) }),
           element('td', { className: 'reference', text: entry.reference }),
@@ -125,6 +122,10 @@ async function loadHistory(app, end) {
 }
 
 async function refresh(app) {
+  // Usage first, then the account: the day view needs a journal seq at least as new as the
+  // usage answer (usage.js, readDay).
+  const usageRead = await usage.load(app);
+  if (!loadSession()) return;
   const account = await app.refreshAccount();
   if (!account) {
     if (loadSession()) formMessage($('[data-page="overview"]'), messageFor('network'), 'error');
@@ -132,7 +133,11 @@ async function refresh(app) {
   }
   renderAccount(account);
   journalSeq = account.journal_seq;
-  await Promise.all([loadHistory(app, journalSeq), notifications.render(app, account)]);
+  await Promise.all([
+    loadHistory(app, journalSeq),
+    notifications.render(app, account),
+    usageRead ? usage.render(app, account.journal_seq) : null,
+  ]);
 }
 
 export function init(app) {
@@ -144,6 +149,7 @@ export function init(app) {
   );
   $('#overview-refresh').addEventListener('click', () => refresh(app));
   notifications.init(app);
+  usage.init(app);
 }
 
 export async function show(app) {

@@ -62,6 +62,19 @@ export function formatDateTime(unixMs) {
   return new Date(unixMs).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+// Hands a downloaded file to the browser to save: a link to a Blob URL with a file name,
+// clicked and removed (the Content-Security-Policy allows this; no inline script or data:).
+const BLOB_URL_LIFETIME_MS = 60000;
+export function saveFile(blob, fileName) {
+  const url = URL.createObjectURL(blob);
+  const link = element('a', { href: url, download: fileName, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked later, not at once: the browser may still be reading it after the click.
+  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
+}
+
 export function element(tag, properties = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(properties)) {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,6 +29,7 @@ const WAIT_MS = 30000; // generous: ctest runs other tests beside this one
 const CUSTOMER = '4217';
 const DECLINING_CUSTOMER = '4218';
 const CAPPED_CUSTOMER = '4219';
+const USAGE_CUSTOMER = '4220';
 const NEW_PASSWORD = 'violet kettle morning harbour';
 
 let work;
@@ -104,8 +106,15 @@ async function waitForAccount(id, check, what) {
 
 // ---- the browser ------------------------------------------------------------------------
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, ...options });
+  // Chromium logs a Content-Security-Policy violation as a console error too; this says which
+  // directive, for every page, in case a violation is only reported as an event.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
@@ -522,10 +531,12 @@ test('payments: auto-recharge within the minimum and maximum, and a manual recha
   assert.equal(await page.locator('#overview-balance').textContent(), '$80.00');
   const rows = page.locator('#history-rows tr');
   assert.equal(await rows.count(), 2);
-  assert.deepEqual(await rows.nth(0).locator('td').allTextContents(),
-    ['#2', 'Manual recharge', '$50.00', '$80.00', '2']);
-  assert.deepEqual((await rows.nth(1).locator('td').allTextContents()).slice(0, 4),
-    ['#1', 'Automatic recharge', '$30.00', '$30.00']);
+  // Each entry with its time (the browser's time zone) and in the words customers use.
+  const newest = await rows.nth(0).locator('td').allTextContents();
+  assert.match(newest[1], /^\w{3} \d+, \d{4}, \d+:\d{2} [AP]M$/);
+  assert.deepEqual([newest[0], ...newest.slice(2)], ['#2', 'Recharge', '$50.00', '$80.00', '2']);
+  const oldest = await rows.nth(1).locator('td').allTextContents();
+  assert.deepEqual([oldest[0], ...oldest.slice(2, 5)], ['#1', 'Automatic recharge', '$30.00', '$30.00']);
   await screenshot(page, 'overview');
   assert.deepEqual(page.problems, []);
   await page.context().close();
@@ -541,8 +552,8 @@ test('history pages newest first', async () => {
   await onPage(page, 'overview');
   const range = page.locator('#history-range');
   await range.filter({ hasText: 'Entries 28 to 47 of 47, newest first.' }).waitFor();
-  assert.deepEqual((await page.locator('#history-rows tr').first().locator('td').allTextContents()).slice(0, 4),
-    ['#47', 'Usage', '\u2212$0.0125', '$79.4375']);
+  const newest = await page.locator('#history-rows tr').first().locator('td').allTextContents();
+  assert.deepEqual([newest[0], ...newest.slice(2, 5)], ['#47', 'Calls and messages', '\u2212$0.0125', '$79.4375']);
   assert.equal(await page.locator('#history-newer').isDisabled(), true);
   await page.locator('#history-older').click();
   await range.filter({ hasText: 'Entries 8 to 27 of 47' }).waitFor();
@@ -735,6 +746,139 @@ test('a declined manual recharge says so and charges nothing; suspension by supp
   await banner.filter({ hasText: 'Support suspended this account' }).waitFor();
   assert.match(await banner.textContent(), /contact support/);
   assert.equal(await page.locator('#overview-state').textContent(), 'Suspended by support');
+  await page.context().close();
+});
+
+// Exact amounts in the test too: "11.75" -> 11750000n micro-dollars.
+function micros(text) {
+  const match = /^(-?)(\d+)(?:\.(\d{1,6}))?$/.exec(text);
+  assert.ok(match, `not an amount: ${text}`);
+  const value = BigInt(match[2]) * 1000000n + BigInt((match[3] ?? '').padEnd(6, '0'));
+  return match[1] ? -value : value;
+}
+
+// Saves the file a button downloads and parses it as CSV (RFC 4180, csv-parse).
+async function downloadCsv(page, button) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), button.click()]);
+  const text = readFileSync(await download.path(), 'utf8');
+  assert.ok(text.endsWith('\r\n'), 'RFC 4180 lines end in CRLF');
+  return { name: download.suggestedFilename(), rows: parseCsv(text, { columns: true, strict: true }) };
+}
+
+async function debitBatches(id, count, amount, firstId) {
+  for (let start = 0; start < count; start += 1000) {
+    const size = Math.min(1000, count - start);
+    const debits = Array.from({ length: size }, (_, i) => ({ debit_id: String(firstId + start + i), amount }));
+    const posted = await platform('POST', `/v1/accounts/${id}/debits`, { debits });
+    assert.equal(posted.status, 200, JSON.stringify(posted.body).slice(0, 300));
+  }
+}
+
+const utcDay = () => new Date().toISOString().slice(0, 10);
+
+test('usage: the 30-day chart and its table, a day with its calls grouped, the CSV statement and journal', async (t) => {
+  // The customer's browser is in New York: days are UTC days, times are shown in New York's.
+  const page = await newPage({ timezoneId: 'America/New_York' });
+  await onboard(page, USAGE_CUSTOMER);
+  const dayBefore = utcDay();
+  // Support credits $50.00, 100 calls of $0.0125, then a recharge of $25.00 on a card.
+  await ledgerctl('adjust', USAGE_CUSTOMER, '50.00', '--reason', 'browser test: usage');
+  await debitBatches(USAGE_CUSTOMER, 100, '0.0125', 1);
+  const card = await platform('POST', `/v1/accounts/${USAGE_CUSTOMER}/cards`, {
+    number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123', holder_name: 'Ada',
+  });
+  assert.equal(card.status, 201, JSON.stringify(card.body));
+  const recharge = await platform('POST', `/v1/accounts/${USAGE_CUSTOMER}/recharges`,
+    { amount: '25.00', idempotency_key: 'usage-1' });
+  assert.equal(recharge.status, 200, JSON.stringify(recharge.body));
+  assert.equal(recharge.body.balance, '73.75');
+
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.waitForFunction(() => document.body.dataset.usageDay && document.querySelector('#day-rows tr.grouped'));
+  // The chart is drawn (uPlot, on canvas), and its text alternative has the exact totals.
+  assert.ok(await page.locator('#usage-chart canvas').count() >= 1, 'the chart has a canvas');
+  assert.equal(await page.locator('#usage-chart').getAttribute('aria-hidden'), 'true');
+  const summary = await page.locator('#usage-summary').textContent();
+  assert.match(summary, /\$1\.25 spent on 100 calls and messages; 1 recharge of \$25\.00 in all; 1 adjustment by support \(\$50\.00\)\. Balance \$0\.00 at the start, \$73\.75 at the end\./);
+  assert.equal(await page.locator('#usage-rows tr').count(), 30, 'every one of the 30 days');
+  // Hovering the last day shows its exact amounts in the chart's legend; clicking it picks it.
+  const over = page.locator('#usage-chart .u-over');
+  const box = await over.boundingBox();
+  await over.hover({ position: { x: box.width - 2, y: box.height / 2 } });
+  assert.deepEqual(await page.locator('#usage-chart .u-legend .u-value').allTextContents(),
+    [await page.locator('#usage-rows tr th').first().textContent().then((day) => day.replace(/^\w+, /, '')), '$1.25', '$73.75']);
+  await page.locator('#day-select').selectOption({ index: 29 });
+  await over.click({ position: { x: box.width - 2, y: box.height / 2 } });
+  await page.waitForFunction(() => document.querySelector('#day-select').selectedIndex === 0);
+  const sameDay = dayBefore === utcDay();
+  if (!sameDay) t.diagnostic('the entries straddle midnight UTC: the one-day checks are skipped');
+  if (sameDay) {
+    const today = await page.locator('#usage-rows tr').first().locator('th, td').allTextContents();
+    assert.deepEqual(today.slice(1), ['100', '$1.25', '1 × $25.00', '$50.00', '$73.75']);
+    // The day's history: the calls in one line with their count and sum, the rest one per
+    // line, newest first, with their times in the browser's time zone (and it says so).
+    const rows = page.locator('#day-rows tr');
+    assert.equal(await rows.count(), 3);
+    const grouped = await rows.nth(0).locator('th, td').allTextContents();
+    assert.equal(grouped[0], 'Calls and messages — 100 ×');
+    // The first and the last call's times ("Dec 6, 2026, 10:01:02 PM to 10:01:03 PM").
+    assert.match(grouped[1], /^\w{3} \d+, \d{4}, \d+:\d{2}:\d{2} [AP]M( to (\w{3} \d+, \d{4}, )?\d+:\d{2}:\d{2} [AP]M)?$/);
+    assert.equal(grouped[2], '\u2212$1.25');
+    const [rechargeRow, adjustmentRow] = [
+      await rows.nth(1).locator('th, td').allTextContents(),
+      await rows.nth(2).locator('th, td').allTextContents(),
+    ];
+    assert.deepEqual([rechargeRow[0], ...rechargeRow.slice(2)], ['Recharge', '$25.00', '$73.75']);
+    assert.deepEqual([adjustmentRow[0], ...adjustmentRow.slice(2)], ['Adjustment by support', '$50.00', '$50.00']);
+    assert.match(await page.locator('#day-zone').textContent(), /your time zone \(America\/New_York\)/);
+    assert.doesNotMatch(await page.locator('#day-note').textContent(), /newest|more/);
+  }
+  await screenshot(page, 'usage');
+
+  // A busy day: 3,000 more calls. The day's history reads at most three journal pages (the
+  // newest 3,000 entries) and says what it left out; the grouped line stays exact.
+  await debitBatches(USAGE_CUSTOMER, 3000, '0.0035', 1000);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('#usage-summary').filter({ hasText: '$11.75 spent on 3,100 calls and messages' }).waitFor();
+  if (sameDay && dayBefore === utcDay()) {
+    await page.locator('#day-rows tr.grouped th').filter({ hasText: 'Calls and messages — 3,100 ×' }).waitFor();
+    assert.equal(await page.locator('#day-rows tr.grouped td.number').first().textContent(), '\u2212$11.75');
+    assert.match(await page.locator('#day-note').textContent(),
+      /This day has 3,102 entries; the newest 3,000 were read here\. And 2 more recharges or adjustments earlier in the day/);
+    await screenshot(page, 'usage-busy-day');
+    // What the page did not read is in the day's journal: every entry of the day.
+    const dayJournal = await downloadCsv(page, page.getByRole('button', { name: 'Download this day’s journal (CSV)' }));
+    assert.equal(dayJournal.rows.length, 3102);
+    assert.ok(dayJournal.rows.every((row) => row.time.startsWith(dayBefore)), 'only the day’s entries');
+  }
+
+  // The statement of the 30 days, saved with the session's token: a row per day and a total
+  // row that reconciles (opening + recharges + adjustments - usage = closing).
+  const statement = await downloadCsv(page, page.getByRole('button', { name: 'Download statement (CSV)' }));
+  assert.match(statement.name, new RegExp(`^statement-${USAGE_CUSTOMER}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  assert.equal(statement.rows.length, 31);
+  const total = statement.rows.at(-1);
+  assert.equal(total.period_start, 'total');
+  assert.deepEqual(
+    [total.usage_count, total.recharge_count, total.adjustment_count].map(Number), [3100, 1, 1]);
+  assert.equal(micros(total.usage_amount), micros('11.75'));
+  assert.equal(micros(total.closing_balance), micros('63.25'));
+  assert.equal(micros(total.opening_balance) + micros(total.recharge_amount) +
+    micros(total.adjustment_amount) - micros(total.usage_amount), micros(total.closing_balance));
+  const days = statement.rows.slice(0, -1);
+  assert.equal(days.reduce((sum, row) => sum + micros(row.usage_amount), 0n), micros(total.usage_amount));
+  assert.equal(days.at(-1).closing_balance, total.closing_balance);
+  await message(page.locator('#usage-view')).filter({ hasText: 'The statement is downloaded' }).waitFor();
+
+  // The journal of the 30 days: every entry, in words, adding up to the balance.
+  const journal = await downloadCsv(page, page.getByRole('button', { name: 'Download journal (CSV)' }));
+  assert.equal(journal.rows.length, 3102);
+  assert.deepEqual(Object.keys(journal.rows[0]),
+    ['time', 'seq', 'kind', 'description', 'amount', 'balance_after', 'reference']);
+  assert.deepEqual([...new Set(journal.rows.map((row) => row.description))].sort(),
+    ['Adjustment by support', 'Calls and messages', 'Recharge']);
+  assert.equal(journal.rows.reduce((sum, row) => sum + micros(row.amount), 0n), micros('63.25'));
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 
