@@ -254,6 +254,17 @@ std::string http_metrics::render() const {
          started - std::min(closed, started));
   single(out, "ledger_http_connections_accepted_total", "counter",
          "HTTP connections the server took.", load(connections_accepted_));
+  const std::string_view refused_connections = "ledger_http_connections_refused_total";
+  header(out, refused_connections, "counter",
+         "HTTP connections refused at connect, by cause (per_address: the address had its "
+         "share open already).");
+  sample(out, refused_connections, "cause=\"per_address\"", load(connections_refused_per_address_));
+  const std::string_view closed_connections = "ledger_http_connections_closed_total";
+  header(out, closed_connections, "counter",
+         "HTTP connections the server closed, by cause (request_deadline: a request or its "
+         "answer took longer than the deadline).");
+  sample(out, closed_connections, "cause=\"request_deadline\"",
+         load(connections_closed_at_deadline_));
   const std::string_view refused = "ledger_http_requests_refused_total";
   header(out, refused, "counter",
          "HTTP requests refused before routing: request line (414) or headers (431) beyond "
