@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -747,6 +748,62 @@ TEST_F(HostileClients, ConnectionsRefusedPerAddressAreCounted) {
   EXPECT_NE(text.find("ledger_http_connections_refused_total{cause=\"per_address\"} 1"),
             std::string::npos)
       << text;
+}
+
+// Every slot taken (issue 21): 4 addresses x 256 connections that never finish a request
+// take all 1,024. A connection arriving before any of them has waited a second is refused;
+// after that, a new one closes the connection that has waited longest, so an honest client
+// is answered at once instead of waiting for the request deadline to free a slot.
+TEST_F(HostileClients, WithEverySlotTakenTheLongestWaitingMakesRoom) {
+  // 1,024 connections need descriptors in this process and in ledgerd (which inherits it).
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max != RLIM_INFINITY && files.rlim_max < 4096) {
+    GTEST_SKIP() << "the open-file limit " << files.rlim_max << " is below 4,096";
+  }
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, 4096);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  start_ledgerd();
+  const std::string partial = "GET /healthz HTTP/1.1\r\nX-Slow: a";
+  std::vector<std::unique_ptr<raw_connection>> slow;
+  const auto started = clock_type::now();
+  for (int address = 0; address < 4; ++address) {
+    const std::string source = "127.0.0." + std::to_string(20 + address);
+    for (int i = 0; i < 256; ++i) {
+      slow.push_back(std::make_unique<raw_connection>(http_port_, source.c_str()));
+      ASSERT_TRUE(slow.back()->connected());
+      slow.back()->send(std::vector<char>(partial.begin(), partial.end()));
+    }
+  }
+  const auto opening = std::chrono::duration_cast<milliseconds>(clock_type::now() - started);
+  raw_connection early(http_port_, "127.0.0.30");
+  const std::string heard_early = early.read_until_closed(milliseconds(500));
+  // The kernel queues connections in order, so the server took all 1,024 before this one;
+  // when opening them took under half a second none had waited a second yet.
+  if (opening.count() < 500) {
+    EXPECT_TRUE(early.closed() && heard_early.empty()) << "refused: " << heard_early;
+  }
+  std::this_thread::sleep_for(milliseconds(1200));
+  auto honest = honest_health();
+  ASSERT_TRUE(honest.has_value()) << "an honest client waited for a slot";
+  EXPECT_LT(honest->count(), honest_answer_ms);
+  // The oldest slow connection was the one closed.
+  EXPECT_TRUE(slow.front()->read_until_closed(milliseconds(500)).empty());
+  EXPECT_TRUE(slow.front()->closed()) << "the longest-waiting connection was not closed";
+  EXPECT_FALSE(slow.back()->read_until_closed(milliseconds(10)).size() > 0 || slow.back()->closed())
+      << "the newest slow connection was closed";
+  const std::string text = metrics();
+  EXPECT_NE(text.find("ledger_http_connections_closed_total{cause=\"slots_full\"} "),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("ledger_http_connections_closed_total{cause=\"slots_full\"} 0"),
+            std::string::npos)
+      << text;
+  if (opening.count() < 500) {
+    EXPECT_NE(text.find("ledger_http_connections_refused_total{cause=\"connections_max\"} 1"),
+              std::string::npos)
+        << text;
+  }
 }
 
 // A credential that is given is checked even where none is needed (open access here): a

@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,13 +38,21 @@ using ledger::error_code;
 
 // Connection limits (docs/security.md, "HTTP connections"). libmicrohttpd reads every socket
 // on one epoll thread, so a connection that trickles its request or idles holds a slot and
-// at most connection_memory_bytes, never a worker thread. Beyond connections_max the server
-// accepts no more (they wait in the listen backlog); one address beyond its share is closed
-// at once by on_accept, which counts it.
+// at most connection_memory_bytes, never a worker thread. One address beyond its share is
+// closed at once by on_accept, which counts it. With every slot taken, a new connection
+// closes the one that has waited longest on its request (slow clients cannot keep honest
+// ones waiting for the request deadline), or is closed itself when none has waited
+// eviction_age_min.
 constexpr unsigned connections_max = 1024;
 constexpr unsigned connections_per_address_max = 256;
 static_assert(connections_per_address_max < connections_max,
               "one address must leave slots for the others");
+// Connections closed to make room but not yet gone: libmicrohttpd's own limit is
+// connections_max plus these (beyond it, new connections wait in the listen backlog).
+constexpr unsigned connections_closing_max = 64;
+// A connection is closed to make room only after its request has taken this long: a client
+// sending its request at once is never closed for a newer one.
+constexpr std::chrono::milliseconds eviction_age_min{1000};
 // A connection that sends nothing for this long (mid-request or idle between requests) is
 // closed by libmicrohttpd. The request deadline (http_options::request_deadline, 10 s by
 // default) closes a connection that keeps speaking without finishing its request.
@@ -64,8 +73,8 @@ constexpr size_t connection_memory_bytes = 32 * 1024;
 constexpr size_t body_drain_bytes_max = 1 << 20;
 // Connections the kernel queues before the polling thread accepts them.
 constexpr unsigned listen_backlog = 1024;
-static_assert(listen_backlog >= connections_per_address_max,
-              "connections waiting for a slot are held by the kernel, not refused");
+static_assert(listen_backlog >= connections_closing_max,
+              "connections waiting for an evicted one to go are held by the kernel");
 
 uint64_t micros_since(std::chrono::steady_clock::time_point start) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -286,6 +295,20 @@ bool resolve(const std::string& host, uint16_t port, sockaddr_storage& out, sock
   return true;
 }
 
+// Every HTTP connection is a descriptor, and the storage keeps its files open too: with an
+// open-file limit of 1,024 (a common default) a client could take the descriptors the
+// storage needs. Said once at start, for the operator.
+void warn_if_few_descriptors() {
+  constexpr rlim_t wanted = 4 * (connections_max + connections_closing_max);
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= wanted) return;
+  spdlog::warn(
+      "http: the open-file limit is {} descriptors; {} HTTP connections need {} of them, and "
+      "the storage more: raise it to {} or more (ulimit -n, LimitNOFILE=)",
+      files.rlim_cur, connections_max + connections_closing_max,
+      connections_max + connections_closing_max, wanted);
+}
+
 }  // namespace
 
 struct http_api::impl {
@@ -316,6 +339,7 @@ struct http_api::impl {
   std::mutex connections_mutex;
   std::unordered_set<connection_record*> connections;          // guarded by connections_mutex
   std::unordered_map<std::string, unsigned> open_per_address;  // guarded by connections_mutex
+  size_t connections_live = 0;  // not shut down; guarded by connections_mutex
   std::condition_variable watchdog_wake;
   bool watchdog_stopping = false;  // guarded by connections_mutex
   std::thread watchdog;
@@ -338,6 +362,13 @@ struct http_api::impl {
   // Restarts the connection's deadline; `with_worker`: stops it until the next restart.
   void restart_clock(MHD_Connection* connection, bool with_worker);
   void watch_deadlines();
+  // Shuts down `record`'s socket (libmicrohttpd then closes the connection). Needs
+  // connections_mutex.
+  void shut_down(connection_record& record);
+  // Shuts down the connection that has waited longest on its request (at least
+  // eviction_age_min, and no worker answering it); false when there is none. Needs
+  // connections_mutex.
+  bool evict_oldest();
   void work();
   void serve(request_state& state);
 };
@@ -454,20 +485,44 @@ void http_api::impl::on_completed(void* cls, MHD_Connection* connection, void** 
 }
 
 // Every connection libmicrohttpd would take, before it takes it: one address beyond its
-// share is refused here, and counted.
+// share is refused here; with every slot taken, the connection that has waited longest on
+// its request is closed to make room, or, when none can be, the new one is refused. Each
+// refusal and closure is counted.
 MHD_Result http_api::impl::on_accept(void* cls, const sockaddr* address, socklen_t) {
   auto* self = static_cast<impl*>(cls);
   const std::string from = address_text(address);
-  {
-    std::lock_guard lock(self->connections_mutex);
-    auto found = self->open_per_address.find(from);
-    if (found != self->open_per_address.end() && found->second >= connections_per_address_max) {
-      self->counters.connection_refused_per_address();
-      return MHD_NO;
-    }
+  std::lock_guard lock(self->connections_mutex);
+  auto found = self->open_per_address.find(from);
+  if (found != self->open_per_address.end() && found->second >= connections_per_address_max) {
+    self->counters.connection_refused_per_address();
+    return MHD_NO;
+  }
+  if (self->connections_live >= connections_max && !self->evict_oldest()) {
+    self->counters.connection_refused_at_limit();
+    return MHD_NO;
   }
   self->counters.connection_accepted();
   return MHD_YES;
+}
+
+void http_api::impl::shut_down(connection_record& record) {
+  record.shut_down = true;
+  --connections_live;
+  if (record.fd != MHD_INVALID_SOCKET) ::shutdown(record.fd, SHUT_RDWR);
+}
+
+bool http_api::impl::evict_oldest() {
+  const auto now = std::chrono::steady_clock::now();
+  connection_record* oldest = nullptr;
+  for (connection_record* record : connections) {
+    if (record->with_worker || record->shut_down || now - record->clock_started < eviction_age_min)
+      continue;
+    if (oldest == nullptr || record->clock_started < oldest->clock_started) oldest = record;
+  }
+  if (oldest == nullptr) return false;
+  shut_down(*oldest);
+  counters.connection_evicted();
+  return true;
 }
 
 // A connection starts (right after on_accept, on the same thread: no other connection comes
@@ -485,6 +540,7 @@ void http_api::impl::on_connection(void* cls, MHD_Connection* connection, void**
     std::lock_guard lock(self->connections_mutex);
     self->connections.insert(record);
     ++self->open_per_address[record->address];
+    ++self->connections_live;
     return;
   }
   if (code != MHD_CONNECTION_NOTIFY_CLOSED) return;
@@ -495,6 +551,7 @@ void http_api::impl::on_connection(void* cls, MHD_Connection* connection, void**
   {
     std::lock_guard lock(self->connections_mutex);
     self->connections.erase(record);
+    if (!record->shut_down) --self->connections_live;
     auto count = self->open_per_address.find(record->address);
     if (count != self->open_per_address.end() && --count->second == 0) {
       self->open_per_address.erase(count);
@@ -517,8 +574,7 @@ void http_api::impl::watch_deadlines() {
       if (record->with_worker || record->shut_down || now - record->clock_started < deadline) {
         continue;
       }
-      record->shut_down = true;
-      if (record->fd != MHD_INVALID_SOCKET) ::shutdown(record->fd, SHUT_RDWR);
+      shut_down(*record);
       counters.connection_closed_at_deadline();
     }
   }
@@ -614,12 +670,12 @@ ledger::status http_api::start() {
   impl_->daemon = MHD_start_daemon(
       flags, impl_->options.port, &impl::on_accept, impl_.get(), &impl::on_request, impl_.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address), MHD_OPTION_CONNECTION_LIMIT,
-      connections_max, MHD_OPTION_CONNECTION_TIMEOUT, connection_idle_seconds,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-      listen_backlog, MHD_OPTION_URI_LOG_CALLBACK, &impl::on_request_line, impl_.get(),
-      MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION,
-      &impl::on_connection, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER, &impl::on_library_message,
-      impl_.get(), MHD_OPTION_END);
+      connections_max + connections_closing_max, MHD_OPTION_CONNECTION_TIMEOUT,
+      connection_idle_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_bytes,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog, MHD_OPTION_URI_LOG_CALLBACK,
+      &impl::on_request_line, impl_.get(), MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed,
+      impl_.get(), MHD_OPTION_NOTIFY_CONNECTION, &impl::on_connection, impl_.get(),
+      MHD_OPTION_EXTERNAL_LOGGER, &impl::on_library_message, impl_.get(), MHD_OPTION_END);
   if (impl_->daemon == nullptr) return cannot_listen();
   const auto* bound = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   impl_->port = bound == nullptr ? impl_->options.port : bound->port;
@@ -629,6 +685,7 @@ ledger::status http_api::start() {
   impl_->watchdog = std::thread([state = impl_.get()] { state->watch_deadlines(); });
   impl_->started = true;
   spdlog::info("http: listening on {}:{}", host, impl_->port);
+  warn_if_few_descriptors();
   return ledger::status::success();
 }
 

@@ -54,16 +54,21 @@ class http_metrics {
   std::string render() const;
 
   // Connections (http_api.cpp): accepted, started and closed; refused at connect because
-  // their address had its share already; closed because their request missed its deadline.
+  // their address had its share already, or every slot was taken and none could be freed;
+  // closed because their request missed its deadline, or to make room for a new one.
   void connection_accepted() { connections_accepted_.fetch_add(1, std::memory_order_relaxed); }
   void connection_started() { connections_started_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_closed_.fetch_add(1, std::memory_order_relaxed); }
   void connection_refused_per_address() {
     connections_refused_per_address_.fetch_add(1, std::memory_order_relaxed);
   }
+  void connection_refused_at_limit() {
+    connections_refused_at_limit_.fetch_add(1, std::memory_order_relaxed);
+  }
   void connection_closed_at_deadline() {
     connections_closed_at_deadline_.fetch_add(1, std::memory_order_relaxed);
   }
+  void connection_evicted() { connections_evicted_.fetch_add(1, std::memory_order_relaxed); }
   // A request the library refused itself before routing (414, 431, a bad Content-Length).
   void refused_by_library(int status) {
     (status == 414   ? refused_414_
@@ -82,7 +87,9 @@ class http_metrics {
   std::atomic<uint64_t> connections_started_{0};
   std::atomic<uint64_t> connections_closed_{0};
   std::atomic<uint64_t> connections_refused_per_address_{0};
+  std::atomic<uint64_t> connections_refused_at_limit_{0};
   std::atomic<uint64_t> connections_closed_at_deadline_{0};
+  std::atomic<uint64_t> connections_evicted_{0};
   std::atomic<uint64_t> refused_414_{0};
   std::atomic<uint64_t> refused_431_{0};
   std::atomic<uint64_t> refused_other_{0};
