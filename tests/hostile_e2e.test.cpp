@@ -678,6 +678,26 @@ TEST_F(HostileClients, TransferCodingsOtherThanChunkedAreRefusedAtOnce) {
   EXPECT_EQ(chunked.rfind("HTTP/1.1 201", 0), 0u) << chunked;
 }
 
+// A header that holds one value (Host, Authorization, X-Platform-Key, Content-Type) given
+// twice is refused, like a query parameter given twice: a proxy in front may have read the
+// other one. Nothing changes.
+TEST_F(HostileClients, AHeaderThatHoldsOneValueIsRefusedWhenGivenTwice) {
+  start_ledgerd();
+  for (const std::string twice :
+       {"Host: x\r\nHost: y\r\n", "Host: x\r\nX-Platform-Key: a\r\nx-platform-key: b\r\n",
+        "Host: x\r\nAuthorization: Bearer 1.a\r\nAuthorization: Bearer 1.b\r\n",
+        "Host: x\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"}) {
+    const std::string heard = raw_http("POST /v1/accounts HTTP/1.1\r\n" + twice +
+                                       "Content-Length: 11\r\n\r\n{\"id\":\"46\"}");
+    EXPECT_EQ(heard.rfind("HTTP/1.1 400", 0), 0u) << twice << heard;
+    EXPECT_NE(heard.find("given twice"), std::string::npos) << heard;
+  }
+  httplib::Client http("127.0.0.1", http_port_);
+  auto absent = http.Get("/v1/accounts/46");
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404);
+}
+
 // The path is routed as it was sent: a percent-escape is not decoded, so "%2F" cannot make
 // one segment two ("/v1/accounts/42%2Fjournal" is account "42%2Fjournal": not an id). A query
 // parameter a route does not read, or one given twice, is refused rather than ignored.

@@ -10,6 +10,7 @@
 
 #include <strings.h>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -123,12 +124,20 @@ MHD_Result copy_header(void* cls, MHD_ValueKind, const char* key, const char* va
   return MHD_YES;
 }
 
+// Headers that hold one value each, so that a second one is refused rather than one of them
+// read (a proxy may have read the other; RFC 9112 asks 400 for a second Host).
+constexpr std::array<const char*, 4> single_headers = {
+    MHD_HTTP_HEADER_HOST, MHD_HTTP_HEADER_AUTHORIZATION, "X-Platform-Key",
+    MHD_HTTP_HEADER_CONTENT_TYPE};
+
 // Framing headers, counted: two different Content-Lengths, or a Content-Length with a
 // Transfer-Encoding, let a proxy and this server disagree on where a request ends.
 struct framing {
   std::string length;
   bool lengths_differ = false;
   std::vector<std::string> transfer_codings;  // lower case, in order, over every header
+  std::array<bool, single_headers.size()> single_seen{};
+  const char* repeated = nullptr;  // a single header given twice
 };
 
 void add_codings(std::string_view list, std::vector<std::string>& codings) {
@@ -158,6 +167,11 @@ MHD_Result note_framing(void* cls, MHD_ValueKind, const char* key, const char* v
     add_codings(text, seen->transfer_codings);
     if (text.empty()) seen->transfer_codings.emplace_back();
   }
+  for (size_t i = 0; i < single_headers.size(); ++i) {
+    if (::strcasecmp(key, single_headers[i]) != 0) continue;
+    if (seen->single_seen[i] && seen->repeated == nullptr) seen->repeated = single_headers[i];
+    seen->single_seen[i] = true;
+  }
   return MHD_YES;
 }
 
@@ -174,16 +188,19 @@ bool length_over(std::string_view length, size_t max) {
   return value > max;
 }
 
-// The refusal of a request whose framing cannot be trusted, or nothing. libmicrohttpd reads
-// a body only as Content-Length bytes or as plain "chunked": any other Transfer-Encoding it
-// would take as a body without end. Each refusal closes the connection: nothing after it
-// can be told apart from the body.
+// The refusal of a request whose framing cannot be trusted, or with a single header given
+// twice; nothing otherwise. libmicrohttpd reads a body only as Content-Length bytes or as
+// plain "chunked": any other Transfer-Encoding it would take as a body without end. Each
+// refusal closes the connection: nothing after it can be told apart from the body.
 std::optional<api_response> framing_refusal(MHD_Connection* connection, size_t body_bytes_max) {
   framing seen;
   MHD_get_connection_values(connection, MHD_HEADER_KIND, note_framing, &seen);
   const auto& codings = seen.transfer_codings;
   std::optional<api_response> refused;
-  if (seen.lengths_differ || (!codings.empty() && !seen.length.empty())) {
+  if (seen.repeated != nullptr) {
+    refused = error_response(error_code::malformed_request,
+                             std::string{"the "} + seen.repeated + " header is given twice");
+  } else if (seen.lengths_differ || (!codings.empty() && !seen.length.empty())) {
     refused = error_response(
         error_code::malformed_request,
         "conflicting Content-Length headers, or Content-Length with Transfer-Encoding");
