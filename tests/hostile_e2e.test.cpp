@@ -844,10 +844,11 @@ TEST_F(HostileClients, AMalformedCredentialIsRefusedEvenInOpenAccess) {
   EXPECT_EQ(plain->status, 200);
 }
 
-TEST_F(HostileClients, StreamLimitsThatCannotWorkAreRefusedAtStart) {
+TEST_F(HostileClients, LimitsThatCannotWorkAreRefusedAtStart) {
   for (const std::string flag :
        {"--stream.connections-per-address-max=0", "--stream.hello-timeout-ms=0",
-        "--stream.idle-timeout-ms=-5", "--stream.connections-max=0"}) {
+        "--stream.idle-timeout-ms=-5", "--stream.connections-max=0", "--http.request-deadline-ms=0",
+        "--http.request-deadline-ms=-1"}) {
     harness::child_process server(
         LEDGERD_BINARY,
         {"--ledger.data-dir=" + work_dir_ + "/data", "--net.stream-port=0", "--net.http-port=0",
