@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -54,10 +55,14 @@ constexpr unsigned connections_closing_max = 64;
 // A connection is closed to make room only after its request has taken this long: a client
 // sending its request at once is never closed for a newer one.
 constexpr std::chrono::milliseconds eviction_age_min{1000};
+static_assert(eviction_age_min * 2 <= request_deadline_default,
+              "slow connections are closed to make room well before their deadline");
 // A connection that sends nothing for this long (mid-request or idle between requests) is
 // closed by libmicrohttpd. The request deadline (http_options::request_deadline, 10 s by
 // default) closes a connection that keeps speaking without finishing its request.
 constexpr unsigned connection_idle_seconds = 10;
+static_assert(request_deadline_default <= std::chrono::seconds(connection_idle_seconds),
+              "by default the deadline is the tighter bound; silence bounds a longer one");
 // The request deadline is checked this often at most (and ten times per deadline at least):
 // an overdue connection is closed within this of its deadline.
 constexpr std::chrono::milliseconds deadline_check_interval_max{500};

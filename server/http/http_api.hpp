@@ -32,6 +32,9 @@ namespace server {
 
 struct stream_metrics;
 
+// The default of http_options::request_deadline (http_api.cpp ties its other limits to it).
+inline constexpr std::chrono::milliseconds request_deadline_default{10000};
+
 struct http_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;   // 0: an ephemeral port, see http_api::port()
@@ -43,7 +46,7 @@ struct http_options {
   // the previous answer on a kept-alive connection, and an answer must be taken by the
   // client within this of being ready; no clock runs while a worker answers. An overdue
   // connection is closed without an answer (docs/security.md, "HTTP connections").
-  std::chrono::milliseconds request_deadline{10000};
+  std::chrono::milliseconds request_deadline = request_deadline_default;
   // Access (docs/security.md). With require_sessions, the customer endpoints of an account
   // need "Authorization: Bearer <session token>" of that account, and the platform ones
   // (creating accounts, debits) the platform key in "X-Platform-Key", which also opens
