@@ -82,7 +82,9 @@ void ledgerd_config::add_front_end_options() {
       .add(s.login_burst, "login-burst", "logins one address may try at once")
       .add(s.login_refill_ms, "login-refill-ms", "then one more login per this")
       .add(s.password_hashes_max, "password-hashes-max",
-           "password hashes at once (0: half the cores, at least 1)");
+           "password hashes at once (0: half the cores, at least 1)")
+      .add(s.http_request_deadline_ms, "request-deadline-ms",
+           "close a connection whose request (or answer) is not through within this");
   opt_group{custom_options_, "credentials"}
       .add(s.session_lifetime_ms, "session-lifetime-ms", "a login session lasts this long")
       .add(s.temporary_lifetime_ms, "temporary-lifetime-ms",
@@ -247,9 +249,13 @@ ledger::expected<server::http_options> make_http_options(const ledgerd_settings&
   http.host = s.host;
   http.port = s.http_port;
   http.threads = s.http_threads;
-  if (s.login_burst == 0 || s.login_refill_ms <= 0 || s.http_threads == 0) {
-    return invalid("http.login-burst, http.login-refill-ms and net.http-threads must be positive");
+  if (s.login_burst == 0 || s.login_refill_ms <= 0 || s.http_threads == 0 ||
+      s.http_request_deadline_ms <= 0) {
+    return invalid(
+        "http.login-burst, http.login-refill-ms, http.request-deadline-ms and net.http-threads "
+        "must be positive");
   }
+  http.request_deadline = std::chrono::milliseconds(s.http_request_deadline_ms);
   http.logins.burst = s.login_burst;
   http.logins.refill_interval_ms = s.login_refill_ms;
   // A hash takes a core for ~0.1 s: half the cores leaves the rest to debits and the API.

@@ -61,6 +61,8 @@ struct ledgerd_settings {
   uint32_t login_burst = server::login_admission_options{}.burst;
   int64_t login_refill_ms = server::login_admission_options{}.refill_interval_ms;
   size_t password_hashes_max = 0;  // 0: half the cores, at least 1
+  // [http] slow clients (docs/security.md, "HTTP connections")
+  int64_t http_request_deadline_ms = server::http_options{}.request_deadline.count();
   // [credentials] (ledger::credential_policy; docs/security.md)
   int64_t session_lifetime_ms = 30 * 60 * 1000;
   int64_t temporary_lifetime_ms = 24 * 60 * 60 * 1000;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # HTTP attacks against a running ledgerd (issue 21; docs/security.md "HTTP connections"):
 # endless headers, an endless chunked body, then 250 connections from 127.0.0.2 trickling
-# one byte per 100 ms while /healthz is timed from 127.0.0.1. Prints what was sent before
+# one byte per 100 ms while /healthz is timed from 127.0.0.1, then 1,024 connections from four
+# addresses trickling a byte a second (the request deadline). Prints what was sent before
 # the server cut each attack off, and ledgerd's resident memory before, after and during.
 #   python3 bench/hostile/http_attacks.py HTTP_PORT LEDGERD_PID
 import socket, sys, time, os
@@ -38,3 +39,47 @@ for i in range(20):
     time.sleep(0.1)
 print("250 trickling (from 127.0.0.2) connections: healthz p50 %.1f ms max %.1f ms" % (sorted(lat)[10], max(lat)))
 print("rss with them", rss(), "KiB")
+for s in conns: s.close()
+# Whole-request deadline: 4 addresses x 256 connections (every slot) each trickling a byte of
+# its headers every second. Prints how long the server let them live (the deadline, 10 s by
+# default), and how long /healthz from 127.0.0.1 took meanwhile: with every slot taken an
+# honest client waits in the listen backlog until the deadline frees one.
+import select
+slow=[]
+for a in range(4):
+    for i in range(256):
+        s=socket.create_connection(("127.0.0.1",port), source_address=("127.0.0.%d" % (10+a),0))
+        s.setblocking(False); slow.append((s, time.time()))
+lived=[]; open_={s.fileno(): (s, t) for s, t in slow}; lat=[]; started=time.time(); last_probe=0
+import threading
+def probe():  # /healthz from 127.0.0.1, one after the other, while the attack lasts
+    while open_ and time.time()-started < 30:
+        t=time.time()
+        try:
+            c=http.client.HTTPConnection("127.0.0.1",port,timeout=30); c.request("GET","/healthz"); c.getresponse().read(); c.close()
+            lat.append((time.time()-t)*1000)
+        except Exception as e: lat.append(float("inf"))
+        time.sleep(0.5)
+prober=threading.Thread(target=probe); prober.start()
+poller=select.poll()
+for fd in open_: poller.register(fd, select.POLLIN)
+while open_ and time.time()-started < 30:
+    for s,_ in open_.values():
+        try: s.send(b"X")
+        except OSError: pass
+    end=time.time()+1
+    while open_ and time.time() < end:
+        for fd,_ in poller.poll(max(0, int((end-time.time())*1000))):
+            if fd not in open_: continue
+            s,t0=open_[fd]
+            try: got=s.recv(100)
+            except OSError: got=b""
+            if not got:
+                lived.append(time.time()-t0); poller.unregister(fd); del open_[fd]; s.close()
+prober.join()
+lived.sort()
+print("1024 connections trickling 1 byte/s from 4 addresses: %d closed by the server within 30 s, lifetime min %.1f s median %.1f s max %.1f s; still open %d" % (len(lived), lived[0] if lived else 0, lived[len(lived)//2] if lived else 0, lived[-1] if lived else 0, len(open_)))
+print("/healthz meanwhile (one after the other): %s ms" % ", ".join("%.0f" % x for x in lat))
+c=http.client.HTTPConnection("127.0.0.1",port,timeout=10); c.request("GET","/metrics"); m=c.getresponse().read().decode(); c.close()
+print([l for l in m.splitlines() if l.startswith("ledger_http_connections_closed_total") or l.startswith("ledger_http_connections_refused_total")])
+for s,_ in open_.values(): s.close()

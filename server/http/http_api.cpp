@@ -4,11 +4,16 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <strings.h>
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -16,9 +21,13 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "server/http/routes.hpp"
@@ -31,23 +40,47 @@ using ledger::error_code;
 
 // Connection limits (docs/security.md, "HTTP connections"). libmicrohttpd reads every socket
 // on one epoll thread, so a connection that trickles its request or idles holds a slot and
-// at most connection_memory_bytes, never a worker thread.
+// at most connection_memory_bytes, never a worker thread. One address beyond its share is
+// closed at once by on_accept, which counts it. With every slot taken, a new connection
+// closes the one that has waited longest on its request (slow clients cannot keep honest
+// ones waiting for the request deadline), or is closed itself when none has waited
+// eviction_age_min.
 constexpr unsigned connections_max = 1024;
 constexpr unsigned connections_per_address_max = 256;
 static_assert(connections_per_address_max < connections_max,
               "one address must leave slots for the others");
+// Connections closed to make room but not yet gone: libmicrohttpd's own limit is
+// connections_max plus these (beyond it, new connections wait in the listen backlog).
+constexpr unsigned connections_closing_max = 64;
+// A connection is closed to make room only after its request has taken this long: a client
+// sending its request at once is never closed for a newer one.
+constexpr std::chrono::milliseconds eviction_age_min{1000};
+static_assert(eviction_age_min * 2 <= request_deadline_default,
+              "slow connections are closed to make room well before their deadline");
 // A connection that sends nothing for this long (mid-request or idle between requests) is
-// closed.
+// closed by libmicrohttpd. The request deadline (http_options::request_deadline, 10 s by
+// default) closes a connection that keeps speaking without finishing its request.
 constexpr unsigned connection_idle_seconds = 10;
+static_assert(request_deadline_default <= std::chrono::seconds(connection_idle_seconds),
+              "by default the deadline is the tighter bound; silence bounds a longer one");
+// The request deadline is checked this often at most (and ten times per deadline at least):
+// an overdue connection is closed within this of its deadline.
+constexpr std::chrono::milliseconds deadline_check_interval_max{500};
+constexpr std::chrono::milliseconds deadline_check_interval_min{10};
+static_assert(deadline_check_interval_min < deadline_check_interval_max);
 // The request line and headers must fit here (libmicrohttpd answers 431 or 414 beyond it);
 // the body is collected apart, up to http_options::body_bytes_max.
 constexpr size_t connection_memory_bytes = 32 * 1024;
-// A body over the limit is read on and dropped up to this much, then answered 413: a client
-// still sending when the connection closed would see a reset, not the answer. An endless
-// body is answered (and the connection closed) as soon as this much was dropped.
+// A chunked body over the limit is read on and dropped up to this much, then answered 413
+// when it ends: a client still sending when the connection closed would see a reset, not
+// the answer. An endless one is answered (and the connection closed) as soon as this much
+// was dropped. (A body whose Content-Length is over the limit is answered 413 before it is
+// read.)
 constexpr size_t body_drain_bytes_max = 1 << 20;
 // Connections the kernel queues before the polling thread accepts them.
 constexpr unsigned listen_backlog = 1024;
+static_assert(listen_backlog >= connections_closing_max,
+              "connections waiting for an evicted one to go are held by the kernel");
 
 uint64_t micros_since(std::chrono::steady_clock::time_point start) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -62,20 +95,33 @@ struct header_less {
   }
 };
 
-// One request on its way: what the polling thread read, then the worker's answer.
+// One request on its way: what the polling thread read, then the worker's answer. Made when
+// the request line arrives (on_request_line), deleted when the request ends (on_completed).
 struct request_state {
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point started;  // the headers were read
   std::string method;
-  std::string path;
+  std::string path;  // as sent: percent-escapes are not decoded, so routes see what was sent
   std::string remote_address;
   std::map<std::string, std::string, header_less> headers;
   std::map<std::string, std::string> query;
+  std::vector<std::string> query_names;  // in order, a name given twice listed twice
   std::string body;
-  bool too_large = false;  // the body passed body_bytes_max: dropped, answered 413
-  size_t dropped = 0;      // bytes of it dropped so far
+  bool headers_in = false;  // the headers were read (on_request was called)
+  bool too_large = false;   // the body passed body_bytes_max: dropped, answered 413
+  size_t dropped = 0;       // bytes of it dropped so far
   bool dispatched = false;
   api_response answer;  // set by a worker before it resumes the connection
   route_class route = route_class::unknown;
+};
+
+// One connection, from its start to its close (the socket context of libmicrohttpd): what
+// the request deadline needs. Guarded by impl::connections_mutex.
+struct connection_record {
+  MHD_socket fd = MHD_INVALID_SOCKET;
+  std::string address;  // the client's, for the per-address limit
+  std::chrono::steady_clock::time_point clock_started = std::chrono::steady_clock::now();
+  bool with_worker = false;  // a worker is answering: no deadline
+  bool shut_down = false;    // overdue: shut down, libmicrohttpd closes it
 };
 
 MHD_Result copy_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
@@ -83,13 +129,37 @@ MHD_Result copy_header(void* cls, MHD_ValueKind, const char* key, const char* va
   return MHD_YES;
 }
 
+// Headers that hold one value each, so that a second one is refused rather than one of them
+// read (a proxy may have read the other; RFC 9112 asks 400 for a second Host).
+constexpr std::array<const char*, 4> single_headers = {
+    MHD_HTTP_HEADER_HOST, MHD_HTTP_HEADER_AUTHORIZATION, "X-Platform-Key",
+    MHD_HTTP_HEADER_CONTENT_TYPE};
+
 // Framing headers, counted: two different Content-Lengths, or a Content-Length with a
 // Transfer-Encoding, let a proxy and this server disagree on where a request ends.
 struct framing {
   std::string length;
   bool lengths_differ = false;
-  bool transfer_encoding = false;
+  std::vector<std::string> transfer_codings;  // lower case, in order, over every header
+  std::array<bool, single_headers.size()> single_seen{};
+  const char* repeated = nullptr;  // a single header given twice
 };
+
+void add_codings(std::string_view list, std::vector<std::string>& codings) {
+  while (!list.empty()) {
+    const size_t comma = std::min(list.find(','), list.size());
+    std::string_view item = list.substr(0, comma);
+    list.remove_prefix(std::min(comma + 1, list.size()));
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    std::string coding{item};
+    for (char& c : coding)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    codings.push_back(std::move(coding));
+  }
+}
 
 MHD_Result note_framing(void* cls, MHD_ValueKind, const char* key, const char* value) {
   auto* seen = static_cast<framing*>(cls);
@@ -98,26 +168,77 @@ MHD_Result note_framing(void* cls, MHD_ValueKind, const char* key, const char* v
     seen->lengths_differ = seen->lengths_differ || (!seen->length.empty() && seen->length != text);
     seen->length = text;
   }
-  if (::strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) seen->transfer_encoding = true;
+  if (::strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+    add_codings(text, seen->transfer_codings);
+    if (text.empty()) seen->transfer_codings.emplace_back();
+  }
+  for (size_t i = 0; i < single_headers.size(); ++i) {
+    if (::strcasecmp(key, single_headers[i]) != 0) continue;
+    if (seen->single_seen[i] && seen->repeated == nullptr) seen->repeated = single_headers[i];
+    seen->single_seen[i] = true;
+  }
   return MHD_YES;
 }
 
-bool ambiguous_framing(MHD_Connection* connection) {
+// True when `length` (a Content-Length: decimal digits) is over `max`. A length that is not
+// digits libmicrohttpd refuses itself before the request is seen (400).
+bool length_over(std::string_view length, size_t max) {
+  if (length.empty()) return false;
+  uint64_t value = 0;
+  for (char c : length) {
+    if (c < '0' || c > '9') return false;
+    if (value > (std::numeric_limits<uint64_t>::max() - 9) / 10) return true;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value > max;
+}
+
+// The refusal of a request whose framing cannot be trusted, or with a single header given
+// twice; nothing otherwise. libmicrohttpd reads a body only as Content-Length bytes or as
+// plain "chunked": any other Transfer-Encoding it would take as a body without end. Each
+// refusal closes the connection: nothing after it can be told apart from the body.
+std::optional<api_response> framing_refusal(MHD_Connection* connection, size_t body_bytes_max) {
   framing seen;
   MHD_get_connection_values(connection, MHD_HEADER_KIND, note_framing, &seen);
-  return seen.lengths_differ || (seen.transfer_encoding && !seen.length.empty());
+  const auto& codings = seen.transfer_codings;
+  std::optional<api_response> refused;
+  if (seen.repeated != nullptr) {
+    refused = error_response(error_code::malformed_request,
+                             std::string{"the "} + seen.repeated + " header is given twice");
+  } else if (seen.lengths_differ || (!codings.empty() && !seen.length.empty())) {
+    refused = error_response(
+        error_code::malformed_request,
+        "conflicting Content-Length headers, or Content-Length with Transfer-Encoding");
+  } else if (!codings.empty() && codings.back() != "chunked") {
+    refused = error_response(error_code::malformed_request,
+                             "Transfer-Encoding must be chunked (and chunked must come last)");
+  } else if (codings.size() > 1) {
+    const bool chunked_twice = std::count(codings.begin(), codings.end(), "chunked") > 1;
+    refused =
+        chunked_twice
+            ? error_response(error_code::malformed_request, "Transfer-Encoding names chunked twice")
+            : error_response(views::http_not_implemented, error_code::malformed_request,
+                             "the only transfer coding taken is chunked");
+  } else if (length_over(seen.length, body_bytes_max)) {
+    refused =
+        error_response(views::http_payload_too_large, error_code::limit_exceeded,
+                       "the body is larger than " + std::to_string(body_bytes_max) + " bytes");
+  }
+  if (refused) refused->headers.emplace_back("Connection", "close");
+  return refused;
 }
 
 MHD_Result copy_argument(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<request_state*>(cls)->query.emplace(key, value == nullptr ? "" : value);
+  auto* state = static_cast<request_state*>(cls);
+  state->query.emplace(key, value == nullptr ? "" : value);
+  state->query_names.emplace_back(key);
   return MHD_YES;
 }
 
-std::string client_address(MHD_Connection* connection) {
-  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (info == nullptr || info->client_addr == nullptr) return {};
+// The text of an address (IPv4 or IPv6); empty for another family.
+std::string address_text(const sockaddr* address) {
+  if (address == nullptr) return {};
   char text[INET6_ADDRSTRLEN] = {};
-  const sockaddr* address = info->client_addr;
   if (address->sa_family == AF_INET) {
     ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text,
                 sizeof(text));
@@ -169,6 +290,36 @@ MHD_Response* create_response(const api_response& response) {
   return out;
 }
 
+std::string client_address(MHD_Connection* connection) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  return info == nullptr ? std::string{} : address_text(info->client_addr);
+}
+
+connection_record* record_of(MHD_Connection* connection) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info == nullptr ? nullptr : static_cast<connection_record*>(info->socket_context);
+}
+
+// The answer to a request still sending its body, written to the socket before the
+// connection is closed. libmicrohttpd 0.9.75 takes a response only before the body is read
+// or after all of it (MHD_queue_response answers MHD_NO in between), and nothing else is
+// written to the socket while it reads a body. Best effort: the socket's buffer is empty, so
+// a short answer fits; what does not is dropped.
+void write_last_answer(MHD_Connection* connection, const api_response& answer) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (info == nullptr) return;
+  const char* reason = MHD_get_reason_phrase_for(static_cast<unsigned>(answer.status));
+  std::string text = "HTTP/1.1 " + std::to_string(answer.status) + " " + reason +
+                     "\r\nContent-Type: " + answer.content_type +
+                     "\r\nContent-Length: " + std::to_string(answer.body.size()) +
+                     "\r\nConnection: close\r\nX-Content-Type-Options: nosniff"
+                     "\r\nCache-Control: no-store\r\n\r\n" +
+                     answer.body;
+  const ssize_t sent =
+      ::send(info->connect_fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) spdlog::debug("http: the last answer could not be written: {}", errno);
+}
+
 MHD_Result queue(MHD_Connection* connection, const api_response& response) {
   MHD_Response* out = create_response(response);
   if (out == nullptr) return MHD_NO;
@@ -206,6 +357,20 @@ bool resolve(const std::string& host, uint16_t port, sockaddr_storage& out, sock
   return true;
 }
 
+// Every HTTP connection is a descriptor, and the storage keeps its files open too: with an
+// open-file limit of 1,024 (a common default) a client could take the descriptors the
+// storage needs. Said once at start, for the operator.
+void warn_if_few_descriptors() {
+  constexpr rlim_t wanted = 4 * (connections_max + connections_closing_max);
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= wanted) return;
+  spdlog::warn(
+      "http: the open-file limit is {} descriptors; {} HTTP connections need {} of them, and "
+      "the storage more: raise it to {} or more (ulimit -n, LimitNOFILE=)",
+      files.rlim_cur, connections_max + connections_closing_max,
+      connections_max + connections_closing_max, wanted);
+}
+
 }  // namespace
 
 struct http_api::impl {
@@ -229,6 +394,19 @@ struct http_api::impl {
   bool workers_stopping = false;                                   // guarded by queue_mutex
   std::vector<std::thread> workers;
 
+  // Every open connection, for the request deadline, and how many each address has open.
+  // A record is removed before libmicrohttpd closes its socket (MHD_CONNECTION_NOTIFY_CLOSED
+  // comes first), so the watchdog never shuts down a socket number taken by a later
+  // connection.
+  std::mutex connections_mutex;
+  std::unordered_set<connection_record*> connections;          // guarded by connections_mutex
+  std::unordered_map<std::string, unsigned> open_per_address;  // guarded by connections_mutex
+  size_t connections_live = 0;  // not shut down; guarded by connections_mutex
+  std::condition_variable watchdog_wake;
+  bool watchdog_stopping = false;  // guarded by connections_mutex
+  std::thread watchdog;
+
+  static void* on_request_line(void* cls, const char* uri, MHD_Connection* connection);
   static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
                                const char* method, const char* version, const char* upload_data,
                                size_t* upload_data_size, void** request_context);
@@ -239,19 +417,28 @@ struct http_api::impl {
                             MHD_ConnectionNotificationCode code);
   static void on_library_message(void* cls, const char* format, va_list arguments);
 
+  MHD_Result on_headers(MHD_Connection* connection, request_state& state, const char* method);
   void take_body(request_state& state, const char* data, size_t* size) const;
-  MHD_Result refuse_too_large(MHD_Connection* connection);
+  api_response too_large() const;
   MHD_Result dispatch(MHD_Connection* connection, request_state& state);
+  // Restarts the connection's deadline; `with_worker`: stops it until the next restart.
+  void restart_clock(MHD_Connection* connection, bool with_worker);
+  void watch_deadlines();
+  // Shuts down `record`'s socket (libmicrohttpd then closes the connection). Needs
+  // connections_mutex.
+  void shut_down(connection_record& record);
+  // Shuts down the connection that has waited longest on its request (at least
+  // eviction_age_min, and no worker answering it); false when there is none. Needs
+  // connections_mutex.
+  bool evict_oldest();
   void work();
   void serve(request_state& state);
 };
 
-MHD_Result http_api::impl::refuse_too_large(MHD_Connection* connection) {
-  const api_response refused = error_response(
+api_response http_api::impl::too_large() const {
+  return error_response(
       views::http_payload_too_large, error_code::limit_exceeded,
       "the body is larger than " + std::to_string(options.body_bytes_max) + " bytes");
-  counters.record(route_class::unknown, refused.status, 0);
-  return queue(connection, refused);
 }
 
 void http_api::impl::take_body(request_state& state, const char* data, size_t* size) const {
@@ -263,6 +450,14 @@ void http_api::impl::take_body(request_state& state, const char* data, size_t* s
     std::string{}.swap(state.body);
   }
   *size = 0;
+}
+
+void http_api::impl::restart_clock(MHD_Connection* connection, bool with_worker) {
+  connection_record* record = record_of(connection);
+  if (record == nullptr) return;
+  std::lock_guard lock(connections_mutex);
+  record->clock_started = std::chrono::steady_clock::now();
+  record->with_worker = with_worker;
 }
 
 // Hands a complete request to a worker: the connection is suspended (its socket is not
@@ -279,6 +474,7 @@ MHD_Result http_api::impl::dispatch(MHD_Connection* connection, request_state& s
                                               "the server is stopping"));
     }
     state.dispatched = true;
+    restart_clock(connection, true);
     MHD_suspend_connection(connection);
     waiting.emplace_back(connection, &state);
   }
@@ -286,33 +482,55 @@ MHD_Result http_api::impl::dispatch(MHD_Connection* connection, request_state& s
   return MHD_YES;
 }
 
-MHD_Result http_api::impl::on_request(void* cls, MHD_Connection* connection, const char* url,
+// The request line is in: the request's state starts here, with the path as sent (the
+// `url` of on_request has its percent-escapes decoded: "/v1/accounts/1%2F2" would route as
+// four segments).
+void* http_api::impl::on_request_line(void*, const char* uri, MHD_Connection*) {
+  auto* state = new request_state;
+  const std::string_view raw{uri == nullptr ? "" : uri};
+  state->path = std::string{raw.substr(0, raw.find('?'))};
+  return state;
+}
+
+// The headers are in. A request whose framing cannot be trusted, or whose announced body is
+// over the limit, is answered now and its connection closed: its body is not read, and an
+// "Expect: 100-continue" is not answered 100 (libmicrohttpd sends that only when the first
+// call queued nothing).
+MHD_Result http_api::impl::on_headers(MHD_Connection* connection, request_state& state,
+                                      const char* method) {
+  state.headers_in = true;
+  state.started = std::chrono::steady_clock::now();  // latency counts from the headers
+  state.method = method;
+  auto refused = framing_refusal(connection, options.body_bytes_max);
+  if (!refused) return MHD_YES;
+  counters.record(route_class::unknown, refused->status, 0);
+  return queue(connection, *refused);
+}
+
+MHD_Result http_api::impl::on_request(void* cls, MHD_Connection* connection, const char*,
                                       const char* method, const char*, const char* upload_data,
                                       size_t* upload_data_size, void** request_context) {
   auto* self = static_cast<impl*>(cls);
   auto* state = static_cast<request_state*>(*request_context);
-  if (state == nullptr) {  // the headers are in; the body (if any) comes next
-    state = new request_state;
-    state->method = method;
-    state->path = url;
-    *request_context = state;
-    if (!ambiguous_framing(connection)) return MHD_YES;
-    api_response refused = error_response(
-        error_code::malformed_request,
-        "conflicting Content-Length headers, or Content-Length with Transfer-Encoding");
-    refused.headers.emplace_back("Connection", "close");  // nothing after it is read
+  if (state == nullptr) return MHD_NO;  // on_request_line made one for every request
+  if (!state->headers_in) return self->on_headers(connection, *state, method);
+  if (*upload_data_size > 0) {
+    self->take_body(*state, upload_data, upload_data_size);
+    if (state->dropped <= body_drain_bytes_max) return MHD_YES;
+    // Past the drain: answered now and closed (MHD_NO), so an endless body costs at most
+    // body_bytes_max of memory.
+    const api_response refused = self->too_large();
+    write_last_answer(connection, refused);
+    self->counters.record(route_class::unknown, refused.status, 0);
+    return MHD_NO;
+  }
+  if (state->too_large) {
+    const api_response refused = self->too_large();
     self->counters.record(route_class::unknown, refused.status, 0);
     return queue(connection, refused);
   }
-  if (*upload_data_size > 0) {
-    self->take_body(*state, upload_data, upload_data_size);
-    // Past the drain: answered now; libmicrohttpd reads no more of it and closes the
-    // connection after the answer, so an endless body costs at most body_bytes_max of memory.
-    if (state->dropped > body_drain_bytes_max) return self->refuse_too_large(connection);
-    return MHD_YES;
-  }
-  if (state->too_large) return self->refuse_too_large(connection);
   if (state->dispatched) {  // resumed by its worker
+    self->restart_clock(connection, false);
     const MHD_Result queued = queue(connection, state->answer);
     self->counters.record(state->route, state->answer.status, micros_since(state->started));
     return queued;
@@ -320,22 +538,108 @@ MHD_Result http_api::impl::on_request(void* cls, MHD_Connection* connection, con
   return self->dispatch(connection, *state);
 }
 
-void http_api::impl::on_completed(void*, MHD_Connection*, void** request_context,
+// The request ended (answered, or its connection closed): the next request's clock starts.
+void http_api::impl::on_completed(void* cls, MHD_Connection* connection, void** request_context,
                                   MHD_RequestTerminationCode) {
   delete static_cast<request_state*>(*request_context);
   *request_context = nullptr;
+  static_cast<impl*>(cls)->restart_clock(connection, false);
 }
 
-MHD_Result http_api::impl::on_accept(void* cls, const sockaddr*, socklen_t) {
-  static_cast<impl*>(cls)->counters.connection_accepted();
-  return MHD_YES;  // the limits are libmicrohttpd's own; seen here: not asked for those it refuses
+// Every connection libmicrohttpd would take, before it takes it: one address beyond its
+// share is refused here; with every slot taken, the connection that has waited longest on
+// its request is closed to make room, or, when none can be, the new one is refused. Each
+// refusal and closure is counted.
+MHD_Result http_api::impl::on_accept(void* cls, const sockaddr* address, socklen_t) {
+  auto* self = static_cast<impl*>(cls);
+  const std::string from = address_text(address);
+  std::lock_guard lock(self->connections_mutex);
+  auto found = self->open_per_address.find(from);
+  if (found != self->open_per_address.end() && found->second >= connections_per_address_max) {
+    self->counters.connection_refused_per_address();
+    return MHD_NO;
+  }
+  if (self->connections_live >= connections_max && !self->evict_oldest()) {
+    self->counters.connection_refused_at_limit();
+    return MHD_NO;
+  }
+  self->counters.connection_accepted();
+  return MHD_YES;
 }
 
-void http_api::impl::on_connection(void* cls, MHD_Connection*, void**,
+void http_api::impl::shut_down(connection_record& record) {
+  record.shut_down = true;
+  --connections_live;
+  if (record.fd != MHD_INVALID_SOCKET) ::shutdown(record.fd, SHUT_RDWR);
+}
+
+bool http_api::impl::evict_oldest() {
+  const auto now = std::chrono::steady_clock::now();
+  connection_record* oldest = nullptr;
+  for (connection_record* record : connections) {
+    if (record->with_worker || record->shut_down || now - record->clock_started < eviction_age_min)
+      continue;
+    if (oldest == nullptr || record->clock_started < oldest->clock_started) oldest = record;
+  }
+  if (oldest == nullptr) return false;
+  shut_down(*oldest);
+  counters.connection_evicted();
+  return true;
+}
+
+// A connection starts (right after on_accept, on the same thread: no other connection comes
+// between) or closes (before its socket is closed).
+void http_api::impl::on_connection(void* cls, MHD_Connection* connection, void** socket_context,
                                    MHD_ConnectionNotificationCode code) {
-  auto& counters = static_cast<impl*>(cls)->counters;
-  if (code == MHD_CONNECTION_NOTIFY_STARTED) counters.connection_started();
-  if (code == MHD_CONNECTION_NOTIFY_CLOSED) counters.connection_closed();
+  auto* self = static_cast<impl*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    self->counters.connection_started();
+    auto* record = new connection_record;
+    const auto* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    record->fd = fd == nullptr ? MHD_INVALID_SOCKET : fd->connect_fd;
+    record->address = client_address(connection);
+    *socket_context = record;
+    std::lock_guard lock(self->connections_mutex);
+    self->connections.insert(record);
+    ++self->open_per_address[record->address];
+    ++self->connections_live;
+    return;
+  }
+  if (code != MHD_CONNECTION_NOTIFY_CLOSED) return;
+  self->counters.connection_closed();
+  auto* record = static_cast<connection_record*>(*socket_context);
+  *socket_context = nullptr;
+  if (record == nullptr) return;
+  {
+    std::lock_guard lock(self->connections_mutex);
+    self->connections.erase(record);
+    if (!record->shut_down) --self->connections_live;
+    auto count = self->open_per_address.find(record->address);
+    if (count != self->open_per_address.end() && --count->second == 0) {
+      self->open_per_address.erase(count);
+    }
+  }
+  delete record;
+}
+
+// The watchdog: shuts down the socket of every connection past its request deadline
+// (libmicrohttpd then reads its end and closes it). A connection with a worker is skipped:
+// its clock restarts when the answer is ready.
+void http_api::impl::watch_deadlines() {
+  const auto deadline = options.request_deadline;
+  const auto interval = std::clamp<std::chrono::milliseconds>(
+      deadline / 10, deadline_check_interval_min, deadline_check_interval_max);
+  std::unique_lock lock(connections_mutex);
+  while (!watchdog_wake.wait_for(lock, interval, [this] { return watchdog_stopping; })) {
+    const auto now = std::chrono::steady_clock::now();
+    for (connection_record* record : connections) {
+      if (record->with_worker || record->shut_down || now - record->clock_started < deadline) {
+        continue;
+      }
+      shut_down(*record);
+      counters.connection_closed_at_deadline();
+    }
+  }
 }
 
 // libmicrohttpd's own messages: a request it refused before routing is counted by status;
@@ -358,6 +662,7 @@ void http_api::impl::serve(request_state& state) {
   in.path = state.path;
   in.body = &state.body;
   in.remote_address = state.remote_address;
+  in.query_names = state.query_names;
   in.query = [&state](const std::string& name) -> std::optional<std::string> {
     auto found = state.query.find(name);
     if (found == state.query.end()) return std::nullopt;
@@ -412,6 +717,10 @@ ledger::status http_api::start() {
     return ledger::status::failure("cannot listen on " + host + ":" +
                                    std::to_string(impl_->options.port));
   };
+  if (impl_->options.request_deadline.count() <= 0) {
+    return ledger::status::refused(error_code::malformed_request,
+                                   "the HTTP request deadline must be positive");
+  }
   sockaddr_storage address{};
   socklen_t length = 0;
   if (!resolve(host, impl_->options.port, address, length)) return cannot_listen();
@@ -423,20 +732,22 @@ ledger::status http_api::start() {
   impl_->daemon = MHD_start_daemon(
       flags, impl_->options.port, &impl::on_accept, impl_.get(), &impl::on_request, impl_.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address), MHD_OPTION_CONNECTION_LIMIT,
-      connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, connections_per_address_max,
-      MHD_OPTION_CONNECTION_TIMEOUT, connection_idle_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      connection_memory_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog,
-      MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION,
-      &impl::on_connection, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER, &impl::on_library_message,
-      impl_.get(), MHD_OPTION_END);
+      connections_max + connections_closing_max, MHD_OPTION_CONNECTION_TIMEOUT,
+      connection_idle_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_bytes,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog, MHD_OPTION_URI_LOG_CALLBACK,
+      &impl::on_request_line, impl_.get(), MHD_OPTION_NOTIFY_COMPLETED, &impl::on_completed,
+      impl_.get(), MHD_OPTION_NOTIFY_CONNECTION, &impl::on_connection, impl_.get(),
+      MHD_OPTION_EXTERNAL_LOGGER, &impl::on_library_message, impl_.get(), MHD_OPTION_END);
   if (impl_->daemon == nullptr) return cannot_listen();
   const auto* bound = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   impl_->port = bound == nullptr ? impl_->options.port : bound->port;
   const size_t threads = std::max<size_t>(impl_->options.threads, 1);
   for (size_t i = 0; i < threads; ++i)
     impl_->workers.emplace_back([state = impl_.get()] { state->work(); });
+  impl_->watchdog = std::thread([state = impl_.get()] { state->watch_deadlines(); });
   impl_->started = true;
   spdlog::info("http: listening on {}:{}", host, impl_->port);
+  warn_if_few_descriptors();
   return ledger::status::success();
 }
 
@@ -460,6 +771,12 @@ void http_api::stop() {
   impl_->queue_ready.notify_all();
   for (auto& worker : impl_->workers)
     worker.join();
+  {
+    std::lock_guard watchdog_lock(impl_->connections_mutex);
+    impl_->watchdog_stopping = true;
+  }
+  impl_->watchdog_wake.notify_all();
+  impl_->watchdog.join();
   MHD_stop_daemon(impl_->daemon);
   if (listening != MHD_INVALID_SOCKET) ::close(listening);
   spdlog::info("http: stopped");

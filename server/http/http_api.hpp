@@ -3,8 +3,9 @@
 // batched), manual recharges, auto-recharge settings, cards, the journal, /healthz and
 // /metrics, served by libmicrohttpd (one epoll thread reads every connection; complete
 // requests go to `threads` workers) and answered by the account actors of one actors::node.
-// Every request is bounded: connections (in all, per address), silence, the request line and
-// headers, the body, and a timeout on every call into the actors (docs/security.md).
+// Every request is bounded: connections (in all, per address), silence, a deadline for the
+// whole request, the request line and headers, the body, and a timeout on every call into
+// the actors (docs/security.md).
 //
 // libmicrohttpd and CAF stay out of this header: ledgerd includes it without either.
 
@@ -31,6 +32,9 @@ namespace server {
 
 struct stream_metrics;
 
+// The default of http_options::request_deadline (http_api.cpp ties its other limits to it).
+inline constexpr std::chrono::milliseconds request_deadline_default{10000};
+
 struct http_options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;   // 0: an ephemeral port, see http_api::port()
@@ -38,6 +42,11 @@ struct http_options {
   size_t body_bytes_max = 64 * 1024;
   // The longest a request waits for the actors (and, through them, the gateway).
   std::chrono::milliseconds request_timeout{10000};
+  // A request (its line, headers and body) must arrive within this of the connect, or of
+  // the previous answer on a kept-alive connection, and an answer must be taken by the
+  // client within this of being ready; no clock runs while a worker answers. An overdue
+  // connection is closed without an answer (docs/security.md, "HTTP connections").
+  std::chrono::milliseconds request_deadline = request_deadline_default;
   // Access (docs/security.md). With require_sessions, the customer endpoints of an account
   // need "Authorization: Bearer <session token>" of that account, and the platform ones
   // (creating accounts, debits) the platform key in "X-Platform-Key", which also opens

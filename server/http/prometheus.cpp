@@ -254,6 +254,22 @@ std::string http_metrics::render() const {
          started - std::min(closed, started));
   single(out, "ledger_http_connections_accepted_total", "counter",
          "HTTP connections the server took.", load(connections_accepted_));
+  const std::string_view refused_connections = "ledger_http_connections_refused_total";
+  header(out, refused_connections, "counter",
+         "HTTP connections refused at connect, by cause (per_address: the address had its "
+         "share open already; connections_max: every slot was taken by a connection that "
+         "could not be closed for it).");
+  sample(out, refused_connections, "cause=\"per_address\"", load(connections_refused_per_address_));
+  sample(out, refused_connections, "cause=\"connections_max\"",
+         load(connections_refused_at_limit_));
+  const std::string_view closed_connections = "ledger_http_connections_closed_total";
+  header(out, closed_connections, "counter",
+         "HTTP connections the server closed, by cause (request_deadline: a request or its "
+         "answer took longer than the deadline; slots_full: the one waiting longest on its "
+         "request, to make room for a new connection).");
+  sample(out, closed_connections, "cause=\"request_deadline\"",
+         load(connections_closed_at_deadline_));
+  sample(out, closed_connections, "cause=\"slots_full\"", load(connections_evicted_));
   const std::string_view refused = "ledger_http_requests_refused_total";
   header(out, refused, "counter",
          "HTTP requests refused before routing: request line (414) or headers (431) beyond "

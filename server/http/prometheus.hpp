@@ -48,17 +48,28 @@ class http_metrics {
       500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // The statuses the API answers with; anything else is counted as "other".
-  static constexpr std::array<int, 18> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403,
-                                                   404, 405, 409, 413, 429, 500, 503, 507, 0};
+  static constexpr std::array<int, 19> statuses = {200, 201, 202, 303, 304, 400, 401, 402, 403, 404,
+                                                   405, 409, 413, 429, 500, 501, 503, 507, 0};
 
   void record(route_class route, int status, uint64_t latency_us);
   std::string render() const;
 
-  // Connections, as the server library reports them (http_api.cpp): accepted, started and
-  // closed. Those it refuses at its limits it does not report.
+  // Connections (http_api.cpp): accepted, started and closed; refused at connect because
+  // their address had its share already, or every slot was taken and none could be freed;
+  // closed because their request missed its deadline, or to make room for a new one.
   void connection_accepted() { connections_accepted_.fetch_add(1, std::memory_order_relaxed); }
   void connection_started() { connections_started_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_closed_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_refused_per_address() {
+    connections_refused_per_address_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void connection_refused_at_limit() {
+    connections_refused_at_limit_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void connection_closed_at_deadline() {
+    connections_closed_at_deadline_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void connection_evicted() { connections_evicted_.fetch_add(1, std::memory_order_relaxed); }
   // A request the library refused itself before routing (414, 431, a bad Content-Length).
   void refused_by_library(int status) {
     (status == 414   ? refused_414_
@@ -76,6 +87,10 @@ class http_metrics {
   std::atomic<uint64_t> connections_accepted_{0};
   std::atomic<uint64_t> connections_started_{0};
   std::atomic<uint64_t> connections_closed_{0};
+  std::atomic<uint64_t> connections_refused_per_address_{0};
+  std::atomic<uint64_t> connections_refused_at_limit_{0};
+  std::atomic<uint64_t> connections_closed_at_deadline_{0};
+  std::atomic<uint64_t> connections_evicted_{0};
   std::atomic<uint64_t> refused_414_{0};
   std::atomic<uint64_t> refused_431_{0};
   std::atomic<uint64_t> refused_other_{0};

@@ -1,5 +1,6 @@
 #include "server/http/routes.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <limits>
 
@@ -27,6 +28,41 @@ std::vector<std::string> split_path(const std::string& path) {
     start = end + 1;
   }
   return parts;
+}
+
+// The query parameters a route reads (docs/api.md); every other route reads none.
+std::vector<std::string_view> query_parameters(const std::vector<std::string>& parts) {
+  if (parts.size() != 4 || parts[0] != "v1" || parts[1] != "accounts") return {};
+  // format=csv: the journal of [from, to) as CSV (routes_usage.cpp); else pages by seq.
+  if (parts[3] == "journal") return {"from_seq", "limit", "format", "from", "to"};
+  if (parts[3] == "notifications") return {"before_seq", "limit"};
+  if (parts[3] == "usage") return {"from", "to", "granularity", "format"};
+  if (parts[3] == "statement") return {"from", "to", "granularity", "format"};
+  if (parts[3] == "balance") return {"at"};
+  return {};
+}
+
+// A query parameter the route does not read, or one given twice, is refused (400) rather
+// than ignored or read as one of its values.
+std::optional<api_response> query_refusal(const api_request& request,
+                                          const std::vector<std::string>& parts) {
+  const auto allowed = query_parameters(parts);
+  for (size_t i = 0; i < request.query_names.size(); ++i) {
+    const std::string& name = request.query_names[i];
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string message = "unknown query parameter \"" + name + "\"; ";
+      if (allowed.empty()) message += "this route takes none";
+      for (size_t a = 0; a < allowed.size(); ++a)
+        message += (a == 0 ? "this route takes " : ", ") + std::string{allowed[a]};
+      return error_response(error_code::malformed_request, message);
+    }
+    const auto earlier = request.query_names.begin() + static_cast<std::ptrdiff_t>(i);
+    if (std::find(request.query_names.begin(), earlier, name) != earlier) {
+      return error_response(error_code::malformed_request,
+                            "query parameter \"" + name + "\" given twice");
+    }
+  }
+  return std::nullopt;
 }
 
 json debit_result(uint64_t debit_id, const std::optional<actors::debit_outcome>& reply) {
@@ -147,6 +183,7 @@ routes::routes(caf::actor_system& system, actors::node& node, const http_options
 api_response routes::handle(const api_request& request, route_class& route) const {
   const segments parts = split_path(request.path);
   route = route_class::unknown;
+  if (auto refused = query_refusal(request, parts)) return *refused;
   if (auto console = console_response(request, route)) return *console;
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "metrics")) {
     const bool health = parts[0] == "healthz";

@@ -30,6 +30,9 @@ struct api_request {
   std::string path;
   const std::string* body = nullptr;
   std::function<std::optional<std::string>(const std::string&)> query;
+  // Every query parameter's name in order, a name given twice listed twice: a route refuses
+  // the ones it does not read, and repeats (routes.cpp, query_refusal).
+  std::vector<std::string> query_names;
   // A request header by name (case-insensitive); unset or nullopt when absent.
   std::function<std::optional<std::string>(const std::string&)> header;
   std::string remote_address;  // the client's IP address, for per-address limits

@@ -114,7 +114,10 @@ std::optional<api_response> routes::check_access(const api_request& request, uin
     }
     return error_response(error_code::unauthorized, "the platform key is wrong");
   }
+  // A credential that is given is checked, even where none is needed: an Authorization that
+  // is not a token of ours (another scheme, empty, over token_chars_max) is a wrong one.
   const auto token = bearer_token(request);
+  if (!token && header(request, "Authorization")) return refuse(error_code::unauthorized);
   if (token && customer) {
     if (token_account(*token) != id) return refuse(error_code::unauthorized);
     auto reply = client_.command(

@@ -215,8 +215,20 @@ api_response routes::put_card_order(uint64_t id, const api_request& request) con
 }
 
 api_response routes::get_journal(uint64_t id, const api_request& request) const {
-  if (request.query("format") == std::optional<std::string>("csv")) {
-    return get_journal_csv(id, request);
+  const auto format = request.query("format");
+  if (format && *format != "csv" && *format != "json") {
+    return error_response(error_code::malformed_request, "format: json or csv");
+  }
+  const bool csv = format == std::optional<std::string>("csv");
+  // One way to choose entries per form: a period for CSV, pages by seq for JSON.
+  if (csv && (request.query("from_seq") || request.query("limit"))) {
+    return error_response(error_code::malformed_request,
+                          "format=csv takes from and to (a period), not from_seq or limit");
+  }
+  if (csv) return get_journal_csv(id, request);
+  if (request.query("from") || request.query("to")) {
+    return error_response(error_code::malformed_request,
+                          "from and to (a period) need format=csv; JSON pages by from_seq");
   }
   const auto from_seq =
       in::query_unsigned(request.query("from_seq"), 1, 1, std::numeric_limits<uint64_t>::max());

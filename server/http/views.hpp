@@ -31,6 +31,7 @@ inline constexpr int http_conflict = 409;
 inline constexpr int http_payload_too_large = 413;
 inline constexpr int http_too_many_requests = 429;
 inline constexpr int http_internal_error = 500;
+inline constexpr int http_not_implemented = 501;  // a transfer coding other than chunked
 inline constexpr int http_unavailable = 503;
 inline constexpr int http_insufficient_storage = 507;  // storage_full (RFC 4918)
 
