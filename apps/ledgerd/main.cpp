@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -47,6 +48,18 @@ sigset_t block_stop_signals() {
       reason);
   spdlog::shutdown();
   std::_Exit(exit_storage_failure);
+}
+
+// Raises the soft open-file limit to the hard one, as servers do (the common soft default,
+// 1,024, is less than the HTTP server's connections plus RocksDB's files; issue 21). The HTTP
+// server warns when what is left is still too low.
+void raise_open_file_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  const rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  spdlog::info("open-file limit raised from {} to {}", before, files.rlim_cur);
 }
 
 // Stops the debit stream's broker when it goes out of scope.
@@ -144,6 +157,7 @@ int main(int argc, char** argv) {
   spdlog::info("ledgerd starting; config file: {}",
                has_file ? "\"" + cfg.config_file_path + "\""
                         : "none (" + cfg.config_file_path + " not found): defaults and flags");
+  raise_open_file_limit();
   int status = 0;
   {
     caf::actor_system system{cfg};
