@@ -188,5 +188,38 @@ TEST(usage_store, verify_finds_totals_that_disagree_with_the_journal) {
   EXPECT_EQ(report.problems.front().kind, "usage_mismatch");
 }
 
+// A data directory from before entries carried a time: its entries read untimed, count in
+// no hour and before every time; new entries after them are timed, and verify accepts the
+// mix (an untimed entry after a timed one it would not).
+TEST(usage_store, entries_written_before_times_keep_working) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  static const policy rules;
+  account acct = make_account(5);
+  change_set old_changes;
+  auto old_entry = adjust_balance(acct, {rules, 0, 0}, money::dollars(10), 1);  // untimed
+  old_changes.put_journal(*old_entry.entry);
+  old_changes.put_account_state(acct);
+  testing::write(*db, old_changes);
+  EXPECT_EQ(db->clock_floor(), 0);
+  change_set new_changes;
+  auto debit = apply_debit(acct, {rules, start_us / 1000, start_us}, 1, money::dollars(1), nullptr);
+  new_changes.put_journal(*debit.entry);
+  testing::write(*db, new_changes);
+  auto hours = db->usage_hours(5, 0, hour_of(start_us) + 1);
+  ASSERT_TRUE(hours.ok());
+  ASSERT_EQ(hours->size(), 1u);
+  EXPECT_EQ(hours->front().second.debit_count, 1u);
+  EXPECT_EQ(hours->front().second.adjustment_count, 0u) << "the untimed entry is in no hour";
+  EXPECT_EQ(*db->balance_at(5, 1), money::dollars(10)) << "untimed entries come first";
+  EXPECT_EQ(*db->balance_at(5, start_us + 1), money::dollars(9));
+  auto page = db->read_journal(5, 1, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->front().time_us, 0);
+  const auto report = verify(*db);
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems.front().detail);
+}
+
 }  // namespace
 }  // namespace ledger::storage
