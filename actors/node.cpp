@@ -156,6 +156,10 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   return result;
 }
 
+int64_t node::ledger_time_us() const {
+  return context_->clock->now_us();
+}
+
 ledger::status node::resolve_open_intents() {
   // Activating an account asks the gateway about each of its intents by key.
   std::set<uint64_t> accounts_with_intents;

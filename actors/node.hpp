@@ -91,6 +91,9 @@ class node {
   ledger::storage::group_commit_writer& writer() { return *writer_; }
   const ledger::storage::disk_monitor& disk() const { return *disk_; }
   const ledger::policy& rules() const { return context_->rules; }
+  // The ledger clock now (µs since the epoch, UTC; ledger_clock.hpp): the time the next
+  // journal entry gets at the earliest, so "now" for reads of entries by time.
+  int64_t ledger_time_us() const;
   // Open charge intents found at start, and the accounts activated to resolve them.
   size_t recovered_intents() const { return recovered_intents_; }
   size_t recovered_accounts() const { return recovered_accounts_; }

@@ -714,6 +714,9 @@ TEST_F(ConsoleEndToEnd, UsageStatementsAndEntryTimesAcrossAKill) {
   EXPECT_EQ(statement["opening_balance"], "0.00");
   EXPECT_EQ(statement["closing_balance"], "99.825");
   EXPECT_EQ(statement["reconciles"], true);
+  // Without `at`: now by the clock that stamps entries, so the last debit is in.
+  auto now_balance = json::parse(http.Get((path + "/balance").c_str())->body);
+  EXPECT_EQ(now_balance["balance"], "99.825");
   auto balance = json::parse(http.Get((path + "/balance?at=" + previous).c_str())->body);
   EXPECT_EQ(balance["balance"], "99.8285") << "at the last entry's time, it is not yet applied";
 

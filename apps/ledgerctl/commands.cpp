@@ -300,6 +300,10 @@ ledger::status put_flag(const command_spec& spec, const std::vector<std::string>
   if (eq == std::string::npos && i + 1 >= words.size()) {
     return usage_error(flag + " needs a value; usage: " + usage_of(spec));
   }
+  // One value per option, as the HTTP API takes one per query parameter.
+  if (request.contains(flag.substr(2))) {
+    return usage_error(flag + " given twice; usage: " + usage_of(spec));
+  }
   request[flag.substr(2)] = eq != std::string::npos ? word.substr(eq + 1) : words[++i];
   return ledger::status::success();
 }

@@ -120,12 +120,12 @@ void render_journal(const json& result, std::ostream& out) {
   out << std::right << std::setw(6) << "SEQ"
       << "  " << std::left << std::setw(16) << "KIND" << std::setw(14) << "CONTRA" << std::right
       << std::setw(16) << "AMOUNT" << std::setw(18) << "BALANCE AFTER"
-      << "  REFERENCE  TIME (UTC)\n";
+      << "  REFERENCE             TIME (UTC)\n";
   for (const auto& entry : result["entries"]) {
     out << std::right << std::setw(6) << text(entry["seq"]) << "  " << std::left << std::setw(16)
         << text(entry["kind"]) << std::setw(14) << text(entry["contra"]) << std::right
         << std::setw(16) << text(entry["amount"]) << std::setw(18) << text(entry["balance_after"])
-        << "  " << text(entry["reference"]) << "  "
+        << "  " << std::left << std::setw(20) << text(entry["reference"]) << std::right << "  "
         << (entry["time"].is_null() ? std::string("-") : text(entry["time"])) << "\n";
   }
   if (!result["next_from"].is_null()) out << "more: --from " << text(result["next_from"]) << "\n";
@@ -142,18 +142,22 @@ std::string sparkline(const json& periods) {
     spent.push_back(std::strtod(text(day["usage"]["amount"]).c_str(), nullptr));
     highest = std::max(highest, spent.back());
   }
+  if (highest <= 0) return "no usage";
+  // A day without usage is a space; any usage at least the lowest bar.
   std::string line;
   for (double value : spent) {
-    const int level = highest > 0 ? static_cast<int>(value / highest * 7.0 + 0.5) : 0;
-    line += value > 0 || highest == 0 ? bars[std::clamp(level, 0, 7)] : " ";
+    const int level = static_cast<int>(value / highest * 7.0 + 0.5);
+    line += value > 0 ? bars[std::clamp(level, 0, 7)] : " ";
   }
   return line;
 }
 
 void render_usage(const json& result, std::ostream& out) {
   const auto& periods = result["periods"];
-  out << "usage of account " << text(result["account_id"]) << ", " << periods.size() << " days to "
-      << text(result["to"]).substr(0, 10) << " (UTC)\n";
+  out << "usage of account " << text(result["account_id"]) << ": " << periods.size()
+      << (periods.size() == 1 ? " day, " : " days, ") << text(result["from"]).substr(0, 10)
+      << " to " << (periods.empty() ? "" : text(periods.back()["start"]).substr(0, 10))
+      << " (UTC)\n";
   out << "spend  " << sparkline(periods) << "\n";
   out << std::left << std::setw(12) << "DAY" << std::right << std::setw(10) << "CALLS"
       << std::setw(16) << "SPENT" << std::setw(16) << "RECHARGED" << std::setw(16) << "ADJUSTED"

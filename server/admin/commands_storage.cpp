@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "actors/node.hpp"
-#include "actors/wall_clock.hpp"
 #include "server/admin/admin_actor.hpp"
 #include "server/admin/protocol.hpp"
 #include "server/admin/views.hpp"
@@ -141,7 +140,7 @@ caf::result<std::string> usage(admin_self self, const admin_request& request) {
     return error_reply("account_not_found",
                        ledger::describe(ledger::error_code::account_not_found));
   // The last N days, today (UTC) included.
-  const int64_t now_us = actors::wall_clock_ms() * 1000;
+  const int64_t now_us = self->state.shared->node->ledger_time_us();
   const int64_t to = now_us - now_us % ledger::micros_per_day + ledger::micros_per_day;
   const int64_t from = to - static_cast<int64_t>(days.value_or(30)) * ledger::micros_per_day;
   auto report = usage::read_report(db, *id, from, to, usage::granularity::day);

@@ -3,7 +3,6 @@
 // as CSV, streamed. The customer's routes as much as the platform's. Everything is read from
 // the usage column and by bisection of the journal (usage_report.hpp), on the HTTP worker.
 #include "actors/node.hpp"
-#include "actors/wall_clock.hpp"
 #include "server/http/json_input.hpp"
 #include "server/http/routes.hpp"
 #include "server/http/usage_report.hpp"
@@ -48,8 +47,9 @@ api_response routes::dispatch_usage(const api_request& request, uint64_t id,
 }
 
 api_response routes::get_balance_at(uint64_t id, const api_request& request) const {
-  const int64_t now_us = actors::wall_clock_ms() * 1000;
-  const auto at = query_time(request, "at", now_us);
+  // Default: just after the ledger clock's now, so every entry written before this read is
+  // in (the system clock may be behind the entries' times: truncated, or stepped back).
+  const auto at = query_time(request, "at", node_.ledger_time_us() + 1);
   if (!at) return error_response(error_code::malformed_request, "at: " + time_rule);
   const auto balance = node_.database().balance_at(id, *at);
   if (!balance) return error_response(error_code::storage_failure, "the journal cannot be read");
@@ -71,7 +71,7 @@ api_response routes::get_usage(uint64_t id, const api_request& request, bool sta
   const int64_t step =
       unit == usage::granularity::day ? ledger::micros_per_day : ledger::micros_per_hour;
   // By default the last 30 days (24 hours by hour), today (this hour) included.
-  const int64_t end = next_boundary(actors::wall_clock_ms() * 1000, step);
+  const int64_t end = next_boundary(node_.ledger_time_us(), step);
   const int64_t span = unit == usage::granularity::day ? default_days * step : 24 * step;
   const auto to = query_time(request, "to", end);
   const auto from = query_time(request, "from", to ? *to - span : 0);
@@ -95,8 +95,8 @@ api_response routes::get_usage(uint64_t id, const api_request& request, bool sta
 }
 
 api_response routes::get_journal_csv(uint64_t id, const api_request& request) const {
-  const int64_t now_us = actors::wall_clock_ms() * 1000;
-  const auto to = query_time(request, "to", next_boundary(now_us, ledger::micros_per_day));
+  const auto to =
+      query_time(request, "to", next_boundary(node_.ledger_time_us(), ledger::micros_per_day));
   const auto from =
       query_time(request, "from", to ? *to - default_days * ledger::micros_per_day : 0);
   if (!from || !to || *from >= *to) {

@@ -111,7 +111,11 @@ ledger::expected<report> read_report(const ledger::storage::database& db, uint64
   const int64_t step = unit == granularity::day ? ledger::micros_per_day : ledger::micros_per_hour;
   const int64_t count_max = unit == granularity::day ? days_max : hours_max;
   const char* unit_name = unit == granularity::day ? "day" : "hour";
-  if (from_us < 0 || from_us % step != 0 || to_us % step != 0) {
+  if (from_us < 0) {
+    return ledger::status::refused(error_code::malformed_request,
+                                   "from is before 1970-01-01 (give a later to, or a from)");
+  }
+  if (from_us % step != 0 || to_us % step != 0) {
     return ledger::status::refused(
         error_code::malformed_request,
         std::string("from and to must be whole ") + unit_name + "s (UTC) by " + unit_name);
