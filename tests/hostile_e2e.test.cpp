@@ -720,6 +720,10 @@ TEST_F(HostileClients, PathsAndQueryParametersAreReadAsSent) {
   EXPECT_EQ(status_of("/v1/accounts/42/journal?limits=1"), "HTTP/1.1 400 malformed_request");
   EXPECT_EQ(status_of("/v1/accounts/42?debug=1"), "HTTP/1.1 400 malformed_request");
   EXPECT_EQ(status_of("/healthz?"), "HTTP/1.1 200");
+  // A %00 does not cut a value short: "1%00x" is not the number 1.
+  EXPECT_EQ(status_of("/v1/accounts/42/journal?from_seq=1%00x"), "HTTP/1.1 400 malformed_request");
+  EXPECT_EQ(status_of("/v1/accounts/42/usage?from=2026-12-01%00garbage"),
+            "HTTP/1.1 400 malformed_request");
   auto twice = http.Get("/v1/accounts/42/journal?limit=1&limit=2");
   ASSERT_TRUE(twice);
   EXPECT_NE(twice->body.find("given twice"), std::string::npos) << twice->body;

@@ -228,10 +228,14 @@ std::optional<api_response> framing_refusal(MHD_Connection* connection, size_t b
   return refused;
 }
 
-MHD_Result copy_argument(void* cls, MHD_ValueKind, const char* key, const char* value) {
+// With their lengths: a %00 in a name or value is kept (and then refused by the strict
+// parsers of the routes) instead of cutting the text short.
+MHD_Result copy_argument(void* cls, MHD_ValueKind, const char* key, size_t key_size,
+                         const char* value, size_t value_size) {
   auto* state = static_cast<request_state*>(cls);
-  state->query.emplace(key, value == nullptr ? "" : value);
-  state->query_names.emplace_back(key);
+  std::string name(key, key_size);
+  state->query.emplace(name, value == nullptr ? std::string{} : std::string(value, value_size));
+  state->query_names.push_back(std::move(name));
   return MHD_YES;
 }
 
@@ -465,7 +469,7 @@ void http_api::impl::restart_clock(MHD_Connection* connection, bool with_worker)
 // Once stop() has begun, no worker may be left to resume it: answered 503 at once instead.
 MHD_Result http_api::impl::dispatch(MHD_Connection* connection, request_state& state) {
   MHD_get_connection_values(connection, MHD_HEADER_KIND, copy_header, &state);
-  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, copy_argument, &state);
+  MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, copy_argument, &state);
   state.remote_address = client_address(connection);
   {
     std::lock_guard lock(queue_mutex);
