@@ -105,10 +105,15 @@ class cluster {
 
   void kill_ledgerd() { ledgerd_->kill_now(); }
   void kill_gateway() { gateway_->kill_now(); }
-  bool stop_ledgerd() {
+  // Empty when ledgerd stopped cleanly on SIGTERM (status 0 within 60 s); else how it did
+  // not (for the violation, so that a report says which way a stop failed).
+  std::string stop_ledgerd() {
     ledgerd_->signal(SIGTERM);
     auto status = ledgerd_->wait(60s);
-    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+    if (!status) return "still running 60 s after SIGTERM";
+    if (WIFSIGNALED(*status)) return "killed by signal " + std::to_string(WTERMSIG(*status));
+    if (WEXITSTATUS(*status) != 0) return "exit status " + std::to_string(WEXITSTATUS(*status));
+    return {};
   }
 
   ledger::expected<std::vector<gateway_charge>> fetch_charges() {
@@ -594,7 +599,10 @@ drill_report run_drill(const drill_options& options) {
   audit_result last;
   for (int attempt = 0; attempt < 10 && report.failure.empty(); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(expiry_grace_ms + 500));
-    if (!processes.stop_ledgerd()) report.violations.push_back("ledgerd did not stop cleanly");
+    if (auto how = processes.stop_ledgerd(); !how.empty()) {
+      report.violations.push_back("ledgerd did not stop cleanly: " + how +
+                                  " (see ledgerd.log in the work directory)");
+    }
     const int64_t stopped_ms = actors::wall_clock_ms();
     auto charges = processes.fetch_charges();
     if (stops(charges.error(), report)) break;

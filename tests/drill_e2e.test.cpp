@@ -76,12 +76,12 @@ TEST(CrashDrill, CatchesHoldsLeftOpenPastTheirExpiry) {
   options.kill_gateway = false;
   options.extra_ledgerd_flags = {"--ledger.hold-sweep-interval-ms=3600000"};
   const auto report = drill::run_drill(options);
-  std::filesystem::remove_all(work_dir);
   EXPECT_TRUE(report.failure.empty()) << report.failure;
   ASSERT_FALSE(report.violations.empty()) << "the drill missed holds left open\n"
                                           << drill::report_table(report);
   EXPECT_NE(report.violations.front().find("past its expiry"), std::string::npos)
-      << report.violations.front();
+      << report.violations.front() << " (kept: " << work_dir << ")";
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(work_dir);
 }
 
 bool loses_a_debit(const drill::drill_report& report) {
