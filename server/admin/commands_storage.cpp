@@ -97,6 +97,21 @@ caf::result<std::string> account_list(admin_self self, const admin_request& requ
                        {"total_accounts_estimate", db.account_count()}});
 }
 
+namespace {
+// The stored account into `acct`; else the error reply (storage_failure, account_not_found).
+std::optional<std::string> read_account(const ledger::storage::database& db, uint64_t id,
+                                        std::optional<ledger::account>& acct) {
+  auto stored = db.load_account(id);
+  if (!stored) return error_reply("storage_failure", stored.error().message);
+  if (!stored->has_value()) {
+    return error_reply("account_not_found",
+                       ledger::describe(ledger::error_code::account_not_found));
+  }
+  acct = std::move(*stored);
+  return std::nullopt;
+}
+}  // namespace
+
 caf::result<std::string> journal(admin_self self, const admin_request& request) {
   std::optional<uint64_t> id, from, limit;
   if (!optional_unsigned(request, "id", id) || !optional_unsigned(request, "from", from) ||
@@ -104,11 +119,8 @@ caf::result<std::string> journal(admin_self self, const admin_request& request) 
     return bad("journal takes an account id, and numbers for --from and --limit");
   }
   auto& db = self->state.shared->node->database();
-  auto acct = db.load_account(*id);
-  if (!acct) return error_reply("storage_failure", acct.error().message);
-  if (!acct->has_value())
-    return error_reply("account_not_found",
-                       ledger::describe(ledger::error_code::account_not_found));
+  std::optional<ledger::account> acct;
+  if (auto refused = read_account(db, *id, acct)) return *refused;
   const size_t wanted = static_cast<size_t>(
       std::clamp<uint64_t>(limit.value_or(list_page_default), 1, list_page_max));
   auto entries = db.read_journal(*id, std::max<uint64_t>(from.value_or(1), 1), wanted);
@@ -117,13 +129,13 @@ caf::result<std::string> journal(admin_self self, const admin_request& request) 
   for (const auto& entry : *entries)
     list.push_back(views::journal_entry_view(entry));
   json next_from = nullptr;
-  if (entries->size() == wanted && entries->back().seq < (*acct)->journal_seq) {
+  if (entries->size() == wanted && entries->back().seq < acct->journal_seq) {
     next_from = entries->back().seq + 1;
   }
   return ok_reply(json{{"account", std::to_string(*id)},
                        {"entries", std::move(list)},
                        {"next_from", std::move(next_from)},
-                       {"journal_seq", (*acct)->journal_seq}});
+                       {"journal_seq", acct->journal_seq}});
 }
 
 caf::result<std::string> usage(admin_self self, const admin_request& request) {
@@ -134,15 +146,13 @@ caf::result<std::string> usage(admin_self self, const admin_request& request) {
                std::to_string(usage::days_max));
   }
   auto& db = self->state.shared->node->database();
-  auto acct = db.load_account(*id);
-  if (!acct) return error_reply("storage_failure", acct.error().message);
-  if (!acct->has_value())
-    return error_reply("account_not_found",
-                       ledger::describe(ledger::error_code::account_not_found));
+  std::optional<ledger::account> acct;
+  if (auto refused = read_account(db, *id, acct)) return *refused;
   // The last N days, today (UTC) included.
-  const int64_t now_us = self->state.shared->node->ledger_time_us();
-  const int64_t to = now_us - now_us % ledger::micros_per_day + ledger::micros_per_day;
-  const int64_t from = to - static_cast<int64_t>(days.value_or(30)) * ledger::micros_per_day;
+  constexpr auto by_day = usage::granularity::day;
+  const int64_t to = usage::period_end(self->state.shared->node->ledger_time_us(), by_day);
+  const int64_t from = days ? to - static_cast<int64_t>(*days) * ledger::micros_per_day
+                            : usage::default_from(to, by_day);
   auto report = usage::read_report(db, *id, from, to, usage::granularity::day);
   if (!report) return error_reply("storage_failure", report.error().message);
   return ok_reply(usage::report_view(*report));

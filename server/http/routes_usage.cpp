@@ -15,17 +15,6 @@ namespace {
 using ledger::error_code;
 namespace v = views;
 
-constexpr int64_t default_days = 30;
-
-int64_t floor_to(int64_t time_us, int64_t step) {
-  return time_us - time_us % step;
-}
-
-// The start of the next UTC day (hour): the exclusive end of a report that includes today.
-int64_t next_boundary(int64_t now_us, int64_t step) {
-  return floor_to(now_us, step) + step;
-}
-
 // `name` from the query as a time; the fallback when absent; nullopt when unreadable.
 std::optional<int64_t> query_time(const api_request& request, const char* name, int64_t fallback) {
   const auto text = request.query(name);
@@ -68,13 +57,9 @@ api_response routes::get_usage(uint64_t id, const api_request& request, bool sta
     return error_response(error_code::malformed_request, "format: json or csv");
   }
   const auto unit = unit_text == "day" ? usage::granularity::day : usage::granularity::hour;
-  const int64_t step =
-      unit == usage::granularity::day ? ledger::micros_per_day : ledger::micros_per_hour;
   // By default the last 30 days (24 hours by hour), today (this hour) included.
-  const int64_t end = next_boundary(node_.ledger_time_us(), step);
-  const int64_t span = unit == usage::granularity::day ? default_days * step : 24 * step;
-  const auto to = query_time(request, "to", end);
-  const auto from = query_time(request, "from", to ? *to - span : 0);
+  const auto to = query_time(request, "to", usage::period_end(node_.ledger_time_us(), unit));
+  const auto from = query_time(request, "from", to ? usage::default_from(*to, unit) : 0);
   if (!from || !to) return error_response(error_code::malformed_request, "from, to: " + time_rule);
   auto report = usage::read_report(node_.database(), id, *from, *to, unit);
   if (!report) {
@@ -95,10 +80,9 @@ api_response routes::get_usage(uint64_t id, const api_request& request, bool sta
 }
 
 api_response routes::get_journal_csv(uint64_t id, const api_request& request) const {
-  const auto to =
-      query_time(request, "to", next_boundary(node_.ledger_time_us(), ledger::micros_per_day));
-  const auto from =
-      query_time(request, "from", to ? *to - default_days * ledger::micros_per_day : 0);
+  constexpr auto by_day = usage::granularity::day;
+  const auto to = query_time(request, "to", usage::period_end(node_.ledger_time_us(), by_day));
+  const auto from = query_time(request, "from", to ? usage::default_from(*to, by_day) : 0);
   if (!from || !to || *from >= *to) {
     return error_response(error_code::malformed_request, "from before to, each " + time_rule);
   }

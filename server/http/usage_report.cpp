@@ -106,9 +106,23 @@ std::string format_date(int64_t time_us) {
   return format_time(time_us).substr(0, 10);
 }
 
+int64_t step_of(granularity unit) {
+  return unit == granularity::day ? ledger::micros_per_day : ledger::micros_per_hour;
+}
+
+int64_t period_end(int64_t now_us, granularity unit) {
+  const int64_t step = step_of(unit);
+  return now_us - now_us % step + step;
+}
+
+int64_t default_from(int64_t to_us, granularity unit) {
+  return to_us - (unit == granularity::day ? default_days * ledger::micros_per_day
+                                           : ledger::hours_per_day * ledger::micros_per_hour);
+}
+
 ledger::expected<report> read_report(const ledger::storage::database& db, uint64_t account_id,
                                      int64_t from_us, int64_t to_us, granularity unit) {
-  const int64_t step = unit == granularity::day ? ledger::micros_per_day : ledger::micros_per_hour;
+  const int64_t step = step_of(unit);
   const int64_t count_max = unit == granularity::day ? days_max : hours_max;
   const char* unit_name = unit == granularity::day ? "day" : "hour";
   if (from_us < 0) {

@@ -38,6 +38,17 @@ enum class granularity : uint8_t { hour, day };
 // Longest periods one answer covers: 366 days by day, 31 days by hour (744 rows at most).
 inline constexpr int64_t days_max = 366;
 inline constexpr int64_t hours_max = 31 * ledger::hours_per_day;
+// What an answer covers when not told: the last 30 days by day, 24 hours by hour.
+inline constexpr int64_t default_days = 30;
+static_assert(default_days <= days_max);
+
+// The length of one period (µs).
+int64_t step_of(granularity unit);
+// The end of the UTC day (hour) that holds now_us: the exclusive end of a report that
+// includes today (this hour).
+int64_t period_end(int64_t now_us, granularity unit);
+// The default start of a report ending at to_us (default_days, or 24 hours by hour).
+int64_t default_from(int64_t to_us, granularity unit);
 
 // One day or hour of a report: what happened in it and the balance at its end (carried over
 // from the period before when nothing happened).
