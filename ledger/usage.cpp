@@ -1,8 +1,14 @@
 #include "ledger/usage.hpp"
 
+#include "ledger/assert.hpp"
+
 namespace ledger {
 
-void count_entry(usage_totals& totals, const journal_entry& entry) {
+namespace {
+
+// Adds one entry to usage_totals or to a usage_tail (which has room for it): the same fields.
+template <class Totals>
+void count_into(Totals& totals, const journal_entry& entry) {
   const int64_t amount = entry.amount.micros();
   switch (entry.kind) {
     case entry_kind::debit:
@@ -26,6 +32,18 @@ void count_entry(usage_totals& totals, const journal_entry& entry) {
   }
 }
 
+usage_tail tail_of_hour(int64_t hour) {
+  usage_tail tail;
+  tail.hour = hour;
+  return tail;
+}
+
+}  // namespace
+
+void count_entry(usage_totals& totals, const journal_entry& entry) {
+  count_into(totals, entry);
+}
+
 usage_totals totals_of(const journal_entry& entry) {
   usage_totals totals;
   count_entry(totals, entry);
@@ -43,6 +61,46 @@ void merge_usage(usage_totals& into, const usage_totals& more) {
     into.last_seq = more.last_seq;
     into.closing_balance = more.closing_balance;
   }
+}
+
+usage_totals usage_tail::totals() const {
+  usage_totals out;
+  out.debit_count = debit_count;
+  out.debit_micros = debit_micros;
+  out.recharge_count = recharge_count;
+  out.recharge_micros = recharge_micros;
+  out.adjustment_count = adjustment_count;
+  out.adjustment_micros = adjustment_micros;
+  out.last_seq = last_seq;
+  out.closing_balance = closing_balance;
+  return out;
+}
+
+std::optional<usage_flush> advance_usage_tail(usage_tail& tail, const journal_entry& entry) {
+  LEDGER_ASSERT(has_time(entry));
+  const int64_t hour = hour_of(entry.time_us);
+  if (!tail.empty() && tail.hour != hour) {
+    usage_flush flushed{tail.hour, tail.totals()};
+    tail = tail_of_hour(hour);
+    count_into(tail, entry);
+    return flushed;
+  }
+  if (tail.empty()) tail = tail_of_hour(hour);
+  count_into(tail, entry);
+  if (tail.entries() < usage_tail_entries_max) return std::nullopt;
+  usage_flush flushed{tail.hour, tail.totals()};
+  tail = usage_tail{};
+  return flushed;
+}
+
+bool recount_usage_tail(usage_tail& tail, const journal_entry& entry) {
+  if (!has_time(entry)) return false;
+  const int64_t hour = hour_of(entry.time_us);
+  if (!tail.empty() && tail.hour != hour) return false;
+  if (tail.entries() + 1 >= usage_tail_entries_max) return false;
+  if (tail.empty()) tail = tail_of_hour(hour);
+  count_into(tail, entry);
+  return true;
 }
 
 usage_totals usage_between(const std::vector<journal_entry>& entries, int64_t from_us,

@@ -11,9 +11,12 @@
 // counted nowhere and come before every timed entry (docs/decisions.md, "time on entries").
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "ledger/journal.hpp"
+#include "ledger/limits.hpp"
 #include "ledger/money.hpp"
 
 namespace ledger {
@@ -72,6 +75,60 @@ usage_totals totals_of(const journal_entry& entry);
 // Adds `more` to `into`: counts and sums add; the closing balance is the one of the higher
 // last_seq. Associative and commutative, as a RocksDB merge operator must be.
 void merge_usage(usage_totals& into, const usage_totals& more);
+
+// ---- the usage tail (docs/storage.md, "the usage tail") ----
+// An account actor does not merge every entry into its hour at once: that was one more
+// random-key memtable insert per debit, the writer's largest cost (docs/performance.md,
+// "Usage"). It keeps the totals of its latest entries here and merges them into their hour's
+// stored record, in the same write as an entry, when the tail reaches
+// usage_tail_entries_max entries or the next entry falls in another hour. So the stored
+// hours are "as of" the highest last_seq they hold, and the timed journal entries after it
+// (fewer than usage_tail_entries_max, all in one hour) are the tail, which a reader adds
+// from the journal and an activated account recounts (database::usage_tail).
+inline constexpr uint32_t usage_tail_entries_max = 64;
+
+// At most usage_tail_entries_max entries of one hour: 64-bit sums and 16-bit counts suffice,
+// so a resident account pays 64 bytes for its tail (docs/performance.md, memory per account).
+struct usage_tail {
+  int64_t hour = 0;
+  int64_t debit_micros = 0;  // spent, positive
+  int64_t recharge_micros = 0;
+  int64_t adjustment_micros = 0;
+  uint64_t last_seq = 0;
+  money closing_balance;
+  uint16_t debit_count = 0;
+  uint16_t recharge_count = 0;
+  uint16_t adjustment_count = 0;
+
+  uint32_t entries() const {
+    return uint32_t{debit_count} + uint32_t{recharge_count} + uint32_t{adjustment_count};
+  }
+  bool empty() const { return entries() == 0; }
+  usage_totals totals() const;
+};
+static_assert(usage_tail_entries_max >= 2,
+              "an hour change flushes the old tail and starts one of one entry");
+static_assert(usage_tail_entries_max <= std::numeric_limits<uint16_t>::max());
+static_assert(int64_t{usage_tail_entries_max} * limits::amount_max_micros <
+                  std::numeric_limits<int64_t>::max(),
+              "a tail's sums fit in 64 bits");
+static_assert(sizeof(usage_tail) <= 64, "a resident account's tail: one 64-byte allocation");
+
+// What a tail hands to storage: totals to merge into an hour's record.
+struct usage_flush {
+  int64_t hour = 0;
+  usage_totals totals;
+};
+
+// Adds one timed entry (has_time) to `tail`, whose entries all precede it. Returns what to
+// merge in the entry's write: the old tail when the entry starts another hour (the entry then
+// starts the new tail), or the whole tail, the entry included, when it reaches
+// usage_tail_entries_max entries; nullopt otherwise.
+std::optional<usage_flush> advance_usage_tail(usage_tail& tail, const journal_entry& entry);
+// Adds one timed entry to a tail being recounted from the journal, in any order (storage
+// reads it newest first), without flushing: false when the entry is of another hour or the
+// tail is full, which the invariant above rules out (a reader reports it as corruption).
+bool recount_usage_tail(usage_tail& tail, const journal_entry& entry);
 
 // The reference: the totals of the timed entries with from_us <= time_us < to_us.
 usage_totals usage_between(const std::vector<journal_entry>& entries, int64_t from_us,

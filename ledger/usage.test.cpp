@@ -153,5 +153,103 @@ TEST(Usage, HourTotalsEqualTheJournalsSumsForRandomSequences) {
   }
 }
 
+// The usage tail (an account actor's): after every entry, the flushed hours plus the tail are
+// what the journal adds up to per hour; the tail stays under usage_tail_entries_max entries of
+// one hour; and recounting the journal after the flushed hours' last_seq, newest first (what
+// storage does for readers and at activation), gives the same tail.
+TEST(Usage, FlushedHoursPlusTheTailEqualTheJournalAfterEveryEntry) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 random(seed);
+    std::vector<journal_entry> journal;
+    std::map<int64_t, usage_totals> stored;
+    usage_tail tail;
+    int64_t now_us = 5 * micros_per_hour - 1000;
+    int64_t balance = 0;
+    size_t flushes = 0;
+    for (uint64_t seq = 1; seq <= 1500; ++seq) {
+      // Mostly seconds apart (runs of more than 64 entries in an hour), sometimes hours.
+      now_us += random() % 50 == 0 ? static_cast<int64_t>(random() % (3 * micros_per_hour))
+                                   : static_cast<int64_t>(random() % 40'000'000);
+      const auto kind = random() % 8 == 0   ? entry_kind::adjustment
+                        : random() % 8 == 0 ? entry_kind::auto_recharge
+                        : random() % 2      ? entry_kind::capture
+                                            : entry_kind::debit;
+      int64_t amount = static_cast<int64_t>(random() % 3'000'000) + 1;
+      if (kind == entry_kind::debit || kind == entry_kind::capture) amount = -amount;
+      if (kind == entry_kind::adjustment && random() % 2) amount = -amount;
+      balance += amount;
+      journal.push_back(entry_at(seq, kind, amount, balance, now_us));
+      if (auto flushed = advance_usage_tail(tail, journal.back())) {
+        merge_usage(stored[flushed->hour], flushed->totals);
+        ++flushes;
+      }
+      ASSERT_LT(tail.entries(), usage_tail_entries_max);
+      ASSERT_TRUE(tail.empty() || tail.hour == hour_of(now_us));
+
+      std::map<int64_t, usage_totals> answered = stored;
+      if (!tail.empty()) merge_usage(answered[tail.hour], tail.totals());
+      const int64_t hour = hour_of(now_us);
+      ASSERT_EQ(answered[hour], usage_between(journal, hour * micros_per_hour,
+                                              (hour + 1) * micros_per_hour))
+          << "seed " << seed << " seq " << seq;
+
+      uint64_t as_of = 0;
+      for (const auto& [stored_hour, totals] : stored)
+        as_of = std::max(as_of, totals.last_seq);
+      usage_tail recounted;
+      for (auto it = journal.rbegin(); it != journal.rend() && it->seq > as_of; ++it)
+        ASSERT_TRUE(recount_usage_tail(recounted, *it)) << "seed " << seed << " seq " << seq;
+      ASSERT_EQ(recounted.totals(), tail.totals()) << "seed " << seed << " seq " << seq;
+    }
+    std::map<int64_t, usage_totals> answered = stored;
+    if (!tail.empty()) merge_usage(answered[tail.hour], tail.totals());
+    for (const auto& [hour, totals] : answered) {
+      ASSERT_EQ(totals,
+                usage_between(journal, hour * micros_per_hour, (hour + 1) * micros_per_hour));
+    }
+    // One write in about 64 entries merges anything, not one per entry.
+    EXPECT_LT(flushes, journal.size() / 20) << "seed " << seed;
+  }
+}
+
+TEST(Usage, ATailFlushesWhenFullAndWhenTheHourChanges) {
+  usage_tail tail;
+  const int64_t hour = 100;
+  for (uint32_t i = 1; i < usage_tail_entries_max; ++i) {
+    ASSERT_FALSE(advance_usage_tail(tail, entry_at(i, entry_kind::debit, -10, -10 * i,
+                                                   hour * micros_per_hour + i)));
+  }
+  auto full = advance_usage_tail(
+      tail, entry_at(usage_tail_entries_max, entry_kind::debit, -10,
+                     -10 * int64_t{usage_tail_entries_max}, hour * micros_per_hour + 100));
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->hour, hour);
+  EXPECT_EQ(full->totals.debit_count, usage_tail_entries_max);
+  EXPECT_EQ(full->totals.last_seq, usage_tail_entries_max);
+  EXPECT_TRUE(tail.empty());
+
+  ASSERT_FALSE(advance_usage_tail(tail, entry_at(65, entry_kind::adjustment, 5, 0,
+                                                 hour * micros_per_hour + 200)));
+  auto next_hour = advance_usage_tail(
+      tail, entry_at(66, entry_kind::debit, -1, -1, (hour + 1) * micros_per_hour));
+  ASSERT_TRUE(next_hour);
+  EXPECT_EQ(next_hour->hour, hour);
+  EXPECT_EQ(next_hour->totals.adjustment_count, 1u);
+  EXPECT_EQ(next_hour->totals.last_seq, 65u);
+  EXPECT_EQ(tail.hour, hour + 1);
+  EXPECT_EQ(tail.entries(), 1u);
+  EXPECT_EQ(tail.last_seq, 66u);
+
+  // A recount refuses what no tail can hold: another hour, an untimed entry, a full tail.
+  usage_tail recounted;
+  EXPECT_TRUE(recount_usage_tail(recounted, entry_at(9, entry_kind::debit, -1, 0, 50)));
+  EXPECT_FALSE(recount_usage_tail(recounted, entry_at(8, entry_kind::debit, -1, 1,
+                                                      2 * micros_per_hour)));
+  EXPECT_FALSE(recount_usage_tail(recounted, entry_at(7, entry_kind::debit, -1, 2, 0)));
+  for (uint64_t seq = 1000; recounted.entries() + 1 < usage_tail_entries_max; ++seq)
+    ASSERT_TRUE(recount_usage_tail(recounted, entry_at(seq, entry_kind::debit, -1, 0, 40)));
+  EXPECT_FALSE(recount_usage_tail(recounted, entry_at(5, entry_kind::debit, -1, 0, 40)));
+}
+
 }  // namespace
 }  // namespace ledger
