@@ -189,8 +189,8 @@ TEST(Usage, FlushedHoursPlusTheTailEqualTheJournalAfterEveryEntry) {
       std::map<int64_t, usage_totals> answered = stored;
       if (!tail.empty()) merge_usage(answered[tail.hour], tail.totals());
       const int64_t hour = hour_of(now_us);
-      ASSERT_EQ(answered[hour], usage_between(journal, hour * micros_per_hour,
-                                              (hour + 1) * micros_per_hour))
+      ASSERT_EQ(answered[hour],
+                usage_between(journal, hour * micros_per_hour, (hour + 1) * micros_per_hour))
           << "seed " << seed << " seq " << seq;
 
       uint64_t as_of = 0;
@@ -216,8 +216,8 @@ TEST(Usage, ATailFlushesWhenFullAndWhenTheHourChanges) {
   usage_tail tail;
   const int64_t hour = 100;
   for (uint32_t i = 1; i < usage_tail_entries_max; ++i) {
-    ASSERT_FALSE(advance_usage_tail(tail, entry_at(i, entry_kind::debit, -10, -10 * i,
-                                                   hour * micros_per_hour + i)));
+    ASSERT_FALSE(advance_usage_tail(
+        tail, entry_at(i, entry_kind::debit, -10, -10 * i, hour * micros_per_hour + i)));
   }
   auto full = advance_usage_tail(
       tail, entry_at(usage_tail_entries_max, entry_kind::debit, -10,
@@ -228,8 +228,8 @@ TEST(Usage, ATailFlushesWhenFullAndWhenTheHourChanges) {
   EXPECT_EQ(full->totals.last_seq, usage_tail_entries_max);
   EXPECT_TRUE(tail.empty());
 
-  ASSERT_FALSE(advance_usage_tail(tail, entry_at(65, entry_kind::adjustment, 5, 0,
-                                                 hour * micros_per_hour + 200)));
+  ASSERT_FALSE(advance_usage_tail(
+      tail, entry_at(65, entry_kind::adjustment, 5, 0, hour * micros_per_hour + 200)));
   auto next_hour = advance_usage_tail(
       tail, entry_at(66, entry_kind::debit, -1, -1, (hour + 1) * micros_per_hour));
   ASSERT_TRUE(next_hour);
@@ -243,8 +243,8 @@ TEST(Usage, ATailFlushesWhenFullAndWhenTheHourChanges) {
   // A recount refuses what no tail can hold: another hour, an untimed entry, a full tail.
   usage_tail recounted;
   EXPECT_TRUE(recount_usage_tail(recounted, entry_at(9, entry_kind::debit, -1, 0, 50)));
-  EXPECT_FALSE(recount_usage_tail(recounted, entry_at(8, entry_kind::debit, -1, 1,
-                                                      2 * micros_per_hour)));
+  EXPECT_FALSE(
+      recount_usage_tail(recounted, entry_at(8, entry_kind::debit, -1, 1, 2 * micros_per_hour)));
   EXPECT_FALSE(recount_usage_tail(recounted, entry_at(7, entry_kind::debit, -1, 2, 0)));
   for (uint64_t seq = 1000; recounted.entries() + 1 < usage_tail_entries_max; ++seq)
     ASSERT_TRUE(recount_usage_tail(recounted, entry_at(seq, entry_kind::debit, -1, 0, 40)));

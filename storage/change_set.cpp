@@ -67,23 +67,38 @@ void change_set::put_credentials(const account& acct) {
   end_value(entry);
 }
 
-void change_set::put_journal(const journal_entry& journal) {
-  if (!check(validate_journal_entry(journal))) return;
+void change_set::put_journal_record(const journal_entry& journal) {
   op& entry = begin(column::journal, op_kind::put);
   append_pair_key(buffer_, journal.account_id, journal.seq);
   end_key(entry);
   append_journal_entry(buffer_, journal);
   end_value(entry);
-  if (!has_time(journal)) return;
-  latest_time_us_ = std::max(latest_time_us_, journal.time_us);
-  const int64_t hour = hour_of(journal.time_us);
+  if (has_time(journal)) latest_time_us_ = std::max(latest_time_us_, journal.time_us);
+}
+
+void change_set::add_usage(uint64_t account_id, int64_t hour, const usage_totals& totals) {
   for (auto& delta : usage_) {
-    if (delta.account_id == journal.account_id && delta.hour == hour) {
-      count_entry(delta.totals, journal);
+    if (delta.account_id == account_id && delta.hour == hour) {
+      merge_usage(delta.totals, totals);
       return;
     }
   }
-  usage_.push_back({journal.account_id, hour, totals_of(journal)});
+  usage_.push_back({account_id, hour, totals});
+}
+
+void change_set::put_journal(const journal_entry& journal) {
+  if (!check(validate_journal_entry(journal))) return;
+  put_journal_record(journal);
+  if (has_time(journal))
+    add_usage(journal.account_id, hour_of(journal.time_us), totals_of(journal));
+}
+
+void change_set::put_journal(const journal_entry& journal, usage_tail& tail) {
+  if (!check(validate_journal_entry(journal))) return;
+  put_journal_record(journal);
+  if (!has_time(journal)) return;
+  if (auto flushed = advance_usage_tail(tail, journal))
+    add_usage(journal.account_id, flushed->hour, flushed->totals);
 }
 
 void change_set::put_debit(uint64_t account_id, const debit_record& record) {

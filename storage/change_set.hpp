@@ -27,8 +27,14 @@ class change_set {
   // Replaces every stored card of the account with acct.cards.
   void put_cards(const account& acct);
   // A journal entry; a timed one also counts in its (account, UTC hour) usage totals
-  // (ledger/usage.hpp), merged into the usage column in the same write.
+  // (ledger/usage.hpp), merged into the usage column in the same write. For writers without
+  // an account actor (tools, seeding, tests): the stored hours are exact after each write.
   void put_journal(const journal_entry& entry);
+  // The account actor's: a timed entry joins the account's usage tail, and only what the
+  // tail flushes (every usage_tail_entries_max entries, and when the hour changes) is merged
+  // in this write (docs/storage.md, "the usage tail"). Every entry of an account must come
+  // through one tail, its actor's, or none.
+  void put_journal(const journal_entry& entry, usage_tail& tail);
   void put_debit(uint64_t account_id, const debit_record& record);
   // An open charge intent, the recovery index; delete_intent once the gateway answered.
   void put_intent(uint64_t account_id, const charge_intent& intent);
@@ -91,6 +97,8 @@ class change_set {
   void end_key(op& entry);
   void end_value(op& entry);
   bool check(const status& checked);
+  void put_journal_record(const journal_entry& journal);
+  void add_usage(uint64_t account_id, int64_t hour, const usage_totals& totals);
 
   std::string buffer_;
   std::vector<op> ops_;

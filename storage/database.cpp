@@ -1023,15 +1023,82 @@ int64_t database::clock_floor() const {
   return impl_->clock_floor.load(std::memory_order_acquire);
 }
 
+namespace {
+
+// The highest last_seq of the account's stored hours: its latest hour's (the tail flushes
+// hours in order).
+expected<uint64_t> stored_usage_as_of(const database::impl& state, uint64_t account_id,
+                                      const rocksdb::ReadOptions& read) {
+  const std::string lower = usage_key(account_id, 0);
+  const std::string upper = account_range_end(account_id);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = read;
+  bounded.iterate_lower_bound = &lower_slice;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      state.db->NewIterator(bounded, state.handle(column::usage)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return rocks_failure("cannot read usage", it->status());
+    return uint64_t{0};
+  }
+  auto totals = decode_usage(it->value().ToStringView());
+  if (!totals) return totals.error();
+  return totals->last_seq;
+}
+
+expected<usage_tail> usage_tail_at(const database::impl& state, uint64_t account_id,
+                                   const rocksdb::ReadOptions& read) {
+  auto as_of = stored_usage_as_of(state, account_id, read);
+  if (!as_of) return as_of.error();
+  const std::string lower = journal_key(account_id, *as_of + 1);
+  const std::string upper = account_range_end(account_id);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = read;
+  bounded.iterate_lower_bound = &lower_slice;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      state.db->NewIterator(bounded, state.handle(column::journal)));
+  usage_tail tail;
+  // Newest first: the untimed entries of a directory older than entry times come before
+  // every timed one and are counted nowhere, so the first one ends the tail.
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    auto key = parse_pair_key(it->key().ToStringView());
+    if (!key || key->account_id != account_id) return status::failure("corrupt journal key");
+    auto entry = decode_journal_entry(key->account_id, key->id, it->value().ToStringView());
+    if (!entry) return entry.error();
+    if (!has_time(*entry)) break;
+    if (!recount_usage_tail(tail, *entry)) {
+      return status::failure("account " + std::to_string(account_id) +
+                             ": the journal entries after its stored usage (as of entry " +
+                             std::to_string(*as_of) +
+                             ") are not a usage tail (more than one hour, or at least " +
+                             std::to_string(usage_tail_entries_max) + " entries)");
+    }
+  }
+  if (!it->status().ok()) return rocks_failure("cannot read journal", it->status());
+  return tail;
+}
+
+}  // namespace
+
 expected<std::vector<std::pair<int64_t, usage_totals>>> database::usage_hours(
     uint64_t account_id, int64_t from_hour, int64_t to_hour) const {
   std::vector<std::pair<int64_t, usage_totals>> hours;
   if (from_hour < 0 || to_hour <= from_hour) return hours;
+  // The stored hours and the tail from one point in time: a write between them could
+  // flush entries the tail then counted again.
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   const std::string end = usage_key(account_id, to_hour);
   const rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read, impl_->handle(column::usage)));
+  read.snapshot = snapshot.snapshot();
+  rocksdb::ReadOptions bounded = read;
+  bounded.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(bounded, impl_->handle(column::usage)));
   for (it->Seek(usage_key(account_id, from_hour)); it->Valid(); it->Next()) {
     auto key = parse_pair_key(it->key().ToStringView());
     if (!key || key->account_id != account_id) return status::failure("corrupt usage key");
@@ -1040,7 +1107,21 @@ expected<std::vector<std::pair<int64_t, usage_totals>>> database::usage_hours(
     hours.emplace_back(static_cast<int64_t>(key->id), *totals);
   }
   if (!it->status().ok()) return rocks_failure("cannot read usage", it->status());
+  auto tail = usage_tail_at(*impl_, account_id, read);
+  if (!tail) return tail.error();
+  if (tail->empty() || tail->hour < from_hour || tail->hour >= to_hour) return hours;
+  auto at = std::lower_bound(hours.begin(), hours.end(), tail->hour,
+                             [](const auto& stored, int64_t hour) { return stored.first < hour; });
+  if (at == hours.end() || at->first != tail->hour) at = hours.insert(at, {tail->hour, {}});
+  merge_usage(at->second, tail->totals());
   return hours;
+}
+
+expected<usage_tail> database::read_usage_tail(uint64_t account_id) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  return usage_tail_at(*impl_, account_id, read);
 }
 
 expected<std::optional<journal_entry>> database::journal_entry_at(uint64_t account_id,

@@ -104,10 +104,17 @@ class database {
   // time (actors/ledger_clock.hpp). 0 for a database without timed entries.
   int64_t clock_floor() const;
   // The account's usage totals of each hour in [from_hour, to_hour) that has entries, in
-  // hour order (ledger/usage.hpp; hours since the Unix epoch, UTC). At most to - from.
+  // hour order (ledger/usage.hpp; hours since the Unix epoch, UTC). At most to - from. The
+  // stored hours and the usage tail recounted from the journal, under one snapshot.
   expected<std::vector<std::pair<int64_t, usage_totals>>> usage_hours(uint64_t account_id,
                                                                       int64_t from_hour,
                                                                       int64_t to_hour) const;
+  // The account's usage tail (ledger/usage.hpp, docs/storage.md "the usage tail"): its timed
+  // journal entries after the highest last_seq of its stored hours, recounted newest first
+  // (fewer than usage_tail_entries_max reads). What an activated account actor continues
+  // from. storage_failure when those entries cannot be a tail (several hours, or too many):
+  // the invariant is broken.
+  expected<usage_tail> read_usage_tail(uint64_t account_id) const;
   // One journal entry; nullopt when the account has no entry `seq`.
   expected<std::optional<journal_entry>> journal_entry_at(uint64_t account_id, uint64_t seq) const;
   // The seq of the account's last journal entry; 0 when it has none.

@@ -66,38 +66,55 @@ TEST(usage_codec, totals_round_trip_at_any_size_and_refuse_garbage) {
 // Random debits and adjustments of a few accounts over two days, written in groups of
 // several change_sets, entries of one account and hour split over groups (RocksDB merges
 // them) and within one change_set (counted once).
+// With `tails`, each account's entries go through its usage tail as an account actor's do
+// (docs/storage.md, "the usage tail"), continuing from the tails given.
 struct usage_history {
   std::map<uint64_t, std::vector<journal_entry>> journals;
+  std::map<uint64_t, account> accounts;
   int64_t latest_us = 0;
+  size_t entries = 0;
+  size_t usage_merges = 0;  // (account, hour) operands the change_sets carried
 };
 
-usage_history write_random_history(database& db, uint64_t seed) {
-  usage_history h;
+struct history_shape {
+  std::map<uint64_t, usage_tail>* tails = nullptr;
+  int groups = 60;
+  int64_t step_max_us = 20 * 60 * 1'000'000LL;
+};
+
+usage_history write_random_history(database& db, uint64_t seed, history_shape shape = {},
+                                   usage_history h = {}) {
   std::mt19937_64 random(seed);
   static const policy rules;
-  std::map<uint64_t, account> accounts;
-  int64_t now_us = start_us;
-  for (int group = 0; group < 60; ++group) {
+  auto& accounts = h.accounts;
+  int64_t now_us = std::max(start_us, h.latest_us);
+  for (int group = 0; group < shape.groups; ++group) {
     std::vector<change_set> sets(1 + random() % 4);
     for (auto& changes : sets) {
       const uint64_t id = 1 + random() % 3;
       auto [it, added] = accounts.try_emplace(id, make_account(id));
       account& acct = it->second;
       for (int n = 1 + static_cast<int>(random() % 5); n > 0; --n) {
-        now_us += static_cast<int64_t>(random() % (20 * 60 * 1'000'000LL));
+        now_us += random() % 100 == 0 ? micros_per_hour
+                                      : static_cast<int64_t>(random() % shape.step_max_us);
         const command_context ctx{rules, now_us / 1000, now_us};
         // Every account starts with an adjustment: a debit needs a positive balance.
         auto out =
             added || random() % 4 == 0
                 ? adjust_balance(acct, ctx, money::from_micros(500'000), group * 100 + n)
-                : apply_debit(acct, ctx, 1000 * group + n, money::from_micros(1234), nullptr);
+                : apply_debit(acct, ctx, acct.journal_seq + 1, money::from_micros(1234), nullptr);
         added = false;
         EXPECT_TRUE(out.ok());
         if (!out.ok()) return h;
-        changes.put_journal(*out.entry);
+        if (shape.tails)
+          changes.put_journal(*out.entry, (*shape.tails)[id]);
+        else
+          changes.put_journal(*out.entry);
         h.journals[id].push_back(*out.entry);
+        ++h.entries;
       }
       changes.put_account_state(acct);
+      h.usage_merges += changes.usage().size();
     }
     std::vector<const change_set*> pointers;
     for (const auto& changes : sets)
@@ -145,6 +162,77 @@ TEST(usage_store, hours_equal_the_journal_and_survive_a_reopen) {
   const auto report = verify(*db);
   EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
                                                        : report.problems.front().detail);
+}
+
+// The account actor's way: entries counted in a tail and merged every 64 entries or at an
+// hour change. Readers get the same hours as from the journal, a reopen after a crash
+// (no flush: the WAL replayed) recounts each tail exactly, and writing on from the
+// recounted tails keeps every hour right.
+TEST(usage_store, tails_merge_every_64_entries_and_are_recounted_after_a_crash) {
+  temp_dir dir;
+  std::map<uint64_t, usage_tail> tails;
+  history_shape shape;
+  shape.tails = &tails;
+  shape.groups = 300;
+  shape.step_max_us = 30'000'000;
+  usage_history h;
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    h = write_random_history(*db, 11, shape);
+    expect_usage_matches(*db, h);
+    EXPECT_LT(h.usage_merges * 20, h.entries) << "one merge per about 64 entries, not per entry";
+    for (const auto& [id, tail] : tails) {
+      auto read = db->read_usage_tail(id);
+      ASSERT_TRUE(read.ok()) << read.error().message;
+      EXPECT_EQ(read->totals(), tail.totals()) << "account " << id;
+      EXPECT_EQ(read->hour, tail.hour);
+    }
+  }  // closed without a flush: what a kill -9 leaves, the WAL replayed on open
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  expect_usage_matches(*db, h);
+  std::map<uint64_t, usage_tail> recounted;
+  for (const auto& [id, tail] : tails) {
+    auto read = db->read_usage_tail(id);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    EXPECT_EQ(read->totals(), tail.totals()) << "account " << id;
+    recounted[id] = *read;
+  }
+  shape.tails = &recounted;
+  h = write_random_history(*db, 12, shape, h);
+  expect_usage_matches(*db, h);
+  const auto report = verify(*db);
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
+                                                       : report.problems.front().detail);
+}
+
+// A writer that forgot its tail (a new one per entry: never flushed) leaves more journal
+// entries after the stored hours than a tail holds: reads say so instead of answering.
+TEST(usage_store, entries_beyond_a_tail_are_reported) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  static const policy rules;
+  account acct = make_account(3);
+  for (uint32_t i = 0; i < usage_tail_entries_max; ++i) {
+    change_set changes;
+    usage_tail forgotten;
+    const command_context ctx{rules, start_us / 1000, start_us + i};
+    auto out = adjust_balance(acct, ctx, money::from_micros(10), i + 1);
+    ASSERT_TRUE(out.ok());
+    changes.put_journal(*out.entry, forgotten);
+    changes.put_account_state(acct);
+    testing::write(*db, changes);
+  }
+  auto tail = db->read_usage_tail(3);
+  ASSERT_FALSE(tail.ok());
+  EXPECT_NE(tail.error().message.find("not a usage tail"), std::string::npos)
+      << tail.error().message;
+  EXPECT_FALSE(db->usage_hours(3, 0, INT64_MAX).ok());
+  const auto report = verify(*db);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.problems.front().kind, "usage_unreadable");
 }
 
 TEST(usage_store, balance_as_of_any_time_matches_the_journal) {
