@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "bench/ledger-bench/channel.hpp"
 #include "bench/ledger-bench/histogram.hpp"
 #include "bench/ledger-bench/workload.hpp"
 
@@ -21,6 +22,8 @@ namespace bench {
 struct run_options {
   std::string host = "127.0.0.1";
   uint16_t stream_port = 7400;
+  // Opens each connection; empty: ledgerd's debit stream at host:stream_port.
+  channel_factory connect;
   size_t connections = 8;
   size_t pipeline_depth = 4;  // batches in flight per connection
   // Send every batch that is due and fits the window in one write, after taking every
@@ -51,7 +54,11 @@ struct run_result {
   std::array<uint64_t, code_slots> captures_by_code{};
   latency_histogram authorise_latency;  // per authorisation batch
   latency_histogram capture_latency;    // per capture batch
-  std::string error;                    // a connection failed: the numbers are not trustworthy
+  // Debit batches: every debit answered ok over the whole run (warm-up and the final drain
+  // included), what the target must have applied (the peers' consistency check).
+  uint64_t acknowledged_debits = 0;
+  int64_t acknowledged_micros = 0;  // their amounts, summed
+  std::string error;                // a connection failed: the numbers are not trustworthy
 };
 
 struct progress_sample {
