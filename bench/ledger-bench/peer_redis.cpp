@@ -195,14 +195,12 @@ ledger::status add_chunk(redisContext* context, uint64_t first, uint64_t count, 
 }  // namespace
 
 ledger::expected<uint64_t> redis_journal_debit_id(std::string_view row) {
-  const auto first = row.find(':');
-  const auto second = first == std::string_view::npos ? first : row.find(':', first + 1);
+  const auto colon = row.find(':');
   uint64_t debit_id = 0;
-  if (second != std::string_view::npos) {
-    const char* begin = row.data() + first + 1;
-    const char* end = row.data() + second;
-    const auto parsed = std::from_chars(begin, end, debit_id);
-    if (parsed.ec == std::errc{} && parsed.ptr == end && begin != end) return debit_id;
+  if (colon != std::string_view::npos && colon > 0) {
+    const char* end = row.data() + colon;
+    const auto parsed = std::from_chars(row.data(), end, debit_id);
+    if (parsed.ec == std::errc{} && parsed.ptr == end) return debit_id;
   }
   return ledger::status::refused(ledger::error_code::malformed_request,
                                  "redis: a journal row of another shape: " + std::string{row});

@@ -58,7 +58,7 @@ ledger::expected<std::unique_ptr<batch_channel>> connect_redis(const peer_addres
 ledger::expected<peer_totals> read_redis_totals(const peer_address& address,
                                                 uint64_t first_account_id, uint64_t accounts);
 
-// The debit id of one of ledger.lua's journal rows, "seq:debit_id:amount:balance_after";
+// The debit id of one of ledger.lua's journal rows, "debit_id:amount:balance_after";
 // malformed_request when the row has another shape.
 ledger::expected<uint64_t> redis_journal_debit_id(std::string_view row);
 
