@@ -12,8 +12,8 @@ settings = {
     ("ours", "fsync"): "durability=fsync",
     ("postgres", "process"): "fsync=off, synchronous_commit=on",
     ("postgres", "fsync"): "fsync=on, synchronous_commit=on",
-    ("redis", "process"): "appendonly yes, appendfsync no",
-    ("redis", "fsync"): "appendonly yes, appendfsync always",
+    ("redis", "process"): "appendonly yes, appendfsync no, AOF rewrite at 8 GB",
+    ("redis", "fsync"): "appendonly yes, appendfsync always, AOF rewrite at 8 GB",
 }
 if rows:
     o = rows[0]["options"]
