@@ -220,6 +220,9 @@ bool parse(int argc, char** argv, cli& options) {
   }
   // The peers know debits only.
   if (options.target != bench::target_kind::ours && options.run.sessions) return false;
+  if (options.peer.port == 0) {
+    options.peer.port = options.target == bench::target_kind::postgres ? 5432 : 6379;
+  }
   options.setup.first_account_id = load.first_account_id;
   options.setup.accounts = load.accounts;
   return true;
