@@ -25,7 +25,7 @@ constexpr unsigned int8_oid = 20;
 constexpr unsigned int8_array_oid = 1016;
 constexpr const char* statement_name = "debit_batch";
 constexpr const char* statement_sql = "SELECT pos, code, balance FROM debit_batch($1, $2, $3)";
-constexpr int flush_wait_ms = 30'000;
+constexpr int flush_wait_ms = 30'000;  // a send that makes no progress for this long fails
 
 struct connection_deleter {
   void operator()(PGconn* connection) const { PQfinish(connection); }
@@ -96,12 +96,13 @@ ledger::expected<connection_ptr> open_connection(const peer_address& address) {
   return connection;
 }
 
-// Waits until the socket is readable (or writable too, with `events`); false on error.
-bool wait_for(PGconn* connection, short events, int timeout_ms) {
-  pollfd descriptor{PQsocket(connection), events, 0};
+// Waits up to `timeout_ms` until the socket is readable or writable; false on a time-out
+// or an error.
+bool wait_for_socket(PGconn* connection, int timeout_ms) {
+  pollfd descriptor{PQsocket(connection), POLLIN | POLLOUT, 0};
   for (;;) {
     const int ready = poll(&descriptor, 1, timeout_ms);
-    if (ready >= 0) return true;
+    if (ready >= 0) return ready > 0;
     if (errno != EINTR) return false;
   }
 }
@@ -150,10 +151,11 @@ class postgres_channel final : public peer_channel {
       if (flushed == 0) return ledger::status::success();
       if (flushed < 0) return failure("sending", PQerrorMessage(connection));
       // The server may be waiting for us to read its answers before it reads more.
-      if (!wait_for(connection, POLLIN | POLLOUT, flush_wait_ms) ||
-          PQconsumeInput(connection) != 1) {
-        return failure("sending", PQerrorMessage(connection));
+      if (!wait_for_socket(connection, flush_wait_ms)) {
+        const std::string stalled = "no progress in " + std::to_string(flush_wait_ms / 1000) + " s";
+        return failure("sending", stalled.c_str());
       }
+      if (PQconsumeInput(connection) != 1) return failure("sending", PQerrorMessage(connection));
     }
   }
 
