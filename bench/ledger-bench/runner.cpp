@@ -79,7 +79,7 @@ class connection_runner {
     auto connected = options_.connect ? options_.connect(index_)
                                       : connect_stream(options_.host, options_.stream_port);
     if (!connected) return shared_.fail(connected.error().message);
-    client_ = std::move(*connected);
+    channel_ = std::move(*connected);
     while (!shared_.failed.load(std::memory_order_relaxed)) {
       const auto now = clock_type::now();
       if (now >= times_.measure_until) break;
@@ -122,7 +122,7 @@ class connection_runner {
         sessions_.pop_front();
       }
     }
-    return client_->queue_holds(sent.operations, request_id);
+    return channel_->queue_holds(sent.operations, request_id);
   }
 
   // One batch, or with --coalesce every batch that is due and fits the window, in one write.
@@ -138,7 +138,7 @@ class connection_runner {
         queued = queue_hold_batch(now, sent, request_id);
       } else {
         generator_.fill(batch_);
-        queued = client_->queue(batch_, request_id);
+        queued = channel_->queue(batch_, request_id);
         // The batch is kept until its results come back; its vector is then reused.
         sent.debits.swap(batch_);
       }
@@ -149,7 +149,7 @@ class connection_runner {
       sent_.emplace(request_id, std::move(sent));
       shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     } while (options_.coalesce && sent_.size() < options_.pipeline_depth && due(now));
-    if (auto flushed = client_->flush(); !flushed.ok()) {
+    if (auto flushed = channel_->flush(); !flushed.ok()) {
       shared_.fail(flushed.message);
       return false;
     }
@@ -159,7 +159,7 @@ class connection_runner {
   // The results that have already arrived whole, without waiting or a system call.
   bool receive_arrived() {
     for (;;) {
-      auto arrived = client_->receive_buffered();
+      auto arrived = channel_->receive_buffered();
       if (!arrived) {
         shared_.fail(arrived.error().message);
         return false;
@@ -183,7 +183,7 @@ class connection_runner {
       wait = std::max(std::chrono::milliseconds(1),
                       std::chrono::ceil<std::chrono::milliseconds>(next_due_ - now));
     }
-    auto received = client_->receive(wait);
+    auto received = channel_->receive(wait);
     if (!received) {
       const std::string& error = received.error().message;
       if (wait.count() < 30'000 && error.rfind("timed out", 0) == 0) return true;
@@ -293,7 +293,7 @@ class connection_runner {
   size_t index_;
   const window& times_;
   shared_state& shared_;
-  std::unique_ptr<batch_channel> client_;
+  std::unique_ptr<batch_channel> channel_;
   std::vector<protocol::debit> batch_;
   batch_results results_;
   std::unordered_map<uint64_t, sent_batch> sent_;

@@ -1,12 +1,12 @@
 #pragma once
-// The load: `connections` threads, each with one stream_client, keeping up to
-// `pipeline_depth` batches in flight. Two workloads: debits, or call sessions (credit
-// control): authorise a hold, and capture half of it `call_ms` after the grant, each
-// connection sending a batch of the captures that are due whenever it has batch_size of
-// them and a batch of new authorisations otherwise. Closed loop (rate 0: send as fast as answers
-// come back) or open loop (a fixed total rate in debits/s, spread evenly over the connections;
-// latency counts from the time a batch was due, not sent, so a stalled server cannot hide its
-// queueing: no coordinated omission).
+// The load: `connections` threads, each with one batch_channel (channel.hpp: ledgerd or a
+// peer), keeping up to `pipeline_depth` batches in flight. Two workloads: debits, or call
+// sessions (credit control, ledgerd only): authorise a hold, and capture half of it
+// `call_ms` after the grant, each connection sending a batch of the captures that are due
+// whenever it has batch_size of them and a batch of new authorisations otherwise. Closed
+// loop (rate 0: send as fast as answers come back) or open loop (a fixed total rate in
+// debits/s, spread evenly over the connections; latency counts from the time a batch was
+// due, not sent, so a stalled server cannot hide its queueing: no coordinated omission).
 
 #include <array>
 #include <cstdint>
