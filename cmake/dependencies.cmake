@@ -35,3 +35,11 @@ if(NOT LEDGER_SANITIZE)
   pkg_check_modules(jemalloc REQUIRED IMPORTED_TARGET jemalloc)
   target_link_libraries(ledger_allocator INTERFACE PkgConfig::jemalloc)
 endif()
+
+# The peers of ledger-bench's comparison (bench/ledger-bench/peers.hpp): libpq (libpq-dev)
+# for PostgreSQL and hiredis (libhiredis-dev) for Redis.
+pkg_check_modules(ledger_libpq_pc REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(ledger_hiredis_pc REQUIRED IMPORTED_TARGET hiredis)
+add_library(peer_client_deps INTERFACE)
+add_library(dep::peer_clients ALIAS peer_client_deps)
+target_link_libraries(peer_client_deps INTERFACE PkgConfig::ledger_libpq_pc PkgConfig::ledger_hiredis_pc)

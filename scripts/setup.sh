@@ -18,6 +18,7 @@ packages=(
   libcaf-dev librocksdb-dev libspdlog-dev libfmt-dev
   libsodium-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev libedit-dev
   libjemalloc-dev
+  libpq-dev libhiredis-dev
   chromium
 )
 command -v node >/dev/null || packages+=(nodejs)

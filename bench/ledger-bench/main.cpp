@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench/ledger-bench/peers.hpp"
 #include "bench/ledger-bench/report.hpp"
 #include "bench/ledger-bench/runner.hpp"
 #include "bench/ledger-bench/seed.hpp"
@@ -21,7 +22,19 @@ namespace {
 
 constexpr const char* usage = R"(usage: ledger-bench [flags]
  target (default: start ledgerd):
-  --connect HOST:STREAM_PORT  use a running ledgerd (accounts must exist; see --http-port)
+  --target T            ours (default: ledgerd), postgres or redis: a peer in its best
+                        shape (bench/peers/: schema.sql's debit_batch through libpq, one
+                        call per batch, pipelined to --depth; ledger.lua's debit_batch
+                        through hiredis, one FCALL per batch, pipelined to --depth), with
+                        its schema or function and the accounts loaded already
+                        (bench/peers/run.sh does both). After a peer's run, a consistency
+                        check: journal rows added = debits acknowledged, balance
+                        decrements = their amounts, no debit id twice in the journal
+  --connect HOST:PORT   ours: a running ledgerd's stream port (accounts must exist; see
+                        --http-port); a peer: its address (default 127.0.0.1 and the
+                        peer's usual port)
+  --pg-database NAME    postgres: the database (default ledger)
+  --pg-user NAME        postgres: the user (default postgres)
   --http-port N         with --connect: create the accounts through this HTTP port first
   --platform-key-file F with --http-port: the platform key (ledgerd's <data-dir>-platform.key)
   --ledgerd PATH        ledgerd binary (default: ../../apps/ledgerd/ledgerd from here)
@@ -59,10 +72,13 @@ constexpr const char* usage = R"(usage: ledger-bench [flags]
   --setup-threads N     concurrent HTTP connections creating accounts (default 8)
   --json FILE           write the report as JSON
   --quiet               no progress lines
-Exits 0 after a complete run, 1 when a connection failed, 2 on bad flags or set-up failure.
+Exits 0 after a complete run, 1 when a connection failed or a peer's consistency check
+failed, 2 on bad flags or set-up failure.
 )";
 
 struct cli {
+  bench::target_kind target = bench::target_kind::ours;
+  bench::peer_address peer;
   bench::run_options run;
   bench::setup_options setup;
   bench::server_options server;
@@ -81,6 +97,8 @@ bool parse_connect(const std::string& text, cli& options) {
   options.run.host = text.substr(0, colon);
   options.setup.host = options.run.host;
   options.run.stream_port = static_cast<uint16_t>(std::stoul(text.substr(colon + 1)));
+  options.peer.host = options.run.host;
+  options.peer.port = options.run.stream_port;
   options.spawn = false;
   options.setup_over_http = false;
   return true;
@@ -90,6 +108,20 @@ bool parse_flag(std::string_view flag, const std::string& value, cli& options) {
   auto& run = options.run;
   auto& load = run.workload;
   if (flag == "--connect") return parse_connect(value, options);
+  if (flag == "--target") {
+    auto target = bench::parse_target(value);
+    if (!target) return false;
+    options.target = *target;
+    return true;
+  }
+  if (flag == "--pg-database") {
+    options.peer.database = value;
+    return true;
+  }
+  if (flag == "--pg-user") {
+    options.peer.user = value;
+    return true;
+  }
   if (flag == "--workload") {
     if (value != "debits" && value != "sessions") return false;
     run.sessions = value == "sessions";
@@ -186,6 +218,11 @@ bool parse(int argc, char** argv, cli& options) {
       (options.run.sessions && load.batch_size > protocol::holds_per_batch_max)) {
     return false;
   }
+  // The peers know debits only.
+  if (options.target != bench::target_kind::ours && options.run.sessions) return false;
+  if (options.peer.port == 0) {
+    options.peer.port = options.target == bench::target_kind::postgres ? 5432 : 6379;
+  }
   options.setup.first_account_id = load.first_account_id;
   options.setup.accounts = load.accounts;
   return true;
@@ -263,7 +300,7 @@ void print_progress(const bench::progress_sample& sample, uint64_t& previous) {
   previous = sample.debits_answered;
 }
 
-int run(cli& options) {
+int run_ours(cli& options) {
   std::unique_ptr<bench::server_process> process;
   bench::report_context context;
   context.durability = options.spawn ? options.server.durability : "unknown";
@@ -331,6 +368,43 @@ int run(cli& options) {
   return result.error.empty() ? 0 : 1;
 }
 
+// A peer: its totals before and after the run, and the consistency check between them.
+int run_peer(cli& options) {
+  const auto& load = options.run.workload;
+  auto before =
+      bench::read_peer_totals(options.target, options.peer, load.first_account_id, load.accounts);
+  if (!before) {
+    std::fprintf(stderr, "%s\n", before.error().message.c_str());
+    return 2;
+  }
+  bench::report_context context;
+  context.target = bench::to_string(options.target) + " at " + options.peer.host + ":" +
+                   std::to_string(options.peer.port);
+  context.durability = "set on the peer";
+  context.load_average = load_average();
+  options.run.connect = bench::peer_channels(options.target, options.peer);
+  uint64_t previous = 0;
+  auto result = bench::run_load(options.run, [&](const bench::progress_sample& sample) {
+    if (!options.quiet) print_progress(sample, previous);
+  });
+  auto after =
+      bench::read_peer_totals(options.target, options.peer, load.first_account_id, load.accounts);
+  if (!after) {
+    context.consistency_holds = false;
+    context.consistency_text = "consistency: FAILS: " + after.error().message + "\n";
+  } else {
+    const auto verdict = bench::check_consistency(
+        *before, *after, {result.acknowledged_debits, result.acknowledged_micros});
+    context.consistency_holds = verdict.holds;
+    context.consistency_text = verdict.text;
+  }
+  std::cout << bench::summary_text(options.run, result, context) << std::flush;
+  if (!options.json_path.empty()) {
+    std::ofstream(options.json_path) << bench::summary_json(options.run, result, context) << "\n";
+  }
+  return result.error.empty() && *context.consistency_holds ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -339,5 +413,5 @@ int main(int argc, char** argv) {
     std::cerr << usage;
     return 2;
   }
-  return run(options);
+  return options.target == bench::target_kind::ours ? run_ours(options) : run_peer(options);
 }

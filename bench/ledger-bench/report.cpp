@@ -107,6 +107,7 @@ std::string summary_text(const run_options& options, const run_result& result,
                   context.server_cores, context.server_cpu_us_per_debit);
     out << line;
   }
+  if (context.consistency_holds) out << context.consistency_text;
   if (!result.error.empty()) out << "FAILED: " << result.error << "\n";
   return out.str();
 }
@@ -126,6 +127,7 @@ std::string summary_json(const run_options& options, const run_result& result,
         {"coalesce", options.coalesce},
         {"accounts", options.workload.accounts},
         {"distribution", to_string(options.workload.spread)},
+        {"debit_ids", options.workload.ids == debit_id_order::ordered ? "ordered" : "scattered"},
         {"zipf_exponent", options.workload.zipf_exponent},
         {"rate_debits_per_second", options.rate_debits_per_second},
         {"warmup_seconds", options.warmup_seconds},
@@ -136,8 +138,14 @@ std::string summary_json(const run_options& options, const run_result& result,
       {"batches", result.batches},
       {"batch_latency", latency_json(result.batch_latency)},
       {"results", codes_json(result.debits_by_code)},
+      {"acknowledged_debits", result.acknowledged_debits},
+      {"acknowledged_micros", result.acknowledged_micros},
       {"error", result.error},
   };
+  if (context.consistency_holds) {
+    doc["consistency"] = {{"holds", *context.consistency_holds},
+                          {"text", context.consistency_text}};
+  }
   if (options.sessions) {
     doc["options"]["workload"] = "sessions";
     doc["options"]["call_ms"] = options.call_ms;

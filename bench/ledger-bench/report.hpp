@@ -2,6 +2,7 @@
 // ledger-bench's report: a human-readable summary and a JSON document with the options,
 // throughput, latency percentiles and result codes of one run.
 
+#include <optional>
 #include <string>
 
 #include "bench/ledger-bench/runner.hpp"
@@ -16,6 +17,10 @@ struct report_context {
   // run, in cores, and per debit answered then; 0 when unknown.
   double server_cores = 0;
   double server_cpu_us_per_debit = 0;
+  // A peer's consistency check after the run (consistency.hpp): whether it holds and its
+  // lines; unset for ledgerd.
+  std::optional<bool> consistency_holds;
+  std::string consistency_text;
 };
 
 std::string summary_text(const run_options& options, const run_result& result,

@@ -9,8 +9,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "client/stream_client.hpp"
-
 namespace bench {
 namespace {
 
@@ -44,6 +42,7 @@ struct sent_batch {
   bool holds = false;
   bool captures = false;  // holds: a batch of captures (else of authorisations)
   std::vector<protocol::hold_operation> operations;
+  std::vector<protocol::debit> debits;  // a debit batch, for the acknowledged totals
 };
 
 struct open_session {
@@ -59,6 +58,7 @@ class connection_runner {
                     size_t index, const window& times, shared_state& shared)
       : options_(options),
         generator_(options.workload, zipf, run_stamp, index),
+        index_(index),
         times_(times),
         shared_(shared) {
     if (options.rate_debits_per_second > 0) {
@@ -76,9 +76,10 @@ class connection_runner {
   }
 
   void run() {
-    auto connected = client::stream_client::connect(options_.host, options_.stream_port);
+    auto connected = options_.connect ? options_.connect(index_)
+                                      : connect_stream(options_.host, options_.stream_port);
     if (!connected) return shared_.fail(connected.error().message);
-    client_ = std::move(*connected);
+    channel_ = std::move(*connected);
     while (!shared_.failed.load(std::memory_order_relaxed)) {
       const auto now = clock_type::now();
       if (now >= times_.measure_until) break;
@@ -103,7 +104,8 @@ class connection_runner {
 
   // Sessions: the captures that are due, when there are a batch of them; else new
   // authorisations.
-  void queue_hold_batch(clock_type::time_point now, sent_batch& sent, uint64_t& request_id) {
+  ledger::status queue_hold_batch(clock_type::time_point now, sent_batch& sent,
+                                  uint64_t& request_id) {
     sent.holds = true;
     const bool captures =
         sessions_.size() >= options_.workload.batch_size && sessions_.front().due <= now;
@@ -120,7 +122,7 @@ class connection_runner {
         sessions_.pop_front();
       }
     }
-    client_->queue_holds(sent.operations, request_id);
+    return channel_->queue_holds(sent.operations, request_id);
   }
 
   // One batch, or with --coalesce every batch that is due and fits the window, in one write.
@@ -131,16 +133,23 @@ class connection_runner {
       sent.counted_from = options_.rate_debits_per_second > 0 ? next_due_ : now;
       if (options_.rate_debits_per_second > 0) next_due_ += interval_;
       uint64_t request_id = 0;
+      ledger::status queued;
       if (options_.sessions) {
-        queue_hold_batch(now, sent, request_id);
+        queued = queue_hold_batch(now, sent, request_id);
       } else {
         generator_.fill(batch_);
-        client_->queue(batch_, request_id);
+        queued = channel_->queue(batch_, request_id);
+        // The batch is kept until its results come back; its vector is then reused.
+        sent.debits.swap(batch_);
+      }
+      if (!queued.ok()) {
+        shared_.fail(queued.message);
+        return false;
       }
       sent_.emplace(request_id, std::move(sent));
       shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     } while (options_.coalesce && sent_.size() < options_.pipeline_depth && due(now));
-    if (auto flushed = client_->flush(); !flushed.ok()) {
+    if (auto flushed = channel_->flush(); !flushed.ok()) {
       shared_.fail(flushed.message);
       return false;
     }
@@ -150,7 +159,7 @@ class connection_runner {
   // The results that have already arrived whole, without waiting or a system call.
   bool receive_arrived() {
     for (;;) {
-      auto arrived = client_->receive_buffered();
+      auto arrived = channel_->receive_buffered();
       if (!arrived) {
         shared_.fail(arrived.error().message);
         return false;
@@ -174,7 +183,7 @@ class connection_runner {
       wait = std::max(std::chrono::milliseconds(1),
                       std::chrono::ceil<std::chrono::milliseconds>(next_due_ - now));
     }
-    auto received = client_->receive(wait);
+    auto received = channel_->receive(wait);
     if (!received) {
       const std::string& error = received.error().message;
       if (wait.count() < 30'000 && error.rfind("timed out", 0) == 0) return true;
@@ -201,8 +210,14 @@ class connection_runner {
       shared_.fail("hold results of another size than the batch");
       return false;
     }
+    if (!sent.holds && answered != sent.debits.size()) {
+      shared_.fail("debit results of another size than the batch");
+      return false;
+    }
     if (sent.holds && !sent.captures) open_sessions(sent, answered_at);
+    if (!sent.holds) count_acknowledged(sent.debits);
     record(sent, answered_at);
+    batch_.swap(it->second.debits);
     sent_.erase(it);
     shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
     shared_.answered.fetch_add(answered, std::memory_order_relaxed);
@@ -216,6 +231,15 @@ class connection_runner {
       if (results_.holds[i].code != ledger::error_code::ok) continue;
       sessions_.push_back({sent.operations[i].account_id, sent.operations[i].hold_id,
                            results_.holds[i].amount_micros, ends});
+    }
+  }
+
+  // Every debit answered ok, in any part of the run.
+  void count_acknowledged(const std::vector<protocol::debit>& debits) {
+    for (size_t i = 0; i < debits.size(); ++i) {
+      if (results_.debits[i].code != ledger::error_code::ok) continue;
+      local_.acknowledged_debits += 1;
+      local_.acknowledged_micros += debits[i].amount_micros;
     }
   }
 
@@ -250,6 +274,8 @@ class connection_runner {
     auto& total = shared_.total;
     total.batches += local_.batches;
     total.debits += local_.debits;
+    total.acknowledged_debits += local_.acknowledged_debits;
+    total.acknowledged_micros += local_.acknowledged_micros;
     for (size_t i = 0; i < code_slots; ++i)
       total.debits_by_code[i] += local_.debits_by_code[i];
     total.batch_latency.merge(local_.batch_latency);
@@ -264,11 +290,12 @@ class connection_runner {
 
   const run_options& options_;
   batch_generator generator_;
+  size_t index_;
   const window& times_;
   shared_state& shared_;
-  std::unique_ptr<client::stream_client> client_;
+  std::unique_ptr<batch_channel> channel_;
   std::vector<protocol::debit> batch_;
-  client::stream_client::results results_;
+  batch_results results_;
   std::unordered_map<uint64_t, sent_batch> sent_;
   std::deque<open_session> sessions_;  // granted, in the order their calls end
   clock_type::duration interval_{};

@@ -1,18 +1,19 @@
 #pragma once
-// The load: `connections` threads, each with one stream_client, keeping up to
-// `pipeline_depth` batches in flight. Two workloads: debits, or call sessions (credit
-// control): authorise a hold, and capture half of it `call_ms` after the grant, each
-// connection sending a batch of the captures that are due whenever it has batch_size of
-// them and a batch of new authorisations otherwise. Closed loop (rate 0: send as fast as answers
-// come back) or open loop (a fixed total rate in debits/s, spread evenly over the connections;
-// latency counts from the time a batch was due, not sent, so a stalled server cannot hide its
-// queueing: no coordinated omission).
+// The load: `connections` threads, each with one batch_channel (channel.hpp: ledgerd or a
+// peer), keeping up to `pipeline_depth` batches in flight. Two workloads: debits, or call
+// sessions (credit control, ledgerd only): authorise a hold, and capture half of it
+// `call_ms` after the grant, each connection sending a batch of the captures that are due
+// whenever it has batch_size of them and a batch of new authorisations otherwise. Closed
+// loop (rate 0: send as fast as answers come back) or open loop (a fixed total rate in
+// debits/s, spread evenly over the connections; latency counts from the time a batch was
+// due, not sent, so a stalled server cannot hide its queueing: no coordinated omission).
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "bench/ledger-bench/channel.hpp"
 #include "bench/ledger-bench/histogram.hpp"
 #include "bench/ledger-bench/workload.hpp"
 
@@ -21,6 +22,8 @@ namespace bench {
 struct run_options {
   std::string host = "127.0.0.1";
   uint16_t stream_port = 7400;
+  // Opens each connection; empty: ledgerd's debit stream at host:stream_port.
+  channel_factory connect;
   size_t connections = 8;
   size_t pipeline_depth = 4;  // batches in flight per connection
   // Send every batch that is due and fits the window in one write, after taking every
@@ -51,7 +54,11 @@ struct run_result {
   std::array<uint64_t, code_slots> captures_by_code{};
   latency_histogram authorise_latency;  // per authorisation batch
   latency_histogram capture_latency;    // per capture batch
-  std::string error;                    // a connection failed: the numbers are not trustworthy
+  // Debit batches: every debit answered ok over the whole run (warm-up and the final drain
+  // included), what the target must have applied (the peers' consistency check).
+  uint64_t acknowledged_debits = 0;
+  int64_t acknowledged_micros = 0;  // their amounts, summed
+  std::string error;                // a connection failed: the numbers are not trustworthy
 };
 
 struct progress_sample {
