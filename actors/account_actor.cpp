@@ -9,14 +9,21 @@
 namespace actors {
 namespace account_detail {
 
-void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
+void persist_outcome(account_state& st, ledger::storage::change_set& changes,
                      const ledger::outcome& out) {
   if (!out.ok()) return;
-  changes.put_account_state(acct);
-  if (out.events & ledger::event_card_unusable) changes.put_cards(acct);
-  if (out.entry) changes.put_journal(*out.entry);
-  if (out.charge) changes.put_intent(acct.id, *out.charge);
-  persist_notices(changes, acct, out);
+  changes.put_account_state(st.acct);
+  if (out.events & ledger::event_card_unusable) changes.put_cards(st.acct);
+  if (out.entry) persist_journal(st, changes, *out.entry);
+  if (out.charge) changes.put_intent(st.acct.id, *out.charge);
+  persist_notices(changes, st.acct, out);
+}
+
+void persist_journal(account_state& st, ledger::storage::change_set& changes,
+                     const ledger::journal_entry& entry) {
+  if (!st.usage_tail) st.usage_tail = std::make_unique<ledger::usage_tail>();
+  changes.put_journal(entry, *st.usage_tail);
+  if (st.usage_tail->empty()) st.usage_tail.reset();  // merged: nothing left to count
 }
 
 void persist_notices(ledger::storage::change_set& changes, const ledger::account& acct,
@@ -143,11 +150,13 @@ void stop_on_exception(account_self self) {
 }
 
 account_actor::behavior_type account_behavior(account_self self, const account_context* ctx,
-                                              ledger::account acct, bool exists) {
+                                              ledger::account acct, bool exists,
+                                              ledger::usage_tail usage_tail) {
   auto& st = self->state;
   st.context = ctx;
   st.acct = std::move(acct);
   st.exists = exists;
+  if (!usage_tail.empty()) st.usage_tail = std::make_unique<ledger::usage_tail>(usage_tail);
   if (exists && ledger::fit_recharge_to_maximum(st.acct, ctx->rules)) {
     // Written with the account's next state write; nothing can charge before this.
     spdlog::warn("account {}: auto-recharge amount lowered to the maximum recharge {}", st.acct.id,
@@ -263,13 +272,14 @@ void fail_storage(account_self self, const std::string& reason) {
 }  // namespace account_detail
 
 account_actor spawn_account(caf::actor_system& system, const account_context* context,
-                            ledger::account state, bool exists) {
+                            ledger::account state, bool exists,
+                            const ledger::usage_tail& usage_tail) {
   // Counted down by ~account_state. Every spawned account is sent a message at once, and
   // CAF initializes an actor (account_behavior sets its context) before its first message,
   // even an exit message, so every count is matched.
   context->counters->live_account_actors.fetch_add(1, std::memory_order_relaxed);
   return system.spawn<caf::lazy_init>(account_detail::account_behavior, context, std::move(state),
-                                      exists);
+                                      exists, usage_tail);
 }
 
 }  // namespace actors

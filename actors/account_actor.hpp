@@ -19,6 +19,7 @@
 #include "actors/limits.hpp"
 #include "ledger/account.hpp"
 #include "ledger/policy.hpp"
+#include "ledger/usage.hpp"
 
 namespace ledger::storage {
 class disk_monitor;
@@ -66,9 +67,11 @@ struct account_context {
 };
 
 // `exists`: false for an account that is being created (its create command persists it).
+// `usage_tail`: its entries not yet merged into their hour (storage's read_usage_tail).
 // The account answers its shard's eviction messages (evict_atom) to their sender. The
 // context must outlive the actor (the node owns it, with the writer and database it names).
 account_actor spawn_account(caf::actor_system& system, const account_context* context,
-                            ledger::account state, bool exists);
+                            ledger::account state, bool exists,
+                            const ledger::usage_tail& usage_tail);
 
 }  // namespace actors

@@ -83,7 +83,7 @@ void apply_final_answer(account_self self, const charge_answer& answer,
   }
   ledger::storage::change_set changes;
   changes.delete_intent(st.acct.id, answer.charge_seq);
-  persist_outcome(changes, st.acct, out);
+  persist_outcome(st, changes, out);
   count_events(self, out);
   pending_commit work;
   work.charge_to_send = out.charge;
@@ -228,7 +228,7 @@ void resume_held_back_charge(account_self self) {
   }
   ledger::outcome out = ledger::resume_deferred_charge(st.acct, command_context_of(self, now_ms));
   ledger::storage::change_set changes;
-  persist_outcome(changes, st.acct, out);
+  persist_outcome(st, changes, out);
   count_events(self, out);
   pending_commit work;
   work.charge_to_send = out.charge;

@@ -241,7 +241,7 @@ void run_command(account_self self, const account_request& request, reply_promis
                             : std::visit(command_visitor{self, changes, work, stored_recharge,
                                                          indexed_before, wall_clock_ms()},
                                          request.cmd);
-  if (!is_create) persist_outcome(changes, st.acct, out);
+  if (!is_create) persist_outcome(st, changes, out);
   if (released && !out.ok()) changes.put_account_state(st.acct);  // the expiry alone
   persist_holds(self, changes, out, indexed_before, work);
   count_events(self, out);

@@ -108,7 +108,7 @@ void apply_debit_group(account_self self, const debit_group& group,
       in_flight_of(st).debits.add(record);
       note_applied_debit(st, record.debit_id);
       changes.put_debit(st.acct.id, record);
-      changes.put_journal(*out.entry);
+      persist_journal(st, changes, *out.entry);
       persist_notices(changes, st.acct, out);
       if (out.charge) {
         changes.put_intent(st.acct.id, *out.charge);

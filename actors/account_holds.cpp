@@ -101,7 +101,7 @@ void apply_hold_group(account_self self, const debit_group& group,
                    item.cmd);
     if (out.ok()) {
       state_changed = true;
-      if (out.entry) changes.put_journal(*out.entry);
+      if (out.entry) persist_journal(st, changes, *out.entry);
       if (out.charge) {
         changes.put_intent(st.acct.id, *out.charge);
         // One automatic charge at a time (SPEC 4): a group starts at most one.

@@ -92,20 +92,32 @@ struct account_state {
   // With debit_ids == known, every debit of this account, stored or in flight, has an id
   // <= this: a higher id is new without a storage lookup.
   uint64_t highest_debit_id = 0;
+  // The entries journaled since the last merge into their hour's usage totals, allocated
+  // with the first such entry (ledger/usage.hpp; persist_journal). Null: none.
+  std::unique_ptr<ledger::usage_tail> usage_tail;
   // Routed messages, compared by the shard on passivation. 32 bits wrap harmlessly: the
   // shard's count wraps the same way and only equality is compared.
   uint32_t messages_received = 0;
-  uint32_t next_token = 1;  // tokens are compared for equality with the oldest pending one
+  // Tokens are compared for equality with the oldest pending one; 24 bits wrap as
+  // harmlessly (16 million writes of one account would have to be pending at once), and
+  // leave the byte the flags below share.
+  uint32_t next_token : 24;
   // acct.billing_credentials are read from storage on the first credentials command.
-  bool credentials_loaded = false;
-  bool exists = false;
+  bool credentials_loaded : 1;
+  bool exists : 1;
   // A velocity_atom is on its way (schedule_velocity_wake): one timer at a time.
-  bool velocity_wake_scheduled = false;
-  debit_ids debit_ids_state = debit_ids::unknown;
+  bool velocity_wake_scheduled : 1;
+  debit_ids debit_ids_state : 2;
 
   static inline const char* name = "account";
 
-  account_state() = default;
+  // Bit-fields take no default member initializers before C++20.
+  account_state()
+      : next_token(1),
+        credentials_loaded(false),
+        exists(false),
+        velocity_wake_scheduled(false),
+        debit_ids_state(debit_ids::unknown) {}
   account_state(const account_state&) = delete;
   account_state& operator=(const account_state&) = delete;
   // Runs when the actor exits (CAF destroys the state in on_exit): the node counts the
@@ -176,8 +188,12 @@ using hold_expiries = std::map<uint64_t, int64_t>;
 // ---- account_actor.cpp ----
 // Records what an accepted outcome changed. Cards are written only when they changed (added
 // and removed by their commands; marked unusable by a charge's hard decline).
-void persist_outcome(ledger::storage::change_set& changes, const ledger::account& acct,
+void persist_outcome(account_state& st, ledger::storage::change_set& changes,
                      const ledger::outcome& out);
+// A journal entry, through the account's usage tail: its hour's totals are merged only every
+// usage_tail_entries_max entries and when the hour changes (ledger/usage.hpp).
+void persist_journal(account_state& st, ledger::storage::change_set& changes,
+                     const ledger::journal_entry& entry);
 // The notices an accepted outcome tells (ledger/notice.hpp), into the outbox in the same
 // write as the change (persist_outcome does it too).
 void persist_notices(ledger::storage::change_set& changes, const ledger::account& acct,

@@ -80,10 +80,12 @@ resident* find_resident(shard_self self, uint64_t account_id, steady_clock::time
   return &it->second;
 }
 
-resident& activate(shard_self self, ledger::account acct, bool exists) {
+resident& activate(shard_self self, ledger::account acct, bool exists,
+                   const ledger::usage_tail& usage_tail = {}) {
   auto& st = self->state;
   const uint64_t account_id = acct.id;
-  auto handle = spawn_account(self->system(), st.context.get(), std::move(acct), exists);
+  auto handle =
+      spawn_account(self->system(), st.context.get(), std::move(acct), exists, usage_tail);
   // Not linked: a link costs an attachable on each side (memory per resident account) and
   // unlinking scans the shard's list of attachables, so every passivation would cost time
   // linear in the resident accounts. The shard's exit handler stops its accounts instead.
@@ -157,7 +159,8 @@ void on_account_read(shard_self self, uint64_t account_id, account_read read) {
     } else if (!read.ok()) {
       refuse(self, std::move(message), ledger::error_code::storage_failure);
     } else if (read.value.account) {
-      forward(self, activate(self, std::move(*read.value.account), true), std::move(message));
+      forward(self, activate(self, std::move(*read.value.account), true, read.value.usage_tail),
+              std::move(message));
     } else if (creates_account(message)) {
       forward(self, activate(self, ledger::make_account(account_id), false), std::move(message));
     } else {

@@ -78,6 +78,12 @@ account_read activate(const ledger::storage::database& database,
   }
   reply.value.account = std::move(*loaded);
   if (!reply.value.account) return reply;  // no account: none of its debits is stored
+  auto tail = database.read_usage_tail(request.account_id);
+  if (!tail) {
+    reply.failure = logged_failure("the usage tail", request.account_id, tail.error());
+    return reply;
+  }
+  reply.value.usage_tail = *tail;
   find_stored(database, request.account_id, request.debit_ids, UINT64_MAX,
               reply.value.stored_debits, reply.failure);
   return reply;

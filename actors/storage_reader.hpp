@@ -28,6 +28,7 @@
 #include "ledger/account.hpp"
 #include "ledger/credentials.hpp"
 #include "ledger/hold.hpp"
+#include "ledger/usage.hpp"
 #include "storage/layout.hpp"
 
 namespace ledger::storage {
@@ -62,6 +63,9 @@ struct account_activation {
 struct activation_result {
   std::optional<ledger::account> account;           // nullopt: no such account
   std::vector<ledger::debit_record> stored_debits;  // of debit_ids, the stored ones
+  // The account's usage tail recounted from the journal: its actor counts on from it
+  // (ledger/usage.hpp, docs/storage.md "the usage tail").
+  ledger::usage_tail usage_tail;
 };
 using account_read = read_reply<activation_result>;
 

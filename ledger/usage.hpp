@@ -1,9 +1,10 @@
 #pragma once
 // Usage at a glance (issue 19): what an account's journal entries add up to per UTC hour.
 //
-// Storage keeps one usage_totals per (account, hour) that has entries, updated in the same
-// write as the entries (a RocksDB merge of each entry's totals), so "what did I spend
-// yesterday?" and a month's statement read at most 24 x 31 small records, never the journal.
+// Storage keeps one usage_totals per (account, hour) that has entries, updated by RocksDB
+// merges in the same writes as the entries (through each account's usage tail, below), so
+// "what did I spend yesterday?" and a month's statement read at most 24 x 31 small records
+// and fewer than 64 journal entries, never the whole journal.
 // Days are sums of their hours. Pure: the functions here are also the reference that tests
 // and `ledgerctl verify` recompute from the journal.
 //
