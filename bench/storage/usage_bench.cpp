@@ -35,16 +35,18 @@ double ms_since(clock_type::time_point start) {
 }
 
 // Writes the account: $1,000,000 first, then the debits evenly over the days ending at
-// end_us (the end of today, UTC: the days the report covers).
+// end_us (the end of today, UTC: the days the report covers). Through a usage tail, as the
+// account actor writes: the answers read the stored hours and the tail from the journal.
 void write_account(database& db, uint64_t debits, int64_t days, int64_t end_us) {
   const policy rules;
   account acct = make_account(account_id);
   const int64_t start_us = end_us - days * micros_per_day;
   const int64_t step_us = days * micros_per_day / static_cast<int64_t>(debits);
   change_set changes;
+  usage_tail tail;
   auto opening =
       adjust_balance(acct, {rules, start_us / 1000, start_us}, money::dollars(1'000'000), 1);
-  changes.put_journal(*opening.entry);
+  changes.put_journal(*opening.entry, tail);
   for (uint64_t i = 1; i <= debits; ++i) {
     const int64_t at = start_us + static_cast<int64_t>(i - 1) * step_us;
     auto out = apply_debit(acct, {rules, at / 1000, at}, i, money::from_micros(3500), nullptr);
@@ -52,7 +54,7 @@ void write_account(database& db, uint64_t debits, int64_t days, int64_t end_us) 
       std::fprintf(stderr, "debit %llu refused\n", static_cast<unsigned long long>(i));
       std::exit(2);
     }
-    changes.put_journal(*out.entry);
+    changes.put_journal(*out.entry, tail);
     changes.put_debit(account_id, {i, money::from_micros(3500), out.entry->seq});
     if (i % 1000 == 0 || i == debits) {
       changes.put_account_state(acct);
