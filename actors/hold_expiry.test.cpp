@@ -83,7 +83,7 @@ TEST_F(HoldExpiry, ARoundOfSeveralPagesReleasesEveryHoldOnceAfterARestart) {
   // More accounts than the window and more entries than a page: the round reads ahead,
   // refills its window from the answers, and names no account twice.
   constexpr uint64_t accounts = hold_sweep_accounts_in_flight_max * 3 + 7;
-  constexpr uint64_t holds_per_account = 4;
+  constexpr uint64_t holds_per_account = 6;
   static_assert(accounts * holds_per_account > 2 * hold_sweep_page_max);
   const auto no_sweep = [](node_options& options) {
     options.hold_sweep_interval = std::chrono::seconds(60);  // only the round at start
