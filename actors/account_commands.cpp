@@ -29,7 +29,6 @@ struct command_visitor {
   ledger::storage::change_set& changes;
   pending_commit& work;
   const ledger::recharge_record* stored_recharge = nullptr;
-  const hold_expiries& indexed_before;
   int64_t now_ms = 0;  // the server's clock when the command runs
 
   ledger::account& acct() { return self->state.acct; }
@@ -117,18 +116,6 @@ struct command_visitor {
     return ledger::adjust_balance(acct(), ctx(), cmd.amount, cmd.adjustment_id);
   }
 
-  // The due holds were released before this ran (release_due_holds); what is left to do is
-  // to drop index entries that name no hold the account had open at that expiry.
-  ledger::outcome operator()(const commands::expire_holds& cmd) {
-    for (const auto& entry : cmd.indexed) {
-      auto before = indexed_before.find(entry.hold_id);
-      if (before != indexed_before.end() && before->second == entry.expires_at_ms) continue;
-      spdlog::warn("account {}: a stale hold expiry entry (hold {}, {} ms) removed", acct().id,
-                   entry.hold_id, entry.expires_at_ms);
-      changes.erase_hold_expiry(entry.expires_at_ms, entry.account_id, entry.hold_id);
-    }
-    return ledger::outcome{};
-  }
   // Credentials commands go to run_credentials and never reach this visitor.
   template <class credentials_cmd,
             class = std::enable_if_t<is_credentials_command<credentials_cmd>::value>>
@@ -210,17 +197,11 @@ void handle_credentials(account_self self, const account_request& request, reply
           });
 }
 
-// The clock of the expiry sweep's command, 0 for any other command.
-int64_t hold_command_time(const command& cmd) {
-  const auto* expire = std::get_if<commands::expire_holds>(&cmd);
-  return expire ? expire->now_ms : 0;
-}
-
 // Below the disk's reserve every command of a client or support that writes is refused
-// (storage_full); reads, and the expiry sweep, which only settles holds that exist, are not.
+// (storage_full); reads are not (nor is the expiry sweep, which only settles holds that
+// exist: account_expiry.cpp).
 bool adds_data(const command& cmd) {
-  return !std::holds_alternative<commands::get>(cmd) &&
-         !std::holds_alternative<commands::expire_holds>(cmd);
+  return !std::holds_alternative<commands::get>(cmd);
 }
 
 // Runs a command once what it needs from storage is known.
@@ -234,15 +215,12 @@ void run_command(account_self self, const account_request& request, reply_promis
   ledger::storage::change_set changes;
   const bool is_create = std::holds_alternative<commands::create>(request.cmd);
   const hold_expiries indexed_before = open_hold_expiries(st.acct);
-  const bool released = st.exists && release_due_holds(self, hold_command_time(request.cmd),
-                                                       changes, indexed_before, work);
-  ledger::outcome out = !st.exists && !is_create
-                            ? refused(ledger::error_code::account_not_found)
-                            : std::visit(command_visitor{self, changes, work, stored_recharge,
-                                                         indexed_before, wall_clock_ms()},
-                                         request.cmd);
+  ledger::outcome out =
+      !st.exists && !is_create
+          ? refused(ledger::error_code::account_not_found)
+          : std::visit(command_visitor{self, changes, work, stored_recharge, wall_clock_ms()},
+                       request.cmd);
   if (!is_create) persist_outcome(st, changes, out);
-  if (released && !out.ok()) changes.put_account_state(st.acct);  // the expiry alone
   persist_holds(self, changes, out, indexed_before, work);
   count_events(self, out);
   const bool read_only = !out.ok() || std::holds_alternative<commands::get>(request.cmd);
@@ -250,7 +228,7 @@ void run_command(account_self self, const account_request& request, reply_promis
   work.reply.code = out.code;
   work.reply.snapshot = st.acct;
   work.reply.entry = out.entry;
-  if (read_only && !released && nothing_pending(st)) {
+  if (read_only && nothing_pending(st)) {
     promise.deliver(std::move(work.reply));
     return;
   }

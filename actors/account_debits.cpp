@@ -139,7 +139,7 @@ void send_group_results(account_self self, const debit_group& group,
   for (const auto& r : results)
     counters->count_reply(r.code);
   for (const auto& h : holds)
-    counters->count_reply(h.code);
+    if (!from_expiry_sweep(group)) counters->count_reply(h.code);
   caf::anon_send(group.reply_to,
                  debit_group_results{group.batch_id, std::move(results), std::move(holds)});
 }
@@ -167,10 +167,12 @@ void submit_group(account_self self, ledger::storage::change_set changes, const 
   auto& st = self->state;
   const account_context* ctx = st.context;
   const bool needs_message = work.charge_to_send.has_value() || !work.holds_to_forget.empty();
+  // The sweep's answers are not clients' replies (ledger_replies_total).
+  const bool counted = !from_expiry_sweep(group);
   work.token = st.next_token++;
   account_actor me = needs_message ? caf::actor_cast<account_actor>(self) : account_actor{};
-  auto done = [ctx, me, token = work.token, reply_to = group.reply_to, batch_id = group.batch_id,
-               results = std::move(results),
+  auto done = [ctx, me, counted, token = work.token, reply_to = group.reply_to,
+               batch_id = group.batch_id, results = std::move(results),
                holds = std::move(holds)](ledger::error_code code) mutable {
     for (auto& r : results) {
       if (code != ledger::error_code::ok) r.code = code;
@@ -178,7 +180,7 @@ void submit_group(account_self self, ledger::storage::change_set changes, const 
     }
     for (auto& h : holds) {
       if (code != ledger::error_code::ok) h.code = code;
-      ctx->counters->count_reply(h.code);
+      if (counted) ctx->counters->count_reply(h.code);
     }
     if (!results.empty() || !holds.empty()) {
       ctx->batcher->add(reply_to, batch_id, std::move(results), std::move(holds));
@@ -201,6 +203,7 @@ void submit_group(account_self self, ledger::storage::change_set changes, const 
 
 void handle_debit_group(account_self self, debit_group group) {
   auto& st = self->state;
+  if (from_expiry_sweep(group)) return handle_expiry_group(self, std::move(group));
   if (!group.holds.empty()) return handle_hold_group(self, std::move(group));
   forget_durable(self);
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);

@@ -60,6 +60,12 @@ struct hold_visitor {
   ledger::outcome operator()(const commands::release_hold& cmd) const {
     return ledger::release_hold(acct, at(cmd.now_ms), cmd.hold_id, prior);
   }
+  // The sweep's groups go to handle_expiry_group (account_expiry.cpp), never here.
+  ledger::outcome operator()(const commands::expire_holds&) const {
+    ledger::outcome refused;
+    refused.code = ledger::error_code::internal_error;
+    return refused;
+  }
 };
 
 int64_t now_of(const hold_command& cmd) {

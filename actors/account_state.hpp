@@ -7,6 +7,7 @@
 //   account_actor.cpp     behaviour, submit and commit, passivation, the exception handler
 //   account_debits.cpp    debit groups: idempotency lookups (off the scheduler), apply, submit
 //   account_holds.cpp     groups of hold operations (credit control): lookups, apply
+//   account_expiry.cpp    the expiry sweep's groups: release what is due
 //   account_commands.cpp  every other command, billing credentials included
 //   account_charges.cpp   card charges: sending intents, answers, lookups with backoff
 
@@ -238,6 +239,10 @@ void refuse_group(account_self self, const debit_group& group, ledger::error_cod
 
 // ---- account_holds.cpp ----
 void handle_hold_group(account_self self, debit_group group);
+
+// ---- account_expiry.cpp ----
+// A group from the expiry sweep (from_expiry_sweep): one expire_holds per item.
+void handle_expiry_group(account_self self, debit_group group);
 
 // ---- account_commands.cpp ----
 // Answers `promise` (made by the behaviour, which returns it to CAF) when the command is

@@ -18,7 +18,8 @@ uint64_t hold_id_of(const hold_command& cmd) {
   if (const auto* c = std::get_if<commands::authorize_hold>(&cmd)) return c->request.hold_id;
   if (const auto* c = std::get_if<commands::capture_hold>(&cmd)) return c->hold_id;
   if (const auto* c = std::get_if<commands::extend_hold>(&cmd)) return c->extension.hold_id;
-  return std::get<commands::release_hold>(cmd).hold_id;
+  if (const auto* c = std::get_if<commands::release_hold>(&cmd)) return c->hold_id;
+  return 0;
 }
 
 void result_batcher::add(const caf::actor& reply_to, uint64_t batch_id,

@@ -15,7 +15,9 @@
 // Credit control's operations (authorise, capture, extend, release a hold; SPEC 11) take
 // the same path as hold_items in a group's `holds`, from the stream's hold batches and
 // HTTP's hold routes alike: a group carries debits or holds, each in arrival order, and
-// its results come back in debit_group_results::results or ::holds.
+// its results come back in debit_group_results::results or ::holds. The expiry sweep
+// (hold_expiry.hpp) is a front end too: one group per shard per page, an expire_holds item
+// per account, answered through the result_batcher like the others.
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -38,9 +40,11 @@ struct debit_item {
   uint32_t index = 0;  // the debit's position in the front end's batch
 };
 
-// One credit-control operation; `now_ms` in each is the front end's clock.
-using hold_command = std::variant<commands::authorize_hold, commands::capture_hold,
-                                  commands::extend_hold, commands::release_hold>;
+// One credit-control operation; `now_ms` in each is the front end's clock. expire_holds
+// comes only from the expiry sweep, in groups of its own (hold_expiry.hpp).
+using hold_command =
+    std::variant<commands::authorize_hold, commands::capture_hold, commands::extend_hold,
+                 commands::release_hold, commands::expire_holds>;
 
 struct hold_item {
   uint64_t account_id = 0;
@@ -48,7 +52,7 @@ struct hold_item {
   hold_command cmd;
 };
 
-// The hold id an operation names.
+// The hold id an operation names; 0 for the sweep's expire_holds, which names several.
 uint64_t hold_id_of(const hold_command& cmd);
 
 // Debits (or hold operations) in arrival order, all answered to reply_to with batch_id.
@@ -62,6 +66,12 @@ struct debit_group {
   // are the ones stored. The account then needs no lookup of its own.
   std::optional<std::vector<ledger::debit_record>> stored;
 };
+
+// True for the expiry sweep's groups: their hold items are expire_holds, and only theirs.
+inline bool from_expiry_sweep(const debit_group& group) {
+  return !group.holds.empty() &&
+         std::holds_alternative<commands::expire_holds>(group.holds.front().cmd);
+}
 
 struct debit_outcome {
   uint32_t index = 0;

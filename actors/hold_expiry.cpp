@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
-#include <map>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "actors/limits.hpp"
 #include "actors/storage_reader.hpp"
@@ -13,84 +16,190 @@
 namespace actors {
 namespace {
 
-// How long the sweep waits for an account's answer before it gives up on this round (the
-// account still releases the hold; the next round finds what is left).
-constexpr auto expire_timeout = std::chrono::seconds(30);
+using steady_clock = std::chrono::steady_clock;
+using ledger::storage::hold_expiry_entry;
+
+// A round that hears nothing for this long (no page, no answer) is given up and the next
+// starts from the first entry. Every group is answered (a refusal too), so this only
+// bounds a bug; late answers of a given-up round are recognised by its number and ignored.
+constexpr auto round_stall_timeout = std::chrono::seconds(30);
+
+// One account's entries of a page, waiting for room in the window.
+struct account_due {
+  uint64_t account_id = 0;
+  std::vector<hold_expiry_entry> entries;
+};
 
 struct sweep_state {
   directory accounts;
   const storage_readers* readers = nullptr;
   std::chrono::milliseconds interval{0};
-  size_t waiting = 0;      // expire commands of this round not answered yet
-  bool page_full = false;  // this round read a full page: more may be due
-  bool refused = false;    // an account refused or did not answer (a full writer queue...)
+
+  // The round: the index's entries due at round_now_ms, page by page. Its number is the
+  // batch_id of its groups.
+  uint64_t round = 0;
+  bool in_round = false;
+  int64_t round_now_ms = 0;
+  std::optional<hold_expiry_entry> cursor;  // the last entry read: the next page starts after it
+  bool reading = false;                     // a page read is in flight
+  bool index_done = false;  // nothing more to read this round (a short page, a refusal, a failure)
+  bool refused = false;     // an account refused (a full writer queue): the next round retries
+  std::deque<account_due> waiting;     // read, not sent yet (at most about two pages)
+  std::unordered_set<uint64_t> named;  // accounts sent this round (hold_sweep_round_accounts_max)
+  size_t in_flight = 0;                // accounts sent and not answered
+  steady_clock::time_point round_started, last_heard;
+  uint64_t entries_read = 0, accounts_answered = 0;
+
   static inline const char* name = "hold_expiry";
 };
 
 using sweep_self = hold_expiry_actor::stateful_pointer<sweep_state>;
 
-// The next round: at once after a full page that every account took, else after the
-// interval (a busy server is not asked again at once).
-void schedule_next(sweep_self self) {
-  if (self->state.page_full && !self->state.refused) {
-    self->send(self, sweep_atom::value);
+void read_page(sweep_self self);
+
+// The round is over when everything read was answered and nothing more is to be read.
+void maybe_end_round(sweep_self self) {
+  auto& st = self->state;
+  if (!st.in_round || !st.index_done || st.reading || !st.waiting.empty() || st.in_flight > 0)
+    return;
+  st.in_round = false;
+  if (st.entries_read >= hold_sweep_page_max) {
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() -
+                                                                            st.round_started);
+    spdlog::info("hold expiry: {} index entries of {} accounts settled in {} ms{}", st.entries_read,
+                 st.accounts_answered, took.count(),
+                 st.refused ? " (some refused: retried next round)" : "");
+  }
+  std::unordered_set<uint64_t>{}.swap(st.named);  // a big round's memory back
+}
+
+// Sends expire_holds to waiting accounts while the window has room: one group per shard.
+void dispatch(sweep_self self) {
+  auto& st = self->state;
+  if (!st.in_round) return;
+  const auto& shards = st.accounts.shards();
+  std::vector<debit_group> groups(shards.size());
+  const caf::actor reply_to = caf::actor_cast<caf::actor>(self);
+  uint32_t index = 0;
+  while (st.in_flight < hold_sweep_accounts_in_flight_max && !st.waiting.empty()) {
+    account_due due = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    auto& group = groups[st.accounts.shard_of(due.account_id)];
+    group.holds.push_back(hold_item{
+        due.account_id, index++, commands::expire_holds{st.round_now_ms, std::move(due.entries)}});
+    ++st.in_flight;
+  }
+  for (size_t shard = 0; shard < shards.size(); ++shard) {
+    if (groups[shard].holds.empty()) continue;
+    groups[shard].reply_to = reply_to;
+    groups[shard].batch_id = st.round;
+    self->send(shards[shard], std::move(groups[shard]));
+  }
+  // Read ahead: the next page is read while the window's accounts are written.
+  if (st.waiting.size() < hold_sweep_accounts_in_flight_max) read_page(self);
+}
+
+// Queues a page's entries by account, in the order of their first entry, leaving out the
+// accounts this round has named already (their command released what is due at its time).
+void take_page(sweep_self self, const std::vector<hold_expiry_entry>& page) {
+  auto& st = self->state;
+  std::unordered_map<uint64_t, size_t> position;  // in st.waiting
+  for (const auto& entry : page) {
+    if (st.named.count(entry.account_id) > 0) continue;
+    auto [it, first] = position.emplace(entry.account_id, st.waiting.size());
+    if (first) st.waiting.push_back(account_due{entry.account_id, {}});
+    st.waiting[it->second].entries.push_back(entry);
+  }
+  for (const auto& [account_id, unused] : position) {
+    if (st.named.size() < hold_sweep_round_accounts_max) st.named.insert(account_id);
+  }
+}
+
+void on_page(sweep_self self, uint64_t round, const due_holds_read& read) {
+  auto& st = self->state;
+  if (round != st.round) return;  // a given-up round's read
+  st.reading = false;
+  st.last_heard = steady_clock::now();
+  if (st.refused) {
+    // The round stopped while this page was read: the next round reads it again.
+  } else if (!read.ok()) {
+    st.index_done = true;  // logged by the reader; the next round starts over
   } else {
-    self->delayed_send(self, self->state.interval, sweep_atom::value);
+    st.index_done = read.value.size() < hold_sweep_page_max;
+    if (!read.value.empty()) st.cursor = read.value.back();
+    st.entries_read += read.value.size();
+    take_page(self, read.value);
   }
+  dispatch(self);
+  maybe_end_round(self);
 }
 
-void answered(sweep_self self) {
-  LEDGER_ASSERT(self->state.waiting > 0);
-  if (--self->state.waiting == 0) schedule_next(self);
-}
-
-// One expire command per account named, with the entries that name it.
-void expire_due(sweep_self self, int64_t now_ms,
-                const std::vector<ledger::storage::hold_expiry_entry>& due) {
-  std::map<uint64_t, std::vector<ledger::storage::hold_expiry_entry>> by_account;
-  for (const auto& entry : due)
-    by_account[entry.account_id].push_back(entry);
-  self->state.waiting = by_account.size();
-  for (auto& [account_id, entries] : by_account) {
-    account_request request{account_id, commands::expire_holds{now_ms, std::move(entries)}};
-    const uint64_t id = account_id;
-    self->request(self->state.accounts.route(id), expire_timeout, command_atom::value,
-                  std::move(request))
-        .then(
-            [self, id](const account_reply& reply) {
-              if (reply.code != ledger::error_code::ok) {
-                self->state.refused = true;
-                spdlog::warn("hold expiry: account {} answered {}; retried next round", id,
-                             ledger::to_string(reply.code));
-              }
-              answered(self);
-            },
-            [self, id](caf::error& failure) {
-              self->state.refused = true;
-              spdlog::warn("hold expiry: account {}: {}", id, self->system().render(failure));
-              answered(self);
+void read_page(sweep_self self) {
+  auto& st = self->state;
+  if (st.reading || st.index_done) return;
+  st.reading = true;
+  const uint64_t round = st.round;
+  const auto& reader = st.readers->workers().front();
+  self->request(reader, read_timeout,
+                due_holds_query{st.round_now_ms, hold_sweep_page_max, st.cursor})
+      .then([self, round](const due_holds_read& read) { on_page(self, round, read); },
+            [self, round](caf::error& failure) {
+              spdlog::warn("hold expiry: reading the index failed: {}",
+                           self->system().render(failure));
+              on_page(self, round, due_holds_read{{}, "no answer from the reader"});
             });
+}
+
+// Answers of the accounts of round `batch_id`, any number at a time.
+void on_answers(sweep_self self, const debit_group_results& results) {
+  auto& st = self->state;
+  if (results.batch_id != st.round || !st.in_round) return;  // a given-up round's
+  st.last_heard = steady_clock::now();
+  for (const auto& answer : results.holds) {
+    LEDGER_ASSERT(st.in_flight > 0);
+    --st.in_flight;
+    ++st.accounts_answered;
+    if (answer.code == ledger::error_code::ok) continue;
+    if (!st.refused) {
+      spdlog::warn("hold expiry: an account answered {}; the round stops, the next retries",
+                   ledger::to_string(answer.code));
+    }
+    // Back off: what is waiting is dropped, and the next round reads from the first entry.
+    st.refused = true;
+    st.index_done = true;
+    st.waiting.clear();
   }
 }
 
-void sweep(sweep_self self) {
-  const int64_t now_ms = wall_clock_ms();
-  const auto& reader = self->state.readers->workers().front();
-  self->request(reader, read_timeout, due_holds_atom::value, now_ms,
-                static_cast<uint64_t>(hold_sweep_page_max))
-      .then(
-          [self, now_ms](const due_holds_read& read) {
-            self->state.page_full = read.ok() && read.value.size() == hold_sweep_page_max;
-            self->state.refused = false;
-            if (!read.ok() || read.value.empty()) return schedule_next(self);
-            expire_due(self, now_ms, read.value);
-          },
-          [self](caf::error& failure) {
-            spdlog::warn("hold expiry: reading the index failed: {}",
-                         self->system().render(failure));
-            self->state.page_full = false;
-            schedule_next(self);
-          });
+void start_round(sweep_self self) {
+  auto& st = self->state;
+  ++st.round;
+  st.in_round = true;
+  st.round_now_ms = wall_clock_ms();
+  st.cursor.reset();
+  st.reading = false;
+  st.index_done = false;
+  st.refused = false;
+  st.waiting.clear();
+  st.named.clear();
+  st.in_flight = 0;
+  st.round_started = st.last_heard = steady_clock::now();
+  st.entries_read = st.accounts_answered = 0;
+  read_page(self);
+}
+
+// The timer: a round when none is going on; a round that stalled is given up.
+void tick(sweep_self self) {
+  auto& st = self->state;
+  self->delayed_send(self, st.interval, sweep_atom::value);
+  if (st.in_round && steady_clock::now() - st.last_heard < round_stall_timeout) return;
+  if (st.in_round) {
+    spdlog::warn(
+        "hold expiry: round {} heard nothing for {} s with {} accounts unanswered; "
+        "starting over",
+        st.round, std::chrono::seconds(round_stall_timeout).count(), st.in_flight);
+  }
+  start_round(self);
 }
 
 hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accounts,
@@ -101,7 +210,18 @@ hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accou
   self->state.interval = interval;
   self->send(self, sweep_atom::value);  // at once: a restart releases what expired meanwhile
   return {
-      [=](sweep_atom) { sweep(self); },
+      [=](sweep_atom) { tick(self); },
+      [=](const debit_results_bundle& bundle) {
+        for (const auto& results : bundle.groups)
+          on_answers(self, results);
+        dispatch(self);
+        maybe_end_round(self);
+      },
+      [=](const debit_group_results& results) {
+        on_answers(self, results);
+        dispatch(self);
+        maybe_end_round(self);
+      },
   };
 }
 

@@ -3,19 +3,29 @@
 // by their expiry, durably, also those of passivated accounts and across restarts.
 //
 // Expiry is an absolute time stored with each open hold and in storage's expiry index
-// (column hold_expiry, sorted by time). Every sweep interval, and at once after a start,
-// the sweep asks a storage reader for the index entries due now (at most
-// hold_sweep_page_max, earliest first), and sends each account named a
-// commands::expire_holds with them, through the directory like any other command. The
-// account releases what is due in one write that also removes the index entries; when the
-// page was full the next sweep starts as soon as every account answered. Debits never wait
-// for it: the sweep reads on a reader and the accounts handle its commands between others.
+// (column hold_expiry, sorted by time). Every sweep interval, and at once after a start, a
+// round begins: it fixes its time `now`, and reads the index entries due at `now` on a
+// storage reader, page by page (hold_sweep_page_max entries), each page from where the last
+// one ended. The entries go to their accounts on the hold operations' batched path
+// (debit_batch.hpp): one debit_group per shard, with one commands::expire_holds per account
+// naming its entries; the account releases everything due at `now` in one write that also
+// removes the index entries, and answers through the writer's result_batcher after the
+// write. An account named once in a round is not named again in it: its first command
+// released all its holds due at `now`.
+//
+// The sweep keeps at most hold_sweep_accounts_in_flight_max accounts unanswered, and reads
+// the next page while those are written: its share of the writer's queue is bounded, so a
+// debit submitted meanwhile waits behind at most that many of its writes. A refusal (a
+// full writer queue) or a failed read ends the round; the next round starts from the first
+// entry. Debits never wait for the sweep otherwise: it reads on a reader, and the accounts
+// handle its groups between their other messages.
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <chrono>
 
+#include "actors/debit_batch.hpp"
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
 
@@ -23,8 +33,11 @@ namespace actors {
 
 class storage_readers;
 
-// Reacts to its own timer only.
-using hold_expiry_actor = caf::typed_actor<caf::reacts_to<sweep_atom>>;
+// Its own timer, and the answers of the accounts it sent expire_holds (through the result
+// batcher, or at once for a refusal or when nothing was written).
+using hold_expiry_actor =
+    caf::typed_actor<caf::reacts_to<sweep_atom>, caf::reacts_to<debit_results_bundle>,
+                     caf::reacts_to<debit_group_results>>;
 
 // Starts sweeping at once. `readers` must outlive the actor (the node's do).
 hold_expiry_actor spawn_hold_expiry(caf::actor_system& system, directory accounts,

@@ -62,10 +62,24 @@ inline constexpr std::chrono::milliseconds velocity_wake_retry{std::chrono::seco
 // How often the expiry sweep looks for due holds: a hold outlives its expiry by at most
 // this (plus the time to write its release), and a due hold is refused as expired at once.
 inline constexpr std::chrono::milliseconds hold_sweep_interval_default{std::chrono::seconds(1)};
-// The most expiry index entries one sweep round reads, and so the most expire commands it
-// has in flight: each becomes a write, and a round must not fill the writer's queue.
+// The most expiry index entries one read of the sweep returns (a page of its round).
 inline constexpr size_t hold_sweep_page_max = 1024;
-static_assert(hold_sweep_page_max <= writer_queue_min, "a sweep round fits the smallest queue");
+// The most accounts the sweep has sent expire_holds and not heard back from. Each is one
+// change_set in the writer's queue (about two records per hold it releases), so this is the
+// sweep's share of the queue, and what a debit submitted during a mass expiry may wait
+// behind: 128 accounts of 10 holds are about 2,700 records, a few ms of the writer's time
+// (docs/performance.md, "Expiry after a restart"). Several times what one write of the
+// writer takes under a debit load, so that the sweep keeps it busy between debit writes.
+inline constexpr size_t hold_sweep_accounts_in_flight_max = 128;
+static_assert(hold_sweep_accounts_in_flight_max + writer_reserve <= writer_queue_min,
+              "the sweep alone never fills the smallest queue");
+static_assert(hold_sweep_accounts_in_flight_max <= hold_sweep_page_max,
+              "a page read ahead refills the whole window");
+// The most accounts a round remembers having named (to name none twice: an account's first
+// command releases all its holds due in the round). Past it, an account may be named again;
+// it finds nothing due then (account_expiry.cpp): only work is repeated. About 40 bytes
+// each, freed when the round ends.
+inline constexpr size_t hold_sweep_round_accounts_max = 1'000'000;
 
 // ---- card charges ----
 inline constexpr size_t gateway_workers_default = 4;

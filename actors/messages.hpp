@@ -146,24 +146,24 @@ struct release_hold {  // ok, hold_captured, hold_expired, hold_not_found
   uint64_t hold_id = 0;
   int64_t now_ms = 0;
 };
-// From the expiry sweep (hold_expiry.hpp): release what is due at now_ms. `indexed`: the
-// expiry index entries the sweep found for this account; one that names no open hold due
-// (none should) is removed, so that the sweep never finds it again.
+// From the expiry sweep (hold_expiry.hpp), as a hold_item on the hold operations' batched
+// path: release what is due at now_ms. `indexed`: the expiry index entries the sweep found
+// for this account; one that names no hold the account had open at that expiry, and that
+// no write in flight settles (none should), is removed, so that the sweep never finds it
+// again. Answered ok, or a refusal that changed nothing (the sweep tries again next round).
 struct expire_holds {
   int64_t now_ms = 0;
   std::vector<ledger::storage::hold_expiry_entry> indexed;
 };
 }  // namespace commands
 
-using command =
-    std::variant<commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
-                 commands::add_card, commands::remove_card, commands::set_default_card,
-                 commands::set_card_order, commands::set_notification_threshold,
-                 commands::set_maximum_recharge, commands::set_velocity_cap, commands::suspend,
-                 commands::resume, commands::reset_retry_tier, commands::adjust,
-                 commands::credentials_snapshot, commands::record_login, commands::authorize,
-                 commands::change_password, commands::issue_temporary_credentials, commands::logout,
-                 commands::expire_holds>;
+using command = std::variant<
+    commands::create, commands::get, commands::recharge, commands::set_auto_recharge,
+    commands::add_card, commands::remove_card, commands::set_default_card, commands::set_card_order,
+    commands::set_notification_threshold, commands::set_maximum_recharge,
+    commands::set_velocity_cap, commands::suspend, commands::resume, commands::reset_retry_tier,
+    commands::adjust, commands::credentials_snapshot, commands::record_login, commands::authorize,
+    commands::change_password, commands::issue_temporary_credentials, commands::logout>;
 
 struct account_request {
   uint64_t account_id = 0;

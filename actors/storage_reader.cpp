@@ -134,9 +134,10 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
       [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids) {
         return find_holds(*self->state.database, account_id, hold_ids);
       },
-      [=](due_holds_atom, int64_t now_ms, uint64_t limit) {
+      [=](const due_holds_query& query) {
         return reply_of("the hold expiry index", 0,
-                        self->state.database->due_holds(now_ms, static_cast<size_t>(limit)));
+                        self->state.database->due_holds(
+                            query.now_ms, static_cast<size_t>(query.limit), query.after));
       },
   };
 }

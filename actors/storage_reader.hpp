@@ -8,7 +8,7 @@
 //   account --(read_recharge_atom, id, key)-->                 reader  -> recharge_read
 //   account --(read_credentials_atom, id)-->                   reader  -> credentials_read
 //   account --(read_hold_atom, id, hold ids)-->                reader  -> holds_read
-//   sweeper --(due_holds_atom, now_ms, limit)-->               reader  -> due_holds_read
+//   sweeper --due_holds_query-->                               reader  -> due_holds_read
 //
 // Every reply carries `failure`: empty on success, else RocksDB's message, already logged
 // once by the reader (the requester answers its clients with storage_failure and need not
@@ -42,7 +42,6 @@ struct metrics;
 using read_recharge_atom = caf::atom_constant<caf::atom("rdrecharge")>;
 using read_credentials_atom = caf::atom_constant<caf::atom("rdcreds")>;
 using read_hold_atom = caf::atom_constant<caf::atom("rdhold")>;
-using due_holds_atom = caf::atom_constant<caf::atom("dueholds")>;
 
 // The outcome of one read: `value` is meaningful only when `failure` is empty.
 template <class T>
@@ -83,6 +82,14 @@ using credentials_read = read_reply<std::optional<ledger::credentials>>;
 // The stored records among some hold ids of one account (each in any state; an id never
 // used has none).
 using holds_read = read_reply<std::vector<ledger::hold_record>>;
+// A page of the hold expiry index's entries due at now_ms, at most `limit`, earliest first,
+// from the first entry or from the first after `after` (database::due_holds): the sweep
+// reads a round page by page (hold_expiry.cpp).
+struct due_holds_query {
+  int64_t now_ms = 0;
+  uint64_t limit = 0;
+  std::optional<ledger::storage::hold_expiry_entry> after;
+};
 // Entries of the hold expiry index that are due, earliest first (database::due_holds).
 using due_holds_read = read_reply<std::vector<ledger::storage::hold_expiry_entry>>;
 
@@ -110,8 +117,7 @@ using storage_reader = caf::typed_actor<
     caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>,
     // (account id, hold ids): the records stored under them.
     caf::replies_to<read_hold_atom, uint64_t, std::vector<uint64_t>>::with<holds_read>,
-    // (now_ms, limit): at most `limit` expiry index entries due at now_ms.
-    caf::replies_to<due_holds_atom, int64_t, uint64_t>::with<due_holds_read>>;
+    caf::replies_to<due_holds_query>::with<due_holds_read>>;
 
 // How long a requester waits for a reader before it answers storage_failure. A point read
 // takes microseconds to a few milliseconds; this only bounds a wedged disk.
@@ -148,4 +154,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::credentials_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::debit_lookup_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::holds_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::due_holds_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::due_holds_read)

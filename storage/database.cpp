@@ -606,13 +606,23 @@ expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
 
 namespace {
 
-// The expiry index in order, at most `limit` entries, with `read`'s bounds and snapshot.
-// Every entry names a non-zero account and hold (what put_hold writes).
+// The expiry index in order, at most `limit` entries, with `read`'s bounds and snapshot,
+// from the first key or from the first key after `after`. Every entry names a non-zero
+// account and hold (what put_hold writes).
 status read_expiry_index(const database::impl& state, const rocksdb::ReadOptions& read,
-                         size_t limit, std::vector<hold_expiry_entry>& entries) {
+                         size_t limit, const std::optional<hold_expiry_entry>& after,
+                         std::vector<hold_expiry_entry>& entries) {
   std::unique_ptr<rocksdb::Iterator> it(
       state.db->NewIterator(read, state.handle(column::hold_expiry)));
-  for (it->SeekToFirst(); it->Valid() && entries.size() < limit; it->Next()) {
+  if (after) {
+    const std::string from =
+        hold_expiry_key(after->expires_at_ms, after->account_id, after->hold_id);
+    it->Seek(from);
+    if (it->Valid() && it->key() == rocksdb::Slice(from)) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid() && entries.size() < limit; it->Next()) {
     auto entry = parse_hold_expiry_key(it->key().ToStringView());
     if (!entry || entry->account_id == 0 || entry->hold_id == 0)
       return status::failure("corrupt hold expiry key");
@@ -624,7 +634,8 @@ status read_expiry_index(const database::impl& state, const rocksdb::ReadOptions
 
 }  // namespace
 
-expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, size_t limit) const {
+expected<std::vector<hold_expiry_entry>> database::due_holds(
+    int64_t now_ms, size_t limit, const std::optional<hold_expiry_entry>& after) const {
   std::vector<hold_expiry_entry> due;
   if (now_ms < 0) return due;
   // Every key of an expiry at or before now_ms sorts below the first key of now_ms + 1.
@@ -632,7 +643,8 @@ expected<std::vector<hold_expiry_entry>> database::due_holds(int64_t now_ms, siz
   const rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  if (auto scanned = read_expiry_index(*impl_, read, limit, due); !scanned.ok()) return scanned;
+  if (auto scanned = read_expiry_index(*impl_, read, limit, after, due); !scanned.ok())
+    return scanned;
   return due;
 }
 
@@ -777,7 +789,7 @@ status database::for_each_account_with_holds(const account_holds_visitor& visit,
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   const rocksdb::ReadOptions read = scan_options(snapshot.snapshot());
   expiry_index.clear();
-  auto indexed = read_expiry_index(*impl_, read, SIZE_MAX, expiry_index);
+  auto indexed = read_expiry_index(*impl_, read, SIZE_MAX, std::nullopt, expiry_index);
   if (!indexed.ok()) return indexed;
   return scan_accounts(*impl_, read, nullptr, &visit);
 }

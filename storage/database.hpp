@@ -90,8 +90,13 @@ class database {
   // A hold's record in any state (ledger/hold.hpp); nullopt when the id was never used.
   expected<std::optional<hold_record>> find_hold(uint64_t account_id, uint64_t hold_id) const;
   // At most `limit` entries of the expiry index with expires_at_ms <= now_ms, earliest
-  // first: the open holds that are due (layout.hpp, column hold_expiry).
-  expected<std::vector<hold_expiry_entry>> due_holds(int64_t now_ms, size_t limit) const;
+  // first: the open holds that are due (layout.hpp, column hold_expiry). With `after`, only
+  // the entries that sort after it: the expiry sweep reads a round page by page from where
+  // the last page ended, instead of from the first key, which after a mass expiry would
+  // step again over every entry the round has deleted so far (an LSM deletes by writing a
+  // tombstone that a scan must skip).
+  expected<std::vector<hold_expiry_entry>> due_holds(
+      int64_t now_ms, size_t limit, const std::optional<hold_expiry_entry>& after = {}) const;
   // Entries with seq >= from_seq in order, at most min(limit, journal_page_max).
   // `fill_cache` false for long scans (a month's export): the blocks read are not kept in
   // the block cache, so the scan neither grows memory nor evicts the hot accounts' blocks.

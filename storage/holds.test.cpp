@@ -156,6 +156,19 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   due = db->due_holds(h.now_ms() + 60'000, 1);
   ASSERT_TRUE(due.ok());
   EXPECT_EQ(due->size(), 1u) << "bounded by the limit";
+  // A page from where the last one ended: the sweep's next page of a round.
+  auto next = db->due_holds(h.now_ms() + 60'000, 100, (*due)[0]);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].hold_id, 2u);
+  next = db->due_holds(h.now_ms() + 60'000, 100, (*next)[0]);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->empty()) << "nothing after the last entry";
+  // `after` need not be an entry that exists: the scan starts at the first key above it.
+  next = db->due_holds(h.now_ms() + 60'000, 100, hold_expiry_entry{(*due)[0].expires_at_ms, 42, 0});
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ((*next)[0].hold_id, 1u);
 
   auto report = verify(*db);
   EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message

@@ -1,0 +1,170 @@
+// The expiry sweep on a real node (hold_expiry.hpp): rounds of several pages and more
+// accounts than its window, across a restart, each hold released once; and the account's
+// answer to an expiry named twice or racing a capture.
+#include "actors/hold_expiry.hpp"
+
+#include "actors/limits.hpp"
+#include "actors/test_support.hpp"
+#include "actors/wall_clock.hpp"
+#include "storage/verify.hpp"
+
+namespace actors {
+namespace {
+
+using testing::reply_timeout;
+
+class HoldExpiry : public testing::node_fixture {
+ protected:
+  // Sends each batch as one group per shard, the way the front ends do, all before the
+  // first answer, and returns every answer by the item's index (unique over the batches).
+  std::vector<hold_outcome> send_batches(std::vector<std::vector<hold_item>> batches) {
+    caf::scoped_actor self{*system_};
+    const auto& shards = node_->accounts().shards();
+    size_t expected = 0;
+    uint64_t batch_id = 0;
+    for (auto& items : batches) {
+      std::vector<debit_group> groups(shards.size());
+      for (auto& item : items)
+        groups[node_->accounts().shard_of(item.account_id)].holds.push_back(std::move(item));
+      for (size_t s = 0; s < shards.size(); ++s) {
+        if (groups[s].holds.empty()) continue;
+        expected += groups[s].holds.size();
+        groups[s].reply_to = caf::actor_cast<caf::actor>(self);
+        groups[s].batch_id = ++batch_id;
+        self->send(shards[s], std::move(groups[s]));
+      }
+    }
+    std::vector<hold_outcome> answers(expected);
+    size_t received = 0;
+    auto take = [&](const debit_group_results& results) {
+      for (const auto& outcome : results.holds) {
+        answers.at(outcome.index) = outcome;
+        ++received;
+      }
+    };
+    while (received < expected) {
+      bool timed_out = false;
+      self->receive([&](const debit_group_results& results) { take(results); },
+                    [&](const debit_results_bundle& bundle) {
+                      for (const auto& results : bundle.groups)
+                        take(results);
+                    },
+                    caf::after(reply_timeout) >> [&] { timed_out = true; });
+      if (timed_out) {
+        ADD_FAILURE() << "answered " << received << " of " << expected;
+        break;
+      }
+    }
+    return answers;
+  }
+  std::vector<hold_outcome> send_holds(std::vector<hold_item> items) {
+    std::vector<std::vector<hold_item>> batches;
+    batches.push_back(std::move(items));
+    return send_batches(std::move(batches));
+  }
+
+  hold_item authorize(uint64_t account_id, uint32_t index, uint64_t hold_id,
+                      int64_t expires_in_ms) {
+    ledger::hold_request request{hold_id, ledger::money::dollars(1), ledger::money::dollars(1),
+                                 expires_in_ms};
+    return hold_item{account_id, index, commands::authorize_hold{request, wall_clock_ms()}};
+  }
+
+  void create_funded(uint64_t first, uint64_t count) {
+    for (uint64_t id = first; id < first + count; ++id) {
+      ASSERT_EQ(command(id, commands::create{}).code, ledger::error_code::ok);
+      ASSERT_EQ(command(id, commands::adjust{ledger::money::dollars(100), 1}).code,
+                ledger::error_code::ok);
+    }
+  }
+};
+
+TEST_F(HoldExpiry, ARoundOfSeveralPagesReleasesEveryHoldOnceAfterARestart) {
+  // More accounts than the window and more entries than a page: the round reads ahead,
+  // refills its window from the answers, and names no account twice.
+  constexpr uint64_t accounts = hold_sweep_accounts_in_flight_max * 3 + 7;
+  constexpr uint64_t holds_per_account = 6;
+  static_assert(accounts * holds_per_account > 2 * hold_sweep_page_max);
+  const auto no_sweep = [](node_options& options) {
+    options.hold_sweep_interval = std::chrono::seconds(60);  // only the round at start
+  };
+  start(no_sweep);
+  create_funded(1, accounts);
+  std::vector<hold_item> items;
+  for (uint64_t hold_id = 1; hold_id <= holds_per_account; ++hold_id) {
+    for (uint64_t id = 1; id <= accounts; ++id) {
+      items.push_back(authorize(id, static_cast<uint32_t>(items.size()), hold_id, 300));
+    }
+  }
+  for (const auto& answer : send_holds(std::move(items)))
+    ASSERT_EQ(answer.code, ledger::error_code::ok);
+  // One hold captured before its expiry: its entry is gone, and it stays captured.
+  auto captured = send_holds(
+      {hold_item{5, 0, commands::capture_hold{2, ledger::money::dollars(1), wall_clock_ms()}}});
+  ASSERT_EQ(captured[0].code, ledger::error_code::ok);
+
+  node_.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // all due while down
+  start(no_sweep);
+  const uint64_t due = accounts * holds_per_account - 1;
+  ASSERT_TRUE(harness::wait_until([&] { return node_->counters().holds_expired.load() >= due; }))
+      << node_->counters().holds_expired.load() << " of " << due;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(node_->counters().holds_expired.load(), due) << "each released once";
+
+  auto left = node_->database().due_holds(wall_clock_ms(), 10);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << "every index entry removed";
+  for (uint64_t id : {uint64_t{1}, uint64_t{5}, accounts}) {
+    auto snapshot = command(id, commands::get{}).snapshot;
+    EXPECT_FALSE(snapshot.holds.has_value()) << "account " << id;
+    EXPECT_EQ(ledger::available(snapshot), snapshot.balance);
+  }
+  auto record = node_->database().find_hold(5, 2);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, ledger::hold_state::captured);
+  record = node_->database().find_hold(accounts, holds_per_account);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, ledger::hold_state::expired);
+  auto report = ledger::storage::verify(node_->database());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
+                                                       : report.problems[0].detail);
+  EXPECT_EQ(report.open_holds, 0u);
+}
+
+TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {
+  start([](node_options& options) { options.hold_sweep_interval = std::chrono::seconds(60); });
+  create_funded(7, 1);
+  auto granted = send_holds({authorize(7, 0, 1, 50), authorize(7, 1, 2, 60'000)});
+  ASSERT_EQ(granted[0].code, ledger::error_code::ok);
+  ASSERT_EQ(granted[1].code, ledger::error_code::ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  const int64_t expires_at_ms = granted[0].hold->expires_at_ms;
+  const ledger::storage::hold_expiry_entry entry{expires_at_ms, 7, 1};
+  const int64_t now_ms = wall_clock_ms();
+  // What a sweep that read ahead of its answers would send: the same entry twice, the
+  // second while the first release may not be durable yet, and a capture between them.
+  std::vector<std::vector<hold_item>> batches(3);
+  batches[0].push_back(hold_item{7, 0, commands::expire_holds{now_ms, {entry}}});
+  batches[1].push_back(
+      hold_item{7, 1, commands::capture_hold{1, ledger::money::dollars(1), now_ms}});
+  batches[2].push_back(hold_item{7, 2, commands::expire_holds{now_ms, {entry}}});
+  auto answers = send_batches(std::move(batches));
+  EXPECT_EQ(answers[0].code, ledger::error_code::ok);
+  EXPECT_EQ(answers[1].code, ledger::error_code::hold_expired) << "one consistent answer";
+  EXPECT_EQ(answers[2].code, ledger::error_code::ok);
+  EXPECT_EQ(node_->counters().holds_expired.load(), 1u);
+  EXPECT_EQ(answers[2].held, ledger::money::dollars(1)) << "hold 2 is not due";
+
+  restart([](node_options& options) { options.hold_sweep_interval = std::chrono::seconds(60); });
+  auto record = node_->database().find_hold(7, 1);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, ledger::hold_state::expired);
+  auto report = ledger::storage::verify(node_->database());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
+                                                       : report.problems[0].detail);
+  EXPECT_EQ(report.open_holds, 1u);
+}
+
+}  // namespace
+}  // namespace actors
