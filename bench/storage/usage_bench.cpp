@@ -77,7 +77,7 @@ void time_it(const char* what, F&& run) {
     warm.push_back(ms_since(start));
   }
   std::sort(warm.begin(), warm.end());
-  std::printf("| %s | %.2f | %.2f | %.2f |\n", what, cold, warm[warm.size() / 2], warm.back());
+  std::printf("| %s | %.3f | %.3f | %.3f |\n", what, cold, warm[warm.size() / 2], warm.back());
 }
 
 }  // namespace
@@ -133,6 +133,13 @@ int main(int argc, char** argv) {
   time_it("balance at a random time (`GET .../balance?at=`)", [&] {
     const int64_t at = to - static_cast<int64_t>(random() % (days * micros_per_day));
     if (!(*db)->balance_at(account_id, at)) std::exit(2);
+  });
+  // What an activation reads for this account: its state, and its usage tail since issue 19.
+  time_it("activation: the account (`load_account`)", [&] {
+    if (!(*db)->load_account(account_id)) std::exit(2);
+  });
+  time_it("activation: its usage tail (`read_usage_tail`)", [&] {
+    if (!(*db)->read_usage_tail(account_id)) std::exit(2);
   });
   std::printf("\ndebits counted in the report by day: %llu\n",
               static_cast<unsigned long long>(counted));
