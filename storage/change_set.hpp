@@ -61,8 +61,8 @@ class change_set {
   size_t record_count() const { return ops_.size(); }
   size_t byte_size() const { return buffer_.size(); }
   bool empty() const { return ops_.empty(); }
-  // What the journal entries of this change_set add to each (account, hour), in the order
-  // first seen; the entries of one account and hour are counted in one element.
+  // What this change_set merges into each (account, hour): its entries' totals, or what
+  // their usage tails flushed; in the order first seen, one element per account and hour.
   struct usage_delta {
     uint64_t account_id = 0;
     int64_t hour = 0;

@@ -446,6 +446,35 @@ uint32_t database::stored_format_version() const {
 
 namespace {
 
+// An iterator over the keys in [lower, upper) of one column, with `read`'s snapshot (if
+// any): an account's records from `lower` on. Owns its bounds, which RocksDB reads by
+// pointer for the iterator's life, so it is neither copied nor moved.
+class bounded_iterator {
+ public:
+  bounded_iterator(const database::impl& state, const rocksdb::ReadOptions& read, column family,
+                   std::string lower, std::string upper)
+      : lower_(std::move(lower)),
+        upper_(std::move(upper)),
+        lower_slice_(lower_),
+        upper_slice_(upper_) {
+    rocksdb::ReadOptions bounded = read;
+    bounded.iterate_lower_bound = &lower_slice_;
+    bounded.iterate_upper_bound = &upper_slice_;
+    it_.reset(state.db->NewIterator(bounded, state.handle(family)));
+  }
+  bounded_iterator(const bounded_iterator&) = delete;
+  bounded_iterator& operator=(const bounded_iterator&) = delete;
+
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+
+ private:
+  const std::string lower_;
+  const std::string upper_;
+  const rocksdb::Slice lower_slice_;
+  const rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 // The cards of one account, read with `read` (which carries the snapshot, if any).
 expected<std::vector<stored_card>> read_cards(const database::impl& state, uint64_t account_id,
                                               rocksdb::ReadOptions read) {
@@ -474,15 +503,8 @@ expected<std::vector<stored_card>> read_cards(const database::impl& state, uint6
 // those of its last journal entry, when that entry is newer than the record.
 status apply_journal_tail(const database::impl& state, const rocksdb::ReadOptions& read,
                           account& acct) {
-  const std::string lower = account_key(acct.id);
-  const std::string upper = account_range_end(acct.id);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions bounded = read;
-  bounded.iterate_lower_bound = &lower_slice;
-  bounded.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      state.db->NewIterator(bounded, state.handle(column::journal)));
+  bounded_iterator it(state, read, column::journal, account_key(acct.id),
+                      account_range_end(acct.id));
   it->SeekToLast();
   if (!it->Valid()) {
     if (!it->status().ok()) return rocks_failure("cannot read journal", it->status());
@@ -557,15 +579,8 @@ expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
 }
 
 expected<uint64_t> database::highest_debit_id(uint64_t account_id) const {
-  const std::string lower = account_key(account_id);
-  const std::string upper = account_range_end(account_id);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_lower_bound = &lower_slice;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(read, impl_->handle(column::debits)));
+  bounded_iterator it(*impl_, rocksdb::ReadOptions(), column::debits, account_key(account_id),
+                      account_range_end(account_id));
   it->SeekToLast();
   if (!it->Valid()) {
     if (!it->status().ok()) return rocks_failure("cannot read debits", it->status());
@@ -1041,15 +1056,8 @@ namespace {
 // hours in order).
 expected<uint64_t> stored_usage_as_of(const database::impl& state, uint64_t account_id,
                                       const rocksdb::ReadOptions& read) {
-  const std::string lower = usage_key(account_id, 0);
-  const std::string upper = account_range_end(account_id);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions bounded = read;
-  bounded.iterate_lower_bound = &lower_slice;
-  bounded.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      state.db->NewIterator(bounded, state.handle(column::usage)));
+  bounded_iterator it(state, read, column::usage, usage_key(account_id, 0),
+                      account_range_end(account_id));
   it->SeekToLast();
   if (!it->Valid()) {
     if (!it->status().ok()) return rocks_failure("cannot read usage", it->status());
@@ -1064,15 +1072,8 @@ expected<usage_tail> usage_tail_at(const database::impl& state, uint64_t account
                                    const rocksdb::ReadOptions& read) {
   auto as_of = stored_usage_as_of(state, account_id, read);
   if (!as_of) return as_of.error();
-  const std::string lower = journal_key(account_id, *as_of + 1);
-  const std::string upper = account_range_end(account_id);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions bounded = read;
-  bounded.iterate_lower_bound = &lower_slice;
-  bounded.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      state.db->NewIterator(bounded, state.handle(column::journal)));
+  bounded_iterator it(state, read, column::journal, journal_key(account_id, *as_of + 1),
+                      account_range_end(account_id));
   usage_tail tail;
   // Newest first: the untimed entries of a directory older than entry times come before
   // every timed one and are counted nowhere, so the first one ends the tail.
