@@ -191,7 +191,12 @@ void node::stop() {
     actors_exited_ = true;
     return;
   }
-  if (hold_expiry_) caf::anon_send_exit(hold_expiry_, caf::exit_reason::user_shutdown);
+  if (hold_expiry_) {
+    // The sweep reads through the readers (a raw pointer), so it must be gone before they are.
+    caf::scoped_actor self{hold_expiry_->home_system()};
+    self->send_exit(hold_expiry_, caf::exit_reason::user_shutdown);
+    self->wait_for(hold_expiry_);
+  }
   for (const auto& shard : directory_.shards()) {
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   }
