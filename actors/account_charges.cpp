@@ -160,7 +160,7 @@ void handle_charge_answer(account_self self, const charge_answer& answer) {
   }
   // Started before a restart: its record is in storage. Nothing else runs on this account
   // until the read is answered, so the intent is still open then.
-  self->request(reader_of(self), read_timeout, read_recharge_atom::value, st.acct.id,
+  self->request(reader_of(self), reader_wait, read_recharge_atom::value, st.acct.id,
                 intent->recharge_key)
       .await(
           [self, answer](recharge_read& read) {

@@ -184,7 +184,7 @@ void run_credentials(account_self self, const account_request& request, reply_pr
 void handle_credentials(account_self self, const account_request& request, reply_promise promise) {
   if (!self->state.exists) return answer_now(self, promise, ledger::error_code::account_not_found);
   if (self->state.credentials_loaded) return run_credentials(self, request, std::move(promise));
-  self->request(reader_of(self), read_timeout, read_credentials_atom::value, self->state.acct.id)
+  self->request(reader_of(self), reader_wait, read_credentials_atom::value, self->state.acct.id)
       .await(
           [self, request, promise](credentials_read& read) mutable {
             if (!read.ok()) return answer_now(self, promise, ledger::error_code::storage_failure);
@@ -260,7 +260,7 @@ void handle_command(account_self self, const account_request& request, reply_pro
   if (!needs_stored_recharge(self->state, request))
     return run_command(self, request, std::move(promise), nullptr);
   const auto& key = std::get<commands::recharge>(request.cmd).key;
-  self->request(reader_of(self), read_timeout, read_recharge_atom::value, self->state.acct.id, key)
+  self->request(reader_of(self), reader_wait, read_recharge_atom::value, self->state.acct.id, key)
       .await(
           [self, request, promise](recharge_read& read) mutable {
             if (!read.ok()) return answer_now(self, promise, ledger::error_code::storage_failure);

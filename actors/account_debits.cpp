@@ -215,10 +215,10 @@ void handle_debit_group(account_self self, debit_group group) {
   }
   debit_lookup lookup = plan_lookup(st, group);
   if (lookup.debit_ids.empty()) return apply_debit_group(self, group, {});
-  // Nothing else runs on this account until the answer (or the timeout) is handled: the
+  // Nothing else runs on this account until the answer (or a CAF error) is handled: the
   // window that plan_lookup relied on is unchanged when apply_debit_group reads it.
   auto held = std::make_shared<std::pair<debit_group, debit_lookup>>(std::move(group), lookup);
-  self->request(reader_of(self), read_timeout, std::move(lookup))
+  self->request(reader_of(self), reader_wait, std::move(lookup))
       .await(
           [self, held](debit_lookup_read& read) {
             if (!read.ok())

@@ -142,10 +142,10 @@ void handle_hold_group(account_self self, debit_group group) {
   if (!disk_has_room(self)) return refuse_group(self, group, ledger::error_code::storage_full);
   std::vector<uint64_t> lookup = plan_hold_lookup(st, group);
   if (lookup.empty()) return apply_hold_group(self, group, {});
-  // Nothing else runs on this account until the answer (or the timeout) is handled: what
+  // Nothing else runs on this account until the answer (or a CAF error) is handled: what
   // plan_hold_lookup saw open or uncommitted is unchanged when apply_hold_group runs.
   auto held = std::make_shared<debit_group>(std::move(group));
-  self->request(reader_of(self), read_timeout, read_hold_atom::value, st.acct.id, std::move(lookup))
+  self->request(reader_of(self), reader_wait, read_hold_atom::value, st.acct.id, std::move(lookup))
       .await(
           [self, held](holds_read& read) {
             if (!read.ok()) return refuse_group(self, *held, ledger::error_code::storage_failure);

@@ -190,7 +190,7 @@ void request_activations(shard_self self, activation_batch batch) {
   ids.reserve(batch.accounts.size());
   for (const auto& account : batch.accounts)
     ids.push_back(account.account_id);
-  self->request(reader, read_timeout, std::move(batch))
+  self->request(reader, reader_wait, std::move(batch))
       .then(
           [self, ids](activations_read& answer) {
             LEDGER_ASSERT(answer.reads.size() == ids.size());

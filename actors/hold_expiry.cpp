@@ -140,7 +140,7 @@ void read_page(sweep_self self) {
   st.reading = true;
   const uint64_t round = st.round;
   const auto& reader = st.readers->workers().front();
-  self->request(reader, read_timeout,
+  self->request(reader, reader_wait,
                 due_holds_query{st.round_now_ms, hold_sweep_page_max, st.cursor})
       .then([self, round](const due_holds_read& read) { on_page(self, round, read); },
             [self, round](caf::error& failure) {

@@ -40,6 +40,10 @@ inline std::chrono::milliseconds recency_granularity(std::chrono::milliseconds i
 // Readers of RocksDB (storage_reader.hpp): activation loads and idempotency lookups. Two
 // keep one read going while the other waits for the disk on this two-core machine.
 inline constexpr size_t storage_readers_default = 2;
+// A storage read (a point lookup, a page of the expiry index) takes microseconds to a few
+// milliseconds; one that has run this long is a wedged disk or a bug, and /healthz says
+// degraded (the readers' watchdog, storage_reader.hpp's read_watch).
+inline constexpr auto read_stall_degraded = std::chrono::seconds(10);
 // The most accounts one activation read carries: a routed batch that finds more cold
 // accounts splits them over several reads, so that the first are forwarded while the rest
 // load.

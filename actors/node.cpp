@@ -184,6 +184,10 @@ ledger::status node::resolve_open_intents() {
   return ledger::status::success();
 }
 
+int64_t node::longest_read_ms() const {
+  return readers_ ? readers_->longest_read_ms() : 0;
+}
+
 void node::stop() {
   if (stopped_) return;
   stopped_ = true;

@@ -90,6 +90,9 @@ class node {
   ledger::storage::database& database() { return *database_; }
   ledger::storage::group_commit_writer& writer() { return *writer_; }
   const ledger::storage::disk_monitor& disk() const { return *disk_; }
+  // How long the oldest storage read in progress has run, in ms; 0 when none is (the
+  // readers' watchdog, storage_reader.hpp's read_watch).
+  int64_t longest_read_ms() const;
   const ledger::policy& rules() const { return context_->rules; }
   // The ledger clock now (µs since the epoch, UTC; ledger_clock.hpp): the time the next
   // journal entry gets at the earliest, so "now" for reads of entries by time.

@@ -2,17 +2,28 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <chrono>
 
 #include "actors/metrics.hpp"
+#include "ledger/assert.hpp"
 #include "storage/database.hpp"
 
 namespace actors {
 namespace {
 
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 struct reader_state {
   const ledger::storage::database* database = nullptr;
   metrics* counters = nullptr;
+  read_watch* watch = nullptr;
+  size_t index = 0;  // this reader's slot in watch
 
   static inline const char* name = "storage_reader";
 
@@ -109,32 +120,56 @@ debit_lookup_read lookup_debits(const ledger::storage::database& database,
 
 using reader_actor = storage_reader::stateful_pointer<reader_state>;
 
+// One read, marked in the watch from its start to its return.
+class watched_read {
+ public:
+  explicit watched_read(reader_actor self) : state_(self->state) {
+    state_.watch->begin(state_.index, steady_ms());
+  }
+  ~watched_read() { state_.watch->end(state_.index); }
+  watched_read(const watched_read&) = delete;
+  watched_read& operator=(const watched_read&) = delete;
+
+ private:
+  reader_state& state_;
+};
+
 storage_reader::behavior_type reader_behavior(reader_actor self,
                                               const ledger::storage::database* database,
-                                              metrics* counters) {
+                                              metrics* counters, read_watch* watch, size_t index) {
   self->state.database = database;
   self->state.counters = counters;
+  self->state.watch = watch;
+  self->state.index = index;
   return {
       [=](const activation_batch& batch) {
+        const watched_read read{self};
         activations_read answer;
         answer.reads.reserve(batch.accounts.size());
         for (const auto& request : batch.accounts)
           answer.reads.push_back(activate(*self->state.database, request));
         return answer;
       },
-      [=](const debit_lookup& request) { return lookup_debits(*self->state.database, request); },
+      [=](const debit_lookup& request) {
+        const watched_read read{self};
+        return lookup_debits(*self->state.database, request);
+      },
       [=](read_recharge_atom, uint64_t account_id, const std::string& key) {
+        const watched_read read{self};
         return reply_of("a recharge", account_id,
                         self->state.database->find_recharge(account_id, key));
       },
       [=](read_credentials_atom, uint64_t account_id) {
+        const watched_read read{self};
         return reply_of("its credentials", account_id,
                         self->state.database->load_credentials(account_id));
       },
       [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids) {
+        const watched_read read{self};
         return find_holds(*self->state.database, account_id, hold_ids);
       },
       [=](const due_holds_query& query) {
+        const watched_read read{self};
         return reply_of("the hold expiry index", 0,
                         self->state.database->due_holds(
                             query.now_ms, static_cast<size_t>(query.limit), query.after));
@@ -144,12 +179,43 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
 
 }  // namespace
 
+read_watch::read_watch(size_t readers)
+    : readers_(readers), started_ms_(std::make_unique<std::atomic<int64_t>[]>(readers)) {
+  for (size_t i = 0; i < readers_; ++i)
+    started_ms_[i].store(0, std::memory_order_relaxed);
+}
+
+void read_watch::begin(size_t reader, int64_t now_ms) {
+  LEDGER_ASSERT(reader < readers_);
+  started_ms_[reader].store(std::max<int64_t>(now_ms, 1), std::memory_order_relaxed);
+}
+
+void read_watch::end(size_t reader) {
+  LEDGER_ASSERT(reader < readers_);
+  started_ms_[reader].store(0, std::memory_order_relaxed);
+}
+
+int64_t read_watch::longest_ms(int64_t now_ms) const {
+  int64_t longest = 0;
+  for (size_t i = 0; i < readers_; ++i) {
+    const int64_t started = started_ms_[i].load(std::memory_order_relaxed);
+    if (started != 0) longest = std::max(longest, now_ms - started);
+  }
+  return longest;
+}
+
+int64_t storage_readers::longest_read_ms() const {
+  return watch_->longest_ms(steady_ms());
+}
+
 storage_readers::storage_readers(caf::actor_system& system,
                                  const ledger::storage::database* database, metrics* counters,
-                                 size_t count) {
-  for (size_t i = 0; i < std::max<size_t>(1, count); ++i) {
+                                 size_t count)
+    : watch_(std::make_unique<read_watch>(std::max<size_t>(1, count))) {
+  for (size_t i = 0; i < watch_->readers(); ++i) {
     counters->live_readers.fetch_add(1, std::memory_order_relaxed);
-    workers_.push_back(system.spawn<caf::detached>(reader_behavior, database, counters));
+    workers_.push_back(
+        system.spawn<caf::detached>(reader_behavior, database, counters, watch_.get(), i));
   }
 }
 

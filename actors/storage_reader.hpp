@@ -15,11 +15,17 @@
 // log again). A requester that must keep an account's order (the account actor) waits with
 // `.await`, which holds its later messages until the answer; the shard keeps order itself
 // by holding an activating account's messages (directory.cpp).
+//
+// Requests to a reader carry no CAF timer (reader_wait): a reader always answers, and a read
+// that does not return is reported by the readers' watchdog (read_watch) instead.
 
+#include <atomic>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/timespan.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,7 +115,7 @@ struct debit_lookup_result {
 using debit_lookup_read = read_reply<debit_lookup_result>;
 
 // Answers are values, never CAF errors: a requester sees a CAF error only when the reader
-// is gone (the node is stopping) or the request timed out (read_timeout).
+// is gone (the node is stopping): requests to readers have no timeout (reader_wait).
 using storage_reader = caf::typed_actor<
     caf::replies_to<activation_batch>::with<activations_read>,
     caf::replies_to<debit_lookup>::with<debit_lookup_read>,
@@ -119,9 +125,34 @@ using storage_reader = caf::typed_actor<
     caf::replies_to<read_hold_atom, uint64_t, std::vector<uint64_t>>::with<holds_read>,
     caf::replies_to<due_holds_query>::with<due_holds_read>>;
 
-// How long a requester waits for a reader before it answers storage_failure. A point read
-// takes microseconds to a few milliseconds; this only bounds a wedged disk.
-inline constexpr auto read_timeout = std::chrono::seconds(30);
+// The timeout of every request to a reader: none. CAF 0.17 never cancels a request's timer
+// when its answer comes (a timer is a clock-thread entry and, 30 s later, a message), and
+// with one per idempotency lookup, hold read and activation the clock thread took about 11 %
+// of ledgerd's CPU and held some 630,000 timers (docs/performance.md, "Where the CPU per
+// debit goes today"). Nothing is lost by it: a reader answers every request, a failed read
+// as a value; a reader that exits fails its queued requests with a CAF error (the requester's
+// error handler). What a timer bounded is a read that never returns, a wedged disk, which
+// holds the writer too; read_watch reports it on /healthz instead of answering
+// storage_failure after 30 s (docs/decisions.md, "Requests to the storage readers").
+inline constexpr caf::infinite_t reader_wait{};
+
+// The readers' watchdog. Each reader marks when its current read began and clears it when
+// the read returns; /healthz says degraded while the oldest read in progress has run for
+// read_stall_degraded or longer. Times are steady-clock milliseconds; each slot is written
+// by its reader only and read by anyone (relaxed atomics).
+class read_watch {
+ public:
+  explicit read_watch(size_t readers);
+  void begin(size_t reader, int64_t now_ms);
+  void end(size_t reader);
+  // How long the oldest read in progress has run at `now_ms`, in ms; 0 when none is.
+  int64_t longest_ms(int64_t now_ms) const;
+  size_t readers() const { return readers_; }
+
+ private:
+  size_t readers_;
+  std::unique_ptr<std::atomic<int64_t>[]> started_ms_;  // 0: no read in progress
+};
 
 // The pool. An account always uses the same reader (by id), so its reads stay in order even
 // without .await; readers share nothing but the database, which RocksDB makes thread-safe.
@@ -130,19 +161,26 @@ class storage_readers {
   storage_readers() = default;
   // Spawns `count` (>= 1) detached readers of `database`. Each counts itself in
   // counters->live_readers until it exits: what node::stop() waits for before closing the
-  // database.
+  // database. Each marks its reads in watch().
   storage_readers(caf::actor_system& system, const ledger::storage::database* database,
                   metrics* counters, size_t count);
-  // Readers spawned by the caller (tests use readers that answer from memory).
-  explicit storage_readers(std::vector<storage_reader> workers) : workers_(std::move(workers)) {}
+  // Readers spawned by the caller (tests use readers that answer from memory; they mark
+  // nothing in watch()).
+  explicit storage_readers(std::vector<storage_reader> workers)
+      : workers_(std::move(workers)), watch_(std::make_unique<read_watch>(0)) {}
 
   const storage_reader& for_account(uint64_t account_id) const {
     return workers_[account_id % workers_.size()];
   }
   const std::vector<storage_reader>& workers() const { return workers_; }
+  const read_watch& watch() const { return *watch_; }
+  // watch().longest_ms at the steady clock's now: how long the oldest read in progress has
+  // run, in ms; 0 when none is.
+  int64_t longest_read_ms() const;
 
  private:
   std::vector<storage_reader> workers_;
+  std::unique_ptr<read_watch> watch_;  // its address is given to the readers
 };
 
 }  // namespace actors

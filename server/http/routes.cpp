@@ -4,6 +4,7 @@
 #include <ctime>
 #include <limits>
 
+#include "actors/limits.hpp"
 #include "actors/node.hpp"
 #include "actors/wall_clock.hpp"
 #include "ledger/limits.hpp"
@@ -384,7 +385,11 @@ api_response routes::get_health() const {
   const auto& disk = node_.disk();
   const bool gateway = actors::gateway_degraded(counters);
   const bool disk_low = disk.below_reserve();
-  if (!gateway && !disk_low) return json_response(v::http_ok, json{{"status", "ok"}});
+  const int64_t read_ms = node_.longest_read_ms();
+  const bool reads_stalled =
+      read_ms >= std::chrono::milliseconds(actors::read_stall_degraded).count();
+  if (!gateway && !disk_low && !reads_stalled)
+    return json_response(v::http_ok, json{{"status", "ok"}});
   // Still 200: the ledger is alive and answers reads; each reason says what is degraded.
   json health{{"status", "degraded"}};
   if (gateway) {
@@ -396,6 +401,10 @@ api_response routes::get_health() const {
     health["disk"] = "below the reserve: writes that add data are refused (storage_full)";
     health["disk_available_bytes"] = disk.available_bytes();
     health["disk_reserve_bytes"] = disk.reserve_bytes();
+  }
+  if (reads_stalled) {
+    health["storage_reads"] = "a read has not returned: a wedged disk holds the accounts it reads";
+    health["longest_read_ms"] = read_ms;
   }
   return json_response(v::http_ok, health);
 }

@@ -84,7 +84,8 @@ class routes {
   api_response get_metrics() const;
   // {"status": "ok"}, or {"status": "degraded"} with each reason: "gateway": "not answering",
   // "unanswered_in_a_row", "since_ms" (issue 18); "disk": "below the reserve...",
-  // "disk_available_bytes", "disk_reserve_bytes" (issue 21). Still 200: the ledger is alive.
+  // "disk_available_bytes", "disk_reserve_bytes" (issue 21); "storage_reads": "a read has not
+  // returned...", "longest_read_ms" (read_stall_degraded). Still 200: the ledger is alive.
   api_response get_health() const;
 
   // routes_webhooks.cpp: notices and webhooks (issue 18; docs/webhooks.md).
