@@ -149,6 +149,19 @@ rocksdb::ColumnFamilyOptions make_column_options(column family, const database_o
   table.optimize_filters_for_memory = true;
   // The journal is only ever scanned, never probed: a filter would be dead weight.
   if (family != column::journal) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter in partitions of about metadata_block_size, found through a small
+  // top-level index that stays pinned (issue 20). Whole, a compacted debits file of 4.6 M
+  // entries had a 6 MB filter block: larger than a block cache shard (256 MiB in 64 shards
+  // of 4 MiB), so it was never kept, and every idempotency lookup below an account's
+  // highest id read and checksummed all 6 MB again (a pread of 6,291,402 bytes in a
+  // reader's stack while throughput fell from 100,000 to 3,000 debits/s after 50 s of
+  // ledger-bench; docs/performance.md). Files written before keep their whole blocks until
+  // compaction rewrites them; both layouts are read.
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = table.filter_policy != nullptr;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
 
   rocksdb::ColumnFamilyOptions cf;
   if (family == column::cards) {
