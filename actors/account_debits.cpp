@@ -218,6 +218,7 @@ void handle_debit_group(account_self self, debit_group group) {
   // Nothing else runs on this account until the answer (or a CAF error) is handled: the
   // window that plan_lookup relied on is unchanged when apply_debit_group reads it.
   auto held = std::make_shared<std::pair<debit_group, debit_lookup>>(std::move(group), lookup);
+  bump(context_of(self).counters->debit_lookups);
   self->request(reader_of(self), reader_wait, std::move(lookup))
       .await(
           [self, held](debit_lookup_read& read) {

@@ -1,9 +1,11 @@
 // The account actor's hold operations (credit control, SPEC 11; account_state.hpp): every
 // authorise, capture, extend and release, from the stream's hold batches or HTTP, arrives as
 // hold_items in a debit_group (debit_batch.hpp) and takes this one path:
-//   1. plan_hold_lookup: which hold ids only storage can answer for (ids unique forever);
+//   1. plan_hold_lookup: which hold ids only storage can answer for (ids unique forever): not
+//      those open or in flight here, nor those above the highest hold id the account knows;
 //   2. when there are any, one read_hold_atom to the account's storage reader, awaited (the
-//      account's later messages wait; the scheduler thread does not);
+//      account's later messages wait; the scheduler thread does not), which also tells an
+//      account that does not know it yet its highest stored hold id (learn_from_hold_lookup);
 //   3. apply_hold_group: for each item in arrival order, the holds due at its time are
 //      released, then the operation runs through the core, all into ONE change_set; the
 //      results leave through the writer's result_batcher after the write.
@@ -29,12 +31,26 @@ std::vector<uint64_t> plan_hold_lookup(const account_state& st, const debit_grou
   std::vector<uint64_t> ids;
   for (const auto& item : group.holds) {
     const uint64_t id = hold_id_of(item.cmd);
-    if (id == 0 || ledger::find_open_hold(st.acct, id) || find_uncommitted_hold(st, id)) continue;
+    if (id == 0 || ledger::find_open_hold(st.acct, id) || find_uncommitted_hold(st, id) ||
+        ledger::hold_id_unused(st.acct, id)) {
+      continue;
+    }
     ids.push_back(id);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
+}
+
+// The account learns its highest hold id from a lookup's answer: what storage held when the
+// reader read it, and the holds written here that were not durable yet (an open hold is
+// counted by the core).
+void learn_from_hold_lookup(account_state& st, uint64_t stored_highest) {
+  uint64_t highest = stored_highest;
+  if (st.in_flight && !st.in_flight->uncommitted_holds.empty()) {
+    highest = std::max(highest, st.in_flight->uncommitted_holds.rbegin()->first);  // a map
+  }
+  ledger::learn_highest_hold_id(st.acct, highest);
 }
 
 // Runs one operation through the core. `prior`: the hold's record when it is not open here
@@ -145,11 +161,15 @@ void handle_hold_group(account_self self, debit_group group) {
   // Nothing else runs on this account until the answer (or a CAF error) is handled: what
   // plan_hold_lookup saw open or uncommitted is unchanged when apply_hold_group runs.
   auto held = std::make_shared<debit_group>(std::move(group));
-  self->request(reader_of(self), reader_wait, read_hold_atom::value, st.acct.id, std::move(lookup))
+  bump(context_of(self).counters->hold_lookups);
+  const bool learn = !(st.acct.extras && st.acct.extras->highest_hold_id);
+  self->request(reader_of(self), reader_wait, read_hold_atom::value, st.acct.id, std::move(lookup),
+                learn)
       .await(
-          [self, held](holds_read& read) {
+          [self, held, learn](holds_read& read) {
             if (!read.ok()) return refuse_group(self, *held, ledger::error_code::storage_failure);
-            apply_hold_group(self, *held, read.value);
+            if (learn) learn_from_hold_lookup(self->state, read.value.highest_hold_id);
+            apply_hold_group(self, *held, read.value.found);
           },
           [self, held](caf::error& failure) {
             spdlog::error("account {}: hold lookup failed: {}", self->state.acct.id,

@@ -1,6 +1,7 @@
 // The expiry sweep on a real node (hold_expiry.hpp): rounds of several pages and more
 // accounts than its window, across a restart, each hold released once; and the account's
-// answer to an expiry named twice or racing a capture.
+// answer to an expiry named twice or racing a capture. Also the accounts' hold lookups
+// (HoldLookups): which hold ids need storage, and uniqueness across a restart.
 #include "actors/hold_expiry.hpp"
 
 #include "actors/limits.hpp"
@@ -164,6 +165,53 @@ TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {
   EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
                                                        : report.problems[0].detail);
   EXPECT_EQ(report.open_holds, 1u);
+}
+
+}  // namespace
+}  // namespace actors
+
+namespace actors {
+namespace {
+
+// Hold lookups (account_holds.cpp): an id above the highest hold id the account knows needs
+// no storage read, and ids stay unique across a restart, which keeps that highest in the
+// account's record.
+using HoldLookups = HoldExpiry;
+
+TEST_F(HoldLookups, IdsAboveTheHighestSkipTheLookupAndStayUniqueAcrossARestart) {
+  start();
+  create_funded(9, 1);
+  const auto lookups = [&] { return node_->counters().hold_lookups.load(); };
+  auto answers = send_holds({authorize(9, 0, 10, 60'000)});
+  ASSERT_EQ(answers[0].code, ledger::error_code::ok);
+  EXPECT_EQ(lookups(), 1) << "not known yet: one lookup, which tells the highest";
+  answers = send_holds({authorize(9, 0, 11, 60'000), authorize(9, 1, 12, 60'000)});
+  ASSERT_EQ(answers[0].code, ledger::error_code::ok);
+  ASSERT_EQ(answers[1].code, ledger::error_code::ok);
+  EXPECT_EQ(lookups(), 1) << "above the highest: new without a lookup";
+  answers = send_holds({authorize(9, 0, 5, 60'000)});
+  ASSERT_EQ(answers[0].code, ledger::error_code::ok);
+  EXPECT_EQ(lookups(), 2) << "below the highest: only storage can clear it";
+  answers = send_holds(
+      {hold_item{9, 0, commands::capture_hold{10, ledger::money::dollars(1), wall_clock_ms()}}});
+  ASSERT_EQ(answers[0].code, ledger::error_code::ok);
+  EXPECT_EQ(lookups(), 2) << "open here";
+
+  restart();
+  EXPECT_EQ(lookups(), 0);
+  // Hold 10 is captured and only in storage: its id is not above the highest (12) that the
+  // account's record kept, so it is looked up and its record answers.
+  answers = send_holds({authorize(9, 0, 10, 60'000)});
+  EXPECT_EQ(answers[0].code, ledger::error_code::duplicate);
+  EXPECT_EQ(lookups(), 1);
+  answers = send_holds({authorize(9, 0, 12, 30'000)});
+  EXPECT_EQ(answers[0].code, ledger::error_code::exists_with_different_fields);
+  answers = send_holds({authorize(9, 0, 13, 60'000)});
+  EXPECT_EQ(answers[0].code, ledger::error_code::ok);
+  EXPECT_EQ(lookups(), 1) << "the highest came back with the account's record";
+  const auto report = ledger::storage::verify(node_->database());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
+                                                       : report.problems[0].detail);
 }
 
 }  // namespace

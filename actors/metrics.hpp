@@ -43,6 +43,11 @@ struct metrics {
   // and released by the server at their expiry.
   counter holds_authorized{0}, holds_captured{0}, holds_released{0}, holds_expired{0};
 
+  // Idempotency lookups sent to the storage readers: debit groups with an id only storage
+  // can clear (below the account's highest debit id), hold groups with an id only storage
+  // can clear (not above the account's highest hold id, or that highest not yet known).
+  counter debit_lookups{0}, hold_lookups{0};
+
   void count_reply(ledger::error_code code) {
     replies_by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);
   }

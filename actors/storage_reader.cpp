@@ -66,15 +66,26 @@ void find_stored(const ledger::storage::database& database, uint64_t account_id,
 }
 
 holds_read find_holds(const ledger::storage::database& database, uint64_t account_id,
-                      const std::vector<uint64_t>& hold_ids) {
+                      const std::vector<uint64_t>& hold_ids, bool learn_highest) {
   holds_read reply;
+  uint64_t highest = UINT64_MAX;
+  if (learn_highest) {
+    auto read = database.highest_hold_id(account_id);
+    if (!read) {
+      reply.failure = logged_failure("its highest hold id", account_id, read.error());
+      return reply;
+    }
+    highest = *read;
+    reply.value.highest_hold_id = highest;
+  }
   for (const uint64_t hold_id : hold_ids) {
+    if (hold_id > highest) continue;  // above every stored id: never used
     auto read = database.find_hold(account_id, hold_id);
     if (!read) {
       reply.failure = logged_failure("a hold", account_id, read.error());
       return reply;
     }
-    if (*read) reply.value.push_back(std::move(**read));
+    if (*read) reply.value.found.push_back(std::move(**read));
   }
   return reply;
 }
@@ -164,9 +175,10 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
         return reply_of("its credentials", account_id,
                         self->state.database->load_credentials(account_id));
       },
-      [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids) {
+      [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids,
+          bool learn_highest) {
         const watched_read read{self};
-        return find_holds(*self->state.database, account_id, hold_ids);
+        return find_holds(*self->state.database, account_id, hold_ids, learn_highest);
       },
       [=](const due_holds_query& query) {
         const watched_read read{self};

@@ -7,7 +7,7 @@
 //   account --debit_lookup-->                                  reader  -> debit_lookup_result
 //   account --(read_recharge_atom, id, key)-->                 reader  -> recharge_read
 //   account --(read_credentials_atom, id)-->                   reader  -> credentials_read
-//   account --(read_hold_atom, id, hold ids)-->                reader  -> holds_read
+//   account --(read_hold_atom, id, hold ids, learn)-->         reader  -> holds_read
 //   sweeper --due_holds_query-->                               reader  -> due_holds_read
 //
 // Every reply carries `failure`: empty on success, else RocksDB's message, already logged
@@ -86,8 +86,13 @@ struct activations_read {
 using recharge_read = read_reply<std::optional<ledger::recharge_record>>;
 using credentials_read = read_reply<std::optional<ledger::credentials>>;
 // The stored records among some hold ids of one account (each in any state; an id never
-// used has none).
-using holds_read = read_reply<std::vector<ledger::hold_record>>;
+// used has none), and, when asked, the account's highest stored hold id (one seek), which
+// the account keeps so that ids above it need no lookup (ledger::learn_highest_hold_id).
+struct hold_lookup_result {
+  uint64_t highest_hold_id = 0;
+  std::vector<ledger::hold_record> found;
+};
+using holds_read = read_reply<hold_lookup_result>;
 // A page of the hold expiry index's entries due at now_ms, at most `limit`, earliest first,
 // from the first entry or from the first after `after` (database::due_holds): the sweep
 // reads a round page by page (hold_expiry.cpp).
@@ -122,7 +127,9 @@ using storage_reader = caf::typed_actor<
     caf::replies_to<read_recharge_atom, uint64_t, std::string>::with<recharge_read>,
     caf::replies_to<read_credentials_atom, uint64_t>::with<credentials_read>,
     // (account id, hold ids): the records stored under them.
-    caf::replies_to<read_hold_atom, uint64_t, std::vector<uint64_t>>::with<holds_read>,
+    // (account id, hold ids, learn_highest): with learn_highest the reader first reads the
+    // account's highest stored hold id (one seek) and looks up only ids <= it.
+    caf::replies_to<read_hold_atom, uint64_t, std::vector<uint64_t>, bool>::with<holds_read>,
     caf::replies_to<due_holds_query>::with<due_holds_read>>;
 
 // The timeout of every request to a reader: none. CAF 0.17 never cancels a request's timer

@@ -114,11 +114,7 @@ void tidy_charging(account& acct, int64_t now_ms) {
       std::remove_if(recent.begin(), recent.end(),
                      [&](const recent_charge& charge) { return !in_window(charge, now_ms); }),
       recent.end());
-  const account_extras& kept = *acct.extras;
-  if (!kept.maximum_recharge && !kept.velocity_override && kept.recent.empty() && !kept.deferred &&
-      !kept.notification_threshold) {
-    acct.extras.reset();
-  }
+  if (*acct.extras == account_extras{}) acct.extras.reset();
 }
 
 bool deferred(const account& acct) {
@@ -331,6 +327,7 @@ bool holds_consistent(const account& acct) {
     const hold_record& hold = holds[i];
     if (hold.state != hold_state::open || hold.hold_id() == 0) return false;
     if (!amount_in_range(hold.held) || hold.held < hold.granted) return false;
+    if (hold_id_unused(acct, hold.hold_id())) return false;  // above the highest it knows
     for (size_t j = 0; j < i; ++j) {
       if (holds[j].hold_id() == hold.hold_id()) return false;
     }
@@ -440,6 +437,21 @@ const hold_record* find_open_hold(const account& acct, uint64_t hold_id) {
     if (hold.hold_id() == hold_id) return &hold;
   }
   return nullptr;
+}
+
+bool hold_id_unused(const account& acct, uint64_t hold_id) {
+  if (!acct.extras || !acct.extras->highest_hold_id) return false;
+  return hold_id > *acct.extras->highest_hold_id;
+}
+
+void learn_highest_hold_id(account& acct, uint64_t stored_highest) {
+  uint64_t highest = stored_highest;
+  if (acct.holds) {
+    for (const auto& hold : *acct.holds)
+      highest = std::max(highest, hold.hold_id());
+  }
+  auto& known = acct.extras.get_or_create().highest_hold_id;
+  known = std::max(known.value_or(0), highest);
 }
 
 money maximum_recharge(const account& acct, const policy& rules) {
@@ -909,6 +921,9 @@ outcome authorize_hold(account& acct, const command_context& ctx, const hold_req
   hold.held = grant;
   hold.expires_at_ms = now_ms + request.expires_in_ms;
   acct.holds.get_or_create().push_back(hold);
+  if (acct.extras && acct.extras->highest_hold_id) {
+    *acct.extras->highest_hold_id = std::max(*acct.extras->highest_hold_id, request.hold_id);
+  }
   outcome out;
   out.holds.push_back(std::move(hold));
   // Reserving lowers the available balance: the trigger may fire. A reservation alone never

@@ -106,11 +106,17 @@ struct account_extras {
   bool deferred = false;
   // The customer's threshold for balance_low; else the policy's. Zero: no balance_low.
   optional_money notification_threshold;
+  // When known: every hold id the account has ever stored is at most this (0: none), so a
+  // hold id above it was never used and needs no storage lookup (issue 16; hold ids are
+  // unique forever, docs/decisions.md). Unknown (nullopt) for an account written before it
+  // was kept, until a lookup tells it (learn_highest_hold_id); authorize_hold keeps it.
+  std::optional<uint64_t> highest_hold_id;
 
   friend bool operator==(const account_extras& a, const account_extras& b) {
     return a.maximum_recharge == b.maximum_recharge && a.velocity_override == b.velocity_override &&
            a.recent == b.recent && a.deferred == b.deferred &&
-           a.notification_threshold == b.notification_threshold;
+           a.notification_threshold == b.notification_threshold &&
+           a.highest_hold_id == b.highest_hold_id;
   }
 };
 
@@ -178,6 +184,13 @@ bool has_working_auto_recharge(const account& acct);
 money held(const account& acct);
 money available(const account& acct);
 const hold_record* find_open_hold(const account& acct, uint64_t hold_id);
+// Whether `hold_id` is above every hold id the account has stored, by its highest_hold_id:
+// false while that is unknown. Such an id is new: no lookup can find it.
+bool hold_id_unused(const account& acct, uint64_t hold_id);
+// Makes the account's highest hold id known: the largest of `stored_highest` (what storage
+// holds, as a lookup read it, together with writes not yet durable), its open holds and
+// what it knew already.
+void learn_highest_hold_id(account& acct, uint64_t stored_highest);
 money maximum_recharge(const account& acct, const policy& rules);
 // Support's per-account maximum, if it set one.
 optional_money maximum_recharge_override(const account& acct);

@@ -89,6 +89,38 @@ TEST(Authorize, RetryAnswersTheOriginalGrantOtherFieldsConflict) {
   EXPECT_EQ(h.authorize(7, usd(1)).code, error_code::exists_with_different_fields);
 }
 
+TEST(Authorize, AnIdAboveTheHighestKnownIsUnusedAndAuthorisationsKeepTheHighest) {
+  account_harness h;
+  ASSERT_TRUE(h.adjust(usd(10)).ok());
+  // Unknown until learned: nothing can be said without storage.
+  EXPECT_FALSE(hold_id_unused(h.acct(), 1));
+  ASSERT_TRUE(h.authorize(20, cents(1)).ok());  // unknown: not kept
+  EXPECT_FALSE(hold_id_unused(h.acct(), 1'000));
+  learn_highest_hold_id(h.acct(), 5);  // storage's highest was 5; the open hold 20 counts too
+  ASSERT_TRUE(h.acct().extras && h.acct().extras->highest_hold_id);
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 20u);
+  EXPECT_FALSE(hold_id_unused(h.acct(), 20));
+  EXPECT_TRUE(hold_id_unused(h.acct(), 21));
+  ASSERT_TRUE(h.authorize(30, cents(1)).ok());
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 30u);
+  ASSERT_TRUE(h.authorize(25, cents(1)).ok());  // below, and new: the highest stays
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 30u);
+  // A refusal stores nothing and moves nothing.
+  EXPECT_EQ(h.authorize(40, usd(100)).code, error_code::insufficient_funds);
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 30u);
+  // Learning again never lowers it, and tidying the other extras keeps it.
+  learn_highest_hold_id(h.acct(), 3);
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 30u);
+  ASSERT_TRUE(set_velocity_cap(h.acct(), h.ctx(), velocity_cap{7, usd(900)}).ok());
+  ASSERT_TRUE(set_velocity_cap(h.acct(), h.ctx(), std::nullopt).ok());
+  ASSERT_TRUE(h.acct().extras && h.acct().extras->highest_hold_id);
+  EXPECT_EQ(*h.acct().extras->highest_hold_id, 30u);
+  EXPECT_TRUE(is_consistent(h.acct()));
+  // An open hold above the highest the account claims to know is inconsistent.
+  h.acct().extras->highest_hold_id = 24;
+  EXPECT_FALSE(is_consistent(h.acct()));
+}
+
 TEST(Authorize, BoundedPerAccount) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(1000)).ok());

@@ -444,8 +444,11 @@ std::vector<uint32_t> card_order_of(const account& acct) {
   return order;
 }
 
+// Begins the account state's highest hold id part (after the notice state).
+constexpr uint8_t highest_hold_id_tag = 0x48;  // 'H'
+
 // Whether the account state needs its extras part: anything of account_extras but the
-// maximum, which has its own field.
+// maximum and the highest hold id, which have their own fields.
 bool has_extras_part(const account& acct) {
   if (!acct.extras) return false;
   const account_extras& extras = *acct.extras;
@@ -457,8 +460,10 @@ bool has_extras_part(const account& acct) {
 void append_account_state(std::string& out, const account& acct) {
   const bool velocity = has_extras_part(acct);
   const std::vector<uint32_t> order = card_order_of(acct);
+  const bool highest_known = acct.extras && acct.extras->highest_hold_id.has_value();
+  const uint64_t highest_hold_id = highest_known ? acct.extras->highest_hold_id.value() : 0;
   const bool trailing = acct.holds || velocity || !order.empty() || acct.notices_armed != 0 ||
-                        acct.last_notice_seq != 0;
+                        acct.last_notice_seq != 0 || highest_known;
   put_header(out, record_tag::account_state, trailing);
   put_varint(out, acct.id);
   put_u8(out, static_cast<uint8_t>(acct.status));
@@ -483,7 +488,10 @@ void append_account_state(std::string& out, const account& acct) {
   put_varint(out, acct.journal_seq);
   // The optional trailing parts (flagged in the header), all present or none: open holds (a
   // count, maybe 0), the extras part (maybe empty), the card order (a count, maybe 0), the
-  // notice state (armed bits, last account_seq).
+  // notice state (armed bits, last account_seq); then, only when the account knows it, its
+  // highest hold id, tagged (a record that ends before it reads as not knowing it: records
+  // written before it was kept, and any account that has not learned it; a stray byte after
+  // the notice state is corruption, not an id).
   if (!trailing) return;
   put_varint(out, acct.holds ? acct.holds->size() : 0);
   if (acct.holds) {
@@ -513,6 +521,10 @@ void append_account_state(std::string& out, const account& acct) {
     put_varint(out, card_id);
   put_u8(out, acct.notices_armed);
   put_varint(out, acct.last_notice_seq);
+  if (highest_known) {
+    put_u8(out, highest_hold_id_tag);
+    put_varint(out, highest_hold_id);
+  }
 }
 
 void append_hold(std::string& out, const hold_record& hold) {
@@ -707,6 +719,18 @@ bool read_optional_money(reader& in, optional_money& value) {
 }
 }  // namespace
 
+namespace {
+// The highest hold id part, present only when the account knows it: its tag, then the id.
+bool read_highest_hold_id(reader& in, account& acct) {
+  uint8_t tag = 0;
+  if (!in.u8(tag) || tag != highest_hold_id_tag) return false;
+  uint64_t highest = 0;
+  if (!in.varint(highest)) return false;
+  acct.extras.get_or_create().highest_hold_id = highest;
+  return true;
+}
+}  // namespace
+
 expected<account_state> decode_account_state(std::string_view bytes) {
   constexpr std::string_view what = "account";
   reader in(bytes);
@@ -736,6 +760,9 @@ expected<account_state> decode_account_state(std::string_view bytes) {
     return corrupt(what, "card order");
   }
   if (in.ok() && trailing && !read_notice_state(in, acct)) return corrupt(what, "notice state");
+  if (in.ok() && trailing && !in.at_end() && !read_highest_hold_id(in, acct)) {
+    return corrupt(what, "highest hold id");
+  }
   if (maximum) acct.extras.get_or_create().maximum_recharge = maximum;
   if (acct.extras && *acct.extras == account_extras{}) acct.extras.reset();
   if (auto done = finish(in, what); !done.ok()) return done;

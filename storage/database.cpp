@@ -591,17 +591,31 @@ expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
   return std::optional<debit_record>(std::move(record).value());
 }
 
-expected<uint64_t> database::highest_debit_id(uint64_t account_id) const {
-  bounded_iterator it(*impl_, rocksdb::ReadOptions(), column::debits, account_key(account_id),
+namespace {
+// The highest id stored under the account in `family` (keyed account, id), 0 when none.
+expected<uint64_t> highest_id(const database::impl& state, column family, uint64_t account_id,
+                              const char* what) {
+  bounded_iterator it(state, rocksdb::ReadOptions(), family, account_key(account_id),
                       account_range_end(account_id));
   it->SeekToLast();
   if (!it->Valid()) {
-    if (!it->status().ok()) return rocks_failure("cannot read debits", it->status());
+    if (!it->status().ok()) return rocks_failure(std::string("cannot read ") + what, it->status());
     return uint64_t{0};
   }
   auto key = parse_pair_key(it->key().ToStringView());
-  if (!key || key->account_id != account_id) return status::failure("corrupt debit key");
+  if (!key || key->account_id != account_id) {
+    return status::failure(std::string("corrupt key in ") + what);
+  }
   return key->id;
+}
+}  // namespace
+
+expected<uint64_t> database::highest_debit_id(uint64_t account_id) const {
+  return highest_id(*impl_, column::debits, account_id, "debits");
+}
+
+expected<uint64_t> database::highest_hold_id(uint64_t account_id) const {
+  return highest_id(*impl_, column::holds, account_id, "holds");
 }
 
 expected<std::optional<recharge_record>> database::find_recharge(uint64_t account_id,

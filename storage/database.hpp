@@ -89,6 +89,9 @@ class database {
                                                          std::string_view key) const;
   // A hold's record in any state (ledger/hold.hpp); nullopt when the id was never used.
   expected<std::optional<hold_record>> find_hold(uint64_t account_id, uint64_t hold_id) const;
+  // The highest hold id stored for the account, 0 when it has none (records are never
+  // deleted, so no id above it was ever used: ledger::learn_highest_hold_id).
+  expected<uint64_t> highest_hold_id(uint64_t account_id) const;
   // At most `limit` entries of the expiry index with expires_at_ms <= now_ms, earliest
   // first: the open holds that are due (layout.hpp, column hold_expiry). With `after`, only
   // the entries that sort after it: the expiry sweep reads a round page by page from where

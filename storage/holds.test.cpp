@@ -36,6 +36,28 @@ void persist(database& db, const account& acct, const outcome& out,
   write(db, changes);
 }
 
+// A fresh database with one account, $20 from an adjustment, written as its first change_set.
+struct funded_database {
+  explicit funded_database(uint64_t account_id) : h(account_id) {
+    db = open_db(dir.path());
+    EXPECT_TRUE(h.adjust(usd(20)).ok());
+    change_set funded;
+    funded.put_journal(h.journal().back());
+    funded.put_account_state(h.acct());
+    if (db) write(*db, funded);
+  }
+  temp_dir dir;
+  std::unique_ptr<database> db;
+  account_harness h;
+};
+
+std::vector<std::string> problem_kinds(const verify_report& report) {
+  std::vector<std::string> kinds;
+  for (const auto& problem : report.problems)
+    kinds.push_back(problem.kind);
+  return kinds;
+}
+
 std::map<uint64_t, int64_t> expiries(const account& acct) {
   std::map<uint64_t, int64_t> indexed;
   if (acct.holds) {
@@ -79,12 +101,52 @@ TEST(hold_codec, an_account_record_without_holds_reads_as_before) {
   auto state = decode_account_state(bytes);
   ASSERT_TRUE(state.ok()) << state.error().message;
   EXPECT_FALSE(state->acct.holds.has_value());
-  // A hold count of zero is never written: it is corruption, as is a truncated hold.
+  // After its trailing parts (its notice state is armed) only a tagged highest hold id may
+  // follow: another byte, a tag without its id, a cut id are corruption, as is a truncated
+  // hold below.
+  ASSERT_NE(static_cast<uint8_t>(bytes[1]) & trailing_parts_flag, 0);
   EXPECT_FALSE(decode_account_state(bytes + std::string(1, '\0')).ok());
+  EXPECT_FALSE(decode_account_state(bytes + "H").ok());
+  EXPECT_FALSE(decode_account_state(bytes + "H\x80").ok());
+  EXPECT_TRUE(decode_account_state(bytes + "H\x07").ok()) << "highest hold id 7";
   ASSERT_TRUE(h.authorize(9, usd(1)).ok());
   const std::string with_hold = encode_account_state(h.acct());
   for (size_t cut = bytes.size() + 1; cut < with_hold.size(); ++cut)
     EXPECT_FALSE(decode_account_state(with_hold.substr(0, cut)).ok()) << cut;
+}
+
+TEST(hold_codec, the_highest_hold_id_is_kept_and_a_record_from_before_reads_as_unknown) {
+  account_harness h;
+  ASSERT_TRUE(h.adjust(usd(5)).ok());
+  ASSERT_TRUE(h.authorize(9, usd(1)).ok());
+  const std::string unknown = encode_account_state(h.acct());  // as records from before
+  auto before = decode_account_state(unknown);
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  EXPECT_FALSE(before->acct.extras && before->acct.extras->highest_hold_id);
+  EXPECT_EQ(*before->acct.holds, *h.acct().holds);
+  for (uint64_t highest : {uint64_t{9}, uint64_t{300}, UINT64_MAX}) {
+    learn_highest_hold_id(h.acct(), highest);
+    auto state = decode_account_state(encode_account_state(h.acct()));
+    ASSERT_TRUE(state.ok()) << state.error().message;
+    ASSERT_TRUE(state->acct.extras && state->acct.extras->highest_hold_id) << highest;
+    EXPECT_EQ(*state->acct.extras->highest_hold_id, highest);
+  }
+  // Known with nothing else trailing: the part alone makes the record carry its parts.
+  account_harness plain(2);
+  learn_highest_hold_id(plain.acct(), 0);
+  auto none_yet = decode_account_state(encode_account_state(plain.acct()));
+  ASSERT_TRUE(none_yet.ok()) << none_yet.error().message;
+  ASSERT_TRUE(none_yet->acct.extras && none_yet->acct.extras->highest_hold_id);
+  EXPECT_EQ(*none_yet->acct.extras->highest_hold_id, 0u);
+  // A cut into the id is corruption; a record without the part reads as not knowing it,
+  // which only costs a lookup.
+  learn_highest_hold_id(plain.acct(), 300);  // the tag and two varint bytes
+  const std::string known = encode_account_state(plain.acct());
+  EXPECT_FALSE(decode_account_state(known.substr(0, known.size() - 1)).ok());
+  EXPECT_FALSE(decode_account_state(known.substr(0, known.size() - 2)).ok());
+  auto cut_off = decode_account_state(known.substr(0, known.size() - 3));
+  ASSERT_TRUE(cut_off.ok()) << cut_off.error().message;
+  EXPECT_FALSE(cut_off->acct.extras && cut_off->acct.extras->highest_hold_id);
 }
 
 TEST(hold_codec, validation_refuses_records_that_break_the_rules) {
@@ -142,6 +204,16 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   auto missing = db->find_hold(42, 99);
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+  // The highest stored hold id, account by account (another account's holds are not seen).
+  auto highest = db->highest_hold_id(42);
+  ASSERT_TRUE(highest.ok()) << highest.error().message;
+  EXPECT_EQ(*highest, 3u);
+  auto none = db->highest_hold_id(41);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  auto after = db->highest_hold_id(43);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, 0u);
 
   // Hold 1 expires at now + 1 s, hold 2 (extended) at now + 10 s; hold 3 is closed.
   auto due = db->due_holds(h.now_ms() + 1'000, 100);
@@ -178,24 +250,17 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
 }
 
 TEST(hold_storage, verify_finds_open_holds_without_records_or_index_entries) {
-  temp_dir dir;
-  auto db = open_db(dir.path());
-  ASSERT_TRUE(db);
-  account_harness h(7);
-  ASSERT_TRUE(h.adjust(usd(20)).ok());
-  change_set funded;
-  funded.put_journal(h.journal().back());
-  funded.put_account_state(h.acct());
-  write(*db, funded);
+  funded_database f(7);
+  ASSERT_TRUE(f.db);
+  auto& db = f.db;
+  auto& h = f.h;
   ASSERT_TRUE(h.authorize(1, usd(5)).ok());
   change_set state_only;  // the account says "open hold", storage has no record of it
   state_only.put_account_state(h.acct());
   write(*db, state_only);
   auto report = verify(*db);
   EXPECT_FALSE(report.ok());
-  std::vector<std::string> kinds;
-  for (const auto& problem : report.problems)
-    kinds.push_back(problem.kind);
+  auto kinds = problem_kinds(report);
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_mismatch"), kinds.end());
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_not_indexed"), kinds.end());
 
@@ -206,10 +271,28 @@ TEST(hold_storage, verify_finds_open_holds_without_records_or_index_entries) {
   elsewhere.put_hold(7, moved, 0);
   write(*db, elsewhere);
   report = verify(*db);
-  kinds.clear();
-  for (const auto& problem : report.problems)
-    kinds.push_back(problem.kind);
+  kinds = problem_kinds(report);
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "stale_hold_expiry"), kinds.end());
+}
+
+TEST(hold_storage, verify_finds_a_stored_hold_above_the_highest_the_account_keeps) {
+  funded_database f(8);
+  ASSERT_TRUE(f.db);
+  auto& db = f.db;
+  auto& h = f.h;
+  learn_highest_hold_id(h.acct(), 0);
+  auto before = expiries(h.acct());
+  persist(*db, h.acct(), h.authorize(4, usd(1)), before);
+  before = expiries(h.acct());
+  persist(*db, h.acct(), h.release(4), before);
+  EXPECT_TRUE(verify(*db).ok());
+  h.acct().extras->highest_hold_id = 3;  // a record that forgot the released hold 4
+  change_set forgot;
+  forgot.put_account_state(h.acct());
+  write(*db, forgot);
+  auto report = verify(*db);
+  const auto kinds = problem_kinds(report);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_id_above_highest"), kinds.end());
 }
 
 }  // namespace

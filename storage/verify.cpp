@@ -160,6 +160,22 @@ void verify_holds(const account& acct, const std::vector<hold_record>& open_reco
   }
 }
 
+// An account that knows its highest hold id must know one at least as high as every hold
+// stored under it: an id above it would be taken as new without a lookup.
+void verify_highest_hold_id(const database& db, const account& acct, verify_report& report) {
+  if (!acct.extras || !acct.extras->highest_hold_id) return;
+  auto stored = db.highest_hold_id(acct.id);
+  if (!stored) {
+    add_problem(report, acct.id, "holds_unreadable", stored.error().message);
+    return;
+  }
+  if (*stored > *acct.extras->highest_hold_id) {
+    add_problem(report, acct.id, "hold_id_above_highest",
+                "hold " + std::to_string(*stored) + " is stored, above the highest hold id " +
+                    std::to_string(*acct.extras->highest_hold_id) + " the account keeps");
+  }
+}
+
 }  // namespace
 
 std::string format_wide_micros(wide_sum micros) {
@@ -197,6 +213,7 @@ verify_report verify(const database& db) {
         ++report.accounts_checked;
         report.customer_total += acct.balance.micros();
         verify_holds(acct, open_records, unclaimed, report);
+        verify_highest_hold_id(db, acct, report);
         return verify_account(db, acct, totals, report);
       },
       index);
