@@ -224,7 +224,11 @@ node::~node() {
   writer_.reset();
   if (!actors_exited_ && database_) {
     spdlog::warn("stopping: the database stays open under the actors still running");
-    database_.release();  // deliberately leaked: closing it under a reader would crash
+    // Deliberately leaked, with what a reader still running writes to (its watch slot, the
+    // counters): freeing them under it would crash.
+    database_.release();
+    readers_.release();
+    counters_.release();
     return;
   }
   database_.reset();

@@ -145,6 +145,23 @@ class watched_read {
   reader_state& state_;
 };
 
+// Runs one read and answers it whatever happens: requesters wait without a timer
+// (reader_wait), so an exception from a read (std::bad_alloc, a bug) is logged and answered
+// as a failed read, instead of ending the reader with the request unanswered (CAF 0.17 quits
+// an actor whose handler throws, and a waiting account would never hear).
+template <class Reply, class Read>
+Reply guarded(const char* what, uint64_t account_id, Read&& read) {
+  try {
+    return read();
+  } catch (const std::exception& failure) {
+    Reply reply;
+    reply.failure = logged_failure(
+        what, account_id,
+        ledger::storage::status::failure(std::string("exception: ") + failure.what()));
+    return reply;
+  }
+}
+
 storage_reader::behavior_type reader_behavior(reader_actor self,
                                               const ledger::storage::database* database,
                                               metrics* counters, read_watch* watch, size_t index) {
@@ -157,34 +174,47 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
         const watched_read read{self};
         activations_read answer;
         answer.reads.reserve(batch.accounts.size());
-        for (const auto& request : batch.accounts)
-          answer.reads.push_back(activate(*self->state.database, request));
+        for (const auto& request : batch.accounts) {
+          answer.reads.push_back(guarded<account_read>("the account", request.account_id, [&] {
+            return activate(*self->state.database, request);
+          }));
+        }
         return answer;
       },
       [=](const debit_lookup& request) {
         const watched_read read{self};
-        return lookup_debits(*self->state.database, request);
+        return guarded<debit_lookup_read>("its debits", request.account_id, [&] {
+          return lookup_debits(*self->state.database, request);
+        });
       },
       [=](read_recharge_atom, uint64_t account_id, const std::string& key) {
         const watched_read read{self};
-        return reply_of("a recharge", account_id,
-                        self->state.database->find_recharge(account_id, key));
+        return guarded<recharge_read>("a recharge", account_id, [&] {
+          return reply_of("a recharge", account_id,
+                          self->state.database->find_recharge(account_id, key));
+        });
       },
       [=](read_credentials_atom, uint64_t account_id) {
         const watched_read read{self};
-        return reply_of("its credentials", account_id,
-                        self->state.database->load_credentials(account_id));
+        return guarded<credentials_read>("its credentials", account_id, [&] {
+          return reply_of("its credentials", account_id,
+                          self->state.database->load_credentials(account_id));
+        });
       },
       [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids,
           bool learn_highest) {
         const watched_read read{self};
-        return find_holds(*self->state.database, account_id, hold_ids, learn_highest);
+        return guarded<holds_read>("its holds", account_id, [&] {
+          return find_holds(*self->state.database, account_id, hold_ids, learn_highest);
+        });
       },
       [=](const due_holds_query& query) {
         const watched_read read{self};
-        return reply_of("the hold expiry index", 0,
-                        self->state.database->due_holds(
-                            query.now_ms, static_cast<size_t>(query.limit), query.after));
+        return guarded<due_holds_read>("the hold expiry index", 0, [&] {
+          return reply_of("the hold expiry index", 0,
+                          self->state.database->due_holds(
+                              query.now_ms, static_cast<size_t>(query.limit), query.after));
+        });
       },
   };
 }
