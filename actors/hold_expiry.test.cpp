@@ -7,6 +7,7 @@
 #include "actors/limits.hpp"
 #include "actors/test_support.hpp"
 #include "actors/wall_clock.hpp"
+#include "storage/test_support.hpp"
 #include "storage/verify.hpp"
 
 namespace actors {
@@ -128,8 +129,7 @@ TEST_F(HoldExpiry, ARoundOfSeveralPagesReleasesEveryHoldOnceAfterARestart) {
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_EQ((*record)->state, ledger::hold_state::expired);
   auto report = ledger::storage::verify(node_->database());
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems[0].detail);
+  EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
   EXPECT_EQ(report.open_holds, 0u);
 }
 
@@ -162,8 +162,7 @@ TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_EQ((*record)->state, ledger::hold_state::expired);
   auto report = ledger::storage::verify(node_->database());
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems[0].detail);
+  EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
   EXPECT_EQ(report.open_holds, 1u);
 }
 
@@ -210,8 +209,7 @@ TEST_F(HoldLookups, IdsAboveTheHighestSkipTheLookupAndStayUniqueAcrossARestart) 
   EXPECT_EQ(answers[0].code, ledger::error_code::ok);
   EXPECT_EQ(lookups(), 1) << "the highest came back with the account's record";
   const auto report = ledger::storage::verify(node_->database());
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems[0].detail);
+  EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
 }
 
 }  // namespace

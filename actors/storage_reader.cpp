@@ -162,6 +162,13 @@ Reply guarded(const char* what, uint64_t account_id, Read&& read) {
   }
 }
 
+// One request's read, marked in the watch and guarded.
+template <class Reply, class Read>
+Reply watched(reader_actor self, const char* what, uint64_t account_id, Read&& read) {
+  const watched_read marked{self};
+  return guarded<Reply>(what, account_id, std::forward<Read>(read));
+}
+
 storage_reader::behavior_type reader_behavior(reader_actor self,
                                               const ledger::storage::database* database,
                                               metrics* counters, read_watch* watch, size_t index) {
@@ -182,35 +189,30 @@ storage_reader::behavior_type reader_behavior(reader_actor self,
         return answer;
       },
       [=](const debit_lookup& request) {
-        const watched_read read{self};
-        return guarded<debit_lookup_read>("its debits", request.account_id, [&] {
+        return watched<debit_lookup_read>(self, "its debits", request.account_id, [&] {
           return lookup_debits(*self->state.database, request);
         });
       },
       [=](read_recharge_atom, uint64_t account_id, const std::string& key) {
-        const watched_read read{self};
-        return guarded<recharge_read>("a recharge", account_id, [&] {
+        return watched<recharge_read>(self, "a recharge", account_id, [&] {
           return reply_of("a recharge", account_id,
                           self->state.database->find_recharge(account_id, key));
         });
       },
       [=](read_credentials_atom, uint64_t account_id) {
-        const watched_read read{self};
-        return guarded<credentials_read>("its credentials", account_id, [&] {
+        return watched<credentials_read>(self, "its credentials", account_id, [&] {
           return reply_of("its credentials", account_id,
                           self->state.database->load_credentials(account_id));
         });
       },
       [=](read_hold_atom, uint64_t account_id, const std::vector<uint64_t>& hold_ids,
           bool learn_highest) {
-        const watched_read read{self};
-        return guarded<holds_read>("its holds", account_id, [&] {
+        return watched<holds_read>(self, "its holds", account_id, [&] {
           return find_holds(*self->state.database, account_id, hold_ids, learn_highest);
         });
       },
       [=](const due_holds_query& query) {
-        const watched_read read{self};
-        return guarded<due_holds_read>("the hold expiry index", 0, [&] {
+        return watched<due_holds_read>(self, "the hold expiry index", 0, [&] {
           return reply_of("the hold expiry index", 0,
                           self->state.database->due_holds(
                               query.now_ms, static_cast<size_t>(query.limit), query.after));

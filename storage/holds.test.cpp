@@ -16,6 +16,7 @@ namespace {
 
 using ledger::testing::account_harness;
 using ledger::testing::usd;
+using testing::first_problem;
 using testing::temp_dir;
 
 using testing::open_db;
@@ -243,8 +244,7 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   EXPECT_EQ((*next)[0].hold_id, 1u);
 
   auto report = verify(*db);
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems[0].detail);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
   EXPECT_EQ(report.open_holds, 2u);
   EXPECT_EQ(report.held_total, usd(11).micros());
 }

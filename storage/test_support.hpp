@@ -11,6 +11,7 @@
 #include "ledger/test_support.hpp"
 #include "storage/change_set.hpp"
 #include "storage/database.hpp"
+#include "storage/verify.hpp"
 
 namespace ledger::storage::testing {
 
@@ -37,6 +38,12 @@ class temp_dir {
  private:
   std::string path_;
 };
+
+// What a failed verify says first, for a test's failure message: its first problem, or why
+// the scan stopped.
+inline std::string first_problem(const verify_report& report) {
+  return report.problems.empty() ? report.scan.message : report.problems[0].detail;
+}
 
 // A database in `path` with a small block cache; null (and a test failure) when it fails.
 inline std::unique_ptr<database> open_db(const std::string& path) {

@@ -16,6 +16,7 @@
 namespace ledger::storage {
 namespace {
 
+using testing::first_problem;
 using testing::open_db;
 using testing::temp_dir;
 
@@ -160,8 +161,7 @@ TEST(usage_store, hours_equal_the_journal_and_survive_a_reopen) {
   expect_usage_matches(*db, h);
   EXPECT_EQ(db->clock_floor(), h.latest_us);
   const auto report = verify(*db);
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems.front().detail);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
 }
 
 // Each account's tail as storage recounts it, checked against the tail its writer kept.
@@ -210,8 +210,7 @@ TEST(usage_store, tails_merge_every_64_entries_and_are_recounted_after_a_crash) 
   h = write_random_history(*db, 12, shape, h);
   expect_usage_matches(*db, h);
   const auto report = verify(*db);
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems.front().detail);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
 }
 
 // A writer that forgot its tail (a new one per entry: never flushed) leaves more journal

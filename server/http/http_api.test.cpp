@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "actors/test_support.hpp"
+#include "storage/test_support.hpp"
 #include "storage/verify.hpp"
 
 namespace server {
@@ -757,8 +758,7 @@ TEST_F(HttpApi, HoldsExpireByTheSweepAlsoAfterARestart) {
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_EQ((*record)->state, ledger::hold_state::expired);
   auto report = ledger::storage::verify(node_->database());
-  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? report.scan.message
-                                                       : report.problems[0].detail);
+  EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
 }
 
 TEST_F(HttpApi, AHoldCommandReleasesDueHoldsDurablyBeforeTheSweep) {
