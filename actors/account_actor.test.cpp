@@ -119,6 +119,30 @@ TEST_F(AccountActors, RetriesAreCaughtWhateverTheOrderOfDebitIds) {
   EXPECT_EQ(journal(5).size(), 9u);  // the adjustment and eight debits
 }
 
+// Time-ordered ids from several platform nodes arrive a little out of order: an account
+// activated by a debit knows its highest stored id from that same read, and an id between
+// the ids it keeps needs no storage lookup; only one below the lowest kept does.
+TEST_F(AccountActors, OutOfOrderIdsAboveTheLowestKeptNeedNoLookup) {
+  start([](node_options& options) { options.idle_timeout = std::chrono::milliseconds(50); });
+  ASSERT_EQ(command(5, commands::create{}).code, error_code::ok);
+  ASSERT_EQ(command(5, commands::adjust{usd(100), 1}).code, error_code::ok);
+  const auto cent = money::from_micros(10'000);
+  ASSERT_EQ(debit(5, 100, cent).code, error_code::ok);
+  ASSERT_TRUE(harness::wait_until([&] { return node_->counters().resident_accounts.load() == 0; }));
+  const auto lookups = [&] { return node_->counters().debit_lookups.load(); };
+  const auto before = lookups();
+  EXPECT_EQ(debit(5, 130, cent).code, error_code::ok);  // activates, learns 100
+  EXPECT_EQ(debit(5, 120, cent).code, error_code::ok);  // between 100 and 130
+  EXPECT_EQ(debit(5, 110, cent).code, error_code::ok);
+  EXPECT_EQ(debit(5, 140, cent).code, error_code::ok);
+  EXPECT_EQ(lookups(), before);
+  EXPECT_EQ(debit(5, 120, cent).code, error_code::duplicate);  // kept: storage says which
+  EXPECT_EQ(debit(5, 90, cent).code, error_code::ok);          // below the lowest kept
+  EXPECT_EQ(lookups(), before + 2);
+  EXPECT_EQ(debit(5, 100, cent).code, error_code::duplicate);
+  EXPECT_EQ(journal(5).size(), 7u);  // the adjustment and six debits
+}
+
 TEST_F(AccountActors, StateSurvivesARestart) {
   start();
   ASSERT_EQ(command(4, commands::create{}).code, error_code::ok);

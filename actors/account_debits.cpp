@@ -27,18 +27,20 @@ const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint
 }
 
 // The debit ids of `group` that may be stored: not in flight (the window answers for those)
-// and not above the account's known highest id. Debit ids that grow over time (time-ordered
-// ids, as usage platforms mint them) need no lookup once the account knows its highest id,
-// which it learns with one seek on its second lookup, or on its first when that covers
-// several debits; an account activated for one debit (10,000,000 accounts, bench/restart)
-// pays one point read and no seek. A non-positive amount is refused by the core before any
-// lookup matters.
+// and not certainly new by the account's recent debit ids (above its highest, or between
+// the ids it keeps: recent_debit_ids.hpp). Debit ids that grow over time (time-ordered ids,
+// as usage platforms mint them on several nodes, so a little out of order) need no lookup
+// once the account knows its highest id, which it learns with one seek on its second
+// lookup, or on its first when that covers several debits; an account activated for one
+// debit (10,000,000 accounts, bench/restart) pays one point read and no seek. A non-positive amount
+// is refused by the core before any lookup matters.
 debit_lookup plan_lookup(const account_state& st, const debit_group& group) {
   debit_lookup lookup;
   lookup.account_id = st.acct.id;
   for (const auto& item : group.items) {
     if (!item.amount.is_positive() || find_uncommitted_debit(st, item.debit_id)) continue;
-    if (st.debit_ids_state == debit_ids::known && item.debit_id > st.highest_debit_id) continue;
+    if (st.debit_ids_state == debit_ids::known && st.recent_ids->certainly_new(item.debit_id))
+      continue;
     lookup.debit_ids.push_back(item.debit_id);
   }
   std::sort(lookup.debit_ids.begin(), lookup.debit_ids.end());
@@ -51,14 +53,19 @@ debit_lookup plan_lookup(const account_state& st, const debit_group& group) {
   return lookup;
 }
 
+// The account learned its highest stored debit id: with what is in flight (not in storage
+// yet), its recent debit ids start from there.
+void know_debit_ids(account_state& st, uint64_t stored_highest) {
+  const uint64_t in_flight = st.in_flight ? st.in_flight->debits.highest_debit_id() : 0;
+  st.recent_ids = std::make_unique<recent_debit_ids>(std::max(stored_highest, in_flight));
+  st.debit_ids_state = debit_ids::known;
+}
+
 // What the reader's answer teaches the account about its highest debit id.
 void learn_from_lookup(account_state& st, const debit_lookup& asked,
                        const debit_lookup_result& answer) {
   if (asked.learn_highest) {
-    // What is in flight is not in storage yet.
-    const uint64_t in_flight = st.in_flight ? st.in_flight->debits.highest_debit_id() : 0;
-    st.highest_debit_id = std::max(answer.highest_debit_id, in_flight);
-    st.debit_ids_state = debit_ids::known;
+    know_debit_ids(st, answer.highest_debit_id);
   } else if (st.debit_ids_state == debit_ids::unknown) {
     st.debit_ids_state = debit_ids::looked_up_once;
   }
@@ -77,10 +84,9 @@ const ledger::debit_record* find_prior_debit(const account_state& st, uint64_t d
   return nullptr;
 }
 
-// Keeps highest_debit_id true after a debit was applied (it is in flight now).
+// Keeps recent_ids true after a new debit was applied (it is in flight now).
 void note_applied_debit(account_state& st, uint64_t debit_id) {
-  if (st.debit_ids_state == debit_ids::known)
-    st.highest_debit_id = std::max(st.highest_debit_id, debit_id);
+  if (st.debit_ids_state == debit_ids::known) st.recent_ids->add(debit_id);
 }
 
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
@@ -209,8 +215,10 @@ void handle_debit_group(account_self self, debit_group group) {
   if (!st.exists) return refuse_group(self, group, ledger::error_code::account_not_found);
   if (!disk_has_room(self)) return refuse_group(self, group, ledger::error_code::storage_full);
   if (group.stored) {
-    // Looked up with the account's activation (directory.cpp): the first lookup there was.
-    if (st.debit_ids_state == debit_ids::unknown) st.debit_ids_state = debit_ids::looked_up_once;
+    // Looked up with the account's activation (directory.cpp), which read its highest
+    // stored debit id in the same visit.
+    if (st.debit_ids_state != debit_ids::known && !group.items.empty())
+      know_debit_ids(st, group.stored_highest_debit_id);
     return apply_debit_group(self, group, *group.stored);
   }
   debit_lookup lookup = plan_lookup(st, group);

@@ -24,6 +24,7 @@
 #include "actors/debit_window.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
+#include "actors/recent_debit_ids.hpp"
 #include "actors/storage_reader.hpp"
 #include "actors/wall_clock.hpp"
 #include "storage/disk_space.hpp"
@@ -80,19 +81,20 @@ struct in_flight_state {
 enum class debit_ids : uint8_t {
   unknown,         // just activated
   looked_up_once,  // one debit needed a storage lookup: the next learns the highest id
-  known,           // highest_debit_id is the highest id stored or in flight
+  known,           // recent_ids holds the highest ids stored or in flight
 };
 
 struct account_state {
   // Not owned: the node owns the context (and the writer and database it points to, which
   // every account uses anyway) and outlives its accounts. A shared_ptr here cost the 8
-  // bytes that highest_debit_id needs within the 192 (see in_flight_state).
+  // bytes that recent_ids needs within the 192 (see in_flight_state).
   const account_context* context = nullptr;
   ledger::account acct;
   std::unique_ptr<in_flight_state> in_flight;  // null while nothing is in flight
-  // With debit_ids == known, every debit of this account, stored or in flight, has an id
-  // <= this: a higher id is new without a storage lookup.
-  uint64_t highest_debit_id = 0;
+  // With debit_ids_state == known: the highest debit ids of this account, stored or in
+  // flight; an id above the lowest of them that is not among them is new without a storage
+  // lookup (recent_debit_ids.hpp). One 64-byte allocation, made when the ids are learned.
+  std::unique_ptr<recent_debit_ids> recent_ids;
   // The entries journaled since the last merge into their hour's usage totals, allocated
   // with the first such entry (ledger/usage.hpp; persist_journal). Null: none.
   std::unique_ptr<ledger::usage_tail> usage_tail;

@@ -65,6 +65,9 @@ struct debit_group {
   // was looked up with the account itself (one storage read, storage_reader.hpp), and these
   // are the ones stored. The account then needs no lookup of its own.
   std::optional<std::vector<ledger::debit_record>> stored;
+  // With `stored` and debit items: the highest debit id the account had stored then (0:
+  // none), read in the same visit; the account's later debits above it need no lookup.
+  uint64_t stored_highest_debit_id = 0;
 };
 
 // True for the expiry sweep's groups: their hold items are expire_holds, and only theirs.

@@ -59,15 +59,20 @@ struct read_reply {
 
 // An account to activate, and the debit ids of the message that activates it: looked up in
 // the same visit to storage, so that a cold account's first debits cost one hand-off to a
-// reader, not two (TigerBeetle prefetches a batch's keys the same way).
+// reader, not two (TigerBeetle prefetches a batch's keys the same way). With
+// learn_highest_debit_id (an activation by debits) the reader also reads the account's
+// highest stored debit id (one seek) and looks up only the ids at or below it, so that its
+// next debits need no lookup either.
 struct account_activation {
   uint64_t account_id = 0;
   std::vector<uint64_t> debit_ids;  // each at most once
+  bool learn_highest_debit_id = false;
 };
 
 struct activation_result {
   std::optional<ledger::account> account;           // nullopt: no such account
   std::vector<ledger::debit_record> stored_debits;  // of debit_ids, the stored ones
+  uint64_t highest_debit_id = 0;  // with learn_highest_debit_id: the highest stored, 0 none
   // The account's usage tail recounted from the journal: its actor counts on from it
   // (ledger/usage.hpp, docs/storage.md "the usage tail").
   ledger::usage_tail usage_tail;
