@@ -63,6 +63,10 @@ ledgerd_config::ledgerd_config() {
   set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()) - 1);
   set("scheduler.policy", caf::atom("sharing"));
   set("scheduler.max-throughput", 100);
+  // One read per readiness event: CAF's default (50) reads again until the socket is empty,
+  // which for one debit at a time is a second recv per debit that finds nothing (epoll is
+  // level-triggered: what is left is read on the next turn). docs/performance.md.
+  set("middleman.max-consecutive-reads", 1);
   set("logger.verbosity", caf::atom("quiet"));
 }
 
