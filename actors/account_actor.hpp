@@ -35,7 +35,9 @@ class storage_readers;
 // What every account actor of one server shares. Immutable after start.
 struct account_context {
   ledger::policy rules;
-  // Every read of storage goes through a reader (storage_reader.hpp), never on a scheduler
+  // Every read of storage that may wait for the disk goes through a reader
+  // (storage_reader.hpp; the one read on the account's thread is readers->
+  // find_debit_in_memory, from memory only), never on a scheduler
   // thread: neither the shards nor the accounts hold the database itself.
   const storage_readers* readers = nullptr;
   ledger::storage::group_commit_writer* writer = nullptr;

@@ -61,6 +61,33 @@ void know_debit_ids(account_state& st, uint64_t stored_highest) {
   st.debit_ids_state = debit_ids::known;
 }
 
+// A group waiting for its reader's answer, with what memory answered already.
+struct awaited_lookup {
+  debit_group group;
+  debit_lookup lookup;
+  std::vector<ledger::debit_record> found_in_memory;
+};
+
+// Takes out of `lookup` the ids that the memtables and the block cache answer for (no disk:
+// storage_readers::find_debit_in_memory), so that only the rest costs a hand-off to a
+// reader and back; the stored ones among them are returned. Scattered debit ids (below the
+// account's highest at random) are mostly answered here while their blocks stay cached.
+std::vector<ledger::debit_record> answer_from_memory(account_self self, debit_lookup& lookup) {
+  std::vector<ledger::debit_record> found;
+  const auto& readers = *context_of(self).readers;
+  auto unanswered = lookup.debit_ids.begin();
+  for (const uint64_t debit_id : lookup.debit_ids) {
+    const auto answer = readers.find_debit_in_memory(lookup.account_id, debit_id);
+    if (!answer.answered) {
+      *unanswered++ = debit_id;
+    } else if (answer.stored) {
+      found.push_back(answer.record);
+    }
+  }
+  lookup.debit_ids.erase(unanswered, lookup.debit_ids.end());
+  return found;
+}
+
 // What the reader's answer teaches the account about its highest debit id.
 void learn_from_lookup(account_state& st, const debit_lookup& asked,
                        const debit_lookup_result& answer) {
@@ -223,22 +250,30 @@ void handle_debit_group(account_self self, debit_group group) {
   }
   debit_lookup lookup = plan_lookup(st, group);
   if (lookup.debit_ids.empty()) return apply_debit_group(self, group, {});
+  std::vector<ledger::debit_record> found = answer_from_memory(self, lookup);
+  if (lookup.debit_ids.empty()) {
+    bump(context_of(self).counters->debit_lookups_in_memory);
+    return apply_debit_group(self, group, found);
+  }
   // Nothing else runs on this account until the answer (or a CAF error) is handled: the
   // window that plan_lookup relied on is unchanged when apply_debit_group reads it.
-  auto held = std::make_shared<std::pair<debit_group, debit_lookup>>(std::move(group), lookup);
+  auto held =
+      std::make_shared<awaited_lookup>(awaited_lookup{std::move(group), lookup, std::move(found)});
   bump(context_of(self).counters->debit_lookups);
   self->request(reader_of(self), reader_wait, std::move(lookup))
       .await(
           [self, held](debit_lookup_read& read) {
             if (!read.ok())
-              return refuse_group(self, held->first, ledger::error_code::storage_failure);
-            learn_from_lookup(self->state, held->second, read.value);
-            apply_debit_group(self, held->first, read.value.found);
+              return refuse_group(self, held->group, ledger::error_code::storage_failure);
+            learn_from_lookup(self->state, held->lookup, read.value);
+            auto& stored = held->found_in_memory;
+            stored.insert(stored.end(), read.value.found.begin(), read.value.found.end());
+            apply_debit_group(self, held->group, stored);
           },
           [self, held](caf::error& failure) {
             spdlog::error("account {}: debit lookup failed: {}", self->state.acct.id,
                           self->system().render(failure));
-            refuse_group(self, held->first, ledger::error_code::storage_failure);
+            refuse_group(self, held->group, ledger::error_code::storage_failure);
           });
 }
 

@@ -47,6 +47,9 @@ struct metrics {
   // can clear (below the account's highest debit id), hold groups with an id only storage
   // can clear (not above the account's highest hold id, or that highest not yet known).
   counter debit_lookups{0}, hold_lookups{0};
+  // Debit lookups the memtables and block cache answered on the account's own thread, with
+  // no reader (storage_readers::find_debit_in_memory).
+  counter debit_lookups_in_memory{0};
 
   void count_reply(ledger::error_code code) {
     replies_by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);

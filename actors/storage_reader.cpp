@@ -256,6 +256,13 @@ int64_t read_watch::longest_ms(int64_t now_ms) const {
   return longest;
 }
 
+ledger::storage::debit_in_memory storage_readers::find_debit_in_memory(uint64_t account_id,
+                                                                       uint64_t debit_id) const {
+  if (database_ == nullptr) return {};
+  auto read = database_->find_debit_in_memory(account_id, debit_id);
+  return read ? *read : ledger::storage::debit_in_memory{};
+}
+
 int64_t storage_readers::longest_read_ms() const {
   return watch_->longest_ms(steady_ms());
 }
@@ -263,7 +270,7 @@ int64_t storage_readers::longest_read_ms() const {
 storage_readers::storage_readers(caf::actor_system& system,
                                  const ledger::storage::database* database, metrics* counters,
                                  size_t count)
-    : watch_(std::make_unique<read_watch>(std::max<size_t>(1, count))) {
+    : watch_(std::make_unique<read_watch>(std::max<size_t>(1, count))), database_(database) {
   for (size_t i = 0; i < watch_->readers(); ++i) {
     counters->live_readers.fetch_add(1, std::memory_order_relaxed);
     workers_.push_back(

@@ -35,11 +35,7 @@
 #include "ledger/credentials.hpp"
 #include "ledger/hold.hpp"
 #include "ledger/usage.hpp"
-#include "storage/layout.hpp"
-
-namespace ledger::storage {
-class database;
-}
+#include "storage/database.hpp"
 
 namespace actors {
 
@@ -181,6 +177,13 @@ class storage_readers {
   explicit storage_readers(std::vector<storage_reader> workers)
       : workers_(std::move(workers)), watch_(std::make_unique<read_watch>(0)) {}
 
+  // The one read a scheduler thread may make itself: a debit id looked up in the memtables
+  // and the block cache only, never the disk (database::find_debit_in_memory;
+  // docs/decisions.md). Unanswered (ask a reader) when a block it needs is not cached, when
+  // the read fails (the reader will say how), and always for readers spawned by the caller.
+  ledger::storage::debit_in_memory find_debit_in_memory(uint64_t account_id,
+                                                        uint64_t debit_id) const;
+
   const storage_reader& for_account(uint64_t account_id) const {
     return workers_[account_id % workers_.size()];
   }
@@ -192,7 +195,8 @@ class storage_readers {
 
  private:
   std::vector<storage_reader> workers_;
-  std::unique_ptr<read_watch> watch_;  // its address is given to the readers
+  std::unique_ptr<read_watch> watch_;                    // its address is given to the readers
+  const ledger::storage::database* database_ = nullptr;  // null: readers of the caller's
 };
 
 }  // namespace actors

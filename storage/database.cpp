@@ -579,6 +579,25 @@ expected<std::optional<credentials>> database::load_credentials(uint64_t account
   return std::optional<credentials>(std::move(decoded).value());
 }
 
+expected<debit_in_memory> database::find_debit_in_memory(uint64_t account_id,
+                                                         uint64_t debit_id) const {
+  rocksdb::ReadOptions read;
+  read.read_tier = rocksdb::kBlockCacheTier;
+  rocksdb::PinnableSlice value;
+  auto got =
+      impl_->db->Get(read, impl_->handle(column::debits), debit_key(account_id, debit_id), &value);
+  debit_in_memory answer;
+  if (got.IsIncomplete()) return answer;
+  answer.answered = true;
+  if (got.IsNotFound()) return answer;
+  if (!got.ok()) return rocks_failure("cannot read debit", got);
+  auto record = decode_debit(debit_id, value.ToStringView());
+  if (!record) return record.error();
+  answer.stored = true;
+  answer.record = std::move(record).value();
+  return answer;
+}
+
 expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
                                                            uint64_t debit_id) const {
   rocksdb::PinnableSlice value;

@@ -40,6 +40,13 @@ inline constexpr std::string_view format_marker = "contacto-ledger";
 // read_journal returns at most this many entries per call.
 inline constexpr size_t journal_page_max = 1000;
 
+// What find_debit_in_memory could tell without the disk.
+struct debit_in_memory {
+  bool answered = false;  // false: a block it needs is not cached; only a disk read can tell
+  bool stored = false;    // with answered: whether the debit is stored (then in `record`)
+  debit_record record;
+};
+
 enum class durability : uint8_t {
   process = 0,  // WAL written, not fsynced: survives kill -9 of the process
   fsync = 1,    // WAL fsynced per group: also survives power loss
@@ -81,6 +88,10 @@ class database {
   // were ever stored.
   expected<std::optional<credentials>> load_credentials(uint64_t account_id) const;
   expected<std::optional<debit_record>> find_debit(uint64_t account_id, uint64_t debit_id) const;
+  // find_debit from the memtables and the block cache only, never the disk
+  // (rocksdb::kBlockCacheTier): unanswered when a filter, index or data block it needs is
+  // not cached. For callers on threads that must not wait for I/O (the account actors).
+  expected<debit_in_memory> find_debit_in_memory(uint64_t account_id, uint64_t debit_id) const;
   // The highest debit id stored for the account, 0 when it has none: a debit id above it
   // cannot be a retry of a stored debit, so an account that knows it skips find_debit for
   // ids that grow over time (one seek instead of a point lookup per debit).

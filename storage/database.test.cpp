@@ -119,6 +119,37 @@ TEST(database, creation_is_staged_and_a_crashed_one_is_cleaned_up) {
   EXPECT_TRUE(std::filesystem::exists(dir.sub("db/CURRENT")));
 }
 
+// The account actors ask this on their own threads: it answers from the memtables and the
+// block cache, and says "ask the disk" instead of reading it.
+TEST(database, debits_found_in_memory_or_left_to_the_disk) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  write_history(*db, 42, 30);  // debit ids 1000..1029, in the memtable
+  auto stored = db->find_debit_in_memory(42, 1007);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  ASSERT_TRUE(stored->answered && stored->stored);
+  EXPECT_EQ(stored->record.debit_id, 1007u);
+  EXPECT_EQ(stored->record.amount, money::from_micros(2500));
+  auto absent = db->find_debit_in_memory(42, 999);
+  ASSERT_TRUE(absent.ok() && absent->answered);
+  EXPECT_FALSE(absent->stored);
+
+  // In an SST file and not yet cached (a fresh open): unanswered, until a disk read cached
+  // the blocks it needs.
+  ASSERT_TRUE(db->flush().ok());
+  db.reset();
+  db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto cold = db->find_debit_in_memory(42, 1007);
+  ASSERT_TRUE(cold.ok());
+  EXPECT_FALSE(cold->answered);
+  ASSERT_TRUE(db->find_debit(42, 1007).ok());
+  auto warm = db->find_debit_in_memory(42, 1007);
+  ASSERT_TRUE(warm.ok() && warm->answered && warm->stored);
+  EXPECT_EQ(warm->record.journal_seq, db->find_debit(42, 1007).value()->journal_seq);
+}
+
 TEST(database, round_trip_and_reopen) {
   temp_dir dir;
   std::string instance;

@@ -97,9 +97,12 @@ void render_charges_and_accounts(std::string& out, const actors::metrics& counte
   sample(out, "ledger_holds_total", "outcome=\"released\"", load(counters.holds_released));
   sample(out, "ledger_holds_total", "outcome=\"expired\"", load(counters.holds_expired));
   header(out, "ledger_storage_lookups_total", "counter",
-         "Idempotency lookups sent to the storage readers, by what they clear.");
+         "Idempotency lookups, by what they clear: sent to the storage readers (debit, hold) "
+         "or answered from memory on the account's thread (debit_in_memory).");
   sample(out, "ledger_storage_lookups_total", "kind=\"debit\"", load(counters.debit_lookups));
   sample(out, "ledger_storage_lookups_total", "kind=\"hold\"", load(counters.hold_lookups));
+  sample(out, "ledger_storage_lookups_total", "kind=\"debit_in_memory\"",
+         load(counters.debit_lookups_in_memory));
 }
 
 void render_writer(std::string& out, const ledger::storage::writer_stats& writer) {
