@@ -30,9 +30,9 @@ const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint
 // and not certainly new by the account's recent debit ids (above its highest, or between
 // the ids it keeps: recent_debit_ids.hpp). Debit ids that grow over time (time-ordered ids,
 // as usage platforms mint them on several nodes, so a little out of order) need no lookup
-// once the account knows its highest id, which it learns with one seek on its second
-// lookup, or on its first when that covers several debits; an account activated for one
-// debit (10,000,000 accounts, bench/restart) pays one point read and no seek. A non-positive amount
+// once the account knows its highest id, which it learns with one seek in the read that
+// activates it for debits (storage_reader.cpp), or else on its second lookup, or on its
+// first when that covers several debits. A non-positive amount
 // is refused by the core before any lookup matters.
 debit_lookup plan_lookup(const account_state& st, const debit_group& group) {
   debit_lookup lookup;
@@ -250,9 +250,14 @@ void handle_debit_group(account_self self, debit_group group) {
   }
   debit_lookup lookup = plan_lookup(st, group);
   if (lookup.debit_ids.empty()) return apply_debit_group(self, group, {});
-  std::vector<ledger::debit_record> found = answer_from_memory(self, lookup);
+  // A lookup that learns the account's highest id goes to the reader whole (its seek
+  // spares every later lookup of ids above it); otherwise memory answers what it can.
+  std::vector<ledger::debit_record> found;
+  if (!lookup.learn_highest) found = answer_from_memory(self, lookup);
   if (lookup.debit_ids.empty()) {
     bump(context_of(self).counters->debit_lookups_in_memory);
+    // Counted like a reader's lookup: the next one learns the highest id.
+    if (st.debit_ids_state == debit_ids::unknown) st.debit_ids_state = debit_ids::looked_up_once;
     return apply_debit_group(self, group, found);
   }
   // Nothing else runs on this account until the answer (or a CAF error) is handled: the

@@ -9,9 +9,10 @@
 // `capacity` highest ids answers that for every id above the lowest kept one.
 //
 // Invariant: every debit id the account holds (stored or in flight) that is >= floor() is
-// kept. It starts from the highest id alone (what one seek in storage tells), and grows
-// with each new debit above the floor; the lowest kept id drops out when a higher one
-// comes in past `capacity`, which only raises the floor.
+// kept. It starts from the highest id alone (what one seek in storage tells; the floor is
+// 0 when the account held none, so every id it then takes is kept), and grows with each
+// new debit above the floor; the lowest kept id drops out when a higher one comes in past
+// `capacity`, which only raises the floor.
 
 #include <array>
 #include <cstddef>
@@ -23,43 +24,48 @@ namespace actors {
 
 class recent_debit_ids {
  public:
-  // Ids kept; the whole structure is one 64-byte allocation per account that knows its ids.
-  static constexpr size_t capacity = 8;
+  // Ids kept; with the floor, the whole structure is one 64-byte allocation per account that
+  // knows its ids.
+  static constexpr size_t capacity = 7;
 
   // `highest`: the highest debit id the account holds, 0 when it holds none. Debit ids are
   // positive (ledger::apply_debit refuses 0), so 0 marks an empty slot.
-  explicit recent_debit_ids(uint64_t highest) { ids_[0] = highest; }
+  explicit recent_debit_ids(uint64_t highest) : floor_(highest) { ids_[0] = highest; }
 
   // The highest debit id held; 0: none.
   uint64_t highest() const { return ids_[0]; }
 
-  // The lowest id kept: every held id at or above it is kept. 0 when none is held.
-  uint64_t floor() const { return ids_[count() == 0 ? 0 : count() - 1]; }
+  // Every held id at or above it is kept: the lowest id kept, or 0 while every id the
+  // account holds is kept (it held none when its ids were learned, and none dropped out).
+  uint64_t floor() const { return floor_; }
 
-  // True when the account certainly does not hold `debit_id`: nothing is held, or it is
-  // above the floor and not kept. False: only storage (or the in-flight window) can tell.
+  // True when the account certainly does not hold `debit_id`: above the highest, or above
+  // the floor and not kept. False: only storage (or the in-flight window) can tell.
   bool certainly_new(uint64_t debit_id) const {
-    const size_t n = count();
-    if (n == 0 || debit_id > ids_[0]) return true;
-    if (debit_id <= ids_[n - 1]) return false;
-    for (size_t i = 0; i + 1 < n; ++i) {
-      if (ids_[i] == debit_id) return false;
-    }
-    return true;
+    if (debit_id > ids_[0]) return true;
+    if (debit_id <= floor_) return false;
+    return !kept(debit_id);
   }
 
-  // A debit the account did not hold was applied: it is in flight now. An id below the
-  // floor is not kept (keeping it would lower the floor past ids that are not kept).
+  // A debit the account did not hold was applied: it is in flight now. An id at or below
+  // the floor is not kept (keeping it would lower the floor past ids that are not kept).
   void add(uint64_t debit_id) {
-    LEDGER_ASSERT(debit_id != 0);
+    LEDGER_ASSERT(debit_id != 0 && !kept(debit_id));
+    if (debit_id <= floor_) return;
     const size_t n = count();
-    if (n > 0 && debit_id <= ids_[n - 1]) return;
-    // Insert in descending order; past capacity the lowest drops out.
+    if (n == capacity && debit_id < ids_[capacity - 1]) {
+      // All kept until now (floor 0), no room, and below every kept id: it is the one left
+      // out, so the floor rises to the lowest kept.
+      floor_ = ids_[capacity - 1];
+      return;
+    }
+    // Insert in descending order; past capacity the lowest drops out and the floor rises
+    // to the lowest still kept.
     size_t at = n < capacity ? n : capacity - 1;
     for (; at > 0 && ids_[at - 1] < debit_id; --at)
       ids_[at] = ids_[at - 1];
-    LEDGER_ASSERT(at == 0 || ids_[at - 1] != debit_id);
     ids_[at] = debit_id;
+    if (n == capacity) floor_ = ids_[capacity - 1];
   }
 
  private:
@@ -70,7 +76,15 @@ class recent_debit_ids {
     return n;
   }
 
+  bool kept(uint64_t debit_id) const {
+    for (const uint64_t id : ids_) {
+      if (id == debit_id) return true;
+    }
+    return false;
+  }
+
   std::array<uint64_t, capacity> ids_{};  // descending; 0 after the last id kept
+  uint64_t floor_ = 0;
 };
 static_assert(sizeof(recent_debit_ids) == 64, "one cache line, one jemalloc size class");
 

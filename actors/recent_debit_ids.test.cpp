@@ -16,6 +16,22 @@ TEST(RecentDebitIds, AnAccountWithoutDebitsHoldsNothing) {
   EXPECT_TRUE(ids.certainly_new(UINT64_MAX));
 }
 
+TEST(RecentDebitIds, AnAccountThatHeldNoneKeepsEveryIdUntilOneDropsOut) {
+  recent_debit_ids ids(0);
+  ids.add(50);
+  ids.add(20);  // below the highest: kept, every id the account holds is
+  EXPECT_EQ(ids.floor(), 0u);
+  EXPECT_TRUE(ids.certainly_new(30));
+  EXPECT_TRUE(ids.certainly_new(1));
+  EXPECT_FALSE(ids.certainly_new(20));
+  EXPECT_FALSE(ids.certainly_new(50));
+  for (uint64_t id = 60; id < 60 + recent_debit_ids::capacity - 1; ++id)
+    ids.add(id);
+  EXPECT_EQ(ids.floor(), 50u);  // past capacity: 20 dropped out, 50 is the lowest kept
+  EXPECT_FALSE(ids.certainly_new(20));
+  EXPECT_FALSE(ids.certainly_new(30));
+}
+
 TEST(RecentDebitIds, LearnedFromStorageOnlyTheHighestIsClearedAbove) {
   recent_debit_ids ids(100);  // one seek: the highest stored id, nothing about the others
   EXPECT_FALSE(ids.certainly_new(100));

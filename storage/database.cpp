@@ -107,6 +107,11 @@ rocksdb::DBOptions make_db_options(const database_options& options) {
   // 64 MiB memtables: 24 -> 56 -> 81 MiB over three kills; docs/performance.md).
   db.avoid_flush_during_recovery = true;
   db.avoid_unnecessary_blocking_io = true;
+  // Every table stays open (RocksDB's default, stated because find_debit_in_memory relies
+  // on it): a cache-only read (kBlockCacheTier) then never opens a file on a scheduler
+  // thread, and RocksDB 7.8's cache-only read of a table not in the table cache answers OK
+  // with an empty value instead of Incomplete (facebook/rocksdb#12443).
+  db.max_open_files = -1;
   if (options.env != nullptr) db.env = options.env;
   return db;
 }

@@ -30,6 +30,8 @@ constexpr size_t read_bytes_max = 64 * 1024;
 // at 64 KiB was 4-8 % of the network thread's time for one debit at a time.
 constexpr size_t read_bytes_small = 4 * 1024;
 static_assert(read_bytes_small <= read_bytes_max);
+// Reads in a row below read_bytes_small before a connection reads read_bytes_small again.
+constexpr uint32_t small_reads_to_shrink = 8;
 // How long binding the port may take before start_stream_server gives up.
 constexpr auto bind_timeout = std::chrono::seconds(10);
 // How often silent connections are looked for: a connection is closed at most this much
@@ -46,6 +48,7 @@ struct connection {
   uint16_t version = 0;  // what hello asked for; hold frames need protocol::version_holds
   size_t batches_in_flight = 0;
   size_t read_max = read_bytes_small;  // what it reads at once now (adapt_read_size)
+  uint32_t small_reads = 0;            // reads in a row below read_bytes_small
   std::string address;                 // the peer's, for connections_per_address_max
   clock_type::time_point connected;    // the hello deadline counts from here
   clock_type::time_point heard;        // when it last sent bytes (or connected)
@@ -341,13 +344,15 @@ bool handle_frames(stream_broker* self, caf::io::connection_handle handle, conne
 
 void on_closed(stream_broker* self, caf::io::connection_handle handle);
 
-// A read that filled the buffer reads up to read_bytes_max next time (batches); a read
-// smaller than read_bytes_small shrinks it again.
+// A read that filled the buffer reads up to read_bytes_max next time (batches); after
+// small_reads_to_shrink reads in a row smaller than read_bytes_small it shrinks again, so
+// that frames a little over 4 KiB, or a batch arriving in pieces, do not flip it each read.
 void adapt_read_size(stream_broker* self, caf::io::connection_handle handle, connection& conn,
                      size_t bytes_read) {
+  conn.small_reads = bytes_read < read_bytes_small ? conn.small_reads + 1 : 0;
   size_t wanted = conn.read_max;
   if (bytes_read >= conn.read_max) wanted = read_bytes_max;
-  if (bytes_read < read_bytes_small) wanted = read_bytes_small;
+  if (conn.small_reads >= small_reads_to_shrink) wanted = read_bytes_small;
   if (wanted == conn.read_max) return;
   conn.read_max = wanted;
   self->configure_read(handle, caf::io::receive_policy::at_most(wanted));
