@@ -31,9 +31,9 @@ const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint
 // the ids it keeps: recent_debit_ids.hpp). Debit ids that grow over time (time-ordered ids,
 // as usage platforms mint them on several nodes, so a little out of order) need no lookup
 // once the account knows its highest id, which it learns with one seek in the read that
-// activates it for debits (storage_reader.cpp), or else on its second lookup, or on its
-// first when that covers several debits. A non-positive amount
-// is refused by the core before any lookup matters.
+// activates it for several debits (storage_reader.cpp), or else on its second lookup, or on
+// its first when that covers several debits. A non-positive amount is refused by the core
+// before any lookup matters.
 debit_lookup plan_lookup(const account_state& st, const debit_group& group) {
   debit_lookup lookup;
   lookup.account_id = st.acct.id;
@@ -99,9 +99,9 @@ void learn_from_lookup(account_state& st, const debit_lookup& asked,
 }
 
 // The earlier debit with this id, if any: in flight (the window), else among the stored
-// ones the reader found. An id that was neither in flight nor looked up is not stored
-// (plan_lookup). The window is not forgotten between plan_lookup and here, so what was in
-// flight then is still found in it.
+// ones the lookup found (in memory or by a reader). An id that was neither in flight nor looked up
+// is not stored (plan_lookup). The window is not forgotten between plan_lookup and here, so what
+// was in flight then is still found in it.
 const ledger::debit_record* find_prior_debit(const account_state& st, uint64_t debit_id,
                                              const std::vector<ledger::debit_record>& stored) {
   if (const auto* pending = find_uncommitted_debit(st, debit_id)) return pending;
@@ -243,9 +243,13 @@ void handle_debit_group(account_self self, debit_group group) {
   if (!disk_has_room(self)) return refuse_group(self, group, ledger::error_code::storage_full);
   if (group.stored) {
     // Looked up with the account's activation (directory.cpp), which read its highest
-    // stored debit id in the same visit.
-    if (st.debit_ids_state != debit_ids::known && !group.items.empty())
+    // stored debit id in the same visit when the group had several ids; else that was the
+    // first lookup, and the next learns the highest.
+    if (group.stored_highest_known && st.debit_ids_state != debit_ids::known) {
       know_debit_ids(st, group.stored_highest_debit_id);
+    } else if (st.debit_ids_state == debit_ids::unknown) {
+      st.debit_ids_state = debit_ids::looked_up_once;
+    }
     return apply_debit_group(self, group, *group.stored);
   }
   debit_lookup lookup = plan_lookup(st, group);

@@ -65,8 +65,10 @@ struct debit_group {
   // was looked up with the account itself (one storage read, storage_reader.hpp), and these
   // are the ones stored. The account then needs no lookup of its own.
   std::optional<std::vector<ledger::debit_record>> stored;
-  // With `stored` and debit items: the highest debit id the account had stored then (0:
-  // none), read in the same visit; the account's later debits above it need no lookup.
+  // With `stored`, when the activation read it (several debit ids, storage_reader.hpp): the
+  // highest debit id the account had stored then (0: none), read in the same visit; the
+  // account's later debits above it need no lookup.
+  bool stored_highest_known = false;
   uint64_t stored_highest_debit_id = 0;
 };
 

@@ -134,13 +134,13 @@ bool creates_account(const held_message& message) {
 // What the reader looks up with the account: the debit ids of the message that activates it.
 account_activation activation_for(uint64_t account_id, const held_message& first) {
   account_activation request{account_id, {}};
-  if (const auto* group = std::get_if<debit_group>(&first); group && !group->items.empty()) {
-    request.learn_highest_debit_id = true;
+  if (const auto* group = std::get_if<debit_group>(&first)) {
     for (const auto& item : group->items)
       request.debit_ids.push_back(item.debit_id);
     std::sort(request.debit_ids.begin(), request.debit_ids.end());
     request.debit_ids.erase(std::unique(request.debit_ids.begin(), request.debit_ids.end()),
                             request.debit_ids.end());
+    request.learn_highest_debit_id = request.debit_ids.size() > 1;
   }
   return request;
 }
@@ -154,6 +154,7 @@ void on_account_read(shard_self self, uint64_t account_id, account_read read) {
   if (node.empty()) return;
   if (auto* group = std::get_if<debit_group>(&node.mapped().front()); group && read.ok()) {
     group->stored = std::move(read.value.stored_debits);
+    group->stored_highest_known = read.value.highest_debit_id_known;
     group->stored_highest_debit_id = read.value.highest_debit_id;
   }
   for (auto& message : node.mapped()) {

@@ -44,7 +44,7 @@ struct fake_reader_state {
 account_read read_of(const fake_storage& storage, uint64_t account_id) {
   auto it = storage.accounts.find(account_id);
   if (it == storage.accounts.end()) return account_read{};
-  return account_read{activation_result{it->second, {}, 0, {}}, {}};  // no debits nor usage
+  return account_read{activation_result{it->second, {}, false, 0, {}}, {}};  // no debits nor usage
 }
 
 activations_read answer_of(const fake_storage& storage, const activation_batch& batch) {

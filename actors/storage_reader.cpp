@@ -124,6 +124,7 @@ account_read activate(const ledger::storage::database& database,
     return reply;
   }
   reply.value.usage_tail = *tail;
+  reply.value.highest_debit_id_known = request.learn_highest_debit_id;
   find_debits(database, request.account_id, request.debit_ids, request.learn_highest_debit_id,
               reply.value.highest_debit_id, reply.value.stored_debits, reply.failure);
   return reply;
