@@ -36,9 +36,9 @@ class storage_readers;
 struct account_context {
   ledger::policy rules;
   // Every read of storage that may wait for the disk goes through a reader
-  // (storage_reader.hpp; the one read on the account's thread is readers->
-  // find_debit_in_memory, from memory only), never on a scheduler
-  // thread: neither the shards nor the accounts hold the database itself.
+  // (storage_reader.hpp), never on a scheduler thread: neither the shards nor the accounts
+  // hold the database itself. The one read on an account's thread is
+  // readers->find_debit_in_memory, from memory only.
   const storage_readers* readers = nullptr;
   ledger::storage::group_commit_writer* writer = nullptr;
   size_t writer_queue_max = 0;  // the writer's queue_change_sets_max

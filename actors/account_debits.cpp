@@ -99,9 +99,9 @@ void learn_from_lookup(account_state& st, const debit_lookup& asked,
 }
 
 // The earlier debit with this id, if any: in flight (the window), else among the stored
-// ones the lookup found (in memory or by a reader). An id that was neither in flight nor looked up
-// is not stored (plan_lookup). The window is not forgotten between plan_lookup and here, so what
-// was in flight then is still found in it.
+// ones the lookup found (in memory or by a reader). An id that was neither in flight nor
+// looked up is not stored (plan_lookup). The window is not forgotten between plan_lookup and
+// here, so what was in flight then is still found in it.
 const ledger::debit_record* find_prior_debit(const account_state& st, uint64_t debit_id,
                                              const std::vector<ledger::debit_record>& stored) {
   if (const auto* pending = find_uncommitted_debit(st, debit_id)) return pending;

@@ -584,35 +584,45 @@ expected<std::optional<credentials>> database::load_credentials(uint64_t account
   return std::optional<credentials>(std::move(decoded).value());
 }
 
+namespace {
+// One debit record's point read with `read`: not stored, the record validated, or the
+// failure (an Incomplete of a cache-only read among them: find_debit_in_memory checks first).
+expected<std::optional<debit_record>> read_debit(const database::impl& state,
+                                                 const rocksdb::ReadOptions& read,
+                                                 uint64_t account_id, uint64_t debit_id,
+                                                 bool& incomplete) {
+  rocksdb::PinnableSlice value;
+  auto got =
+      state.db->Get(read, state.handle(column::debits), debit_key(account_id, debit_id), &value);
+  incomplete = got.IsIncomplete();
+  if (got.IsNotFound() || incomplete) return std::optional<debit_record>{};
+  if (!got.ok()) return rocks_failure("cannot read debit", got);
+  auto record = decode_debit(debit_id, value.ToStringView());
+  if (!record) return record.error();
+  return std::optional<debit_record>(std::move(record).value());
+}
+}  // namespace
+
 expected<debit_in_memory> database::find_debit_in_memory(uint64_t account_id,
                                                          uint64_t debit_id) const {
   rocksdb::ReadOptions read;
   read.read_tier = rocksdb::kBlockCacheTier;
-  rocksdb::PinnableSlice value;
-  auto got =
-      impl_->db->Get(read, impl_->handle(column::debits), debit_key(account_id, debit_id), &value);
+  bool incomplete = false;
+  auto found = read_debit(*impl_, read, account_id, debit_id, incomplete);
+  if (!found) return found.error();
   debit_in_memory answer;
-  if (got.IsIncomplete()) return answer;
-  answer.answered = true;
-  if (got.IsNotFound()) return answer;
-  if (!got.ok()) return rocks_failure("cannot read debit", got);
-  auto record = decode_debit(debit_id, value.ToStringView());
-  if (!record) return record.error();
-  answer.stored = true;
-  answer.record = std::move(record).value();
+  answer.answered = !incomplete;
+  if (*found) {
+    answer.stored = true;
+    answer.record = **found;
+  }
   return answer;
 }
 
 expected<std::optional<debit_record>> database::find_debit(uint64_t account_id,
                                                            uint64_t debit_id) const {
-  rocksdb::PinnableSlice value;
-  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::debits),
-                            debit_key(account_id, debit_id), &value);
-  if (got.IsNotFound()) return std::optional<debit_record>{};
-  if (!got.ok()) return rocks_failure("cannot read debit", got);
-  auto record = decode_debit(debit_id, value.ToStringView());
-  if (!record) return record.error();
-  return std::optional<debit_record>(std::move(record).value());
+  bool incomplete = false;  // never, without a read tier
+  return read_debit(*impl_, rocksdb::ReadOptions(), account_id, debit_id, incomplete);
 }
 
 namespace {
