@@ -1,9 +1,15 @@
 #include "server/admin/admin_server.hpp"
 
+#include <netdb.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "server/admin/admin_actor.hpp"
@@ -66,6 +72,44 @@ admin_actor::behavior_type admin_behavior(admin_self self, std::shared_ptr<admin
   };
 }
 
+// How long start() waits for the published port to greet a connection.
+constexpr int greeting_timeout_ms = 5000;
+
+// Connects to the admin port and waits for the first byte of CAF's BASP server handshake, which
+// the middleman writes only once it accepts on the port. CAF 0.17 hands a published port to its
+// broker asynchronously; an unpublish that lands in the same multiplexer round as that hand-off
+// cancels the pending registration instead of removing it, and the port's acceptor is never
+// released (seen as a LeakSanitizer report when ledgerd is stopped right after it started).
+// Waiting for the greeting puts start() after the registration.
+ledger::status wait_for_greeting(const std::string& host, uint16_t port) {
+  const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (::getaddrinfo(wildcard ? "127.0.0.1" : host.c_str(), service.c_str(), &hints, &found) != 0)
+    return ledger::status::failure("cannot resolve " + host);
+  ledger::status outcome = ledger::status::failure("no address for " + host);
+  for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    const int fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
+    if (fd < 0) continue;
+    pollfd readable{fd, POLLIN, 0};
+    char first = 0;
+    if (::connect(fd, at->ai_addr, at->ai_addrlen) != 0) {
+      outcome = ledger::status::failure("connect: " + std::string(std::strerror(errno)));
+    } else if (::poll(&readable, 1, greeting_timeout_ms) != 1 || ::recv(fd, &first, 1, 0) != 1) {
+      outcome = ledger::status::failure("no greeting within " +
+                                        std::to_string(greeting_timeout_ms) + " ms");
+    } else {
+      outcome = ledger::status::success();
+    }
+    ::close(fd);
+    if (outcome.ok()) break;
+  }
+  ::freeaddrinfo(found);
+  return outcome;
+}
+
 }  // namespace
 
 std::string default_secret_file(const std::string& data_dir) {
@@ -104,6 +148,9 @@ ledger::status admin_server::start() {
                                    system_.render(published.error()));
   }
   port_ = *published;
+  if (auto greeted = wait_for_greeting(options_.host, port_); !greeted.ok()) {
+    spdlog::warn("admin: the console port {} did not answer a probe: {}", port_, greeted.message);
+  }
   spdlog::info("admin console on {}:{}; secret file \"{}\" ({}), audit log \"{}\"", options_.host,
                port_, options_.secret_file, secret->created ? "created" : "existing",
                options_.audit_log_file);
