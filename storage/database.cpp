@@ -140,8 +140,23 @@ class usage_merge_operator final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "contacto.usage.v1"; }
 };
 
+// The columns a debit writes: their puts go into a write batch sorted (database::write).
 bool is_busy(column family) {
   return family == column::journal || family == column::debits || family == column::accounts;
+}
+
+// The columns that take a record for every debit or hold operation (a hold's record, its
+// expiry index entry, a notice's two records): full-size memtables. With a quarter of the
+// size, a mass hold expiry flushed the holds column 63 times in 13 s (docs/performance.md).
+bool takes_a_record_per_operation(column family) {
+  return is_busy(family) || family == column::holds || family == column::hold_expiry ||
+         family == column::outbox || family == column::account_notices;
+}
+
+// The columns whose keys lead with the account and arrive spread over all accounts.
+bool keyed_across_accounts(column family) {
+  return family == column::journal || family == column::debits || family == column::holds ||
+         family == column::account_notices;
 }
 
 rocksdb::ColumnFamilyOptions make_column_options(column family, const database_options& options,
@@ -182,18 +197,21 @@ rocksdb::ColumnFamilyOptions make_column_options(column family, const database_o
   if (family == column::usage) cf.merge_operator = std::make_shared<usage_merge_operator>();
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = fastest_compression();
-  if (family == column::journal || family == column::debits) {
-    // Universal (size-tiered) compaction for the two columns that take a record per debit.
-    // Their keys arrive spread uniformly over all accounts, so under leveled compaction
-    // every L0 file overlaps all of the next level and each compaction rewrote the whole
-    // column: as it grew, compactions took seconds of a core and writes stalled behind
-    // them (35 s at 100,000 accounts: 94,700 debits/s with 2.2 s stalls, against 165,500
-    // and a 321 ms p99 with universal; docs/performance.md).
+  if (keyed_across_accounts(family)) {
+    // Universal (size-tiered) compaction for the columns that take a record per debit or
+    // hold operation keyed by account. Their keys arrive spread uniformly over all
+    // accounts, so under leveled compaction every L0 file overlaps all of the next level
+    // and each compaction rewrote the whole column: as it grew, compactions took seconds
+    // of a core and writes stalled behind them (debits, 35 s at 100,000 accounts: 94,700
+    // debits/s with 2.2 s stalls, against 165,500 and a 321 ms p99 with universal; holds,
+    // a mass expiry: 20 L0 files, every write of the database slowed, debits' p99 298 ms
+    // during it, 117-149 ms with universal; docs/performance.md). A column written before
+    // under leveled compaction opens as it is: each of its levels is one sorted run.
     cf.compaction_style = rocksdb::kCompactionStyleUniversal;
   }
   cf.level_compaction_dynamic_level_bytes = true;
-  cf.write_buffer_size =
-      is_busy(family) ? options.write_buffer_bytes : options.write_buffer_bytes / 4;
+  cf.write_buffer_size = takes_a_record_per_operation(family) ? options.write_buffer_bytes
+                                                              : options.write_buffer_bytes / 4;
   cf.max_write_buffer_number = 3;
   return cf;
 }
