@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "actors/limits.hpp"
+#include "actors/metrics.hpp"
 #include "actors/storage_reader.hpp"
 #include "actors/wall_clock.hpp"
 
@@ -33,7 +34,9 @@ struct account_due {
 struct sweep_state {
   directory accounts;
   const storage_readers* readers = nullptr;
+  const metrics* counters = nullptr;
   std::chrono::milliseconds interval{0};
+  foreground_watch clients{hold_sweep_quiet_after};
 
   // The round: the index's entries due at round_now_ms, page by page. Its number is the
   // batch_id of its groups.
@@ -80,8 +83,12 @@ void dispatch(sweep_self self) {
   const auto& shards = st.accounts.shards();
   std::vector<debit_group> groups(shards.size());
   const caf::actor reply_to = caf::actor_cast<caf::actor>(self);
+  const auto now = steady_clock::now();
+  st.clients.observe(client_operations_completed(*st.counters), now);
+  const size_t window =
+      st.clients.busy(now) ? hold_sweep_accounts_in_flight_busy : hold_sweep_accounts_in_flight_max;
   uint32_t index = 0;
-  while (st.in_flight < hold_sweep_accounts_in_flight_max && !st.waiting.empty()) {
+  while (st.in_flight < window && !st.waiting.empty()) {
     account_due due = std::move(st.waiting.front());
     st.waiting.pop_front();
     auto& group = groups[st.accounts.shard_of(due.account_id)];
@@ -204,9 +211,11 @@ void tick(sweep_self self) {
 
 hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accounts,
                                                 const storage_readers* readers,
+                                                const metrics* counters,
                                                 std::chrono::milliseconds interval) {
   self->state.accounts = std::move(accounts);
   self->state.readers = readers;
+  self->state.counters = counters;
   self->state.interval = interval;
   self->send(self, sweep_atom::value);  // at once: a restart releases what expired meanwhile
   return {
@@ -227,10 +236,17 @@ hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accou
 
 }  // namespace
 
+uint64_t client_operations_completed(const metrics& counters) {
+  const auto count = [](const counter& value) { return value.load(std::memory_order_relaxed); };
+  return count(counters.debits_applied) + count(counters.debits_rejected) +
+         count(counters.holds_authorized) + count(counters.holds_captured) +
+         count(counters.holds_released);
+}
+
 hold_expiry_actor spawn_hold_expiry(caf::actor_system& system, directory accounts,
-                                    const storage_readers* readers,
+                                    const storage_readers* readers, const metrics* counters,
                                     std::chrono::milliseconds interval) {
-  return system.spawn(sweep_behavior, std::move(accounts), readers, interval);
+  return system.spawn(sweep_behavior, std::move(accounts), readers, counters, interval);
 }
 
 }  // namespace actors

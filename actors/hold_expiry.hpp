@@ -15,7 +15,10 @@
 //
 // The sweep keeps at most hold_sweep_accounts_in_flight_max accounts unanswered, and reads
 // the next page while those are written: its share of the writer's queue is bounded, so a
-// debit submitted meanwhile waits behind at most that many of its writes. A refusal (a
+// debit submitted meanwhile waits behind at most that many of its writes. While clients are
+// being served (a debit or hold operation completed within hold_sweep_quiet_after:
+// foreground_watch) the window is hold_sweep_accounts_in_flight_busy: debits come first,
+// and the sweep takes longer under load. A refusal (a
 // full writer queue) or a failed read ends the round; the next round starts from the first
 // entry. Debits never wait for the sweep otherwise: it reads on a reader, and the accounts
 // handle its groups between their other messages.
@@ -32,6 +35,35 @@
 namespace actors {
 
 class storage_readers;
+struct metrics;
+
+// Whether clients are being served, from a count of their completed operations sampled now
+// and then: busy from a sample that saw the count move until `quiet_after` passes without
+// one. The first sample only sets the baseline.
+class foreground_watch {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  explicit foreground_watch(std::chrono::milliseconds quiet_after) : quiet_after_(quiet_after) {}
+
+  void observe(uint64_t completed, time_point now) {
+    if (sampled_ && completed != completed_) last_moved_ = now;
+    sampled_ = true;
+    completed_ = completed;
+  }
+  bool busy(time_point now) const { return moved_ever() && now - last_moved_ < quiet_after_; }
+
+ private:
+  bool moved_ever() const { return last_moved_ != time_point{}; }
+
+  std::chrono::milliseconds quiet_after_;
+  bool sampled_ = false;
+  uint64_t completed_ = 0;
+  time_point last_moved_{};
+};
+
+// The debits and hold operations of clients completed so far (what foreground_watch samples).
+uint64_t client_operations_completed(const metrics& counters);
 
 // Its own timer, and the answers of the accounts it sent expire_holds (through the result
 // batcher, or at once for a refusal or when nothing was written).
@@ -39,9 +71,9 @@ using hold_expiry_actor =
     caf::typed_actor<caf::reacts_to<sweep_atom>, caf::reacts_to<debit_results_bundle>,
                      caf::reacts_to<debit_group_results>>;
 
-// Starts sweeping at once. `readers` must outlive the actor (the node's do).
+// Starts sweeping at once. `readers` and `counters` must outlive the actor (the node's do).
 hold_expiry_actor spawn_hold_expiry(caf::actor_system& system, directory accounts,
-                                    const storage_readers* readers,
+                                    const storage_readers* readers, const metrics* counters,
                                     std::chrono::milliseconds interval);
 
 }  // namespace actors

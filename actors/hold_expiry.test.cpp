@@ -5,6 +5,7 @@
 #include "actors/hold_expiry.hpp"
 
 #include "actors/limits.hpp"
+#include "actors/metrics.hpp"
 #include "actors/test_support.hpp"
 #include "actors/wall_clock.hpp"
 #include "storage/test_support.hpp"
@@ -164,6 +165,38 @@ TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {
   auto report = ledger::storage::verify(node_->database());
   EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
   EXPECT_EQ(report.open_holds, 1u);
+}
+
+TEST(ForegroundWatch, BusyFromAMoveOfTheCountUntilAQuietPeriod) {
+  using std::chrono::milliseconds;
+  const foreground_watch::time_point start{std::chrono::seconds(100)};
+  foreground_watch clients{milliseconds(1000)};
+  EXPECT_FALSE(clients.busy(start));
+  clients.observe(500, start);
+  EXPECT_FALSE(clients.busy(start)) << "the first sample is only the baseline";
+  clients.observe(500, start + milliseconds(10));
+  EXPECT_FALSE(clients.busy(start + milliseconds(10))) << "nothing completed";
+  clients.observe(501, start + milliseconds(20));
+  EXPECT_TRUE(clients.busy(start + milliseconds(20)));
+  clients.observe(501, start + milliseconds(500));
+  EXPECT_TRUE(clients.busy(start + milliseconds(1019))) << "still within the quiet period";
+  EXPECT_FALSE(clients.busy(start + milliseconds(1020)));
+  clients.observe(502, start + milliseconds(3000));
+  EXPECT_TRUE(clients.busy(start + milliseconds(3999)));
+  EXPECT_FALSE(clients.busy(start + milliseconds(4000)));
+}
+
+TEST(ForegroundWatch, CountsClientsDebitsAndHoldOperationsNotExpiries) {
+  metrics counters;
+  EXPECT_EQ(client_operations_completed(counters), 0u);
+  bump(counters.holds_expired);
+  EXPECT_EQ(client_operations_completed(counters), 0u) << "the sweep's own work";
+  bump(counters.debits_applied);
+  bump(counters.debits_rejected);
+  bump(counters.holds_authorized);
+  bump(counters.holds_captured);
+  bump(counters.holds_released);
+  EXPECT_EQ(client_operations_completed(counters), 5u);
 }
 
 }  // namespace

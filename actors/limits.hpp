@@ -79,6 +79,19 @@ static_assert(hold_sweep_accounts_in_flight_max + writer_reserve <= writer_queue
               "the sweep alone never fills the smallest queue");
 static_assert(hold_sweep_accounts_in_flight_max <= hold_sweep_page_max,
               "a page read ahead refills the whole window");
+// The window while clients are being served: a debit submitted during a mass expiry waits
+// behind at most this many accounts' releases in the writer's queue. With 128 a debit batch
+// waited a median 24-44 ms during the sweep of 1.9 M holds, with 8 about 10 ms; the sweep
+// then takes longer (docs/performance.md, "Expiry after a restart"). Debits come first.
+inline constexpr size_t hold_sweep_accounts_in_flight_busy = 8;
+static_assert(hold_sweep_accounts_in_flight_busy >= 1 &&
+                  hold_sweep_accounts_in_flight_busy <= hold_sweep_accounts_in_flight_max,
+              "the busy window is a smaller, non-empty window");
+// Clients count as being served for this long after the last debit or hold operation the
+// sweep saw completed.
+inline constexpr std::chrono::milliseconds hold_sweep_quiet_after{1000};
+static_assert(hold_sweep_quiet_after <= hold_sweep_interval_default,
+              "a sweep after a quiet interval runs at its full window");
 // The most accounts a round remembers having named (to name none twice: an account's first
 // command releases all its holds due in the round). Past it, an account may be named again;
 // it finds nothing due then (account_expiry.cpp): only work is repeated. About 40 bytes

@@ -152,7 +152,7 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   result->directory_ = directory(system, context, options.directory);
   if (auto resolved = result->resolve_open_intents(); !resolved.ok()) return resolved;
   result->hold_expiry_ = spawn_hold_expiry(system, result->directory_, result->readers_.get(),
-                                           options.hold_sweep_interval);
+                                           result->counters_.get(), options.hold_sweep_interval);
   return result;
 }
 
