@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -72,16 +73,32 @@ admin_actor::behavior_type admin_behavior(admin_self self, std::shared_ptr<admin
   };
 }
 
-// How long start() waits for the published port to greet a connection.
-constexpr int greeting_timeout_ms = 5000;
+// How long start() waits, in all, for the published port to greet a connection.
+constexpr std::chrono::milliseconds greeting_timeout{5000};
+
+// Polls `fd` for `events` until `deadline`: true when they came.
+bool poll_until(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd wanted{fd, events, 0};
+    const int ready = ::poll(&wanted, 1, static_cast<int>(left.count()));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
 
 // Connects to the admin port and waits for the first byte of CAF's BASP server handshake, which
 // the middleman writes only once it accepts on the port. CAF 0.17 hands a published port to its
 // broker asynchronously; an unpublish that lands in the same multiplexer round as that hand-off
 // cancels the pending registration instead of removing it, and the port's acceptor is never
 // released (seen as a LeakSanitizer report when ledgerd is stopped right after it started).
-// Waiting for the greeting puts start() after the registration.
+// Waiting for the greeting puts start() after the registration. One deadline covers the
+// connects and the greeting (a firewall that drops the probe must not hold the start), and the
+// first address that accepts the connection is the only one asked.
 ledger::status wait_for_greeting(const std::string& host, uint16_t port) {
+  const auto deadline = std::chrono::steady_clock::now() + greeting_timeout;
   const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -89,22 +106,32 @@ ledger::status wait_for_greeting(const std::string& host, uint16_t port) {
   const std::string service = std::to_string(port);
   if (::getaddrinfo(wildcard ? "127.0.0.1" : host.c_str(), service.c_str(), &hints, &found) != 0)
     return ledger::status::failure("cannot resolve " + host);
-  ledger::status outcome = ledger::status::failure("no address for " + host);
+  ledger::status outcome = ledger::status::failure("no usable address for " + host);
   for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
-    const int fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
-    if (fd < 0) continue;
-    pollfd readable{fd, POLLIN, 0};
+    const int fd =
+        ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, at->ai_protocol);
+    if (fd < 0) {
+      outcome = ledger::status::failure("socket: " + std::string(std::strerror(errno)));
+      continue;
+    }
+    int error = 0;
+    if (::connect(fd, at->ai_addr, at->ai_addrlen) != 0 && errno != EINPROGRESS) error = errno;
+    socklen_t length = sizeof error;
+    const bool connected = error == 0 && poll_until(fd, POLLOUT, deadline) &&
+                           ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 &&
+                           error == 0;
     char first = 0;
-    if (::connect(fd, at->ai_addr, at->ai_addrlen) != 0) {
-      outcome = ledger::status::failure("connect: " + std::string(std::strerror(errno)));
-    } else if (::poll(&readable, 1, greeting_timeout_ms) != 1 || ::recv(fd, &first, 1, 0) != 1) {
+    if (!connected) {
+      outcome = ledger::status::failure(
+          "connect: " + std::string(error != 0 ? std::strerror(error) : "no answer in time"));
+    } else if (!poll_until(fd, POLLIN, deadline) || ::recv(fd, &first, 1, 0) != 1) {
       outcome = ledger::status::failure("no greeting within " +
-                                        std::to_string(greeting_timeout_ms) + " ms");
+                                        std::to_string(greeting_timeout.count()) + " ms");
     } else {
       outcome = ledger::status::success();
     }
     ::close(fd);
-    if (outcome.ok()) break;
+    if (connected) break;
   }
   ::freeaddrinfo(found);
   return outcome;
