@@ -192,6 +192,7 @@ void start_round(sweep_self self) {
   st.in_flight = 0;
   st.round_started = st.last_heard = steady_clock::now();
   st.entries_read = st.accounts_answered = 0;
+  st.clients.rebase(client_operations_completed(*st.counters));
   read_page(self);
 }
 

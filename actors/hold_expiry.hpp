@@ -39,7 +39,8 @@ struct metrics;
 
 // Whether clients are being served, from a count of their completed operations sampled now
 // and then: busy from a sample that saw the count move until `quiet_after` passes without
-// one. The first sample only sets the baseline.
+// one. The first sample, and a rebase (each round starts with one), only set the baseline:
+// what clients did between two rounds does not count as a move.
 class foreground_watch {
  public:
   using time_point = std::chrono::steady_clock::time_point;
@@ -48,6 +49,10 @@ class foreground_watch {
 
   void observe(uint64_t completed, time_point now) {
     if (sampled_ && completed != completed_) last_moved_ = now;
+    sampled_ = true;
+    completed_ = completed;
+  }
+  void rebase(uint64_t completed) {
     sampled_ = true;
     completed_ = completed;
   }

@@ -186,6 +186,24 @@ TEST(ForegroundWatch, BusyFromAMoveOfTheCountUntilAQuietPeriod) {
   EXPECT_FALSE(clients.busy(start + milliseconds(4000)));
 }
 
+TEST(ForegroundWatch, ARebaseOnlyMovesTheBaseline) {
+  using std::chrono::milliseconds;
+  const foreground_watch::time_point start{std::chrono::seconds(100)};
+  foreground_watch clients{milliseconds(1000)};
+  clients.rebase(10);
+  clients.observe(10, start);
+  EXPECT_FALSE(clients.busy(start));
+  // Clients worked between two rounds; the next round's rebase takes that as the baseline.
+  clients.rebase(900);
+  clients.observe(900, start + milliseconds(5));
+  EXPECT_FALSE(clients.busy(start + milliseconds(5)));
+  clients.observe(901, start + milliseconds(10));
+  EXPECT_TRUE(clients.busy(start + milliseconds(10)));
+  // A rebase keeps a move seen within the quiet period.
+  clients.rebase(950);
+  EXPECT_TRUE(clients.busy(start + milliseconds(500)));
+}
+
 TEST(ForegroundWatch, CountsClientsDebitsAndHoldOperationsNotExpiries) {
   metrics counters;
   EXPECT_EQ(client_operations_completed(counters), 0u);

@@ -82,7 +82,8 @@ static_assert(hold_sweep_accounts_in_flight_max <= hold_sweep_page_max,
 // The window while clients are being served: a debit submitted during a mass expiry waits
 // behind at most this many accounts' releases in the writer's queue. With 128 a debit batch
 // waited a median 24-44 ms during the sweep of 1.9 M holds, with 8 about 10 ms; the sweep
-// then takes longer (docs/performance.md, "Expiry after a restart"). Debits come first.
+// then takes longer (docs/performance.md, "Write stalls, then the sweep yielding to
+// clients"). Debits come first.
 inline constexpr size_t hold_sweep_accounts_in_flight_busy = 8;
 static_assert(hold_sweep_accounts_in_flight_busy >= 1 &&
                   hold_sweep_accounts_in_flight_busy <= hold_sweep_accounts_in_flight_max,
