@@ -140,9 +140,16 @@ class usage_merge_operator final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "contacto.usage.v1"; }
 };
 
-// The columns a debit writes: their puts go into a write batch sorted (database::write).
+// The columns a debit writes.
 bool is_busy(column family) {
   return family == column::journal || family == column::debits || family == column::accounts;
+}
+
+// The columns whose puts go into a write batch in key order, after the batch's other ops
+// (database::write): only columns that take nothing but puts, so that no put moves past an
+// erase of its key. Holds are never erased.
+bool puts_sorted(column family) {
+  return is_busy(family) || family == column::holds;
 }
 
 // The columns that take a record for every debit or hold operation (a hold's record, its
@@ -1020,7 +1027,7 @@ status database::write(const change_set* const* sets, size_t count, durability m
     bytes += sets[i]->byte_size() + sets[i]->record_count() * 8;
   }
   const auto superseded = superseded_account_states(sets, count);
-  // Puts into the busy columns go in key order: consecutive memtable inserts then share
+  // Puts into the puts_sorted columns go in key order: consecutive memtable inserts then share
   // most of their skiplist search path (RocksDB keeps the last insert position), which
   // matters when debits are spread over many accounts. Only puts of those columns are
   // reordered, stably, so ops on the same key keep their order; everything else (card range
@@ -1039,7 +1046,7 @@ status database::write(const change_set* const* sets, size_t count, durability m
     for (size_t k = 0; k < ops.size(); ++k) {
       if (superseded.count(op_position{i, k}) > 0) continue;
       const auto& entry = ops[k];
-      if (is_busy(entry.family) && entry.kind == change_set::op_kind::put) {
+      if (puts_sorted(entry.family) && entry.kind == change_set::op_kind::put) {
         puts.push_back({entry.family,
                         {buffer.data() + entry.key_offset, entry.key_size},
                         {buffer.data() + entry.value_offset, entry.value_size}});
