@@ -34,27 +34,25 @@ void persist_notices(ledger::storage::change_set& changes, const ledger::account
 }
 
 void persist_holds(account_self self, ledger::storage::change_set& changes,
-                   const ledger::outcome& out, const hold_expiries& indexed_before,
-                   pending_commit& work) {
+                   const ledger::outcome& out, const hold_expiries& indexed_before) {
   if (!out.ok() || out.holds.empty()) return;
   auto& uncommitted = in_flight_of(self->state).uncommitted_holds;
   for (const auto& hold : out.holds) {
     auto before = indexed_before.find(hold.hold_id());
     changes.put_hold(self->state.acct.id, hold,
                      before == indexed_before.end() ? 0 : before->second);
-    uncommitted[hold.hold_id()] = hold;
-    work.holds_to_forget.push_back(hold);
+    uncommitted[hold.hold_id()] = uncommitted_hold{hold, 0};
   }
 }
 
 bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
-                       const hold_expiries& indexed_before, pending_commit& work) {
+                       const hold_expiries& indexed_before) {
   auto& acct = self->state.acct;
   if (now_ms <= 0 || !acct.holds) return false;
   ledger::outcome expired = ledger::expire_holds(acct, command_context_of(self, now_ms));
   if (expired.holds.empty()) return false;
   // The caller writes the state record, once for this and what it does next.
-  persist_holds(self, changes, expired, indexed_before, work);
+  persist_holds(self, changes, expired, indexed_before);
   persist_notices(changes, acct, expired);
   count_events(self, expired);
   return true;
@@ -120,11 +118,6 @@ void on_committed(account_self self, uint32_t token, ledger::error_code code) {
     return fail_storage(self, "durable write failed for account " + std::to_string(st.acct.id));
   }
   if (work.recharge_to_forget) in_flight.uncommitted_recharges.erase(*work.recharge_to_forget);
-  for (const auto& hold : work.holds_to_forget) {
-    auto it = in_flight.uncommitted_holds.find(hold.hold_id());
-    if (it != in_flight.uncommitted_holds.end() && it->second == hold)
-      in_flight.uncommitted_holds.erase(it);
-  }
   if (work.charge_to_send) send_charge(self, *work.charge_to_send, false);
   if (work.has_promise) work.promise.deliver(std::move(work.reply));
   release_idle_memory(st);
@@ -255,13 +248,28 @@ void submit(account_self self, ledger::storage::change_set changes, pending_comm
     return;
   }
   // Any answer after this one waits for its ticket (debit_window::submitted).
+  mark_submitted(in_flight, ticket);
+}
+
+void mark_submitted(in_flight_state& in_flight, uint64_t ticket) {
   in_flight.debits.submitted(ticket);
+  for (auto& [hold_id, hold] : in_flight.uncommitted_holds) {
+    if (hold.ticket == 0) hold.ticket = ticket;
+  }
 }
 
 void forget_durable(account_self self) {
   auto& st = self->state;
+  // Every submitted write has a ticket in the debit window (mark_submitted): when it has
+  // nothing undurable, the uncommitted holds were forgotten with it.
   if (!st.in_flight || !st.in_flight->debits.anything_undurable()) return;
-  st.in_flight->debits.forget(st.context->writer->durable_ticket());
+  const uint64_t durable = st.context->writer->durable_ticket();
+  st.in_flight->debits.forget(durable);
+  auto& holds = st.in_flight->uncommitted_holds;
+  for (auto it = holds.begin(); it != holds.end();) {
+    const bool written = it->second.ticket != 0 && it->second.ticket <= durable;
+    it = written ? holds.erase(it) : std::next(it);
+  }
   release_idle_memory(st);
 }
 

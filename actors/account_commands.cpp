@@ -221,7 +221,7 @@ void run_command(account_self self, const account_request& request, reply_promis
           : std::visit(command_visitor{self, changes, work, stored_recharge, wall_clock_ms()},
                        request.cmd);
   if (!is_create) persist_outcome(st, changes, out);
-  persist_holds(self, changes, out, indexed_before, work);
+  persist_holds(self, changes, out, indexed_before);
   count_events(self, out);
   const bool read_only = !out.ok() || std::holds_alternative<commands::get>(request.cmd);
   // Nothing undurable to wait for: answer at once.

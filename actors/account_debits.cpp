@@ -199,7 +199,7 @@ void submit_group(account_self self, ledger::storage::change_set changes, const 
                   pending_commit work) {
   auto& st = self->state;
   const account_context* ctx = st.context;
-  const bool needs_message = work.charge_to_send.has_value() || !work.holds_to_forget.empty();
+  const bool needs_message = work.charge_to_send.has_value();
   // The sweep's answers are not clients' replies (ledger_replies_total).
   const bool counted = !from_expiry_sweep(group);
   work.token = st.next_token++;
@@ -230,7 +230,7 @@ void submit_group(account_self self, ledger::storage::change_set changes, const 
     refuse_group(self, group, accepted);
     return fail_storage(self, "cannot submit a group to the writer");
   }
-  in_flight_of(st).debits.submitted(ticket);
+  mark_submitted(in_flight_of(st), ticket);
   if (needs_message) in_flight_of(st).pending.push_back(std::move(work));
 }
 

@@ -56,7 +56,7 @@ void handle_expiry_group(account_self self, debit_group group) {
   for (const auto& item : group.holds) {
     const auto* cmd = std::get_if<commands::expire_holds>(&item.cmd);
     LEDGER_ASSERT(cmd != nullptr);  // the sweep's groups carry nothing else
-    released |= release_due_holds(self, cmd->now_ms, changes, indexed_before, work);
+    released |= release_due_holds(self, cmd->now_ms, changes, indexed_before);
     erase_stale_entries(self, *cmd, indexed_before, changes);
     answers.push_back(hold_outcome{
         item.index, ledger::error_code::ok, st.acct.balance, ledger::held(st.acct), {}});

@@ -22,7 +22,7 @@ const ledger::hold_record* find_uncommitted_hold(const account_state& st, uint64
   if (!st.in_flight) return nullptr;
   const auto& uncommitted = st.in_flight->uncommitted_holds;
   auto it = uncommitted.find(hold_id);
-  return it == uncommitted.end() ? nullptr : &it->second;
+  return it == uncommitted.end() ? nullptr : &it->second.record;
 }
 
 // The hold ids of `group` that are neither open here nor written and not yet durable: only
@@ -115,7 +115,7 @@ void apply_hold_group(account_self self, const debit_group& group,
     // The index entries as they stand before this item: an earlier item of the group may
     // have moved one, and its put is in `changes` already.
     const hold_expiries indexed_before = open_hold_expiries(st.acct);
-    state_changed |= release_due_holds(self, now_of(item.cmd), changes, indexed_before, work);
+    state_changed |= release_due_holds(self, now_of(item.cmd), changes, indexed_before);
     const uint64_t hold_id = hold_id_of(item.cmd);
     ledger::outcome out =
         std::visit(hold_visitor{st.acct, context_of(self).rules, context_of(self).clock->now_us(),
@@ -130,7 +130,7 @@ void apply_hold_group(account_self self, const debit_group& group,
         LEDGER_ASSERT(!work.charge_to_send);
         work.charge_to_send = out.charge;
       }
-      persist_holds(self, changes, out, indexed_before, work);
+      persist_holds(self, changes, out, indexed_before);
       persist_notices(changes, st.acct, out);
     }
     count_events(self, out);

@@ -40,9 +40,14 @@ struct pending_commit {
   account_reply reply;
   std::optional<ledger::charge_intent> charge_to_send;  // durable now: send to the gateway
   std::optional<std::string> recharge_to_forget;
-  // Hold records this write makes durable: forgotten from uncommitted_holds once it is, if
-  // no later write changed them again.
-  std::vector<ledger::hold_record> holds_to_forget;
+};
+
+// A hold record written and not yet durable, with the writer's ticket of its write (0 until
+// the write is submitted): forget_durable drops it once the writer has made that ticket
+// durable, as it does for debits, with no message to the account.
+struct uncommitted_hold {
+  ledger::hold_record record;
+  uint64_t ticket = 0;
 };
 
 // What an account holds only while it has work in flight: writes not yet durable, debits
@@ -52,17 +57,17 @@ struct pending_commit {
 // the actor (1,024 bytes with the state) after a 64-byte control block, and 1,280 bytes is
 // a jemalloc size class (1,344 would cost 1,536; docs/performance.md, memory per account).
 struct in_flight_state {
-  // Waiting for a committed message, in submission order. Debit groups (debit_batch.hpp)
-  // need none unless they started a charge: their results go to the front end through the
-  // writer's result_batcher, and the debit window's ticket says when they are durable. A
-  // std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty.
+  // Waiting for a committed message, in submission order. Debit and hold groups
+  // (debit_batch.hpp) need none unless they started a charge: their results go to the front end
+  // through the writer's result_batcher, and the debit window's ticket says when they are durable.
+  // A std::list, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty.
   std::list<pending_commit> pending;
   // Debits applied but not yet durable (debit_window.hpp), and the ticket of the last
   // debit write, which later answers wait for.
   debit_window debits;
   std::map<std::string, ledger::recharge_record> uncommitted_recharges;
   // Hold records written and not yet durable, by hold id: storage cannot answer for them.
-  std::map<uint64_t, ledger::hold_record> uncommitted_holds;
+  std::map<uint64_t, uncommitted_hold> uncommitted_holds;
   // Manual recharges whose requester waits for the gateway's answer, by charge_seq.
   std::map<uint64_t, caf::typed_response_promise<account_reply>> recharge_waiters;
   // The records of manual recharges whose charge is at the gateway, by charge_seq: written
@@ -203,22 +208,25 @@ void persist_notices(ledger::storage::change_set& changes, const ledger::account
                      const ledger::outcome& out);
 // Records the holds an accepted outcome changed, with their expiry index entries;
 // `indexed_before`: the open holds' expiries before the command. Each record goes into
-// uncommitted_holds and `work` until it is durable.
+// uncommitted_holds until it is durable (mark_submitted, forget_durable).
 void persist_holds(account_self self, ledger::storage::change_set& changes,
-                   const ledger::outcome& out, const hold_expiries& indexed_before,
-                   pending_commit& work);
+                   const ledger::outcome& out, const hold_expiries& indexed_before);
 hold_expiries open_hold_expiries(const ledger::account& acct);
 // Before a hold operation (or the sweep's command) looks at the account, the holds due at
 // its time are released, in the same write: nothing ever sees a hold past its expiry as
 // open. True when it released any (the caller then writes the account state).
 bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
-                       const hold_expiries& indexed_before, pending_commit& work);
+                       const hold_expiries& indexed_before);
 // Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
 void count_events(account_self self, const ledger::outcome& out);
 // Submits a change_set whose completion comes back as (committed_atom, token, code), then
 // on_committed answers `work` in submission order.
 void submit(account_self self, ledger::storage::change_set changes, pending_commit work);
-// Forgets the debits the writer has made durable (storage answers for them now).
+// The writer accepted the account's next change_set as `ticket`: the debits and hold records
+// added since the last call are durable once the writer's durable ticket reaches it.
+void mark_submitted(in_flight_state& in_flight, uint64_t ticket);
+// Forgets the debits and hold records the writer has made durable (storage answers for them
+// now).
 void forget_durable(account_self self);
 // Memory may be ahead of disk: the process must stop (account_context::on_storage_failure).
 void fail_storage(account_self self, const std::string& reason);
