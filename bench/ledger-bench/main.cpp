@@ -293,10 +293,11 @@ bool prepare_template(const cli& options) {
 }
 
 void print_progress(const bench::progress_sample& sample, uint64_t& previous) {
-  std::fprintf(stderr, "%6.1f s %s %10.0f debits/s  %llu batches in flight\n",
+  std::fprintf(stderr, "%6.1f s %s %10.0f debits/s  %llu batches in flight  slowest %.1f ms\n",
                sample.elapsed_seconds, sample.warming_up ? "warm-up" : "       ",
                static_cast<double>(sample.debits_answered - previous),
-               static_cast<unsigned long long>(sample.batches_in_flight));
+               static_cast<unsigned long long>(sample.batches_in_flight),
+               static_cast<double>(sample.slowest_batch_ns) / 1e6);
   previous = sample.debits_answered;
 }
 

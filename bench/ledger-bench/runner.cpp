@@ -17,6 +17,8 @@ using clock_type = std::chrono::steady_clock;
 struct shared_state {
   std::atomic<uint64_t> answered{0};
   std::atomic<uint64_t> in_flight{0};
+  // The slowest batch answered since the last progress sample, ns (warm-up included).
+  std::atomic<uint64_t> slowest_ns{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
   run_result total;
@@ -243,16 +245,24 @@ class connection_runner {
     }
   }
 
+  void raise_slowest(uint64_t latency_ns) {
+    uint64_t slowest = shared_.slowest_ns.load(std::memory_order_relaxed);
+    while (latency_ns > slowest && !shared_.slowest_ns.compare_exchange_weak(
+                                       slowest, latency_ns, std::memory_order_relaxed)) {
+    }
+  }
+
   static void count(std::array<uint64_t, code_slots>& counts, ledger::error_code code) {
     const auto slot = static_cast<size_t>(code);
     counts[slot < code_slots ? slot : code_slots - 1] += 1;
   }
 
   void record(const sent_batch& sent, clock_type::time_point answered_at) {
-    if (!times_.contains(answered_at) || sent.counted_from < times_.measure_from) return;
     const auto latency = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(answered_at - sent.counted_from)
             .count());
+    raise_slowest(latency);
+    if (!times_.contains(answered_at) || sent.counted_from < times_.measure_from) return;
     local_.batches += 1;
     local_.batch_latency.record(latency);
     if (!sent.holds) {
@@ -332,7 +342,7 @@ run_result run_load(const run_options& options,
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const auto now = clock_type::now();
     progress({std::chrono::duration<double>(now - started).count(), shared.answered.load(),
-              shared.in_flight.load(), now < times.measure_from});
+              shared.in_flight.load(), shared.slowest_ns.exchange(0), now < times.measure_from});
   }
   for (auto& thread : threads)
     thread.join();

@@ -65,6 +65,7 @@ struct progress_sample {
   double elapsed_seconds = 0;
   uint64_t debits_answered = 0;  // since the start, warm-up included
   uint64_t batches_in_flight = 0;
+  uint64_t slowest_batch_ns = 0;  // the slowest batch answered since the last sample
   bool warming_up = false;
 };
 
