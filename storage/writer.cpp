@@ -140,6 +140,11 @@ void group_commit_writer::record(const std::deque<pending>& batch, uint64_t late
   size_t bucket = 0;
   for (size_t size = batch.size(); size > 1 && bucket + 1 < batch_size_buckets; size >>= 1)
     ++bucket;
+  const uint64_t latency_us = latency_ns / 1'000;
+  size_t latency_bucket = 0;
+  while (latency_bucket < write_latency_bounds_us.size() &&
+         latency_us > write_latency_bounds_us[latency_bucket])
+    ++latency_bucket;
   std::lock_guard<std::mutex> lock(stats_mutex_);
   stats_.batches_written += 1;
   stats_.change_sets_written += batch.size();
@@ -149,6 +154,7 @@ void group_commit_writer::record(const std::deque<pending>& batch, uint64_t late
   stats_.write_latency_ns_sum += latency_ns;
   stats_.write_latency_ns_max = std::max(stats_.write_latency_ns_max, latency_ns);
   stats_.batch_size_histogram[bucket] += 1;
+  stats_.write_latency_histogram[latency_bucket] += 1;
 }
 
 }  // namespace ledger::storage

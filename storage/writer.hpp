@@ -23,6 +23,7 @@
 // Callbacks run on the writer thread: they must be short, must not throw, and may call
 // submit() (it does not block). CAF-free: the account actors wrap them into messages.
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -60,6 +61,14 @@ struct writer_options {
 // Batches by change_set count: bucket k counts batches of [2^k, 2^(k+1)) change_sets.
 inline constexpr size_t batch_size_buckets = 16;
 
+// Writes by how long they took (the fdatasync included in fsync mode), in microseconds:
+// bucket k counts writes of at most write_latency_bounds_us[k] and above the bound before;
+// the last bucket counts the rest. The tail of these is the tail every acknowledgement
+// waits behind (docs/performance.md, "The authorise tail at half rate, taken apart").
+inline constexpr std::array<uint64_t, 12> write_latency_bounds_us = {
+    250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
+inline constexpr size_t write_latency_buckets = write_latency_bounds_us.size() + 1;
+
 struct writer_stats {
   uint64_t batches_written = 0;
   uint64_t change_sets_written = 0;
@@ -70,6 +79,7 @@ struct writer_stats {
   uint64_t write_latency_ns_max = 0;
   uint64_t rejected_queue_full = 0;
   uint64_t batch_size_histogram[batch_size_buckets] = {};
+  uint64_t write_latency_histogram[write_latency_buckets] = {};
 };
 
 class group_commit_writer {

@@ -59,7 +59,22 @@ TEST(writer, writes_and_calls_back_after_the_write) {
   EXPECT_EQ(called.get_future().get(), error_code::ok);
   writer.stop();
   EXPECT_EQ(writer.submit(debit_changes(5, 2), nullptr), error_code::storage_failure);
-  EXPECT_EQ(writer.stats().records_written, 3U);
+  const writer_stats stats = writer.stats();
+  EXPECT_EQ(stats.records_written, 3U);
+  // The one write is in exactly one duration bucket, the one its time falls in.
+  uint64_t counted = 0;
+  for (size_t k = 0; k < write_latency_buckets; ++k) {
+    counted += stats.write_latency_histogram[k];
+    if (stats.write_latency_histogram[k] == 0) continue;
+    const uint64_t took_us = stats.write_latency_ns_max / 1'000;
+    if (k < write_latency_bounds_us.size()) {
+      EXPECT_LE(took_us, write_latency_bounds_us[k]);
+    }
+    if (k > 0) {
+      EXPECT_GT(took_us, write_latency_bounds_us[k - 1]);
+    }
+  }
+  EXPECT_EQ(counted, stats.batches_written);
 }
 
 // Four threads submit concurrently in fsync mode: everything lands, the callbacks come in

@@ -47,6 +47,23 @@ void single(std::string& out, std::string_view name, std::string_view type, std:
   sample(out, name, "", value);
 }
 
+// A latency histogram: `counts` has one bucket per bound (at most that many microseconds)
+// and a last one for the rest; `sum` is the total already in seconds.
+void latency_histogram(std::string& out, const std::string& name, std::string_view help,
+                       const uint64_t* bounds_us, const uint64_t* counts, size_t bounds,
+                       const std::string& sum) {
+  header(out, name, "histogram", help);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < bounds; ++i) {
+    cumulative += counts[i];
+    sample(out, name + "_bucket", "le=\"" + trimmed_seconds(bounds_us[i]) + "\"", cumulative);
+  }
+  cumulative += counts[bounds];
+  sample(out, name + "_bucket", "le=\"+Inf\"", cumulative);
+  out.append(name + "_sum ").append(sum).append("\n");
+  sample(out, name + "_count", "", cumulative);
+}
+
 uint64_t load(const std::atomic<uint64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
 }
@@ -134,6 +151,11 @@ void render_writer(std::string& out, const ledger::storage::writer_stats& writer
   out.append("ledger_writer_latency_max_seconds ")
       .append(seconds_from_nanos(writer.write_latency_ns_max))
       .append("\n");
+  latency_histogram(out, "ledger_writer_write_duration_seconds",
+                    "Writes by duration, the fdatasync included in fsync mode.",
+                    ledger::storage::write_latency_bounds_us.data(), writer.write_latency_histogram,
+                    ledger::storage::write_latency_bounds_us.size(),
+                    seconds_from_nanos(writer.write_latency_ns_sum));
 }
 
 }  // namespace
@@ -296,18 +318,12 @@ std::string http_metrics::render() const {
              count);
     }
   }
-  const std::string name = "ledger_http_request_duration_seconds";
-  header(out, name, "histogram", "HTTP request latency.");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < latency_bounds_us.size(); ++i) {
-    cumulative += load(latency_buckets_[i]);
-    sample(out, name + "_bucket", "le=\"" + trimmed_seconds(latency_bounds_us[i]) + "\"",
-           cumulative);
-  }
-  cumulative += load(latency_buckets_.back());
-  sample(out, name + "_bucket", "le=\"+Inf\"", cumulative);
-  out.append(name + "_sum ").append(seconds_from_micros(load(latency_sum_us_))).append("\n");
-  sample(out, name + "_count", "", cumulative);
+  std::array<uint64_t, latency_bounds_us.size() + 1> latency_counts{};
+  for (size_t i = 0; i < latency_counts.size(); ++i)
+    latency_counts[i] = load(latency_buckets_[i]);
+  latency_histogram(out, "ledger_http_request_duration_seconds", "HTTP request latency.",
+                    latency_bounds_us.data(), latency_counts.data(), latency_bounds_us.size(),
+                    seconds_from_micros(load(latency_sum_us_)));
   return out;
 }
 
