@@ -203,6 +203,41 @@ std::string rate_text(const json& rates, const char* name) {
   return line.str();
 }
 
+// "0.25 ms", "25 ms", "1 s": a duration in microseconds as an operator reads it.
+std::string micros_text(uint64_t us) {
+  std::ostringstream text;
+  if (us >= 1'000'000 && us % 1'000'000 == 0) {
+    text << us / 1'000'000 << " s";
+  } else if (us % 1000 == 0) {
+    text << us / 1000 << " ms";
+  } else {
+    text << std::fixed << std::setprecision(2) << static_cast<double>(us) / 1000.0 << " ms";
+  }
+  return text.str();
+}
+
+// A percentile of the writer's duration histogram: "<= " its bucket's bound, or above the
+// last bound (null).
+std::string percentile_text(const json& bound_us) {
+  if (!bound_us.is_number_integer() || bound_us.get<int64_t>() < 0)
+    return "above the histogram's last bound";
+  return "<= " + micros_text(bound_us.get<uint64_t>());
+}
+
+// The writer's writes between the two samples: how long they took (the fdatasync included),
+// as the bounds of the histogram buckets their median and 99th percentile fell in.
+std::string write_durations_text(const json& s) {
+  const auto& interval = s.value("write_durations_in_interval", json());
+  if (!interval.is_object()) return "durations not reported by this ledgerd";
+  const std::string longest =
+      "longest since start " + micros_text(s["writer"].value("write_latency_us_max", uint64_t{0}));
+  const auto writes = interval.value("writes", uint64_t{0});
+  if (writes == 0) return "none in the interval; " + longest;
+  return std::to_string(writes) + " in the interval, p50 " +
+         percentile_text(interval["p50_le_us"]) + ", p99 " +
+         percentile_text(interval["p99_le_us"]) + "; " + longest;
+}
+
 void render_stats(const json& s, std::ostream& out) {
   const auto& rates = s["rates_per_second"];
   out << "stats over " << text(rates["interval_ms"]) << " ms\n";
@@ -231,6 +266,7 @@ void render_stats(const json& s, std::ostream& out) {
   row(out, "writer batches",
       text(w["batches"]) + ", mean " + mean.str() + " change sets, max " +
           text(w["batch_change_sets_max"]) + " (" + rate_text(rates, "writer_batches") + ")");
+  row(out, "writer writes", write_durations_text(s));
   row(out, "mailbox depth", text(s["mailbox_depth"]));
 }
 

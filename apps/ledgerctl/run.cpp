@@ -54,6 +54,52 @@ int64_t counter(const json& sample, const char* group, const char* name) {
   return node.value(name, int64_t{0});
 }
 
+}  // namespace
+
+json interval_write_durations(const json& before, const json& now) {
+  const auto histogram_of = [](const json& sample) -> const json* {
+    if (!sample.contains("writer")) return nullptr;
+    const auto& writer = sample["writer"];
+    if (!writer.contains("write_duration_histogram")) return nullptr;
+    return &writer["write_duration_histogram"];
+  };
+  const json* first = histogram_of(before);
+  const json* second = histogram_of(now);
+  if (first == nullptr || second == nullptr) return nullptr;
+  const auto& bounds = (*second)["le_us"];
+  const auto& counts = (*second)["counts"];
+  const auto& earlier = (*first)["counts"];
+  if (!bounds.is_array() || !counts.is_array() || !earlier.is_array() ||
+      counts.size() != bounds.size() + 1 || earlier.size() != counts.size())
+    return nullptr;
+  std::vector<uint64_t> writes(counts.size());
+  uint64_t total = 0;
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (!counts[k].is_number_integer() || !earlier[k].is_number_integer()) return nullptr;
+    const auto after = counts[k].get<uint64_t>();
+    const auto start = earlier[k].get<uint64_t>();
+    writes[k] = after >= start ? after - start : 0;
+    total += writes[k];
+  }
+  json interval = {{"writes", total}};
+  if (total == 0) return interval;
+  // The bucket holding the write at rank ceil(total * share): its upper bound.
+  const auto percentile = [&](uint64_t per_mille) -> json {
+    const uint64_t rank = (total * per_mille + 999) / 1000;
+    uint64_t seen = 0;
+    for (size_t k = 0; k < writes.size(); ++k) {
+      seen += writes[k];
+      if (seen >= rank) return k < bounds.size() ? bounds[k] : json(nullptr);
+    }
+    return nullptr;
+  };
+  interval["p50_le_us"] = percentile(500);
+  interval["p99_le_us"] = percentile(990);
+  return interval;
+}
+
+namespace {
+
 // stats: two samples `interval` apart; the rates are the differences over the time between.
 int run_stats(connection& link, const options& opts, const json& request, std::ostream& out,
               std::ostream& err) {
@@ -86,6 +132,7 @@ int run_stats(connection& link, const options& opts, const json& request, std::o
                              {"charges_started", rate("charges", "started")},
                              {"writer_batches", rate("writer", "batches")},
                              {"writer_change_sets", rate("writer", "change_sets")}};
+  now["write_durations_in_interval"] = interval_write_durations(before, now);
   if (opts.json) {
     out << now.dump(2) << "\n";
   } else {

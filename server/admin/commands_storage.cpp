@@ -166,6 +166,13 @@ caf::result<std::string> stats(admin_self self, const admin_request&) {
   json histogram = json::array();
   for (auto count : writer.batch_size_histogram)
     histogram.push_back(count);
+  // The writes by duration since the start: counts[k] took at most le_us[k] (and more than
+  // the bound before); the last count, without a bound, the rest.
+  json durations = {{"le_us", json::array()}, {"counts", json::array()}};
+  for (auto bound : ledger::storage::write_latency_bounds_us)
+    durations["le_us"].push_back(bound);
+  for (auto count : writer.write_latency_histogram)
+    durations["counts"].push_back(count);
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
   return ok_reply(json{
       {"sampled_at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()},
@@ -196,6 +203,7 @@ caf::result<std::string> stats(admin_self self, const admin_request&) {
         {"batch_size_histogram_log2", std::move(histogram)},
         {"write_latency_us_max", writer.write_latency_ns_max / 1000},
         {"write_latency_us_sum", writer.write_latency_ns_sum / 1000},
+        {"write_duration_histogram", std::move(durations)},
         {"rejected_queue_full", writer.rejected_queue_full}}},
       {"shards", node.accounts().shards().size()},
       {"mailbox_depth",
