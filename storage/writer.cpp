@@ -140,11 +140,7 @@ void group_commit_writer::record(const std::deque<pending>& batch, uint64_t late
   size_t bucket = 0;
   for (size_t size = batch.size(); size > 1 && bucket + 1 < batch_size_buckets; size >>= 1)
     ++bucket;
-  const uint64_t latency_us = latency_ns / 1'000;
-  size_t latency_bucket = 0;
-  while (latency_bucket < write_latency_bounds_us.size() &&
-         latency_us > write_latency_bounds_us[latency_bucket])
-    ++latency_bucket;
+  const size_t latency_bucket = write_latency_bucket(latency_ns);
   std::lock_guard<std::mutex> lock(stats_mutex_);
   stats_.batches_written += 1;
   stats_.change_sets_written += batch.size();

@@ -69,6 +69,25 @@ inline constexpr std::array<uint64_t, 12> write_latency_bounds_us = {
     250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
 inline constexpr size_t write_latency_buckets = write_latency_bounds_us.size() + 1;
 
+constexpr bool strictly_ascending(const std::array<uint64_t, write_latency_bounds_us.size()>& a) {
+  for (size_t k = 1; k < a.size(); ++k) {
+    if (a[k - 1] >= a[k]) return false;
+  }
+  return true;
+}
+// The bucket search and every percentile read from the histogram rely on it.
+static_assert(strictly_ascending(write_latency_bounds_us));
+
+// The bucket of a write that took `latency_ns`: the first whose bound it does not exceed.
+constexpr size_t write_latency_bucket(uint64_t latency_ns) {
+  size_t bucket = 0;
+  while (bucket < write_latency_bounds_us.size() &&
+         latency_ns > write_latency_bounds_us[bucket] * 1'000)
+    ++bucket;
+  return bucket;
+}
+static_assert(write_latency_bucket(250'000) == 0 && write_latency_bucket(250'001) == 1);
+
 struct writer_stats {
   uint64_t batches_written = 0;
   uint64_t change_sets_written = 0;

@@ -206,7 +206,7 @@ TEST_F(ConsoleEndToEnd, OperatorCommands) {
   auto stats_text = ctl({"stats", "--interval-ms", "100"});
   EXPECT_NE(stats_text.out.find("debits applied"), std::string::npos) << stats_text.out;
   EXPECT_NE(stats_text.out.find("writer writes"), std::string::npos) << stats_text.out;
-  EXPECT_TRUE(stats["write_durations_in_interval"].contains("writes")) << stats.dump();
+  EXPECT_TRUE(stats["write_latency_in_interval"].contains("writes")) << stats.dump();
 
   const std::string backup = work_dir_ + "/backup";
   auto checkpoint = ctl({"checkpoint", backup});

@@ -75,11 +75,11 @@ void print_help(const std::vector<std::string>& words, std::ostream& out);
 int run_interactive(connection& link, const options& opts);
 
 // stats: the writes between two samples of the writer's duration histogram
-// (writer.write_duration_histogram): {"writes", "p50_le_us", "p99_le_us"}, each
+// (writer.write_latency_histogram): {"writes", "p50_le_us", "p99_le_us"}, each
 // percentile as the upper bound of its bucket in microseconds, null when above the last
 // bound; {"writes": 0} when none was written; null when a sample has no histogram (an
 // older ledgerd).
-nlohmann::json interval_write_durations(const nlohmann::json& before, const nlohmann::json& now);
+nlohmann::json interval_write_latency(const nlohmann::json& before, const nlohmann::json& now);
 
 // Renders a successful result of `spec` as text.
 void render_text(const command_spec& spec, const nlohmann::json& result, std::ostream& out);

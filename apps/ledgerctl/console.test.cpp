@@ -126,7 +126,7 @@ json stats_sample(std::vector<uint64_t> counts) {
         {"change_sets", 0},
         {"batch_change_sets_max", 0},
         {"write_latency_us_max", 42000},
-        {"write_duration_histogram",
+        {"write_latency_histogram",
          {{"le_us", {250, 2500, 1000000}}, {"counts", std::move(counts)}}}}},
       {"mailbox_depth", "n/a"}};
 }
@@ -134,34 +134,49 @@ json stats_sample(std::vector<uint64_t> counts) {
 TEST(LedgerctlStats, WriteDurationsAreTheIntervalsPercentiles) {
   const json before = stats_sample({5, 5, 0, 0});
   // 100 writes in the interval: 90 of at most 250 us, 9 of at most 2.5 ms, 1 of at most 1 s.
-  const auto interval = interval_write_durations(before, stats_sample({95, 14, 1, 0}));
+  const auto interval = interval_write_latency(before, stats_sample({95, 14, 1, 0}));
   EXPECT_EQ(interval["writes"], 100);
   EXPECT_EQ(interval["p50_le_us"], 250);
   EXPECT_EQ(interval["p99_le_us"], 2500);
   // The slowest 2 % above the last bound: the 99th percentile has no bound.
-  const auto slow = interval_write_durations(before, stats_sample({103, 5, 0, 2}));
+  const auto slow = interval_write_latency(before, stats_sample({103, 5, 0, 2}));
   EXPECT_EQ(slow["p50_le_us"], 250);
   EXPECT_TRUE(slow["p99_le_us"].is_null()) << slow;
-  EXPECT_EQ(interval_write_durations(before, before), json({{"writes", 0}}));
+  EXPECT_EQ(interval_write_latency(before, before), json({{"writes", 0}}));
   // A ledgerd without the histogram, or one that does not match: nothing to report.
   json older = before;
-  older["writer"].erase("write_duration_histogram");
-  EXPECT_TRUE(interval_write_durations(older, before).is_null());
-  EXPECT_TRUE(interval_write_durations(before, stats_sample({1, 2})).is_null());
+  older["writer"].erase("write_latency_histogram");
+  EXPECT_TRUE(interval_write_latency(older, before).is_null());
+  EXPECT_TRUE(interval_write_latency(before, stats_sample({1, 2})).is_null());
+  for (const json& odd : {json::object(), json::array(), json("text"), json(nullptr),
+                          json{{"le_us", {250, 2500, 1000000}}, {"counts", {1, -1, 0, 0}}},
+                          json{{"le_us", {250, 2500, 2000000}}, {"counts", {9, 9, 0, 0}}},
+                          json{{"counts", {9, 9, 0, 0}}}}) {
+    json shaped = before;
+    shaped["writer"]["write_latency_histogram"] = odd;
+    EXPECT_TRUE(interval_write_latency(before, shaped).is_null()) << odd;
+  }
+  json no_writer = before;
+  no_writer["writer"] = "gone";
+  EXPECT_TRUE(interval_write_latency(before, no_writer).is_null());
 }
 
 TEST(LedgerctlStats, WriteDurationsAreAStatsLine) {
   json sample = stats_sample({95, 14, 1, 0});
   sample["rates_per_second"] = {{"interval_ms", 1000}};
-  sample["write_durations_in_interval"] =
-      interval_write_durations(stats_sample({5, 5, 0, 0}), sample);
+  sample["write_latency_in_interval"] = interval_write_latency(stats_sample({5, 5, 0, 0}), sample);
   const auto text = rendered({"stats"}, sample);
   EXPECT_NE(text.find("writer writes      100 in the interval, p50 <= 0.25 ms, p99 <= 2.50 ms; "
                       "longest since start 42 ms"),
             std::string::npos)
       << text;
-  sample["write_durations_in_interval"] = nullptr;
+  sample["write_latency_in_interval"] = nullptr;
   EXPECT_NE(rendered({"stats"}, sample).find("durations not reported by this ledgerd"),
+            std::string::npos);
+  // A longest write of another type reads as 0 rather than stopping ledgerctl.
+  sample["write_latency_in_interval"] = {{"writes", 0}};
+  sample["writer"]["write_latency_us_max"] = "soon";
+  EXPECT_NE(rendered({"stats"}, sample).find("none in the interval; longest since start 0 ms"),
             std::string::npos);
 }
 

@@ -226,16 +226,22 @@ std::string percentile_text(const json& bound_us) {
 
 // The writer's writes between the two samples: how long they took (the fdatasync included),
 // as the bounds of the histogram buckets their median and 99th percentile fell in.
-std::string write_durations_text(const json& s) {
-  const auto& interval = s.value("write_durations_in_interval", json());
-  if (!interval.is_object()) return "durations not reported by this ledgerd";
-  const std::string longest =
-      "longest since start " + micros_text(s["writer"].value("write_latency_us_max", uint64_t{0}));
-  const auto writes = interval.value("writes", uint64_t{0});
+std::string write_latency_text(const json& s) {
+  const auto interval = s.find("write_latency_in_interval");
+  if (interval == s.end() || !interval->is_object())
+    return "durations not reported by this ledgerd";
+  uint64_t longest_us = 0;
+  if (const auto writer = s.find("writer"); writer != s.end() && writer->is_object()) {
+    const auto max = writer->find("write_latency_us_max");
+    if (max != writer->end() && max->is_number_integer() && max->get<int64_t>() >= 0)
+      longest_us = max->get<uint64_t>();
+  }
+  const std::string longest = "longest since start " + micros_text(longest_us);
+  const auto writes = interval->value("writes", uint64_t{0});
   if (writes == 0) return "none in the interval; " + longest;
   return std::to_string(writes) + " in the interval, p50 " +
-         percentile_text(interval["p50_le_us"]) + ", p99 " +
-         percentile_text(interval["p99_le_us"]) + "; " + longest;
+         percentile_text(interval->value("p50_le_us", json())) + ", p99 " +
+         percentile_text(interval->value("p99_le_us", json())) + "; " + longest;
 }
 
 void render_stats(const json& s, std::ostream& out) {
@@ -266,7 +272,7 @@ void render_stats(const json& s, std::ostream& out) {
   row(out, "writer batches",
       text(w["batches"]) + ", mean " + mean.str() + " change sets, max " +
           text(w["batch_change_sets_max"]) + " (" + rate_text(rates, "writer_batches") + ")");
-  row(out, "writer writes", write_durations_text(s));
+  row(out, "writer writes", write_latency_text(s));
   row(out, "mailbox depth", text(s["mailbox_depth"]));
 }
 

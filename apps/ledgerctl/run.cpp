@@ -1,5 +1,6 @@
 // Running one command: the request, the reply, the exit status; stats and tail, which make
 // several calls.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -54,28 +55,47 @@ int64_t counter(const json& sample, const char* group, const char* name) {
   return node.value(name, int64_t{0});
 }
 
+// `object[key]` when `object` is an object that has it; nullptr otherwise (a reply of
+// another shape must not throw out of ledgerctl).
+const json* member(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto found = object.find(key);
+  return found == object.end() ? nullptr : &*found;
+}
+
+bool is_count(const json& value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0);
+}
+
+// An array of counts, each a non-negative integer.
+bool is_counts(const json* value) {
+  return value != nullptr && value->is_array() &&
+         std::all_of(value->begin(), value->end(), [](const json& v) { return is_count(v); });
+}
+
 }  // namespace
 
-json interval_write_durations(const json& before, const json& now) {
+json interval_write_latency(const json& before, const json& now) {
   const auto histogram_of = [](const json& sample) -> const json* {
-    if (!sample.contains("writer")) return nullptr;
-    const auto& writer = sample["writer"];
-    if (!writer.contains("write_duration_histogram")) return nullptr;
-    return &writer["write_duration_histogram"];
+    const json* writer = member(sample, "writer");
+    return writer == nullptr ? nullptr : member(*writer, "write_latency_histogram");
   };
   const json* first = histogram_of(before);
   const json* second = histogram_of(now);
   if (first == nullptr || second == nullptr) return nullptr;
-  const auto& bounds = (*second)["le_us"];
-  const auto& counts = (*second)["counts"];
-  const auto& earlier = (*first)["counts"];
-  if (!bounds.is_array() || !counts.is_array() || !earlier.is_array() ||
-      counts.size() != bounds.size() + 1 || earlier.size() != counts.size())
+  const json* bounds = member(*second, "le_us");
+  const json* counts_now = member(*second, "counts");
+  const json* counts_before = member(*first, "counts");
+  const json* bounds_before = member(*first, "le_us");
+  if (!is_counts(bounds) || !is_counts(counts_now) || !is_counts(counts_before) ||
+      bounds_before == nullptr || *bounds_before != *bounds ||
+      counts_now->size() != bounds->size() + 1 || counts_before->size() != counts_now->size())
     return nullptr;
+  const json& counts = *counts_now;
+  const json& earlier = *counts_before;
   std::vector<uint64_t> writes(counts.size());
   uint64_t total = 0;
   for (size_t k = 0; k < counts.size(); ++k) {
-    if (!counts[k].is_number_integer() || !earlier[k].is_number_integer()) return nullptr;
     const auto after = counts[k].get<uint64_t>();
     const auto start = earlier[k].get<uint64_t>();
     writes[k] = after >= start ? after - start : 0;
@@ -89,7 +109,7 @@ json interval_write_durations(const json& before, const json& now) {
     uint64_t seen = 0;
     for (size_t k = 0; k < writes.size(); ++k) {
       seen += writes[k];
-      if (seen >= rank) return k < bounds.size() ? bounds[k] : json(nullptr);
+      if (seen >= rank) return k < bounds->size() ? (*bounds)[k] : json(nullptr);
     }
     return nullptr;
   };
@@ -132,7 +152,7 @@ int run_stats(connection& link, const options& opts, const json& request, std::o
                              {"charges_started", rate("charges", "started")},
                              {"writer_batches", rate("writer", "batches")},
                              {"writer_change_sets", rate("writer", "change_sets")}};
-  now["write_durations_in_interval"] = interval_write_durations(before, now);
+  now["write_latency_in_interval"] = interval_write_latency(before, now);
   if (opts.json) {
     out << now.dump(2) << "\n";
   } else {

@@ -293,11 +293,16 @@ bool prepare_template(const cli& options) {
 }
 
 void print_progress(const bench::progress_sample& sample, uint64_t& previous) {
-  std::fprintf(stderr, "%6.1f s %s %10.0f debits/s  %llu batches in flight  slowest %.1f ms\n",
+  // "-" for a second in which no batch was answered: a stall, not a fast second.
+  char slowest[32] = "-";
+  if (sample.slowest_batch_ns > 0) {
+    std::snprintf(slowest, sizeof slowest, "%.1f ms",
+                  static_cast<double>(sample.slowest_batch_ns) / 1e6);
+  }
+  std::fprintf(stderr, "%6.1f s %s %10.0f debits/s  %llu batches in flight  slowest %s\n",
                sample.elapsed_seconds, sample.warming_up ? "warm-up" : "       ",
                static_cast<double>(sample.debits_answered - previous),
-               static_cast<unsigned long long>(sample.batches_in_flight),
-               static_cast<double>(sample.slowest_batch_ns) / 1e6);
+               static_cast<unsigned long long>(sample.batches_in_flight), slowest);
   previous = sample.debits_answered;
 }
 

@@ -203,7 +203,7 @@ caf::result<std::string> stats(admin_self self, const admin_request&) {
         {"batch_size_histogram_log2", std::move(histogram)},
         {"write_latency_us_max", writer.write_latency_ns_max / 1000},
         {"write_latency_us_sum", writer.write_latency_ns_sum / 1000},
-        {"write_duration_histogram", std::move(durations)},
+        {"write_latency_histogram", std::move(durations)},
         {"rejected_queue_full", writer.rejected_queue_full}}},
       {"shards", node.accounts().shards().size()},
       {"mailbox_depth",

@@ -512,6 +512,20 @@ TEST_F(HttpApi, HealthAndMetrics) {
                                "ledger_http_request_duration_seconds_count"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
+  // The duration histogram counts every write and sums their time, as the counters do.
+  const auto value_of = [&text](const std::string& name) {
+    const auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return std::string("missing");
+    const auto from = at + name.size() + 2;
+    return text.substr(from, text.find('\n', from) - from);
+  };
+  EXPECT_EQ(value_of("ledger_writer_write_duration_seconds_count"),
+            value_of("ledger_writer_batches_total"));
+  EXPECT_EQ(value_of("ledger_writer_write_duration_seconds_bucket{le=\"+Inf\"}"),
+            value_of("ledger_writer_batches_total"));
+  EXPECT_EQ(value_of("ledger_writer_write_duration_seconds_sum"),
+            value_of("ledger_writer_latency_seconds_total"));
+  EXPECT_NE(value_of("ledger_writer_batches_total"), "0");
 }
 
 TEST_F(HttpApi, ARechargeTheGatewayHasNotAnsweredIsPendingThenResolved) {
