@@ -239,9 +239,15 @@ hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accou
 
 uint64_t client_operations_completed(const metrics& counters) {
   const auto count = [](const counter& value) { return value.load(std::memory_order_relaxed); };
+  const auto refused = [&](ledger::error_code code) {
+    return count(counters.replies_by_code[static_cast<size_t>(code)]);
+  };
+  // A client refused because the writer's queue or the disk is full is a busy client too
+  // (the sweep's own refusals are not counted in replies_by_code).
   return count(counters.debits_applied) + count(counters.debits_rejected) +
          count(counters.holds_authorized) + count(counters.holds_captured) +
-         count(counters.holds_released);
+         count(counters.holds_released) + refused(ledger::error_code::limit_exceeded) +
+         refused(ledger::error_code::storage_full);
 }
 
 hold_expiry_actor spawn_hold_expiry(caf::actor_system& system, directory accounts,

@@ -67,7 +67,8 @@ class foreground_watch {
   time_point last_moved_{};
 };
 
-// The debits and hold operations of clients completed so far (what foreground_watch samples).
+// The debits and hold operations of clients completed so far, and those refused because
+// the writer's queue or the disk was full (what foreground_watch samples).
 uint64_t client_operations_completed(const metrics& counters);
 
 // Its own timer, and the answers of the accounts it sent expire_holds (through the result

@@ -215,6 +215,12 @@ TEST(ForegroundWatch, CountsClientsDebitsAndHoldOperationsNotExpiries) {
   bump(counters.holds_captured);
   bump(counters.holds_released);
   EXPECT_EQ(client_operations_completed(counters), 5u);
+  // Clients refused for a full writer queue or disk are busy clients as well.
+  counters.count_reply(ledger::error_code::limit_exceeded);
+  counters.count_reply(ledger::error_code::storage_full);
+  EXPECT_EQ(client_operations_completed(counters), 7u);
+  counters.count_reply(ledger::error_code::ok);  // counted already as what it did
+  EXPECT_EQ(client_operations_completed(counters), 7u);
 }
 
 }  // namespace
