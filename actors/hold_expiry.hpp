@@ -16,11 +16,11 @@
 // The sweep keeps at most hold_sweep_accounts_in_flight_max accounts unanswered, and reads
 // the next page while those are written: its share of the writer's queue is bounded, so a
 // debit submitted meanwhile waits behind at most that many of its writes. While clients are
-// being served (a debit or hold operation completed within hold_sweep_quiet_after:
-// foreground_watch) the window is hold_sweep_accounts_in_flight_busy: debits come first,
-// and the sweep takes longer under load. A refusal (a
-// full writer queue) or a failed read ends the round; the next round starts from the first
-// entry. Debits never wait for the sweep otherwise: it reads on a reader, and the accounts
+// being served (a debit or hold operation completed, or refused for a full writer queue or
+// disk, within hold_sweep_quiet_after: foreground_watch) the window is
+// hold_sweep_accounts_in_flight_busy: debits come first, and the sweep takes longer under load. A
+// refusal (a full writer queue) or a failed read ends the round; the next round starts from the
+// first entry. Debits never wait for the sweep otherwise: it reads on a reader, and the accounts
 // handle its groups between their other messages.
 
 #include <caf/fwd.hpp>

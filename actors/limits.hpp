@@ -89,7 +89,7 @@ static_assert(hold_sweep_accounts_in_flight_busy >= 1 &&
                   hold_sweep_accounts_in_flight_busy <= hold_sweep_accounts_in_flight_max,
               "the busy window is a smaller, non-empty window");
 // Clients count as being served for this long after the last debit or hold operation the
-// sweep saw completed.
+// sweep saw completed or refused (client_operations_completed).
 inline constexpr std::chrono::milliseconds hold_sweep_quiet_after{1000};
 static_assert(hold_sweep_quiet_after <= hold_sweep_interval_default,
               "a sweep after a quiet interval runs at its full window");
