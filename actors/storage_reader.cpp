@@ -80,7 +80,7 @@ holds_read find_holds(const ledger::storage::database& database, uint64_t accoun
   }
   for (const uint64_t hold_id : hold_ids) {
     if (hold_id > highest) continue;  // above every stored id: never used
-    auto read = database.find_hold(account_id, hold_id);
+    auto read = database.find_hold_record(account_id, hold_id);  // open ones are in memory
     if (!read) {
       reply.failure = logged_failure("a hold", account_id, read.error());
       return reply;

@@ -135,15 +135,24 @@ void change_set::put_recharge(uint64_t account_id, const recharge_record& record
   end_value(entry);
 }
 
-void change_set::put_hold(uint64_t account_id, const hold_record& hold,
-                          int64_t replaced_expires_at_ms) {
+void change_set::put_hold_record(uint64_t account_id, const hold_record& hold) {
   if (!check(validate_hold(hold))) return;
+  append_hold_record(account_id, hold);
+}
+
+void change_set::append_hold_record(uint64_t account_id, const hold_record& hold) {
   op& entry = begin(column::holds, op_kind::put);
   append_pair_key(buffer_, account_id, hold.hold_id());
   end_key(entry);
   append_hold(buffer_, hold);
   end_value(entry);
+}
+
+void change_set::put_hold(uint64_t account_id, const hold_record& hold,
+                          int64_t replaced_expires_at_ms) {
+  if (!check(validate_hold(hold))) return;
   const bool open = hold.state == hold_state::open;
+  if (!open) append_hold_record(account_id, hold);
   if (replaced_expires_at_ms != 0 && (!open || replaced_expires_at_ms != hold.expires_at_ms)) {
     erase_hold_expiry(replaced_expires_at_ms, account_id, hold.hold_id());
   }

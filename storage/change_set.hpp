@@ -40,10 +40,17 @@ class change_set {
   void put_intent(uint64_t account_id, const charge_intent& intent);
   void delete_intent(uint64_t account_id, uint64_t charge_seq);
   void put_recharge(uint64_t account_id, const recharge_record& record);
-  // A hold's record (every state; kept forever) and its place in the expiry index: an open
-  // hold is indexed at its expires_at_ms, a closed one is not. `replaced_expires_at_ms` is
-  // the expiry the index holds for it now (0: none, a new hold), removed when it changed.
+  // A hold that changed: an open hold's place in the expiry index (at its expires_at_ms), a
+  // closed hold's record (kept forever, for idempotency) and the removal of its index entry.
+  // An open hold itself lives in its account's state record (its open holds), which the
+  // caller puts in the same change_set: one record fewer per authorisation and extension
+  // (docs/storage.md). `replaced_expires_at_ms` is the expiry the index holds for it now
+  // (0: none, a new hold), removed when it changed.
   void put_hold(uint64_t account_id, const hold_record& hold, int64_t replaced_expires_at_ms);
+  // A hold's record in the holds column as it is, in any state: put_hold's for a closed
+  // hold. Older builds wrote open holds' records too; tests write data of that
+  // shape with this.
+  void put_hold_record(uint64_t account_id, const hold_record& hold);
   // Removes one expiry index entry (one that names no open hold: see the expiry sweep).
   void erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
   // The account's billing credentials (acct.billing_credentials), in their own column.
@@ -98,6 +105,7 @@ class change_set {
   void end_value(op& entry);
   bool check(const status& checked);
   void put_journal_record(const journal_entry& journal);
+  void append_hold_record(uint64_t account_id, const hold_record& hold);  // validated already
   void add_usage(uint64_t account_id, int64_t hour, const usage_totals& totals);
 
   std::string buffer_;

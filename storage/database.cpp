@@ -693,16 +693,43 @@ expected<std::optional<recharge_record>> database::find_recharge(uint64_t accoun
   return std::optional<recharge_record>(std::move(record).value());
 }
 
-expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
-                                                         uint64_t hold_id) const {
+namespace {
+expected<std::optional<hold_record>> read_hold_record(const database::impl& state,
+                                                      const rocksdb::ReadOptions& read,
+                                                      uint64_t account_id, uint64_t hold_id) {
   rocksdb::PinnableSlice value;
-  auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column::holds),
-                            hold_key(account_id, hold_id), &value);
+  auto got =
+      state.db->Get(read, state.handle(column::holds), hold_key(account_id, hold_id), &value);
   if (got.IsNotFound()) return std::optional<hold_record>{};
   if (!got.ok()) return rocks_failure("cannot read hold", got);
   auto record = decode_hold(hold_id, value.ToStringView());
   if (!record) return record.error();
   return std::optional<hold_record>(std::move(record).value());
+}
+}  // namespace
+
+expected<std::optional<hold_record>> database::find_hold_record(uint64_t account_id,
+                                                                uint64_t hold_id) const {
+  return read_hold_record(*impl_, rocksdb::ReadOptions(), account_id, hold_id);
+}
+
+expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
+                                                         uint64_t hold_id) const {
+  // The account's open holds and the holds column from one point in time: a capture
+  // removes the hold from the one and writes its record into the other in one write.
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  rocksdb::PinnableSlice value;
+  auto got = impl_->db->Get(read, impl_->handle(column::accounts), account_key(account_id), &value);
+  if (!got.ok() && !got.IsNotFound()) return rocks_failure("cannot read account", got);
+  if (got.ok()) {
+    auto decoded = decode_account_state(value.ToStringView());
+    if (!decoded) return decoded.error();
+    if (const hold_record* open = find_open_hold(decoded->acct, hold_id))
+      return std::optional<hold_record>(*open);
+  }
+  return read_hold_record(*impl_, read, account_id, hold_id);
 }
 
 namespace {

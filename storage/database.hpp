@@ -98,10 +98,19 @@ class database {
   expected<uint64_t> highest_debit_id(uint64_t account_id) const;
   expected<std::optional<recharge_record>> find_recharge(uint64_t account_id,
                                                          std::string_view key) const;
-  // A hold's record in any state (ledger/hold.hpp); nullopt when the id was never used.
+  // A hold in any state (ledger/hold.hpp): an open one from its account's state record, a
+  // closed one from the holds column, both read under one snapshot; nullopt when the id was
+  // never used. For tools and audits; an account actor, which has its open holds in memory,
+  // asks find_hold_record.
   expected<std::optional<hold_record>> find_hold(uint64_t account_id, uint64_t hold_id) const;
-  // The highest hold id stored for the account, 0 when it has none (records are never
-  // deleted, so no id above it was ever used: ledger::learn_highest_hold_id).
+  // The holds column's record alone (one point read): a closed hold's, or an open one's
+  // written by an older build (which may lag the account's state). nullopt for a
+  // hold that is open and was authorised since, or an id never used.
+  expected<std::optional<hold_record>> find_hold_record(uint64_t account_id,
+                                                        uint64_t hold_id) const;
+  // The highest hold id with a record in the holds column, 0 when it has none. Records are
+  // never deleted, so with the account's open holds (ledger::learn_highest_hold_id counts
+  // them) it bounds every id ever used.
   expected<uint64_t> highest_hold_id(uint64_t account_id) const;
   // At most `limit` entries of the expiry index with expires_at_ms <= now_ms, earliest
   // first: the open holds that are due (layout.hpp, column hold_expiry). With `after`, only

@@ -1,6 +1,7 @@
 // Holds in storage: the hold record and the account's open holds round-trip, an account
-// record from before credit control still reads, the expiry index answers what is due, and
-// verify checks open holds against their records and the index.
+// record from before credit control still reads, an open hold is written only in its
+// account's state and the expiry index (its record when it closes), the index answers what
+// is due, and verify checks open holds against the index and old builds' open records.
 #include <gtest/gtest.h>
 
 #include "ledger/test_support.hpp"
@@ -202,9 +203,19 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->state, hold_state::captured);
   EXPECT_EQ((*stored)->captured, usd(2));
+  EXPECT_EQ(*stored, db->find_hold_record(42, 3).value()) << "a closed hold is its record";
   auto missing = db->find_hold(42, 99);
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+  // Open holds are answered from the account's state; the holds column has no record of
+  // them.
+  auto open = db->find_hold(42, 2);
+  ASSERT_TRUE(open.ok() && open->has_value()) << open.error().message;
+  EXPECT_EQ(**open, *find_open_hold(h.acct(), 2));
+  EXPECT_EQ((*open)->held, usd(6)) << "with its extension";
+  auto record = db->find_hold_record(42, 2);
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->has_value());
   // The highest stored hold id, account by account (another account's holds are not seen).
   auto highest = db->highest_hold_id(42);
   ASSERT_TRUE(highest.ok()) << highest.error().message;
@@ -249,22 +260,54 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   EXPECT_EQ(report.held_total, usd(11).micros());
 }
 
-TEST(hold_storage, verify_finds_open_holds_without_records_or_index_entries) {
+TEST(hold_storage, an_open_hold_writes_its_index_entry_and_its_record_only_when_it_closes) {
+  account_harness h(5);
+  ASSERT_TRUE(h.adjust(usd(10)).ok());
+  auto authorised = h.authorize(1, usd(4));
+  ASSERT_TRUE(authorised.ok());
+  ASSERT_EQ(authorised.holds.size(), 1u);
+  change_set authorise;
+  authorise.put_hold(5, authorised.holds[0], 0);
+  ASSERT_EQ(authorise.record_count(), 1u);
+  EXPECT_EQ(authorise.ops()[0].family, column::hold_expiry);
+  EXPECT_EQ(authorise.ops()[0].kind, change_set::op_kind::put);
+
+  const int64_t indexed_at = authorised.holds[0].expires_at_ms;
+  auto extended = h.extend(1, 1, usd(1), 120'000);
+  ASSERT_TRUE(extended.ok());
+  change_set extend;
+  extend.put_hold(5, extended.holds[0], indexed_at);
+  ASSERT_EQ(extend.record_count(), 2u) << "the old index entry out, the new one in";
+  EXPECT_EQ(extend.ops()[0].kind, change_set::op_kind::erase);
+  EXPECT_EQ(extend.ops()[1].family, column::hold_expiry);
+
+  auto captured = h.capture(1, usd(3));
+  ASSERT_TRUE(captured.ok());
+  change_set capture;
+  capture.put_hold(5, captured.holds[0], extended.holds[0].expires_at_ms);
+  ASSERT_EQ(capture.record_count(), 2u);
+  EXPECT_EQ(capture.ops()[0].family, column::holds);
+  EXPECT_EQ(capture.ops()[1].family, column::hold_expiry);
+  EXPECT_EQ(capture.ops()[1].kind, change_set::op_kind::erase);
+}
+
+TEST(hold_storage, verify_finds_open_holds_without_index_entries_and_records_of_no_open_hold) {
   funded_database f(7);
   ASSERT_TRUE(f.db);
   auto& db = f.db;
   auto& h = f.h;
   ASSERT_TRUE(h.authorize(1, usd(5)).ok());
-  change_set state_only;  // the account says "open hold", storage has no record of it
+  change_set state_only;  // the account says "open hold", the expiry index does not
   state_only.put_account_state(h.acct());
   write(*db, state_only);
   auto report = verify(*db);
   EXPECT_FALSE(report.ok());
   auto kinds = problem_kinds(report);
-  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_mismatch"), kinds.end());
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_not_indexed"), kinds.end());
+  EXPECT_EQ(std::find(kinds.begin(), kinds.end(), "hold_mismatch"), kinds.end())
+      << "an open hold has no record";
 
-  // A record and an index entry at another expiry: the index names no open hold.
+  // An index entry at another expiry: the index names no open hold.
   hold_record moved = (*h.acct().holds)[0];
   moved.expires_at_ms += 5'000;
   change_set elsewhere;
@@ -273,6 +316,27 @@ TEST(hold_storage, verify_finds_open_holds_without_records_or_index_entries) {
   report = verify(*db);
   kinds = problem_kinds(report);
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "stale_hold_expiry"), kinds.end());
+
+  // Open records as older builds wrote them: one of hold 1, which lags the
+  // account (another expiry), is a copy; one of hold 2, which the account does not have
+  // open, is a hold closed without its record.
+  change_set legacy;
+  legacy.put_hold_record(7, moved);
+  write(*db, legacy);
+  report = verify(*db);
+  kinds = problem_kinds(report);
+  EXPECT_EQ(std::find(kinds.begin(), kinds.end(), "hold_mismatch"), kinds.end());
+  auto found = db->find_hold(7, 1);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(**found, (*h.acct().holds)[0]) << "the account's state, not the lagging record";
+  hold_record lost = moved;
+  lost.request.hold_id = 2;
+  change_set closed_without_record;
+  closed_without_record.put_hold_record(7, lost);
+  write(*db, closed_without_record);
+  report = verify(*db);
+  kinds = problem_kinds(report);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hold_mismatch"), kinds.end());
 }
 
 TEST(hold_storage, verify_finds_a_stored_hold_above_the_highest_the_account_keeps) {

@@ -129,8 +129,11 @@ bool verify_account(const database& db, const account& acct, books& totals, veri
 
 using expiry_key = std::tuple<int64_t, uint64_t, uint64_t>;  // expires_at, account, hold
 
-// The account's open holds against the holds column's open records and the expiry index
-// (entries found are taken out of `unclaimed`: what is left names no open hold).
+// The account's open holds against the expiry index (entries found are taken out of
+// `unclaimed`: what is left names no open hold) and the holds column's open records. An
+// open hold lives in its account's state (change_set::put_hold); the column has an open
+// record only from an older build, a copy that may lag the state, but one that
+// names no open hold of the account is a hold closed without its record.
 void verify_holds(const account& acct, const std::vector<hold_record>& open_records,
                   std::set<expiry_key>& unclaimed, verify_report& report) {
   static const std::vector<hold_record> none;
@@ -138,26 +141,18 @@ void verify_holds(const account& acct, const std::vector<hold_record>& open_reco
   for (const auto& hold : open) {
     ++report.open_holds;
     report.held_total += hold.held.micros();
-    const auto record =
-        std::find_if(open_records.begin(), open_records.end(),
-                     [&](const hold_record& r) { return r.hold_id() == hold.hold_id(); });
-    if (record == open_records.end() || !(*record == hold)) {
-      add_problem(
-          report, acct.id, "hold_mismatch",
-          "open hold " + std::to_string(hold.hold_id()) + " holding " +
-              money_text(hold.held.micros()) +
-              (record == open_records.end() ? " has no open record" : " differs from its record"));
-    }
     if (unclaimed.erase(expiry_key{hold.expires_at_ms, acct.id, hold.hold_id()}) == 0) {
       add_problem(report, acct.id, "hold_not_indexed",
                   "open hold " + std::to_string(hold.hold_id()) +
                       " is not in the expiry index at " + std::to_string(hold.expires_at_ms));
     }
   }
-  if (open_records.size() != open.size()) {
+  for (const auto& record : open_records) {
+    if (find_open_hold(acct, record.hold_id()) != nullptr) continue;
     add_problem(report, acct.id, "hold_mismatch",
-                std::to_string(open_records.size()) + " open hold records, " +
-                    std::to_string(open.size()) + " open holds in the account");
+                "hold " + std::to_string(record.hold_id()) + " holding " +
+                    money_text(record.held.micros()) +
+                    " is open in its record but not in the account");
   }
 }
 

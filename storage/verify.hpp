@@ -5,9 +5,10 @@
 // stored balance equals that sum. Over all accounts it posts every entry into
 // ledger::books and checks that the customer balances plus the system accounts sum to zero.
 //
-// Holds (ledger/hold.hpp): each account's open holds must match the open records of the
-// holds column, and each open hold must be in the expiry index at its expiry, which names
-// nothing else; held_total sums what open holds reserve.
+// Holds (ledger/hold.hpp): each account's open holds (kept in its state record) must be in
+// the expiry index at their expiry, which names nothing else, and an open record in the
+// holds column (written by older builds) must name an open hold of the account;
+// held_total sums what open holds reserve.
 //
 // Time and usage (issue 19): entry times never decrease along an account's journal, and
 // once an entry has a time every later one has; each hour's stored usage totals equal the
