@@ -14,14 +14,6 @@
 namespace actors::account_detail {
 namespace {
 
-// True when an accepted debit changed more of the account than its balance and journal_seq
-// (it started an automatic charge, or suspended the account). Only then is the account's
-// state record rewritten: otherwise storage reads the balance back from the journal's last
-// entry (docs/storage.md, "the journal tail"), which saves one random-key write per debit.
-bool debit_changed_state(const ledger::outcome& out) {
-  return out.ok() && (out.events != ledger::event_none || out.charge.has_value());
-}
-
 const ledger::debit_record* find_uncommitted_debit(const account_state& st, uint64_t debit_id) {
   return st.in_flight ? st.in_flight->debits.find(debit_id) : nullptr;
 }
@@ -118,7 +110,7 @@ void note_applied_debit(account_state& st, uint64_t debit_id) {
 
 // Applies one account's debits in arrival order and persists them as ONE change_set: a
 // debit record and a journal entry per accepted debit; the account state only when a debit
-// changed more than the balance (debit_changed_state). `stored`: the group's debits that
+// changed more than the balance (ledger::needs_state_record). `stored`: the group's debits that
 // the reader found in storage (plan_lookup).
 void apply_debit_group(account_self self, const debit_group& group,
                        const std::vector<ledger::debit_record>& stored) {
@@ -147,7 +139,7 @@ void apply_debit_group(account_self self, const debit_group& group,
         changes.put_intent(st.acct.id, *out.charge);
         work.charge_to_send = out.charge;
       }
-      state_changed = state_changed || debit_changed_state(out);
+      state_changed = state_changed || ledger::needs_state_record(out);
     }
     count_events(self, out);
     results.push_back(debit_outcome{item.index, out.code, st.acct.balance});

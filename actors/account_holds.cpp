@@ -98,9 +98,11 @@ const ledger::hold_record* find_prior_hold(const account_state& st, uint64_t hol
 }
 
 // Applies one account's hold operations in arrival order and persists them as ONE
-// change_set: each changed hold record with its expiry index entries, the capture's journal
-// entry, a charge's intent, and the account state once. `stored`: what the reader found for
-// the ids plan_hold_lookup named.
+// change_set: each changed hold's expiry index entries and, once closed, its record, the
+// capture's journal entry, a charge's intent, and the account state once when an operation
+// needs it (an authorisation or extension, a due expiry, an event or a charge:
+// ledger::needs_state_record). `stored`: what the reader found for the ids
+// plan_hold_lookup named.
 void apply_hold_group(account_self self, const debit_group& group,
                       const std::vector<ledger::hold_record>& stored) {
   auto& st = self->state;
@@ -122,7 +124,9 @@ void apply_hold_group(account_self self, const debit_group& group,
                                 find_prior_hold(st, hold_id, stored)},
                    item.cmd);
     if (out.ok()) {
-      state_changed = true;
+      // A plain capture or release leaves the state record as it was: its journal entry and
+      // the hold's closed record say what changed (ledger::needs_state_record).
+      state_changed |= ledger::needs_state_record(out);
       if (out.entry) persist_journal(st, changes, *out.entry);
       if (out.charge) {
         changes.put_intent(st.acct.id, *out.charge);

@@ -893,6 +893,18 @@ outcome repeated(const hold_record& original) {
 
 }  // namespace
 
+bool needs_state_record(const outcome& out) {
+  if (!out.ok()) return false;
+  if (out.events != event_none || out.charge) return true;
+  return std::any_of(out.holds.begin(), out.holds.end(),
+                     [](const hold_record& hold) { return hold.state == hold_state::open; });
+}
+
+void close_recorded_hold(account& acct, uint64_t hold_id) {
+  if (find_open_hold(acct, hold_id) == nullptr) return;
+  remove_open_hold(acct, hold_id);
+}
+
 outcome authorize_hold(account& acct, const command_context& ctx, const hold_request& request,
                        const hold_record* prior) {
   const int64_t now_ms = ctx.now_ms;

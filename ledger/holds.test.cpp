@@ -265,6 +265,84 @@ TEST(Expiry, APastDueHoldCannotBeCapturedEvenBeforeItIsReleased) {
   EXPECT_EQ(h.expire().holds.size(), 1u);
 }
 
+TEST(StateRecord, AuthorisationsAndExtensionsNeedItPlainCapturesReleasesAndDebitsDoNot) {
+  account_harness h;
+  ASSERT_TRUE(h.adjust(usd(1000)).ok());  // far above every notice threshold
+  auto authorised = h.authorize(1, usd(4));
+  ASSERT_TRUE(authorised.ok());
+  EXPECT_TRUE(needs_state_record(authorised)) << "a new open hold lives in the state";
+  auto extended = h.extend(1, 1, usd(1));
+  ASSERT_TRUE(extended.ok());
+  EXPECT_TRUE(needs_state_record(extended)) << "so does what it holds";
+  ASSERT_TRUE(h.authorize(2, usd(3)).ok());
+  auto captured = h.capture(1, usd(2));
+  ASSERT_TRUE(captured.ok());
+  ASSERT_EQ(captured.events, event_none);
+  EXPECT_FALSE(needs_state_record(captured)) << "its journal entry and closed record say it";
+  auto zero = h.capture(2, money{});
+  ASSERT_TRUE(zero.ok());
+  EXPECT_FALSE(needs_state_record(zero)) << "a zero capture: the closed record alone";
+  ASSERT_TRUE(h.authorize(3, usd(3)).ok());
+  auto released = h.release(3);
+  ASSERT_TRUE(released.ok());
+  EXPECT_FALSE(needs_state_record(released));
+  auto debited = h.debit(usd(1));
+  ASSERT_TRUE(debited.ok());
+  EXPECT_FALSE(needs_state_record(debited));
+  // Refusals and replays change nothing.
+  EXPECT_FALSE(needs_state_record(h.capture(1, usd(2)))) << "a replay";
+  EXPECT_FALSE(needs_state_record(h.authorize(1, usd(4)))) << "a replay";
+  EXPECT_FALSE(needs_state_record(h.authorize(4, usd(5000)))) << "insufficient_funds";
+}
+
+TEST(StateRecord, ACaptureOrReleaseThatMovesTheNoticeStateAndEveryExpiryNeedIt) {
+  account_harness h;
+  ASSERT_TRUE(h.adjust(usd(10)).ok());
+  auto reserved = h.authorize(1, usd(8));  // available 2, below the $5 threshold: told
+  ASSERT_TRUE(reserved.ok());
+  ASSERT_EQ(reserved.notices.size(), 1u);
+  auto captured = h.capture(1, usd(1));  // available 9: the balance_low notice is armed again
+  ASSERT_TRUE(captured.ok());
+  EXPECT_NE(captured.events & event_notice_state, 0);
+  EXPECT_TRUE(needs_state_record(captured)) << "a restart would not tell the next crossing";
+  ASSERT_TRUE(h.authorize(2, usd(8)).ok());  // available 1: told again
+  auto released = h.release(2);
+  ASSERT_TRUE(released.ok());
+  EXPECT_NE(released.events & event_notice_state, 0);
+  EXPECT_TRUE(needs_state_record(released));
+  // An expiry tells (hold_expired), and the notice numbering is in the state.
+  ASSERT_TRUE(h.authorize(3, usd(1), usd(1), 1'000).ok());
+  h.advance_ms(1'000);
+  auto expired = h.expire();
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired.holds.size(), 1u);
+  EXPECT_TRUE(needs_state_record(expired));
+}
+
+TEST(StateRecord, ACapturedHoldsRecordClosesItInAnOlderStateRecord) {
+  account_harness h;
+  ASSERT_TRUE(h.adjust(usd(1000)).ok());
+  ASSERT_TRUE(h.authorize(1, usd(4)).ok());
+  ASSERT_TRUE(h.authorize(2, usd(3)).ok());
+  account older = h.acct();  // the state record as last written
+  auto captured = h.capture(1, usd(1));
+  ASSERT_TRUE(captured.ok());
+  auto released = h.release(2);
+  ASSERT_TRUE(released.ok());
+  ASSERT_FALSE(needs_state_record(captured) || needs_state_record(released));
+  close_recorded_hold(older, 1);
+  ASSERT_TRUE(older.holds.has_value());
+  EXPECT_EQ(held(older), usd(3));
+  close_recorded_hold(older, 1);  // not open: nothing happens
+  EXPECT_EQ(held(older), usd(3));
+  close_recorded_hold(older, 2);
+  EXPECT_FALSE(older.holds.has_value()) << "no open holds: nothing on the heap";
+  older.balance = h.acct().balance;  // what the journal's last entry gives
+  older.journal_seq = h.acct().journal_seq;
+  EXPECT_EQ(older, h.acct());
+  EXPECT_TRUE(is_consistent(older));
+}
+
 TEST(HoldsAndDebits, PlainDebitsSeeTheAvailableBalance) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(5)).ok());

@@ -540,10 +540,43 @@ expected<std::vector<stored_card>> read_cards(const database::impl& state, uint6
   return cards;
 }
 
-// A debit that changes nothing but the balance does not rewrite its account's state record
-// (docs/storage.md, "the journal tail"): the record is as of its journal_seq, and every
-// journal entry after that is such a debit. So the account's balance and journal_seq are
-// those of its last journal entry, when that entry is newer than the record.
+expected<std::optional<hold_record>> read_hold_record(const database::impl& state,
+                                                      const rocksdb::ReadOptions& read,
+                                                      uint64_t account_id, uint64_t hold_id) {
+  rocksdb::PinnableSlice value;
+  auto got =
+      state.db->Get(read, state.handle(column::holds), hold_key(account_id, hold_id), &value);
+  if (got.IsNotFound()) return std::optional<hold_record>{};
+  if (!got.ok()) return rocks_failure("cannot read hold", got);
+  auto record = decode_hold(hold_id, value.ToStringView());
+  if (!record) return record.error();
+  return std::optional<hold_record>(std::move(record).value());
+}
+
+// A capture or release that changes nothing else does not rewrite its account's state
+// record (ledger::needs_state_record): the hold's closed record, written with it, says the
+// hold is no longer open. So an open hold of the record with a closed record is closed
+// (one point read per open hold, bloom-filtered when it has no record).
+status apply_closed_holds(const database::impl& state, const rocksdb::ReadOptions& read,
+                          account& acct) {
+  if (!acct.holds) return status::success();
+  std::vector<uint64_t> closed;
+  for (const auto& hold : *acct.holds) {
+    auto record = read_hold_record(state, read, acct.id, hold.hold_id());
+    if (!record) return record.error();
+    if (*record && (*record)->state != hold_state::open) closed.push_back(hold.hold_id());
+  }
+  for (const uint64_t hold_id : closed)
+    close_recorded_hold(acct, hold_id);
+  return status::success();
+}
+
+// A debit or capture that changes nothing but the balance (and closes its hold) does not
+// rewrite its account's state record (docs/storage.md, "the journal tail"): the record is
+// as of its journal_seq, and every journal entry after that is such a debit or capture. So
+// the account's balance and journal_seq are those of its last journal entry, when that
+// entry is newer than the record. Runs after apply_closed_holds: a capture's hold must be
+// closed by then.
 status apply_journal_tail(const database::impl& state, const rocksdb::ReadOptions& read,
                           account& acct) {
   bounded_iterator it(state, read, column::journal, account_key(acct.id),
@@ -560,8 +593,10 @@ status apply_journal_tail(const database::impl& state, const rocksdb::ReadOption
   if (key->id == acct.journal_seq) return status::success();
   auto entry = decode_journal_entry(key->account_id, key->id, it->value().ToStringView());
   if (!entry) return entry.error();
-  if (entry->kind != entry_kind::debit)
-    return status::failure("a journal entry other than a debit after the account state");
+  if (entry->kind != entry_kind::debit && entry->kind != entry_kind::capture)
+    return status::failure("a journal entry other than a debit or capture after the account state");
+  if (entry->kind == entry_kind::capture && find_open_hold(acct, entry->reference) != nullptr)
+    return status::failure("a capture after the account state of a hold it still has open");
   acct.balance = entry->balance_after;
   acct.journal_seq = entry->seq;
   return status::success();
@@ -584,6 +619,7 @@ expected<std::optional<account>> load_account_at(const database::impl& state, ui
   }
   auto assembled = assemble_account(std::move(decoded).value(), std::move(cards));
   if (!assembled) return assembled.error();
+  if (auto closed = apply_closed_holds(state, read, *assembled); !closed.ok()) return closed;
   if (auto tail = apply_journal_tail(state, read, *assembled); !tail.ok()) return tail;
   return std::optional<account>(std::move(assembled).value());
 }
@@ -693,21 +729,6 @@ expected<std::optional<recharge_record>> database::find_recharge(uint64_t accoun
   return std::optional<recharge_record>(std::move(record).value());
 }
 
-namespace {
-expected<std::optional<hold_record>> read_hold_record(const database::impl& state,
-                                                      const rocksdb::ReadOptions& read,
-                                                      uint64_t account_id, uint64_t hold_id) {
-  rocksdb::PinnableSlice value;
-  auto got =
-      state.db->Get(read, state.handle(column::holds), hold_key(account_id, hold_id), &value);
-  if (got.IsNotFound()) return std::optional<hold_record>{};
-  if (!got.ok()) return rocks_failure("cannot read hold", got);
-  auto record = decode_hold(hold_id, value.ToStringView());
-  if (!record) return record.error();
-  return std::optional<hold_record>(std::move(record).value());
-}
-}  // namespace
-
 expected<std::optional<hold_record>> database::find_hold_record(uint64_t account_id,
                                                                 uint64_t hold_id) const {
   return read_hold_record(*impl_, rocksdb::ReadOptions(), account_id, hold_id);
@@ -715,18 +736,16 @@ expected<std::optional<hold_record>> database::find_hold_record(uint64_t account
 
 expected<std::optional<hold_record>> database::find_hold(uint64_t account_id,
                                                          uint64_t hold_id) const {
-  // The account's open holds and the holds column from one point in time: a capture
-  // removes the hold from the one and writes its record into the other in one write.
+  // The account (its open holds) and the holds column from one point in time: a capture
+  // writes the hold's closed record, and the account's state may still list the hold until
+  // its next write (apply_closed_holds).
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.snapshot();
-  rocksdb::PinnableSlice value;
-  auto got = impl_->db->Get(read, impl_->handle(column::accounts), account_key(account_id), &value);
-  if (!got.ok() && !got.IsNotFound()) return rocks_failure("cannot read account", got);
-  if (got.ok()) {
-    auto decoded = decode_account_state(value.ToStringView());
-    if (!decoded) return decoded.error();
-    if (const hold_record* open = find_open_hold(decoded->acct, hold_id))
+  auto loaded = load_account_at(*impl_, account_id, read);
+  if (!loaded) return loaded.error();
+  if (*loaded) {
+    if (const hold_record* open = find_open_hold(**loaded, hold_id))
       return std::optional<hold_record>(*open);
   }
   return read_hold_record(*impl_, read, account_id, hold_id);
@@ -884,6 +903,7 @@ status scan_accounts(const database::impl& state, const rocksdb::ReadOptions& re
     if (!owned) return owned.error();
     auto assembled = assemble_account(std::move(decoded).value(), std::move(owned).value());
     if (!assembled) return assembled.error();
+    if (auto closed = apply_closed_holds(state, read, *assembled); !closed.ok()) return closed;
     if (auto tail = apply_journal_tail(state, read, *assembled); !tail.ok()) return tail;
     if (visit_holds == nullptr) {
       if (!(*visit)(*assembled)) return status::success();

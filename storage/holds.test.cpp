@@ -23,10 +23,13 @@ using testing::temp_dir;
 using testing::open_db;
 using testing::write;
 
-// Persists an accepted outcome as the account actor does: the journal entry, the state,
-// and each changed hold with the expiry it was indexed at before.
+// Persists an accepted outcome: the journal entry, each changed hold with the expiry it was
+// indexed at before, and the state: always, or as the account actor does, only when the
+// outcome needs it (ledger::needs_state_record).
+enum class state_write { always, when_needed };
 void persist(database& db, const account& acct, const outcome& out,
-             const std::map<uint64_t, int64_t>& indexed_before) {
+             const std::map<uint64_t, int64_t>& indexed_before,
+             state_write state = state_write::always) {
   ASSERT_TRUE(out.ok()) << to_string(out.code);
   change_set changes;
   if (out.entry) changes.put_journal(*out.entry);
@@ -34,8 +37,21 @@ void persist(database& db, const account& acct, const outcome& out,
     auto found = indexed_before.find(hold.hold_id());
     changes.put_hold(acct.id, hold, found == indexed_before.end() ? 0 : found->second);
   }
-  changes.put_account_state(acct);
+  if (state == state_write::always || needs_state_record(out)) changes.put_account_state(acct);
   write(db, changes);
+}
+
+// The account's state record alone (a new account).
+void write_state(database& db, const account& acct) {
+  change_set state;
+  state.put_account_state(acct);
+  write(db, state);
+}
+
+// persist as the account actor does it.
+void persist_as_actor(database& db, const account& acct, const outcome& out,
+                      const std::map<uint64_t, int64_t>& indexed_before) {
+  persist(db, acct, out, indexed_before, state_write::when_needed);
 }
 
 // A fresh database with one account, $20 from an adjustment, written as its first change_set.
@@ -177,9 +193,7 @@ TEST(hold_storage, records_the_index_and_the_open_holds_across_a_reopen) {
   {
     auto db = open_db(dir.path());
     ASSERT_TRUE(db);
-    change_set create;
-    create.put_account_state(h.acct());
-    write(*db, create);
+    write_state(*db, h.acct());
     auto funded = h.adjust(usd(50));
     persist(*db, h.acct(), funded, {});
     for (uint64_t id = 1; id <= 3; ++id) {
@@ -289,6 +303,77 @@ TEST(hold_storage, an_open_hold_writes_its_index_entry_and_its_record_only_when_
   EXPECT_EQ(capture.ops()[0].family, column::holds);
   EXPECT_EQ(capture.ops()[1].family, column::hold_expiry);
   EXPECT_EQ(capture.ops()[1].kind, change_set::op_kind::erase);
+}
+
+TEST(hold_storage, plain_captures_and_releases_leave_the_state_record_and_load_back_the_same) {
+  temp_dir dir;
+  account_harness h(61);
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    write_state(*db, h.acct());
+    persist(*db, h.acct(), h.adjust(usd(1000)), {});
+    for (uint64_t id = 1; id <= 4; ++id)
+      persist_as_actor(*db, h.acct(), h.authorize(id, usd(5)), expiries(h.acct()));
+    // These three write no state record: the journal and the closed records say it all.
+    auto before = expiries(h.acct());
+    auto captured = h.capture(1, usd(2));
+    ASSERT_FALSE(needs_state_record(captured));
+    persist_as_actor(*db, h.acct(), captured, before);
+    before = expiries(h.acct());
+    persist_as_actor(*db, h.acct(), h.release(2), before);
+    before = expiries(h.acct());
+    persist_as_actor(*db, h.acct(), h.capture(3, money{}), before);
+    auto debited = h.debit(usd(1));
+    ASSERT_TRUE(debited.ok());
+    change_set debit;
+    debit.put_journal(*debited.entry);
+    write(*db, debit);
+  }
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  auto loaded = db->load_account(61);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value()) << loaded.error().message;
+  EXPECT_EQ(**loaded, h.acct());
+  EXPECT_EQ(held(**loaded), usd(5)) << "hold 4 alone is open";
+  for (uint64_t id = 1; id <= 3; ++id) {
+    auto found = db->find_hold(61, id);
+    ASSERT_TRUE(found.ok() && found->has_value()) << id;
+    EXPECT_EQ(**found, *h.stored_hold(id));
+  }
+  auto open = db->find_hold(61, 4);
+  ASSERT_TRUE(open.ok() && open->has_value());
+  EXPECT_EQ((*open)->state, hold_state::open);
+  auto due = db->due_holds(h.now_ms() + 3'600'000, 100);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u) << "closed holds left the index";
+  EXPECT_EQ((*due)[0].hold_id, 4u);
+  auto report = verify(*db);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
+  EXPECT_EQ(report.open_holds, 1u);
+  int visited = 0;
+  ASSERT_TRUE(db->for_each_account([&](const account& acct) {
+                  ++visited;
+                  EXPECT_EQ(acct, h.acct());
+                  return true;
+                }).ok());
+  EXPECT_EQ(visited, 1);
+}
+
+TEST(hold_storage, a_capture_in_the_journal_tail_whose_hold_is_still_open_is_corruption) {
+  funded_database f(62);
+  ASSERT_TRUE(f.db);
+  auto& h = f.h;
+  persist_as_actor(*f.db, h.acct(), h.authorize(1, usd(5)), {});
+  auto captured = h.capture(1, usd(2));
+  ASSERT_TRUE(captured.ok());
+  change_set lost_record;  // the capture's entry without the hold's closed record
+  lost_record.put_journal(*captured.entry);
+  write(*f.db, lost_record);
+  auto loaded = f.db->load_account(62);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("still has open"), std::string::npos)
+      << loaded.error().message;
 }
 
 TEST(hold_storage, verify_finds_open_holds_without_index_entries_and_records_of_no_open_hold) {
