@@ -202,12 +202,6 @@ struct account_audit {
     }
     for (const auto& open : acct.holds ? *acct.holds : std::vector<ledger::hold_record>{}) {
       ++result.open_holds;
-      // An open hold lives in the account's state; a record of it is one from an older build
-      // (open too) or says it was closed, which the account would know.
-      auto record = db.find_hold_record(acct.id, open.hold_id());
-      if (!record || (record->has_value() && (*record)->state != ledger::hold_state::open)) {
-        violation("open hold " + std::to_string(open.hold_id()) + " disagrees with its record");
-      }
       if (expired_before_ms != 0 && open.expires_at_ms < expired_before_ms) {
         violation("hold " + std::to_string(open.hold_id()) + " is open " +
                   std::to_string(expired_before_ms - open.expires_at_ms) + " ms past its expiry");

@@ -173,6 +173,7 @@ void maybe_start_auto_charge(account& acct, const command_context& ctx, trigger 
   // A charge the cap held back was due already: it needs no new balance change.
   if (acct.retry_tier > 0 && cause != trigger::balance_change && !deferred(acct)) return;
   if (!auto_attempt_due(acct)) {
+    if (deferred(acct)) out.events |= event_charging_state;  // held back no more
     set_deferred(acct, false, ctx.now_ms);
     return;
   }

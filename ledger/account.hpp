@@ -227,6 +227,9 @@ enum account_event : uint16_t {
   // The notice state changed (a notice told, or a balance notice armed): the account state
   // record must be written, or a restart would tell a crossing twice or miss one.
   event_notice_state = 1 << 9,
+  // The charging state changed without a charge or a notice (a charge the velocity cap held
+  // back is no longer due): the account state record must be written (needs_state_record).
+  event_charging_state = 1 << 10,
 };
 
 struct [[nodiscard]] outcome {

@@ -319,6 +319,26 @@ TEST(StateRecord, ACaptureOrReleaseThatMovesTheNoticeStateAndEveryExpiryNeedIt) 
   EXPECT_TRUE(needs_state_record(expired));
 }
 
+TEST(StateRecord, ACaptureThatEndsACappedChargesWaitNeedsIt) {
+  policy rules;
+  rules.default_velocity_cap = velocity_cap{1, usd(1000)};  // one automatic charge a day
+  account_harness h(42, rules);
+  ASSERT_TRUE(h.card().ok());
+  ASSERT_TRUE(h.adjust(usd(100)).ok());
+  ASSERT_TRUE(h.settings(true, usd(50), usd(25)).ok());
+  ASSERT_TRUE(h.authorize(1, usd(60)).ok());  // available 40 < T: the day's one charge
+  ASSERT_TRUE(h.answer_auto(true).ok());      // balance 125, available 65
+  auto capped = h.authorize(2, usd(20));      // available 45 < T: due, and held back
+  ASSERT_TRUE(capped.ok());
+  ASSERT_NE(capped.events & event_velocity_capped, 0);
+  ASSERT_TRUE(h.usage().deferred);
+  auto captured = h.capture(2, money{});  // available 65 again: nothing is due any more
+  ASSERT_TRUE(captured.ok());
+  EXPECT_FALSE(h.usage().deferred);
+  EXPECT_NE(captured.events & event_charging_state, 0);
+  EXPECT_TRUE(needs_state_record(captured)) << "a reload would wait for the window again";
+}
+
 TEST(StateRecord, ACapturedHoldsRecordClosesItInAnOlderStateRecord) {
   account_harness h;
   ASSERT_TRUE(h.adjust(usd(1000)).ok());

@@ -353,6 +353,20 @@ status write_meta(database::impl& state) {
   return written.ok() ? status::success() : rocks_failure("cannot write meta", written);
 }
 
+// Marks an older database with this build's format version, durably, before anything of
+// the new format is written into it.
+status write_format_version(database::impl& state) {
+  std::string version;
+  append_be32(version, format_version);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto written =
+      state.db->Put(sync, state.handle(column::meta), to_slice(meta_version_key), version);
+  if (!written.ok()) return rocks_failure("cannot write the format version", written);
+  state.version = format_version;
+  return status::success();
+}
+
 // Reads the marker; a database created by a crashed first start (columns, no marker, no
 // data) is finished here, anything else without the marker is refused.
 status read_or_initialize_meta(database::impl& state) {
@@ -374,6 +388,10 @@ status read_or_initialize_meta(database::impl& state) {
     return status::failure("refusing to open " + state.path + ": format version " +
                            std::to_string(state.version) + " is newer than this build's " +
                            std::to_string(format_version));
+  }
+  if (state.version < format_version) {
+    // Every older format reads as this one; what this build writes, an older one may not.
+    if (auto marked = write_format_version(state); !marked.ok()) return marked;
   }
   got =
       state.db->Get(rocksdb::ReadOptions(), meta, to_slice(meta_instance_key), &state.instance_id);

@@ -445,6 +445,23 @@ TEST(database, refuses_a_newer_format_version) {
       << opened.error().message;
 }
 
+TEST(database, an_older_format_version_is_marked_with_ours_when_opened) {
+  temp_dir dir;
+  { ASSERT_TRUE(open_db(dir.path())); }
+  std::string older;
+  append_be32(older, format_version - 1);
+  raw_put(dir.path(), column::meta, "format_version", older);
+  {
+    auto db = open_db(dir.path());
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->stored_format_version(), format_version);
+  }
+  // What the next open (and a build of the older version: "newer than this build") reads.
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->stored_format_version(), format_version);
+}
+
 TEST(database, corruption_on_disk_is_an_error) {
   temp_dir dir;
   {

@@ -313,8 +313,10 @@ TEST(hold_storage, plain_captures_and_releases_leave_the_state_record_and_load_b
     ASSERT_TRUE(db);
     write_state(*db, h.acct());
     persist(*db, h.acct(), h.adjust(usd(1000)), {});
-    for (uint64_t id = 1; id <= 4; ++id)
-      persist_as_actor(*db, h.acct(), h.authorize(id, usd(5)), expiries(h.acct()));
+    for (uint64_t id = 1; id <= 4; ++id) {
+      const auto before = expiries(h.acct());  // before authorize changes the holds
+      persist_as_actor(*db, h.acct(), h.authorize(id, usd(5)), before);
+    }
     // These three write no state record: the journal and the closed records say it all.
     auto before = expiries(h.acct());
     auto captured = h.capture(1, usd(2));
