@@ -897,8 +897,11 @@ outcome repeated(const hold_record& original) {
 bool needs_state_record(const outcome& out) {
   if (!out.ok()) return false;
   if (out.events != event_none || out.charge) return true;
-  return std::any_of(out.holds.begin(), out.holds.end(),
-                     [](const hold_record& hold) { return hold.state == hold_state::open; });
+  // A load looks for closed records only behind a journal entry newer than the state: a
+  // hold closed without one (a release, a capture of zero) goes with the state.
+  return std::any_of(out.holds.begin(), out.holds.end(), [&](const hold_record& hold) {
+    return hold.state == hold_state::open || !out.entry;
+  });
 }
 
 void close_recorded_hold(account& acct, uint64_t hold_id) {

@@ -248,17 +248,18 @@ struct [[nodiscard]] outcome {
 
 // Whether storage must write the account's state record with an accepted outcome. Without
 // it, loading the account reads back its balance and journal position from its last journal
-// entry (a debit's or a capture's: docs/storage.md, "the journal tail") and takes the holds
-// the outcome closed out of the open ones by their closed records (close_recorded_hold). An
-// outcome that opened or changed an open hold, started a charge or has events (a notice
-// told, a suspension, an expiry...) changed more: the state goes with it. So a plain debit,
-// capture or release writes one record fewer.
+// entry (a debit's or a capture's: docs/storage.md, "the journal tail") and, when that entry
+// is newer than the state, takes the holds closed since out of the open ones by their
+// closed records (close_recorded_hold). An outcome that opened or changed an open hold,
+// closed one without a journal entry (a release, a capture of zero), started a charge or
+// has events (a notice told, a suspension, an expiry...) changed more: the state goes with
+// it. So a plain debit or capture writes one record fewer.
 bool needs_state_record(const outcome& out);
 
 // Storage read a closed record (captured, released, expired) of a hold that the account's
-// state record still has open: the hold closed after that record was written, by an outcome
-// without needs_state_record. It is open no more; nothing else changes (the balance comes
-// from the journal). An id that is not open is left alone.
+// state record still has open: the hold was captured after that record was written, by an
+// outcome without needs_state_record. It is open no more; nothing else changes (the balance
+// comes from the journal). An id that is not open is left alone.
 void close_recorded_hold(account& acct, uint64_t hold_id);
 
 // What the store remembers of an applied debit, forever, to answer retries.
