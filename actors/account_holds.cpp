@@ -100,7 +100,7 @@ const ledger::hold_record* find_prior_hold(const account_state& st, uint64_t hol
 // Applies one account's hold operations in arrival order and persists them as ONE
 // change_set: each changed hold's expiry index entries and, once closed, its record, the
 // capture's journal entry, a charge's intent, and the account state once when an operation
-// needs it (an authorisation or extension, a due expiry, an event or a charge:
+// needs it (an authorisation, extension or release, a due expiry, an event or a charge:
 // ledger::needs_state_record). `stored`: what the reader found for the ids
 // plan_hold_lookup named.
 void apply_hold_group(account_self self, const debit_group& group,
@@ -124,7 +124,7 @@ void apply_hold_group(account_self self, const debit_group& group,
                                 find_prior_hold(st, hold_id, stored)},
                    item.cmd);
     if (out.ok()) {
-      // A plain capture or release leaves the state record as it was: its journal entry and
+      // A plain capture leaves the state record as it was: its journal entry and
       // the hold's closed record say what changed (ledger::needs_state_record).
       state_changed |= ledger::needs_state_record(out);
       if (out.entry) persist_journal(st, changes, *out.entry);

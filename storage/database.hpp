@@ -34,13 +34,12 @@ namespace ledger::storage {
 class change_set;
 
 // The on-disk format this code writes; a database with a higher version is refused, and one
-// with a lower version is marked with this one when opened (docs/storage.md, "Format
-// versions"), so that a build older than the data it holds refuses it instead of misreading
-// it.
+// with a lower version is marked with this one when opened (docs/storage.md, "Limits"), so
+// that a build older than the data it holds refuses it instead of misreading it.
 //   1: the first format.
-//   2: a plain capture or release writes the hold's closed record but not the account's
-//      state, which may still list the hold as open (ledger::needs_state_record); a build
-//      of version 1 would take such a hold as open again.
+//   2: a plain capture writes its journal entry and the hold's closed record but not the
+//      account's state, which may still list the hold as open (ledger::needs_state_record);
+//      a build of version 1 would take such a hold as open again.
 inline constexpr uint32_t format_version = 2;
 // The marker in the meta column that says "this directory is a Contacto Ledger database".
 inline constexpr std::string_view format_marker = "contacto-ledger";
