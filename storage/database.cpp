@@ -34,6 +34,7 @@ struct database::impl {
   std::string path;
   std::string instance_id;
   uint32_t version = 0;
+  uint32_t opened_version = 0;  // before this open marked it (opened_format_version)
   std::shared_ptr<rocksdb::Cache> cache;
   std::unique_ptr<rocksdb::DB> db;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles{};
@@ -339,6 +340,7 @@ bool all_columns_empty(database::impl& state) {
 status write_meta(database::impl& state) {
   state.instance_id = random_instance_id();
   state.version = format_version;
+  state.opened_version = format_version;
   std::string version;
   append_be32(version, format_version);
   rocksdb::WriteBatch batch;
@@ -384,6 +386,7 @@ status read_or_initialize_meta(database::impl& state) {
   if (!got.ok() || version.size() != 4)
     return status::failure("missing or bad format version in " + state.path);
   state.version = read_be32(version.data());
+  state.opened_version = state.version;
   if (state.version > format_version) {
     return status::failure("refusing to open " + state.path + ": format version " +
                            std::to_string(state.version) + " is newer than this build's " +
@@ -501,6 +504,9 @@ const std::string& database::instance_id() const {
 }
 uint32_t database::stored_format_version() const {
   return impl_->version;
+}
+uint32_t database::opened_format_version() const {
+  return impl_->opened_version;
 }
 
 // ---- reads -------------------------------------------------------------------------------

@@ -86,6 +86,10 @@ class database {
   // 32 hex digits drawn when the database was created; tells copies and restores apart.
   const std::string& instance_id() const;
   uint32_t stored_format_version() const;
+  // The format version the directory had before this open: below format_version when this
+  // open marked it with ours (builds of its old version refuse it from now on), else
+  // format_version (a new directory too). For the owner's log.
+  uint32_t opened_format_version() const;
 
   // ---- reads (nullopt: not stored) ----
   // The account with its cards, validated (ledger::is_consistent).

@@ -455,11 +455,13 @@ TEST(database, an_older_format_version_is_marked_with_ours_when_opened) {
     auto db = open_db(dir.path());
     ASSERT_TRUE(db);
     EXPECT_EQ(db->stored_format_version(), format_version);
+    EXPECT_EQ(db->opened_format_version(), format_version - 1) << "what ledgerd logs";
   }
   // What the next open (and a build of the older version: "newer than this build") reads.
   auto db = open_db(dir.path());
   ASSERT_TRUE(db);
   EXPECT_EQ(db->stored_format_version(), format_version);
+  EXPECT_EQ(db->opened_format_version(), format_version);
 }
 
 TEST(database, corruption_on_disk_is_an_error) {

@@ -96,6 +96,14 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
   spdlog::info("data directory \"{}\" (instance {}), durability {}, gateway {}", settings.data_dir,
                (*ledger)->database().instance_id(), settings.durability,
                settings.gateway == "http" ? settings.gateway_url : "embedded simulator");
+  if (const auto& db = (*ledger)->database();
+      db.opened_format_version() < db.stored_format_version()) {
+    spdlog::warn(
+        "data directory \"{}\": format version {} marked {}; builds of version {} refuse it "
+        "from now on (docs/storage.md, \"Limits\")",
+        settings.data_dir, db.opened_format_version(), db.stored_format_version(),
+        db.opened_format_version());
+  }
   // Notices to webhook endpoints (issue 18): its own thread, reading the outbox.
   server::webhooks::dispatcher webhooks((*ledger)->database(), (*ledger)->writer());
   if (auto started = webhooks.start(); !started.ok()) {
