@@ -18,8 +18,8 @@ shift
 warmup=${WARMUP:-10} duration=${DURATION:-20}
 template=/tmp/ab-template
 work=$(mktemp -d /tmp/ledger-threads-XXXXXX)
-trap 'kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-server=0
+server=
+trap '[[ -n $server ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 if [[ ! -d $template/data ]]; then
   "$bench" --ledgerd "$ledgerd" --template "$template" --seed-storage --accounts 100000 \
     --duration 1 --warmup 0 --work-dir "$work/seed" --quiet >/dev/null
