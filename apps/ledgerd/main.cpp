@@ -64,8 +64,9 @@ void raise_open_file_limit() {
 
 // Stops the debit stream's broker when it goes out of scope.
 struct stream_server_guard {
+  caf::actor_system& system;
   caf::actor broker;
-  ~stream_server_guard() { caf::anon_send_exit(broker, caf::exit_reason::user_shutdown); }
+  ~stream_server_guard() { server::stop_stream_server(system, broker); }
 };
 
 // Starts everything, waits for SIGTERM or SIGINT, and stops in the reverse order of start
@@ -119,7 +120,7 @@ int run(caf::actor_system& system, const config::ledgerd_config& cfg, const sigs
     spdlog::error("{}", broker.error().message);
     return exit_start;
   }
-  stream_server_guard stream{*broker};
+  stream_server_guard stream{system, *broker};
   spdlog::info("http: sessions {}; platform key in \"{}\"",
                options->http.require_sessions ? "required" : "optional",
                options->http.platform_key_file);

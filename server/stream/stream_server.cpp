@@ -483,6 +483,13 @@ std::chrono::milliseconds idle_check_interval(const stream_options& options) {
                     idle_check_interval_max);
 }
 
+// Schedules the next idle check without a sender. CAF's delayed_send names the broker as the
+// sender (a strong reference), so a check left in the broker's own mailbox at shutdown was a
+// reference cycle: LeakSanitizer once saw the broker and that message never freed.
+void schedule_idle_check(stream_broker* self, std::chrono::milliseconds every) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), every, idle_check_atom::value);
+}
+
 // Whether the connection is past its time-out: no complete hello within hello_timeout of
 // connecting (a hello trickled byte by byte counts from the connect), or no byte for
 // idle_timeout after it. Batches in flight, or complete frames held back by the limits, keep
@@ -522,7 +529,7 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
   self->state.options = options;
   self->state.counters = std::move(counters);
   const auto check_every = idle_check_interval(options);
-  self->delayed_send(self, check_every, idle_check_atom::value);
+  schedule_idle_check(self, check_every);
   return {
       [=](open_atom, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
         auto opened = self->add_tcp_doorman(port, host.c_str(), true);
@@ -541,7 +548,7 @@ caf::behavior stream_behavior(stream_broker* self, actors::directory accounts,
       [=](const caf::io::acceptor_closed_msg&) {},
       [=](idle_check_atom) {
         close_silent_connections(self);
-        self->delayed_send(self, check_every, idle_check_atom::value);
+        schedule_idle_check(self, check_every);
       },
   };
 }
@@ -562,10 +569,17 @@ ledger::expected<caf::actor> start_stream_server(caf::actor_system& system,
                          ": " + system.render(failure);
                });
   if (!error.empty()) {
-    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    stop_stream_server(system, broker);
     return ledger::status::failure(std::move(error));
   }
   return broker;
+}
+
+void stop_stream_server(caf::actor_system& system, const caf::actor& broker) {
+  if (!broker) return;
+  caf::scoped_actor self{system};
+  self->send_exit(broker, caf::exit_reason::user_shutdown);
+  self->wait_for(broker);
 }
 
 }  // namespace server

@@ -58,10 +58,17 @@ struct stream_options {
 
 // Spawns the broker and binds host:port (writing the bound port back into options.port).
 // The broker, or storage_failure with a message when it cannot listen. Stop it with
-// anon_send_exit.
+// stop_stream_server.
 ledger::expected<caf::actor> start_stream_server(caf::actor_system& system,
                                                  const actors::directory& accounts,
                                                  stream_options& options,
                                                  std::shared_ptr<stream_metrics> counters);
+
+// Tells the broker to exit and waits until it has: its connections and listening socket are
+// closed, and its mailbox (with the pending idle check, which holds a reference to the
+// broker) is emptied while the I/O loop still runs. CAF 0.17's middleman stops its loop at
+// system shutdown without finishing unnamed brokers, so a broker still running then is never
+// freed.
+void stop_stream_server(caf::actor_system& system, const caf::actor& broker);
 
 }  // namespace server
