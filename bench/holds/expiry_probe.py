@@ -2,15 +2,35 @@
 """Hold expiry after a restart (issue 16): starts ledgerd on a data directory whose open holds
 have expired while it was down, and prints how many the sweep has released (the
 ledger_holds_total{outcome="expired"} counter of /metrics) every 250 ms until it stops
-growing for 3 s. docs/performance.md ("Sessions") has the run that fills the directory.
+growing for 3 s, then ledgerd's CPU time by thread (utime + stime from /proc, from the start:
+the sweep and its flushes and compactions; a less noisy measure than the time it took).
+docs/performance.md ("Sessions") has the run that fills the directory.
 
 usage: expiry_probe.py LEDGERD_BINARY DATA_DIR
 """
+import collections
+import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
+
+
+def cpu_by_thread(pid):
+    """{thread name: CPU seconds} of a running process, threads of one name summed."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = collections.Counter()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                text = stat.read()
+        except FileNotFoundError:
+            continue  # the thread ended
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        seconds[name] += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return seconds
 
 
 def main():
@@ -40,6 +60,9 @@ def main():
                 print(f"{time.time() - started:6.2f} s  expired {expired}")
                 last, last_change = expired, time.time()
             time.sleep(0.25)
+        seconds = cpu_by_thread(server.pid)
+        threads = ", ".join(f"{name} {cpu:.2f}" for name, cpu in seconds.most_common())
+        print(f"ledgerd CPU {sum(seconds.values()):.2f} s: {threads}")
     finally:
         server.terminate()
         server.wait()
