@@ -38,10 +38,15 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
   if (!out.ok() || out.holds.empty()) return;
   auto& uncommitted = in_flight_of(self->state).uncommitted_holds;
   for (const auto& hold : out.holds) {
+    uncommitted[hold.hold_id()] = uncommitted_hold{hold, 0};
+    if (hold.state == ledger::hold_state::expired) {
+      // Its index entry is left to the sweep's range erase (hold_expiry.hpp).
+      changes.put_swept_hold(self->state.acct.id, hold);
+      continue;
+    }
     auto before = indexed_before.find(hold.hold_id());
     changes.put_hold(self->state.acct.id, hold,
                      before == indexed_before.end() ? 0 : before->second);
-    uncommitted[hold.hold_id()] = uncommitted_hold{hold, 0};
   }
 }
 

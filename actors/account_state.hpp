@@ -207,7 +207,8 @@ void persist_journal(account_state& st, ledger::storage::change_set& changes,
 void persist_notices(ledger::storage::change_set& changes, const ledger::account& acct,
                      const ledger::outcome& out);
 // Records the holds an accepted outcome changed, with their expiry index entries;
-// `indexed_before`: the open holds' expiries before the command. Each record goes into
+// `indexed_before`: the open holds' expiries before the command. An expired hold's entry is
+// left for the sweep's range erase (change_set::put_swept_hold). Each record goes into
 // uncommitted_holds until it is durable (mark_submitted, forget_durable).
 void persist_holds(account_self self, ledger::storage::change_set& changes,
                    const ledger::outcome& out, const hold_expiries& indexed_before);

@@ -6,13 +6,15 @@
 #include <caf/all.hpp>
 #include <deque>
 #include <optional>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
 #include "actors/storage_reader.hpp"
 #include "actors/wall_clock.hpp"
+#include "storage/change_set.hpp"
+#include "storage/database.hpp"
+#include "storage/writer.hpp"
 
 namespace actors {
 namespace {
@@ -25,14 +27,10 @@ using ledger::storage::hold_expiry_entry;
 // bounds a bug; late answers of a given-up round are recognised by its number and ignored.
 constexpr auto round_stall_timeout = std::chrono::seconds(30);
 
-// One account's entries of a page, waiting for room in the window.
-struct account_due {
-  uint64_t account_id = 0;
-  std::vector<hold_expiry_entry> entries;
-};
-
 struct sweep_state {
   directory accounts;
+  ledger::storage::database* db = nullptr;
+  ledger::storage::group_commit_writer* writer = nullptr;
   const storage_readers* readers = nullptr;
   const metrics* counters = nullptr;
   std::chrono::milliseconds interval{0};
@@ -45,9 +43,13 @@ struct sweep_state {
   int64_t round_now_ms = 0;
   std::optional<hold_expiry_entry> cursor;  // the last entry read: the next page starts after it
   bool reading = false;                     // a page read is in flight
-  bool index_done = false;  // nothing more to read this round (a short page, a refusal, a failure)
-  bool refused = false;     // an account refused (a full writer queue): the next round retries
-  std::deque<account_due> waiting;     // read, not sent yet (at most about two pages)
+  bool index_done = false;   // nothing more to read this round (a short page, a refusal, a failure)
+  bool refused = false;      // an account refused (a full writer queue): the next round retries
+  bool read_failed = false;  // a page could not be read: no range erase this round
+  uint64_t watch = 0;        // database::begin_expiry_watch's number for this round
+  bool erasing = false;      // the range erase is submitted, its write not yet done
+  bool erase_done = false;   // its write is done (or failed: the writer then stops the node)
+  std::deque<uint64_t> waiting;        // accounts read, not sent yet (at most about two pages)
   std::unordered_set<uint64_t> named;  // accounts sent this round (hold_sweep_round_accounts_max)
   size_t in_flight = 0;                // accounts sent and not answered
   steady_clock::time_point round_started, last_heard;
@@ -60,18 +62,46 @@ using sweep_self = hold_expiry_actor::stateful_pointer<sweep_state>;
 
 void read_page(sweep_self self);
 
-// The round is over when everything read was answered and nothing more is to be read.
+// Submits the round's range erase once every account it named has answered ok and the index
+// was read to its end; its completion comes back as swept_atom. False when there is none to
+// wait for: nothing was read, the round was cut short, or the writer refused it (the next
+// round erases then).
+bool submit_range_erase(sweep_self self) {
+  auto& st = self->state;
+  if (st.entries_read == 0 || st.refused || st.read_failed) return false;
+  ledger::storage::change_set erase;
+  erase.erase_due_hold_expiries(st.round_now_ms, st.watch);
+  const caf::actor me = caf::actor_cast<caf::actor>(self);
+  const uint64_t round = st.round;
+  const auto accepted = st.writer->submit(std::move(erase), [me, round](ledger::error_code code) {
+    caf::anon_send(me, swept_atom::value, round, code);
+  });
+  if (accepted != ledger::error_code::ok) {
+    spdlog::warn("hold expiry: the index's range erase was refused ({}); the next round erases",
+                 ledger::to_string(accepted));
+    return false;
+  }
+  st.erasing = true;
+  return true;
+}
+
+// The round is over when everything read was answered, nothing more is to be read, and its
+// range erase, if any, is written.
 void maybe_end_round(sweep_self self) {
   auto& st = self->state;
-  if (!st.in_round || !st.index_done || st.reading || !st.waiting.empty() || st.in_flight > 0)
+  if (!st.in_round || !st.index_done || st.reading || !st.waiting.empty() || st.in_flight > 0 ||
+      st.erasing)
     return;
+  if (!st.erase_done && submit_range_erase(self)) return;
   st.in_round = false;
   if (st.entries_read >= hold_sweep_page_max) {
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() -
                                                                             st.round_started);
     spdlog::info("hold expiry: {} index entries of {} accounts settled in {} ms{}", st.entries_read,
                  st.accounts_answered, took.count(),
-                 st.refused ? " (some refused: retried next round)" : "");
+                 st.refused      ? " (some refused: retried next round)"
+                 : st.erase_done ? ", the due entries erased"
+                                 : "");
   }
   std::unordered_set<uint64_t>{}.swap(st.named);  // a big round's memory back
 }
@@ -89,11 +119,10 @@ void dispatch(sweep_self self) {
       st.clients.busy(now) ? hold_sweep_accounts_in_flight_busy : hold_sweep_accounts_in_flight_max;
   uint32_t index = 0;
   while (st.in_flight < window && !st.waiting.empty()) {
-    account_due due = std::move(st.waiting.front());
+    const uint64_t account_id = st.waiting.front();
     st.waiting.pop_front();
-    auto& group = groups[st.accounts.shard_of(due.account_id)];
-    group.holds.push_back(hold_item{
-        due.account_id, index++, commands::expire_holds{st.round_now_ms, std::move(due.entries)}});
+    auto& group = groups[st.accounts.shard_of(account_id)];
+    group.holds.push_back(hold_item{account_id, index++, commands::expire_holds{st.round_now_ms}});
     ++st.in_flight;
   }
   for (size_t shard = 0; shard < shards.size(); ++shard) {
@@ -106,18 +135,16 @@ void dispatch(sweep_self self) {
   if (st.waiting.size() < hold_sweep_accounts_in_flight_max) read_page(self);
 }
 
-// Queues a page's entries by account, in the order of their first entry, leaving out the
-// accounts this round has named already (their command released what is due at its time).
+// Queues a page's accounts in the order of their first entry, leaving out the accounts this
+// round has named already (their command released what is due at its time).
 void take_page(sweep_self self, const std::vector<hold_expiry_entry>& page) {
   auto& st = self->state;
-  std::unordered_map<uint64_t, size_t> position;  // in st.waiting
+  std::unordered_set<uint64_t> queued;  // this page's
   for (const auto& entry : page) {
-    if (st.named.count(entry.account_id) > 0) continue;
-    auto [it, first] = position.emplace(entry.account_id, st.waiting.size());
-    if (first) st.waiting.push_back(account_due{entry.account_id, {}});
-    st.waiting[it->second].entries.push_back(entry);
+    if (st.named.count(entry.account_id) > 0 || !queued.insert(entry.account_id).second) continue;
+    st.waiting.push_back(entry.account_id);
   }
-  for (const auto& [account_id, unused] : position) {
+  for (const uint64_t account_id : queued) {
     if (st.named.size() < hold_sweep_round_accounts_max) st.named.insert(account_id);
   }
 }
@@ -131,6 +158,7 @@ void on_page(sweep_self self, uint64_t round, const due_holds_read& read) {
     // The round stopped while this page was read: the next round reads it again.
   } else if (!read.ok()) {
     st.index_done = true;  // logged by the reader; the next round starts over
+    st.read_failed = true;
   } else {
     st.index_done = read.value.size() < hold_sweep_page_max;
     if (!read.value.empty()) st.cursor = read.value.back();
@@ -166,7 +194,10 @@ void on_answers(sweep_self self, const debit_group_results& results) {
     LEDGER_ASSERT(st.in_flight > 0);
     --st.in_flight;
     ++st.accounts_answered;
-    if (answer.code == ledger::error_code::ok) continue;
+    // An account that does not exist has no open hold: its entries are stale, not due.
+    if (answer.code == ledger::error_code::ok ||
+        answer.code == ledger::error_code::account_not_found)
+      continue;
     if (!st.refused) {
       spdlog::warn("hold expiry: an account answered {}; the round stops, the next retries",
                    ledger::to_string(answer.code));
@@ -187,6 +218,11 @@ void start_round(sweep_self self) {
   st.reading = false;
   st.index_done = false;
   st.refused = false;
+  st.read_failed = false;
+  st.erasing = false;
+  st.erase_done = false;
+  // Before the first read: an entry written from now on bounds the round's range erase.
+  st.watch = st.db->begin_expiry_watch();
   st.waiting.clear();
   st.named.clear();
   st.in_flight = 0;
@@ -210,11 +246,28 @@ void tick(sweep_self self) {
   start_round(self);
 }
 
+// The range erase's write is done: the round ends.
+void on_swept(sweep_self self, uint64_t round, ledger::error_code code) {
+  auto& st = self->state;
+  if (round != st.round || !st.erasing) return;  // a given-up round's
+  st.erasing = false;
+  st.erase_done = true;
+  st.last_heard = steady_clock::now();
+  if (code != ledger::error_code::ok) {
+    spdlog::warn("hold expiry: the index's range erase failed ({})", ledger::to_string(code));
+  }
+  maybe_end_round(self);
+}
+
 hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accounts,
+                                                ledger::storage::database* db,
+                                                ledger::storage::group_commit_writer* writer,
                                                 const storage_readers* readers,
                                                 const metrics* counters,
                                                 std::chrono::milliseconds interval) {
   self->state.accounts = std::move(accounts);
+  self->state.db = db;
+  self->state.writer = writer;
   self->state.readers = readers;
   self->state.counters = counters;
   self->state.interval = interval;
@@ -232,6 +285,7 @@ hold_expiry_actor::behavior_type sweep_behavior(sweep_self self, directory accou
         dispatch(self);
         maybe_end_round(self);
       },
+      [=](swept_atom, uint64_t round, ledger::error_code code) { on_swept(self, round, code); },
   };
 }
 
@@ -251,9 +305,11 @@ uint64_t client_operations_completed(const metrics& counters) {
 }
 
 hold_expiry_actor spawn_hold_expiry(caf::actor_system& system, directory accounts,
+                                    ledger::storage::database* db,
+                                    ledger::storage::group_commit_writer* writer,
                                     const storage_readers* readers, const metrics* counters,
                                     std::chrono::milliseconds interval) {
-  return system.spawn(sweep_behavior, std::move(accounts), readers, counters, interval);
+  return system.spawn(sweep_behavior, std::move(accounts), db, writer, readers, counters, interval);
 }
 
 }  // namespace actors

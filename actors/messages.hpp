@@ -39,6 +39,7 @@ using tokenize_atom = caf::atom_constant<caf::atom("tokenize")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using swept_atom = caf::atom_constant<caf::atom("swept")>;  // the sweep's range erase written
 using velocity_atom = caf::atom_constant<caf::atom("velocity")>;
 
 // ---- everything else on one account ------------------------------------------------------
@@ -147,13 +148,10 @@ struct release_hold {  // ok, hold_captured, hold_expired, hold_not_found
   int64_t now_ms = 0;
 };
 // From the expiry sweep (hold_expiry.hpp), as a hold_item on the hold operations' batched
-// path: release what is due at now_ms. `indexed`: the expiry index entries the sweep found
-// for this account; one that names no hold the account had open at that expiry, and that
-// no write in flight settles (none should), is removed, so that the sweep never finds it
-// again. Answered ok, or a refusal that changed nothing (the sweep tries again next round).
+// path: release what is due at now_ms. Answered ok once that is durable, or a refusal that
+// changed nothing (the sweep tries again next round).
 struct expire_holds {
   int64_t now_ms = 0;
-  std::vector<ledger::storage::hold_expiry_entry> indexed;
 };
 }  // namespace commands
 

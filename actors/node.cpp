@@ -151,7 +151,8 @@ ledger::expected<std::unique_ptr<node>> node::start(caf::actor_system& system,
   result->context_ = context;
   result->directory_ = directory(system, context, options.directory);
   if (auto resolved = result->resolve_open_intents(); !resolved.ok()) return resolved;
-  result->hold_expiry_ = spawn_hold_expiry(system, result->directory_, result->readers_.get(),
+  result->hold_expiry_ = spawn_hold_expiry(system, result->directory_, result->database_.get(),
+                                           result->writer_.get(), result->readers_.get(),
                                            result->counters_.get(), options.hold_sweep_interval);
   return result;
 }

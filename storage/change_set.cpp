@@ -1,6 +1,7 @@
 #include "storage/change_set.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "storage/codec.hpp"
 
@@ -169,6 +170,29 @@ void change_set::erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, u
   buffer_.append(hold_expiry_key(expires_at_ms, account_id, hold_id));
   end_key(index);
   end_value(index);
+}
+
+void change_set::put_swept_hold(uint64_t account_id, const hold_record& hold) {
+  if (!check(validate_hold(hold))) return;
+  if (hold.state != hold_state::expired) {
+    check(status::failure("put_swept_hold: hold " + std::to_string(hold.hold_id()) +
+                          " is not expired"));
+    return;
+  }
+  append_hold_record(account_id, hold);
+}
+
+void change_set::erase_due_hold_expiries(int64_t due_at_ms, uint64_t watch) {
+  if (due_at_ms < 0 || due_at_ms == std::numeric_limits<int64_t>::max()) {
+    check(status::failure("erase_due_hold_expiries: " + std::to_string(due_at_ms) +
+                          " is out of range"));
+    return;
+  }
+  op& range = begin(column::hold_expiry, op_kind::erase_due_hold_expiries);
+  end_key(range);
+  append_be64(buffer_, static_cast<uint64_t>(due_at_ms));
+  append_be64(buffer_, watch);
+  end_value(range);
 }
 
 void change_set::put_notice(uint64_t account_id, const notice& told) {

@@ -51,8 +51,21 @@ class change_set {
   // hold. Older builds wrote open holds' records too; tests write data of that
   // shape with this.
   void put_hold_record(uint64_t account_id, const hold_record& hold);
-  // Removes one expiry index entry (one that names no open hold: see the expiry sweep).
+  // Removes one expiry index entry.
   void erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
+  // A hold the expiry sweep released (state expired): its closed record only. Its index
+  // entry stays until the sweep's round has settled every account it named and erases all
+  // that was due at its time at once (erase_due_hold_expiries; actors/hold_expiry.hpp): one
+  // range tombstone instead of a tombstone per hold.
+  void put_swept_hold(uint64_t account_id, const hold_record& hold);
+  // Erases the expiry index entries with expires_at_ms <= due_at_ms (one range erase), for
+  // the expiry sweep once every hold due at due_at_ms that its round read is closed and
+  // durable. `watch` is the number database::begin_expiry_watch gave the round before its
+  // first read: the write lowers the erase's end below every entry written since, which the
+  // round's reads may have missed, and erases nothing when a newer watch has begun. Ops on
+  // the index keep their submission order in a group write, so an entry put by a later
+  // change_set is kept too.
+  void erase_due_hold_expiries(int64_t due_at_ms, uint64_t watch);
   // The account's billing credentials (acct.billing_credentials), in their own column.
   void put_credentials(const account& acct);
   // A notice (issue 18), written in the same batch as the change that caused it: the writer
@@ -84,8 +97,9 @@ class change_set {
   void clear();
 
   // put_notice: the key is the account_notices key, the value the outbox record; the write
-  // puts both, under the position it assigns.
-  enum class op_kind : uint8_t { put, erase, erase_range, put_notice };
+  // puts both, under the position it assigns. erase_due_hold_expiries: no key, the value
+  // is due_at_ms and the watch number (8 bytes each, big-endian); the write makes the range.
+  enum class op_kind : uint8_t { put, erase, erase_range, put_notice, erase_due_hold_expiries };
   // One operation; key and value (or range end) are slices of buffer().
   struct op {
     column family = column::accounts;

@@ -19,6 +19,8 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <limits>
+#include <mutex>
 #include <random>
 #include <system_error>
 #include <unordered_map>
@@ -45,6 +47,11 @@ struct database::impl {
   // The ledger clock's floor (µs): at least every journal entry time written. Read at open,
   // raised by write() in the same batch as the entries (issue 19).
   std::atomic<int64_t> clock_floor{0};
+  // The expiry sweep's watch (begin_expiry_watch): its number and the lowest expiry of the
+  // index entries written since it began.
+  std::mutex watch_mutex;
+  uint64_t watch_number = 0;                                   // guarded by watch_mutex
+  int64_t watch_lowest = std::numeric_limits<int64_t>::max();  // guarded by watch_mutex
 
   rocksdb::ColumnFamilyHandle* handle(column family) const {
     return handles[static_cast<size_t>(family)];
@@ -148,7 +155,8 @@ bool is_busy(column family) {
 
 // The columns whose puts go into a write batch in key order, after the batch's other ops
 // (database::write): only columns that take nothing but puts, so that no put moves past an
-// erase of its key. Holds are never erased.
+// erase of its key. Holds are never erased. Not hold_expiry: the sweep's range erase
+// (erase_due_hold_expiries) must keep its place among the index's puts.
 bool puts_sorted(column family) {
   return is_busy(family) || family == column::holds;
 }
@@ -1067,8 +1075,28 @@ rocksdb::Status add_op(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* 
       return batch.DeleteRange(handle, key, value);
     case change_set::op_kind::put_notice:
       break;  // database::write gives it its position
+    case change_set::op_kind::erase_due_hold_expiries:
+      break;  // database::write makes the range
   }
   return rocksdb::Status::InvalidArgument("unknown change_set operation");
+}
+
+// Adds the range erase of an erase_due_hold_expiries op (its 16-byte value), ended below the
+// watch's lowest entry and the group's own (lowest_in_group), or nothing for an older watch.
+rocksdb::Status add_due_hold_erase(database::impl& state, rocksdb::WriteBatch& batch,
+                                   std::string_view value, int64_t lowest_in_group) {
+  if (value.size() != 16) return rocksdb::Status::InvalidArgument("erase_due_hold_expiries");
+  const auto due_at_ms = static_cast<int64_t>(read_be64(value.data()));
+  const uint64_t watch = read_be64(value.data() + 8);
+  int64_t end_ms = 0;  // erase the entries with expires_at_ms < end_ms
+  {
+    std::lock_guard<std::mutex> lock(state.watch_mutex);
+    if (watch != state.watch_number) return rocksdb::Status::OK();  // a newer watch began
+    end_ms = std::min({due_at_ms + 1, state.watch_lowest, lowest_in_group});
+  }
+  if (end_ms <= 0) return rocksdb::Status::OK();
+  return batch.DeleteRange(state.handle(column::hold_expiry), to_slice(hold_expiry_key(0, 0, 0)),
+                           to_slice(hold_expiry_key(end_ms, 0, 0)));
 }
 
 struct op_position {
@@ -1123,6 +1151,9 @@ status database::write(const change_set* const* sets, size_t count, durability m
     std::string_view value;
   };
   std::vector<sorted_put> puts;
+  // The lowest expiry of the index entries this group puts, so far in submission order
+  // (the index's ops keep that order: puts_sorted leaves them out).
+  int64_t lowest_indexed = std::numeric_limits<int64_t>::max();
   uint64_t next_position = impl_->last_outbox_position.load(std::memory_order_relaxed);
   rocksdb::WriteBatch batch(bytes + 64);
   for (size_t i = 0; i < count; ++i) {
@@ -1150,6 +1181,17 @@ status database::write(const change_set* const* sets, size_t count, durability m
         if (!added.ok()) return rocks_failure("cannot build write batch", added);
         continue;
       }
+      if (entry.kind == change_set::op_kind::erase_due_hold_expiries) {
+        const std::string_view value(buffer.data() + entry.value_offset, entry.value_size);
+        auto added = add_due_hold_erase(*impl_, batch, value, lowest_indexed);
+        if (!added.ok()) return rocks_failure("cannot build write batch", added);
+        continue;
+      }
+      if (entry.family == column::hold_expiry && entry.kind == change_set::op_kind::put) {
+        const auto indexed =
+            parse_hold_expiry_key({buffer.data() + entry.key_offset, entry.key_size});
+        if (indexed) lowest_indexed = std::min(lowest_indexed, indexed->expires_at_ms);
+      }
       auto added = add_op(batch, impl_->handle(entry.family), buffer, entry);
       if (!added.ok()) return rocks_failure("cannot build write batch", added);
     }
@@ -1168,11 +1210,22 @@ status database::write(const change_set* const* sets, size_t count, durability m
   write_options.disableWAL = false;  // never: the WAL is what makes an acknowledgement true
   auto written = impl_->db->Write(write_options, &batch);
   if (!written.ok()) return rocks_failure("write failed", written);
+  if (lowest_indexed != std::numeric_limits<int64_t>::max()) {
+    // After the write: an entry folded in before a watch began was visible before it.
+    std::lock_guard<std::mutex> lock(impl_->watch_mutex);
+    impl_->watch_lowest = std::min(impl_->watch_lowest, lowest_indexed);
+  }
   impl_->last_outbox_position.store(next_position, std::memory_order_release);
   if (floor > impl_->clock_floor.load(std::memory_order_relaxed)) {
     impl_->clock_floor.store(floor, std::memory_order_release);
   }
   return status::success();
+}
+
+uint64_t database::begin_expiry_watch() {
+  std::lock_guard<std::mutex> lock(impl_->watch_mutex);
+  impl_->watch_lowest = std::numeric_limits<int64_t>::max();
+  return ++impl_->watch_number;
 }
 
 int64_t database::add_usage(rocksdb::WriteBatch& batch, const change_set* const* sets,

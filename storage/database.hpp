@@ -195,6 +195,13 @@ class database {
   // Writes the change_sets as one atomic batch; sync = (mode == fsync). The WAL is always on.
   // Not for concurrent use with a group_commit_writer on the same database.
   status write(const change_set* const* sets, size_t count, durability mode);
+  // The expiry sweep's watch over the index (actors/hold_expiry.hpp): begins a new one and
+  // returns its number. From then on write() keeps the lowest expiry of any index entry it
+  // writes, and an erase_due_hold_expiries with this number ends below it, so an entry put
+  // after the round's reads began, which they may have missed, is never erased. An older
+  // number's erase erases nothing. Any thread; write() folds each group in after it is
+  // written, so an entry written before the watch began is seen by every later read.
+  uint64_t begin_expiry_watch();
   // A consistent copy in `directory` (which must not exist), hard-linked where possible.
   status checkpoint(const std::string& directory) const;
   // Flushes every memtable to SST files (tools, benchmarks, tests).

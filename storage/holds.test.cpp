@@ -488,5 +488,140 @@ TEST(hold_storage, one_keys_index_ops_keep_their_order_in_a_group_write) {
   EXPECT_EQ((*due)[1].hold_id, 1u);
 }
 
+// Account 42's holds 1..count, one a second apart from now + 1 s, each indexed (open).
+void index_holds(database& db, account_harness& h, uint64_t count) {
+  ASSERT_TRUE(h.adjust(usd(100)).ok());
+  for (uint64_t id = 1; id <= count; ++id) {
+    const auto before = expiries(h.acct());
+    persist(db, h.acct(), h.authorize(id, usd(1), usd(1), static_cast<int64_t>(id) * 1'000),
+            before);
+  }
+}
+
+std::vector<uint64_t> indexed_hold_ids(const database& db) {
+  auto due = db.due_holds(std::numeric_limits<int64_t>::max() - 1, 100);
+  EXPECT_TRUE(due.ok()) << due.error().message;
+  std::vector<uint64_t> ids;
+  if (!due.ok()) return ids;
+  for (const auto& entry : *due)
+    ids.push_back(entry.hold_id);
+  return ids;
+}
+
+TEST(hold_storage, a_swept_hold_writes_its_record_and_leaves_its_index_entry) {
+  funded_database f(42);
+  ASSERT_TRUE(f.db);
+  persist(*f.db, f.h.acct(), f.h.authorize(1, usd(5), usd(5), 1'000), {});
+  const int64_t expires_at_ms = find_open_hold(f.h.acct(), 1)->expires_at_ms;
+  f.h.advance_ms(1'000);
+  auto expired = f.h.expire();
+  ASSERT_EQ(expired.holds.size(), 1u);
+  change_set swept;
+  swept.put_swept_hold(42, expired.holds[0]);
+  swept.put_account_state(f.h.acct());
+  write(*f.db, swept);
+  auto record = f.db->find_hold(42, 1);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, hold_state::expired);
+  EXPECT_EQ(indexed_hold_ids(*f.db), std::vector<uint64_t>{1}) << "left for the range erase";
+  // verify tells it apart from a stale entry.
+  auto report = verify(*f.db);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
+  EXPECT_EQ(report.swept_index_entries, 1u);
+  // The sweep's range erase, up to the hold's expiry, removes it.
+  change_set erase;
+  erase.erase_due_hold_expiries(expires_at_ms, f.db->begin_expiry_watch());
+  write(*f.db, erase);
+  EXPECT_TRUE(indexed_hold_ids(*f.db).empty());
+  report = verify(*f.db);
+  EXPECT_TRUE(report.ok()) << first_problem(report);
+  EXPECT_EQ(report.swept_index_entries, 0u);
+
+  // Only an expired hold is written so.
+  auto open = f.h.authorize(2, usd(1), usd(1), 1'000);
+  ASSERT_TRUE(open.ok());
+  change_set wrong;
+  wrong.put_swept_hold(42, open.holds[0]);
+  EXPECT_FALSE(wrong.validity().ok());
+}
+
+TEST(hold_storage, an_index_entry_of_a_captured_hold_is_still_stale) {
+  funded_database f(42);
+  ASSERT_TRUE(f.db);
+  persist(*f.db, f.h.acct(), f.h.authorize(1, usd(5), usd(5), 1'000), {});
+  const hold_record open = *find_open_hold(f.h.acct(), 1);
+  const auto before = expiries(f.h.acct());
+  persist(*f.db, f.h.acct(), f.h.capture(1, usd(2)), before);
+  change_set stale;  // what no build writes: the captured hold's entry again
+  stale.put_hold(42, open, 0);
+  write(*f.db, stale);
+  auto report = verify(*f.db);
+  EXPECT_EQ(problem_kinds(report), std::vector<std::string>{"stale_hold_expiry"});
+  EXPECT_EQ(report.swept_index_entries, 0u);
+}
+
+TEST(hold_storage,
+     the_range_erase_takes_what_is_due_and_stops_below_entries_written_since_the_watch) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  account_harness h(42);
+  index_holds(*db, h, 6);  // due at now + 1 s ... now + 6 s
+  const int64_t first_ms = find_open_hold(h.acct(), 1)->expires_at_ms;
+
+  // Due up to hold 3's expiry: holds 1-3 go, 4-6 stay.
+  change_set erase;
+  erase.erase_due_hold_expiries(first_ms + 2'000, db->begin_expiry_watch());
+  write(*db, erase);
+  EXPECT_EQ(indexed_hold_ids(*db), (std::vector<uint64_t>{4, 5, 6}));
+
+  // A watch begins; then an entry due at hold 5's expiry is written (an authorisation
+  // stamped before the round's time, written after its reads passed that key). The erase
+  // up to hold 6's stops below it.
+  const uint64_t watch = db->begin_expiry_watch();
+  h.advance_ms(-1'000);
+  const auto before = expiries(h.acct());
+  persist(*db, h.acct(), h.authorize(7, usd(1), usd(1), 6'000), before);
+  ASSERT_EQ(find_open_hold(h.acct(), 7)->expires_at_ms, find_open_hold(h.acct(), 5)->expires_at_ms);
+  change_set late;
+  late.erase_due_hold_expiries(first_ms + 5'000, watch);
+  write(*db, late);
+  EXPECT_EQ(indexed_hold_ids(*db), (std::vector<uint64_t>{5, 7, 6})) << "hold 4 only";
+
+  // An erase of an older watch erases nothing.
+  const uint64_t newer = db->begin_expiry_watch();
+  change_set old;
+  old.erase_due_hold_expiries(first_ms + 5'000, watch);
+  write(*db, old);
+  EXPECT_EQ(indexed_hold_ids(*db).size(), 3u);
+  change_set current;
+  current.erase_due_hold_expiries(first_ms + 5'000, newer);
+  write(*db, current);
+  EXPECT_TRUE(indexed_hold_ids(*db).empty());
+}
+
+TEST(hold_storage, in_one_group_the_range_erase_stops_below_an_earlier_put_and_spares_a_later_one) {
+  temp_dir dir;
+  auto db = open_db(dir.path());
+  ASSERT_TRUE(db);
+  account_harness h(42);
+  index_holds(*db, h, 4);
+  const int64_t first_ms = find_open_hold(h.acct(), 1)->expires_at_ms;
+  const uint64_t watch = db->begin_expiry_watch();
+  // In submission order: a put due at hold 3's expiry, the erase up to hold 4's, then a put
+  // due at hold 1's.
+  h.advance_ms(-2'000);
+  ASSERT_TRUE(h.authorize(8, usd(1), usd(1), 5'000).ok());
+  h.advance_ms(2'000);
+  ASSERT_TRUE(h.authorize(9, usd(1), usd(1), 1'000).ok());
+  std::vector<change_set> sets(3);
+  sets[0].put_hold(42, *find_open_hold(h.acct(), 8), 0);
+  sets[1].erase_due_hold_expiries(first_ms + 3'000, watch);
+  sets[2].put_hold(42, *find_open_hold(h.acct(), 9), 0);
+  std::vector<const change_set*> group{&sets[0], &sets[1], &sets[2]};
+  ASSERT_TRUE(db->write(group.data(), group.size(), durability::process).ok());
+  EXPECT_EQ(indexed_hold_ids(*db), (std::vector<uint64_t>{9, 3, 8, 4}));
+}
+
 }  // namespace
 }  // namespace ledger::storage

@@ -6,9 +6,10 @@
 // ledger::books and checks that the customer balances plus the system accounts sum to zero.
 //
 // Holds (ledger/hold.hpp): each account's open holds (kept in its state record) must be in
-// the expiry index at their expiry, which names nothing else, and an open record in the
-// holds column (written by older builds) must name an open hold of the account;
-// held_total sums what open holds reserve.
+// the expiry index at their expiry, and an open record in the holds column (written by older
+// builds) must name an open hold of the account; held_total sums what open holds reserve.
+// The index names nothing else, except holds the expiry sweep released at that expiry: their
+// entries stay until its round erases all that was due at once (swept_index_entries).
 //
 // Time and usage (issue 19): entry times never decrease along an account's journal, and
 // once an entry has a time every later one has; each hour's stored usage totals equal the
@@ -44,6 +45,7 @@ struct verify_report {
   wide_sum books_sum = 0;       // customer balances plus system accounts: 0 when balanced
   uint64_t open_holds = 0;
   wide_sum held_total = 0;               // what open holds reserve, micros
+  uint64_t swept_index_entries = 0;      // of expired holds, left for the sweep's range erase
   std::vector<verify_problem> problems;  // at most problems_max; problems_total counts all
   uint64_t problems_total = 0;
   status scan;  // not ok when the database could not be read to the end

@@ -189,6 +189,10 @@ void render_verify(const json& result, std::ostream& out) {
         text(result["open_holds"]) + " holding " + text(result["held_total"]) +
             " (each matches its record and the expiry index)");
   }
+  if (result.contains("swept_index_entries") && result["swept_index_entries"] != 0) {
+    row(out, "expired holds still indexed",
+        text(result["swept_index_entries"]) + " (the expiry sweep's next round erases them)");
+  }
   for (const auto& problem : result["problems"]) {
     out << "  account " << text(problem["account"]) << ": " << text(problem["kind"]) << ": "
         << text(problem["detail"]) << "\n";

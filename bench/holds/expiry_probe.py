@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -49,6 +50,8 @@ def main():
             break
     if port is None:
         sys.exit("ledgerd stopped before it was ready")
+    # Keep reading its log: a full pipe would block ledgerd's next log line (and its stop).
+    threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
     print(f"ready after {time.time() - started:.2f} s")
     last, last_change = -1, time.time()
     try:

@@ -94,6 +94,7 @@ json verify_view(const ledger::storage::verify_report& report) {
               {"books_sum", ledger::storage::format_wide_micros(report.books_sum)},
               {"open_holds", report.open_holds},
               {"held_total", ledger::storage::format_wide_micros(report.held_total)},
+              {"swept_index_entries", report.swept_index_entries},
               {"problems_total", report.problems_total},
               {"problems", std::move(problems)},
               {"scan_error", report.scan.ok() ? json(nullptr) : json(report.scan.message)}};
