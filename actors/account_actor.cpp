@@ -40,7 +40,7 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
   for (const auto& hold : out.holds) {
     uncommitted[hold.hold_id()] = uncommitted_hold{hold, 0};
     if (hold.state == ledger::hold_state::expired) {
-      // Its index entry is left to the sweep's range erase (hold_expiry.hpp).
+      // Its index entry is left to a sweep round's range erase (hold_expiry.hpp).
       changes.put_swept_hold(self->state.acct.id, hold);
       continue;
     }

@@ -52,7 +52,7 @@ struct hold_item {
   hold_command cmd;
 };
 
-// The hold id an operation names; 0 for the sweep's expire_holds, which names several.
+// The hold id an operation names; 0 for the sweep's expire_holds, which names none.
 uint64_t hold_id_of(const hold_command& cmd);
 
 // Debits (or hold operations) in arrival order, all answered to reply_to with batch_id.

@@ -49,6 +49,7 @@ struct sweep_state {
   uint64_t watch = 0;        // database::begin_expiry_watch's number for this round
   bool erasing = false;      // the range erase is submitted, its write not yet done
   bool erase_done = false;   // its write is done (or failed: the writer then stops the node)
+  bool erased = false;       // and it succeeded (how far it reached, the watch decided)
   std::deque<uint64_t> waiting;        // accounts read, not sent yet (at most about two pages)
   std::unordered_set<uint64_t> named;  // accounts sent this round (hold_sweep_round_accounts_max)
   size_t in_flight = 0;                // accounts sent and not answered
@@ -99,9 +100,9 @@ void maybe_end_round(sweep_self self) {
                                                                             st.round_started);
     spdlog::info("hold expiry: {} index entries of {} accounts settled in {} ms{}", st.entries_read,
                  st.accounts_answered, took.count(),
-                 st.refused      ? " (some refused: retried next round)"
-                 : st.erase_done ? ", the due entries erased"
-                                 : "");
+                 st.refused  ? " (some refused: retried next round)"
+                 : st.erased ? ", then the index's range erase"
+                             : "");
   }
   std::unordered_set<uint64_t>{}.swap(st.named);  // a big round's memory back
 }
@@ -221,6 +222,7 @@ void start_round(sweep_self self) {
   st.read_failed = false;
   st.erasing = false;
   st.erase_done = false;
+  st.erased = false;
   // Before the first read: an entry written from now on bounds the round's range erase.
   st.watch = st.db->begin_expiry_watch();
   st.waiting.clear();
@@ -252,6 +254,7 @@ void on_swept(sweep_self self, uint64_t round, ledger::error_code code) {
   if (round != st.round || !st.erasing) return;  // a given-up round's
   st.erasing = false;
   st.erase_done = true;
+  st.erased = code == ledger::error_code::ok;
   st.last_heard = steady_clock::now();
   if (code != ledger::error_code::ok) {
     spdlog::warn("hold expiry: the index's range erase failed ({})", ledger::to_string(code));

@@ -53,10 +53,11 @@ class change_set {
   void put_hold_record(uint64_t account_id, const hold_record& hold);
   // Removes one expiry index entry.
   void erase_hold_expiry(int64_t expires_at_ms, uint64_t account_id, uint64_t hold_id);
-  // A hold the expiry sweep released (state expired): its closed record only. Its index
-  // entry stays until the sweep's round has settled every account it named and erases all
-  // that was due at its time at once (erase_due_hold_expiries; actors/hold_expiry.hpp): one
-  // range tombstone instead of a tombstone per hold.
+  // A hold released at its expiry (state expired; by the sweep, or by its account before
+  // another hold operation): its closed record only. Its index entry stays until a sweep
+  // round has settled every account it named and erases all that was due at its time at
+  // once (erase_due_hold_expiries; actors/hold_expiry.hpp): one range tombstone instead of
+  // a tombstone per hold.
   void put_swept_hold(uint64_t account_id, const hold_record& hold);
   // Erases the expiry index entries with expires_at_ms <= due_at_ms (one range erase), for
   // the expiry sweep once every hold due at due_at_ms that its round read is closed and

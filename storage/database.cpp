@@ -149,7 +149,7 @@ class usage_merge_operator final : public rocksdb::AssociativeMergeOperator {
 };
 
 // The columns a debit writes.
-bool is_busy(column family) {
+constexpr bool is_busy(column family) {
   return family == column::journal || family == column::debits || family == column::accounts;
 }
 
@@ -157,9 +157,11 @@ bool is_busy(column family) {
 // (database::write): only columns that take nothing but puts, so that no put moves past an
 // erase of its key. Holds are never erased. Not hold_expiry: the sweep's range erase
 // (erase_due_hold_expiries) must keep its place among the index's puts.
-bool puts_sorted(column family) {
+constexpr bool puts_sorted(column family) {
   return is_busy(family) || family == column::holds;
 }
+static_assert(!puts_sorted(column::hold_expiry),
+              "the sweep's range erase must keep its place among the index's puts");
 
 // The columns that take a record for every debit or hold operation (a hold's record, its
 // expiry index entry, a notice's two records): full-size memtables. With a quarter of the

@@ -186,12 +186,19 @@ void verify_highest_hold_id(const database& db, const account& acct, verify_repo
                   std::to_string(*kept) + " the account keeps");
 }
 
-// Whether the hold was released at this expiry by the sweep, which leaves its index entry
-// for its round's range erase (change_set::put_swept_hold).
-bool swept_at(const database& db, uint64_t account_id, uint64_t hold_id, int64_t expires_at_ms) {
+// Whether the hold was released at this expiry and is open no more: a release at expiry
+// leaves the hold's index entry for the sweep's range erase (change_set::put_swept_hold).
+// An error when the hold or its account cannot be read.
+expected<bool> swept_at(const database& db, uint64_t account_id, uint64_t hold_id,
+                        int64_t expires_at_ms) {
   auto record = db.find_hold_record(account_id, hold_id);
-  return record && *record && (*record)->state == hold_state::expired &&
-         (*record)->expires_at_ms == expires_at_ms;
+  if (!record) return record.error();
+  if (!*record || (*record)->state != hold_state::expired ||
+      (*record)->expires_at_ms != expires_at_ms)
+    return false;
+  auto acct = db.load_account(account_id);
+  if (!acct) return acct.error();
+  return !*acct || find_open_hold(**acct, hold_id) == nullptr;
 }
 
 }  // namespace
@@ -241,7 +248,12 @@ verify_report verify(const database& db) {
       unclaimed.emplace(entry.expires_at_ms, entry.account_id, entry.hold_id);
   }
   for (const auto& [expires_at, account_id, hold_id] : unclaimed) {
-    if (swept_at(db, account_id, hold_id, expires_at)) {
+    const auto swept = swept_at(db, account_id, hold_id, expires_at);
+    if (!swept) {
+      add_problem(report, account_id, "holds_unreadable", swept.error().message);
+      continue;
+    }
+    if (*swept) {
       ++report.swept_index_entries;
       continue;
     }

@@ -8,8 +8,9 @@
 // Holds (ledger/hold.hpp): each account's open holds (kept in its state record) must be in
 // the expiry index at their expiry, and an open record in the holds column (written by older
 // builds) must name an open hold of the account; held_total sums what open holds reserve.
-// The index names nothing else, except holds the expiry sweep released at that expiry: their
-// entries stay until its round erases all that was due at once (swept_index_entries).
+// The index names nothing else, except holds released at that expiry (and open no more):
+// their entries stay until a sweep round erases all that was due at once
+// (swept_index_entries).
 //
 // Time and usage (issue 19): entry times never decrease along an account's journal, and
 // once an entry has a time every later one has; each hour's stored usage totals equal the

@@ -15,7 +15,11 @@ cp -a "$source_dir" "$work/data"
   --net.http-port=$((port + 1)) --net.admin-port=0 --http.open-access >"$work/ledgerd.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do grep -q "ready " "$work/ledgerd.log" && break; sleep 0.05; done
+for _ in $(seq 1 600); do
+  grep -q "ready " "$work/ledgerd.log" && break
+  kill -0 $server 2>/dev/null || { tail -3 "$work/ledgerd.log" >&2; exit 1; }
+  sleep 0.05
+done
 ready=$(date +%s.%N)
 expired() {
   curl -s "localhost:$((port + 1))/metrics" | awk '/ledger_holds_total\{outcome="expired"\}/ {print $2}'
