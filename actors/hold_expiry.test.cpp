@@ -1,6 +1,7 @@
 // The expiry sweep on a real node (hold_expiry.hpp): rounds of several pages and more
-// accounts than its window, across a restart, each hold released once; and the account's
-// answer to an expiry named twice or racing a capture. Also the accounts' hold lookups
+// accounts than its window, across a restart, each hold released once; the round's range
+// erase of the due index entries (those its releases left, and a missing account's); and
+// the account's answer to an expiry named twice or racing a capture. Also the accounts' hold lookups
 // (HoldLookups): which hold ids need storage, and uniqueness across a restart.
 #include "actors/hold_expiry.hpp"
 
@@ -166,6 +167,51 @@ TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {
   auto report = ledger::storage::verify(node_->database());
   EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
   EXPECT_EQ(report.open_holds, 1u);
+}
+
+TEST_F(HoldExpiry, EntriesLeftByReleasesAndOfMissingAccountsGoWithTheNextRoundsRangeErase) {
+  const auto no_sweep = [](node_options& options) {
+    options.hold_sweep_interval = std::chrono::seconds(60);  // only the round at start
+  };
+  start(no_sweep);
+  create_funded(3, 1);
+  auto first = send_holds({authorize(3, 0, 1, 50)});
+  ASSERT_EQ(first[0].code, ledger::error_code::ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  // The next hold operation releases hold 1 first (it is due at its time); the release
+  // leaves hold 1's index entry for a round's range erase.
+  auto second = send_holds({authorize(3, 0, 2, 60'000)});
+  ASSERT_EQ(second[0].code, ledger::error_code::ok);
+  ASSERT_TRUE(second[0].hold.has_value());
+  EXPECT_EQ(node_->counters().holds_expired.load(), 1u);
+  // And an entry that names an account that does not exist (none should).
+  ledger::hold_record orphan = *second[0].hold;
+  orphan.expires_at_ms = wall_clock_ms() - 1'000;
+  ledger::storage::change_set stray;
+  stray.put_hold(999, orphan, 0);
+  const ledger::storage::change_set* sets[] = {&stray};
+  node_.reset();  // the database is written to directly while no writer runs
+  {
+    auto db = ledger::storage::testing::open_db(data_dir_);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->write(sets, 1, ledger::storage::durability::process).ok());
+    auto report = ledger::storage::verify(*db);
+    EXPECT_EQ(report.swept_index_entries, 1u) << "hold 1's entry: not a problem";
+    ASSERT_EQ(report.problems.size(), 1u);
+    EXPECT_EQ(report.problems[0].kind, "stale_hold_expiry") << "account 999's";
+  }
+
+  start(no_sweep);  // its round at start names accounts 3 and 999, then erases what was due
+  const int64_t started_ms = wall_clock_ms();
+  EXPECT_TRUE(harness::wait_until([&] {
+    auto left = node_->database().due_holds(started_ms, 10);
+    return left.ok() && left->empty();
+  })) << "the due entries erased";
+  auto report = ledger::storage::verify(node_->database());
+  EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
+  EXPECT_EQ(report.swept_index_entries, 0u);
+  EXPECT_EQ(report.open_holds, 1u) << "hold 2 keeps its entry";
+  EXPECT_EQ(node_->counters().holds_expired.load(), 0u) << "nothing more to release";
 }
 
 TEST(ForegroundWatch, BusyFromAMoveOfTheCountUntilAQuietPeriod) {
