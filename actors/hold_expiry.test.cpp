@@ -1,8 +1,8 @@
 // The expiry sweep on a real node (hold_expiry.hpp): rounds of several pages and more
 // accounts than its window, across a restart, each hold released once; the round's range
 // erase of the due index entries (those its releases left, and a missing account's); and
-// the account's answer to an expiry named twice or racing a capture. Also the accounts' hold lookups
-// (HoldLookups): which hold ids need storage, and uniqueness across a restart.
+// the account's answer to an expiry named twice or racing a capture. Also the accounts' hold
+// lookups (HoldLookups): which hold ids need storage, and uniqueness across a restart.
 #include "actors/hold_expiry.hpp"
 
 #include "actors/limits.hpp"
