@@ -50,14 +50,14 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
   }
 }
 
-bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
-                       const hold_expiries& indexed_before) {
+bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes) {
   auto& acct = self->state.acct;
   if (now_ms <= 0 || !acct.holds) return false;
   ledger::outcome expired = ledger::expire_holds(acct, command_context_of(self, now_ms));
   if (expired.holds.empty()) return false;
   // The caller writes the state record, once for this and what it does next.
-  persist_holds(self, changes, expired, indexed_before);
+  // Only expired holds: persist_holds leaves their index entries, so needs no expiries.
+  persist_holds(self, changes, expired, hold_expiries{});
   persist_notices(changes, acct, expired);
   count_events(self, expired);
   return true;

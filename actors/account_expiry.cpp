@@ -11,16 +11,10 @@
 namespace actors::account_detail {
 namespace {
 
-// Answers each expire_holds of the group ok with the account as it is: nothing to write.
-void answer_settled(account_self self, const debit_group& group) {
-  const auto& st = self->state;
-  std::vector<hold_outcome> answers;
-  answers.reserve(group.holds.size());
-  for (const auto& item : group.holds) {
-    answers.push_back(hold_outcome{
-        item.index, ledger::error_code::ok, st.acct.balance, ledger::held(st.acct), {}});
-  }
-  send_group_results(self, group, {}, std::move(answers));
+// The answer to one expire_holds: ok, with the account's balance and held as they are now.
+hold_outcome settled(const account_state& st, const hold_item& item) {
+  return hold_outcome{
+      item.index, ledger::error_code::ok, st.acct.balance, ledger::held(st.acct), {}};
 }
 
 }  // namespace
@@ -37,29 +31,28 @@ void handle_expiry_group(account_self self, debit_group group) {
     const auto* cmd = std::get_if<commands::expire_holds>(&item.cmd);
     return cmd != nullptr && next_due_ms != 0 && next_due_ms <= cmd->now_ms;
   });
-  if (!any_due && nothing_pending(st)) return answer_settled(self, group);
+  std::vector<hold_outcome> answers;
+  answers.reserve(group.holds.size());
+  if (!any_due && nothing_pending(st)) {
+    for (const auto& item : group.holds)
+      answers.push_back(settled(st, item));
+    return send_group_results(self, group, {}, std::move(answers));
+  }
   // No storage_full refusal below the disk's reserve: expiry only settles holds that exist
   // (docs/decisions.md, "Disk space"). A full writer queue refuses, changing nothing; the
   // sweep tries again next round.
   if (!writer_has_room(self)) return refuse_group(self, group, ledger::error_code::limit_exceeded);
-  // The entries as they stand before the group: what the group releases leaves them.
-  const hold_expiries indexed_before = open_hold_expiries(st.acct);
   ledger::storage::change_set changes;
   pending_commit work;
-  std::vector<hold_outcome> answers;
-  answers.reserve(group.holds.size());
   bool released = false;
   for (const auto& item : group.holds) {
     const auto* cmd = std::get_if<commands::expire_holds>(&item.cmd);
     LEDGER_ASSERT(cmd != nullptr);  // the sweep's groups carry nothing else
-    released |= release_due_holds(self, cmd->now_ms, changes, indexed_before);
-    answers.push_back(hold_outcome{
-        item.index, ledger::error_code::ok, st.acct.balance, ledger::held(st.acct), {}});
+    released |= release_due_holds(self, cmd->now_ms, changes);
+    answers.push_back(settled(st, item));
   }
+  // Something was due, or this account has writes in flight: the answers wait for the write.
   if (released) changes.put_account_state(st.acct);
-  // Nothing to write and nothing of this account undurable: the answer needs no write.
-  if (changes.empty() && nothing_pending(st))
-    return send_group_results(self, group, {}, std::move(answers));
   submit_group(self, std::move(changes), group, {}, std::move(answers), std::move(work));
 }
 

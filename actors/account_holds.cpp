@@ -117,7 +117,7 @@ void apply_hold_group(account_self self, const debit_group& group,
     // The index entries as they stand before this item: an earlier item of the group may
     // have moved one, and its put is in `changes` already.
     const hold_expiries indexed_before = open_hold_expiries(st.acct);
-    state_changed |= release_due_holds(self, now_of(item.cmd), changes, indexed_before);
+    state_changed |= release_due_holds(self, now_of(item.cmd), changes);
     const uint64_t hold_id = hold_id_of(item.cmd);
     ledger::outcome out =
         std::visit(hold_visitor{st.acct, context_of(self).rules, context_of(self).clock->now_us(),

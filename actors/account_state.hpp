@@ -215,9 +215,9 @@ void persist_holds(account_self self, ledger::storage::change_set& changes,
 hold_expiries open_hold_expiries(const ledger::account& acct);
 // Before a hold operation (or the sweep's command) looks at the account, the holds due at
 // its time are released, in the same write: nothing ever sees a hold past its expiry as
-// open. True when it released any (the caller then writes the account state).
-bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes,
-                       const hold_expiries& indexed_before);
+// open; their index entries are left to the sweep's range erase. True when it released any
+// (the caller then writes the account state).
+bool release_due_holds(account_self self, int64_t now_ms, ledger::storage::change_set& changes);
 // Publishes an accepted outcome to `ledgerctl tail`, counts charges, logs suspensions.
 void count_events(account_self self, const ledger::outcome& out);
 // Submits a change_set whose completion comes back as (committed_atom, token, code), then

@@ -27,6 +27,14 @@ using ledger::storage::hold_expiry_entry;
 // bounds a bug; late answers of a given-up round are recognised by its number and ignored.
 constexpr auto round_stall_timeout = std::chrono::seconds(30);
 
+// The round's range erase of the due index entries (submit_range_erase).
+enum class range_erase : uint8_t {
+  none,       // not submitted
+  in_flight,  // submitted, its write not yet done
+  written,    // done (how far it reached, the watch decided)
+  failed,     // its write failed (the writer then stops the node)
+};
+
 struct sweep_state {
   directory accounts;
   ledger::storage::database* db = nullptr;
@@ -47,9 +55,7 @@ struct sweep_state {
   bool refused = false;      // an account refused (a full writer queue): the next round retries
   bool read_failed = false;  // a page could not be read: no range erase this round
   uint64_t watch = 0;        // database::begin_expiry_watch's number for this round
-  bool erasing = false;      // the range erase is submitted, its write not yet done
-  bool erase_done = false;   // its write is done (or failed: the writer then stops the node)
-  bool erased = false;       // and it succeeded (how far it reached, the watch decided)
+  range_erase erase = range_erase::none;
   std::deque<uint64_t> waiting;        // accounts read, not sent yet (at most about two pages)
   std::unordered_set<uint64_t> named;  // accounts sent this round (hold_sweep_round_accounts_max)
   size_t in_flight = 0;                // accounts sent and not answered
@@ -82,7 +88,7 @@ bool submit_range_erase(sweep_self self) {
                  ledger::to_string(accepted));
     return false;
   }
-  st.erasing = true;
+  st.erase = range_erase::in_flight;
   return true;
 }
 
@@ -91,18 +97,18 @@ bool submit_range_erase(sweep_self self) {
 void maybe_end_round(sweep_self self) {
   auto& st = self->state;
   if (!st.in_round || !st.index_done || st.reading || !st.waiting.empty() || st.in_flight > 0 ||
-      st.erasing)
+      st.erase == range_erase::in_flight)
     return;
-  if (!st.erase_done && submit_range_erase(self)) return;
+  if (st.erase == range_erase::none && submit_range_erase(self)) return;
   st.in_round = false;
   if (st.entries_read >= hold_sweep_page_max) {
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() -
                                                                             st.round_started);
     spdlog::info("hold expiry: {} index entries of {} accounts settled in {} ms{}", st.entries_read,
                  st.accounts_answered, took.count(),
-                 st.refused  ? " (some refused: retried next round)"
-                 : st.erased ? ", then the index's range erase"
-                             : "");
+                 st.refused                         ? " (some refused: retried next round)"
+                 : st.erase == range_erase::written ? ", then the index's range erase"
+                                                    : "");
   }
   std::unordered_set<uint64_t>{}.swap(st.named);  // a big round's memory back
 }
@@ -220,9 +226,7 @@ void start_round(sweep_self self) {
   st.index_done = false;
   st.refused = false;
   st.read_failed = false;
-  st.erasing = false;
-  st.erase_done = false;
-  st.erased = false;
+  st.erase = range_erase::none;
   // Before the first read: an entry written from now on bounds the round's range erase.
   st.watch = st.db->begin_expiry_watch();
   st.waiting.clear();
@@ -251,10 +255,8 @@ void tick(sweep_self self) {
 // The range erase's write is done: the round ends.
 void on_swept(sweep_self self, uint64_t round, ledger::error_code code) {
   auto& st = self->state;
-  if (round != st.round || !st.erasing) return;  // a given-up round's
-  st.erasing = false;
-  st.erase_done = true;
-  st.erased = code == ledger::error_code::ok;
+  if (round != st.round || st.erase != range_erase::in_flight) return;  // a given-up round's
+  st.erase = code == ledger::error_code::ok ? range_erase::written : range_erase::failed;
   st.last_heard = steady_clock::now();
   if (code != ledger::error_code::ok) {
     spdlog::warn("hold expiry: the index's range erase failed ({})", ledger::to_string(code));
