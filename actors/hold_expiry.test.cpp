@@ -5,6 +5,8 @@
 // lookups (HoldLookups): which hold ids need storage, and uniqueness across a restart.
 #include "actors/hold_expiry.hpp"
 
+#include <algorithm>
+
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
 #include "actors/test_support.hpp"
@@ -136,6 +138,19 @@ TEST_F(HoldExpiry, ARoundOfSeveralPagesReleasesEveryHoldOnceAfterARestart) {
   auto report = ledger::storage::verify(node_->database());
   EXPECT_TRUE(report.ok()) << ledger::storage::testing::first_problem(report);
   EXPECT_EQ(report.open_holds, 0u);
+
+  // Each account's expiry is one notice listing the holds it released, with their total.
+  auto notices = node_->database().account_notices(5, UINT64_MAX, 10);
+  ASSERT_TRUE(notices.ok());
+  ASSERT_EQ(notices->size(), 1u);
+  const ledger::notice& told = notices->front().told;
+  EXPECT_EQ(told.type, ledger::notice_type::hold_expired);
+  EXPECT_EQ(told.amount, ledger::money::dollars(5));
+  std::vector<uint64_t> listed;
+  for (const auto& hold : told.holds)
+    listed.push_back(hold.hold_id);
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, (std::vector<uint64_t>{1, 3, 4, 5, 6})) << "hold 2 was captured";
 }
 
 TEST_F(HoldExpiry, AnExpiryNamedTwiceReleasesOnceAndACaptureAfterItIsRefused) {

@@ -364,10 +364,12 @@ struct account_audit {
       }
       if (told.type == ledger::notice_type::suspended) suspended_last = true;
       if (told.type == ledger::notice_type::reactivated) suspended_last = false;
-      if (told.type == ledger::notice_type::hold_expired) {
-        auto hold = db.find_hold(acct.id, told.reference);
-        if (!hold || !hold->has_value() || (*hold)->state != ledger::hold_state::expired) {
-          violation("hold_expired " + std::to_string(told.reference) + " for a hold not expired");
+      for (const ledger::released_hold& released : told.holds) {
+        auto hold = db.find_hold(acct.id, released.hold_id);
+        if (!hold || !hold->has_value() || (*hold)->state != ledger::hold_state::expired ||
+            (*hold)->held != released.amount) {
+          violation("hold_expired " + std::to_string(released.hold_id) +
+                    " for a hold not expired, or not of that amount");
         }
       }
     }

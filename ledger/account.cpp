@@ -296,6 +296,24 @@ void note_balance(account& acct, const command_context& ctx, outcome& out) {
   if (acct.notices_armed != armed_before) out.events |= event_notice_state;
 }
 
+// One hold_expired notice for every hold the outcome expired (none: no notice). The holds
+// an account releases at once are at most its open holds, so their total stays in range
+// (limits.hpp).
+void tell_expired_holds(account& acct, const command_context& ctx, outcome& out) {
+  std::vector<released_hold> released;
+  int64_t total_micros = 0;
+  for (const auto& hold : out.holds) {
+    if (hold.state != hold_state::expired) continue;
+    released.push_back(released_hold{hold.hold_id(), hold.held});
+    total_micros += hold.held.micros();
+  }
+  if (released.empty()) return;
+  LEDGER_ASSERT(released.size() <= limits::holds_per_account_max);
+  notice& told = push_notice(acct, ctx, out, notice_type::hold_expired);
+  told.amount = money::from_micros(total_micros);
+  told.holds = std::move(released);
+}
+
 // The notices an accepted outcome's events and balances call for, after those its command
 // told itself (charges, tiers, cards). Every mutating command with a clock ends here.
 outcome finish(account& acct, const command_context& ctx, outcome out) {
@@ -309,12 +327,7 @@ outcome finish(account& acct, const command_context& ctx, outcome out) {
     push_notice(acct, ctx, out, notice_type::velocity_capped).amount =
         acct.auto_recharge.recharge_amount;
   }
-  for (const auto& hold : out.holds) {
-    if (hold.state != hold_state::expired) continue;
-    notice& told = push_notice(acct, ctx, out, notice_type::hold_expired);
-    told.amount = hold.held;
-    told.reference = hold.hold_id();
-  }
+  tell_expired_holds(acct, ctx, out);
   note_balance(acct, ctx, out);
   return out;
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/error.hpp"
 #include "ledger/money.hpp"
@@ -31,13 +32,23 @@ enum class notice_type : uint8_t {
   reactivated = 7,       // a suspension was lifted
   velocity_capped = 8,   // the velocity cap held an automatic charge back
   card_unusable = 9,     // a hard decline marked a card unusable (reference: card_id)
-  hold_expired = 10,     // a hold reached its expiry and was released (amount, reference)
+  hold_expired = 10,     // holds reached their expiry and were released (amount, holds)
 };
 inline constexpr uint8_t notice_type_count = 10;
 
 // "balance_low", ...: the webhook's event type.
 std::string_view to_string(notice_type type);
 bool notice_type_from_string(std::string_view name, notice_type& type);
+
+// One hold a hold_expired notice released: its id and what it held.
+struct released_hold {
+  uint64_t hold_id = 0;
+  money amount;
+
+  friend bool operator==(const released_hold& a, const released_hold& b) {
+    return a.hold_id == b.hold_id && a.amount == b.amount;
+  }
+};
 
 // What kind of charge a charge notice is about.
 enum class notice_charge : uint8_t { none = 0, automatic = 1, manual = 2 };
@@ -56,12 +67,17 @@ struct notice {
   // charge_failed: the processor's words, added by the caller that heard them (at most
   // limits::decline_reason_length_max bytes).
   std::string reason;
+  // hold_expired: every hold the account released at that expiry, in the order the account
+  // kept them (1 to limits::holds_per_account_max); `amount` is their total. One notice per
+  // expiry rather than one per hold: a mass expiry writes two records per account, not two
+  // per hold (docs/decisions.md). Empty for every other type.
+  std::vector<released_hold> holds;
 
   friend bool operator==(const notice& a, const notice& b) {
     return a.account_seq == b.account_seq && a.type == b.type && a.at_ms == b.at_ms &&
            a.balance == b.balance && a.available == b.available && a.amount == b.amount &&
            a.reference == b.reference && a.tier == b.tier && a.charge == b.charge &&
-           a.failure == b.failure && a.reason == b.reason;
+           a.failure == b.failure && a.reason == b.reason && a.holds == b.holds;
   }
 };
 

@@ -73,8 +73,39 @@ TEST(Notices, HoldsCountAgainstTheAvailableBalanceAndExpiryIsTold) {
   h.advance_ms(60'000);
   ASSERT_TRUE(h.expire().ok());
   ASSERT_EQ(h.notice_types(1), types{notice_type::hold_expired});
-  EXPECT_EQ(h.notices().back().reference, 7u);
   EXPECT_EQ(h.notices().back().amount, usd(16));
+  EXPECT_EQ(h.notices().back().holds, (std::vector<released_hold>{{7, usd(16)}}));
+}
+
+// Holds released by one expiry are one notice that lists each and their total; a hold not
+// yet due stays open and out of it, and its own expiry is a notice of its own later.
+TEST(Notices, OneExpiryIsOneNoticeListingItsHolds) {
+  account_harness h;
+  ASSERT_TRUE(h.record(set_notification_threshold(h.acct(), h.ctx(), usd(0))).ok());
+  ASSERT_TRUE(h.adjust(usd(100)).ok());
+  ASSERT_TRUE(h.authorize(3, usd(10), usd(10), 1'000).ok());
+  ASSERT_TRUE(h.authorize(9, usd(5), usd(5), 2'000).ok());
+  ASSERT_TRUE(h.authorize(4, usd(1), usd(1), 1'000).ok());
+  ASSERT_TRUE(h.notices().empty());
+  h.advance_ms(1'500);
+  auto first = h.expire();
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first.holds.size(), 2u);
+  ASSERT_EQ(h.notice_types(), types{notice_type::hold_expired});
+  const notice told = h.notices().back();  // a copy: the list grows below
+  EXPECT_EQ(told.amount, usd(11));
+  EXPECT_EQ(told.holds, (std::vector<released_hold>{{3, usd(10)}, {4, usd(1)}}));
+  EXPECT_EQ(told.available, usd(95)) << "hold 9 is still reserved";
+  EXPECT_EQ(told.reference, 0u);
+
+  auto nothing_due = h.expire();
+  ASSERT_TRUE(nothing_due.ok());
+  EXPECT_EQ(h.notices().size(), 1u) << "an expiry that releases nothing tells nothing";
+  h.advance_ms(500);
+  ASSERT_TRUE(h.expire().ok());
+  ASSERT_EQ(h.notice_types(), (types{notice_type::hold_expired, notice_type::hold_expired}));
+  EXPECT_EQ(h.notices().back().holds, (std::vector<released_hold>{{9, usd(5)}}));
+  EXPECT_EQ(h.notices().back().account_seq, told.account_seq + 1);
 }
 
 // The FAQ's loop, told: each captured charge, then a decline with its tier, the tiers, and

@@ -998,6 +998,30 @@ expected<hold_record> decode_hold(uint64_t hold_id, std::string_view bytes) {
 
 // ---- notices and webhook endpoints (issue 18) ---------------------------------------------
 
+namespace {
+// A hold_expired notice lists 1 to holds_per_account_max holds, each once with an amount in
+// range, and its amount is their total; no other notice lists any.
+status validate_released_holds(const notice& told) {
+  if (told.type != notice_type::hold_expired) {
+    return told.holds.empty() ? status::success() : invalid("notice", "holds");
+  }
+  if (told.holds.empty() || told.holds.size() > limits::holds_per_account_max) {
+    return invalid("notice", "hold count");
+  }
+  int64_t total_micros = 0;
+  for (size_t i = 0; i < told.holds.size(); ++i) {
+    const released_hold& hold = told.holds[i];
+    if (hold.hold_id == 0 || !amount_in_range(hold.amount)) return invalid("notice", "hold");
+    for (size_t j = 0; j < i; ++j) {
+      if (told.holds[j].hold_id == hold.hold_id) return invalid("notice", "hold listed twice");
+    }
+    total_micros += hold.amount.micros();
+  }
+  if (told.amount.micros() != total_micros) return invalid("notice", "hold total");
+  return status::success();
+}
+}  // namespace
+
 status validate_notice(const notice& told) {
   const auto type = static_cast<uint8_t>(told.type);
   if (type == 0 || type > notice_type_count) return invalid("notice", "type");
@@ -1011,7 +1035,7 @@ status validate_notice(const notice& told) {
       told.balance.micros() > limits::balance_limit_micros) {
     return invalid("notice", "balance");
   }
-  return status::success();
+  return validate_released_holds(told);
 }
 
 status validate_webhook(const webhook_endpoint& endpoint) {
@@ -1037,7 +1061,7 @@ status validate_webhook(const webhook_endpoint& endpoint) {
 }
 
 void append_notice(std::string& out, uint64_t account_id, const notice& told) {
-  put_header(out, record_tag::notice);
+  put_header(out, record_tag::notice, !told.holds.empty());
   put_varint(out, account_id);
   put_varint(out, told.account_seq);
   put_u8(out, static_cast<uint8_t>(told.type));
@@ -1050,6 +1074,14 @@ void append_notice(std::string& out, uint64_t account_id, const notice& told) {
   put_u8(out, static_cast<uint8_t>(told.charge));
   put_u8(out, static_cast<uint8_t>(told.failure));
   put_string(out, told.reason);
+  // The optional trailing part (format version 3): a hold_expired notice's holds. Records
+  // written before list none and name their one hold in `reference` (decode_notice).
+  if (told.holds.empty()) return;
+  put_varint(out, told.holds.size());
+  for (const released_hold& hold : told.holds) {
+    put_varint(out, hold.hold_id);
+    put_money(out, hold.amount);
+  }
 }
 
 void append_webhook(std::string& out, const webhook_endpoint& endpoint) {
@@ -1071,10 +1103,25 @@ std::string encode_webhook(const webhook_endpoint& endpoint) {
   return encode_with(append_webhook, endpoint);
 }
 
+namespace {
+bool read_released_holds(reader& in, std::vector<released_hold>& holds) {
+  uint64_t count = 0;
+  if (!in.varint(count) || count == 0 || count > limits::holds_per_account_max) return false;
+  holds.resize(static_cast<size_t>(count));
+  for (auto& hold : holds) {
+    if (!in.varint(hold.hold_id) || !in.amount(hold.amount)) return false;
+  }
+  return true;
+}
+}  // namespace
+
 expected<outbox_notice> decode_notice(uint64_t position, std::string_view bytes) {
   constexpr std::string_view what = "notice";
   reader in(bytes);
-  if (auto header = read_header(in, record_tag::notice, what); !header.ok()) return header;
+  bool listed = false;
+  if (auto header = read_header(in, record_tag::notice, what, &listed); !header.ok()) {
+    return header;
+  }
   outbox_notice record;
   record.position = position;
   notice& told = record.told;
@@ -1085,8 +1132,15 @@ expected<outbox_notice> decode_notice(uint64_t position, std::string_view bytes)
       read_time(in, told.at_ms) && in.amount(told.balance) && in.amount(told.available) &&
       in.amount(told.amount) && in.varint(told.reference) && in.u8(told.tier) && in.u8(charge) &&
       in.u8(failure) && in.text(told.reason, limits::decline_reason_length_max);
+  if (in.ok() && !trailing_present(in, listed)) return corrupt(what, "missing holds");
+  if (in.ok() && listed && !read_released_holds(in, told.holds)) return corrupt(what, "holds");
   if (auto done = finish(in, what); !done.ok()) return done;
   told.type = static_cast<notice_type>(type);
+  if (told.type == notice_type::hold_expired && !listed) {
+    // Written before format version 3: one notice per hold, named in `reference`.
+    told.holds.push_back(released_hold{told.reference, told.amount});
+    told.reference = 0;
+  }
   told.charge = static_cast<notice_charge>(charge);
   told.failure = static_cast<error_code>(failure);
   if (record.account_id == 0) return corrupt(what, "account id");

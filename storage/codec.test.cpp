@@ -51,6 +51,19 @@ notice sample_notice() {
   return told;
 }
 
+notice sample_hold_expired() {
+  notice told;
+  told.account_seq = 8;
+  told.type = notice_type::hold_expired;
+  told.at_ms = 1'790'000'000'456;
+  told.balance = money::dollars(20);
+  told.available = money::dollars(19);
+  told.holds = {{17, money::from_micros(1'250'000)},
+                {3, money::from_micros(limits::amount_max_micros)}};
+  told.amount = money::from_micros(1'250'000 + limits::amount_max_micros);
+  return told;
+}
+
 webhook_endpoint sample_webhook() {
   webhook_endpoint endpoint;
   endpoint.id = 4;
@@ -161,6 +174,58 @@ TEST(codec, notices_and_webhooks_round_trip_and_are_validated) {
 }
 
 // The account's notice state and threshold travel with its state.
+// A hold_expired notice lists its holds (format version 3); one written before names its
+// one hold in `reference` and reads as a list of one.
+TEST(codec, hold_expired_notices_list_their_holds) {
+  auto back = decode_notice(5, encode_notice(42, sample_hold_expired()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->told, sample_hold_expired());
+
+  notice older = sample_hold_expired();
+  older.holds.clear();
+  older.reference = 17;
+  older.amount = money::from_micros(1'250'000);
+  const std::string older_bytes = encode_notice(42, older);
+  EXPECT_EQ(static_cast<uint8_t>(older_bytes[1]) & trailing_parts_flag, 0);
+  auto legacy = decode_notice(5, older_bytes);
+  ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+  EXPECT_EQ(legacy->told.holds, (std::vector<released_hold>{{17, money::from_micros(1'250'000)}}));
+  EXPECT_EQ(legacy->told.reference, 0u);
+  EXPECT_EQ(legacy->told.amount, money::from_micros(1'250'000));
+
+  notice bad = sample_hold_expired();
+  bad.amount = money::dollars(1);
+  EXPECT_FALSE(validate_notice(bad).ok()) << "the total must be the holds' sum";
+  bad = sample_hold_expired();
+  bad.holds.clear();
+  bad.amount = money{};
+  EXPECT_FALSE(validate_notice(bad).ok()) << "an expiry released something";
+  bad = sample_hold_expired();
+  bad.holds[1].hold_id = 17;
+  bad.holds[1].amount = bad.holds[0].amount;
+  bad.amount = money::from_micros(2'500'000);
+  EXPECT_FALSE(validate_notice(bad).ok()) << "a hold listed twice";
+  bad = sample_hold_expired();
+  bad.holds[0].hold_id = 0;
+  EXPECT_FALSE(validate_notice(bad).ok());
+  bad = sample_hold_expired();
+  bad.holds[0].amount = money{};
+  bad.amount = bad.holds[1].amount;
+  EXPECT_FALSE(validate_notice(bad).ok()) << "a hold held something";
+  bad = sample_hold_expired();
+  bad.holds.assign(limits::holds_per_account_max + 1, released_hold{1, money::from_micros(1)});
+  for (size_t i = 0; i < bad.holds.size(); ++i)
+    bad.holds[i].hold_id = i + 1;
+  bad.amount = money::from_micros(static_cast<int64_t>(bad.holds.size()));
+  EXPECT_FALSE(validate_notice(bad).ok()) << "more holds than an account may have";
+  bad.holds.pop_back();
+  bad.amount = money::from_micros(static_cast<int64_t>(bad.holds.size()));
+  EXPECT_TRUE(validate_notice(bad).ok()) << "as many as an account may have";
+  bad = sample_notice();
+  bad.holds = {{1, money::dollars(1)}};
+  EXPECT_FALSE(validate_notice(bad).ok()) << "only hold_expired lists holds";
+}
+
 TEST(codec, the_notice_state_round_trips) {
   account acct = make_account(84);
   acct.balance = money::dollars(10);
@@ -447,6 +512,8 @@ std::vector<sample> samples() {
       {"unusable card", encode_card(unusable),
        [](std::string_view bytes) { return decode_card(bytes).ok(); }},
       {"notice", encode_notice(42, sample_notice()),
+       [](std::string_view bytes) { return decode_notice(1, bytes).ok(); }},
+      {"hold_expired notice", encode_notice(42, sample_hold_expired()),
        [](std::string_view bytes) { return decode_notice(1, bytes).ok(); }},
       {"webhook", encode_webhook(sample_webhook()),
        [](std::string_view bytes) { return decode_webhook(4, bytes).ok(); }},

@@ -40,7 +40,10 @@ class change_set;
 //   2: a plain capture writes its journal entry and the hold's closed record but not the
 //      account's state, which may still list the hold as open (ledger::needs_state_record);
 //      a build of version 1 would take such a hold as open again.
-inline constexpr uint32_t format_version = 2;
+//   3: a hold_expired notice lists every hold its expiry released (a trailing part of the
+//      notice record), one notice per account's expiry instead of one per hold; a build of
+//      version 2 would take such a record for corrupt.
+inline constexpr uint32_t format_version = 3;
 // The marker in the meta column that says "this directory is a Contacto Ledger database".
 inline constexpr std::string_view format_marker = "contacto-ledger";
 // read_journal returns at most this many entries per call.

@@ -33,7 +33,9 @@ function describe(notice) {
     case 'card_unusable':
       return 'Your bank refused a card for good; it will not be charged again.';
     case 'hold_expired':
-      return `A reservation of ${formatDollars(notice.amount)} for a call ended and its money is available again.`;
+      return notice.holds.length === 1
+        ? `A reservation of ${formatDollars(notice.amount)} for a call ended and its money is available again.`
+        : `${notice.holds.length} reservations for calls, ${formatDollars(notice.amount)} in all, ended and their money is available again.`;
     default:
       return notice.type;
   }

@@ -71,10 +71,16 @@ json notice_view(const ledger::storage::outbox_notice& record) {
     case notice_type::card_unusable:
       view["card_id"] = told.reference;
       break;
-    case notice_type::hold_expired:
-      view["hold_id"] = std::to_string(told.reference);
+    case notice_type::hold_expired: {
       view["amount"] = money_text(told.amount);
+      json holds = json::array();
+      for (const ledger::released_hold& hold : told.holds) {
+        holds.push_back(
+            {{"hold_id", std::to_string(hold.hold_id)}, {"amount", money_text(hold.amount)}});
+      }
+      view["holds"] = std::move(holds);
       break;
+    }
   }
   return view;
 }

@@ -174,6 +174,30 @@ TEST_F(Webhooks, DeliversSignedNoticesInOrderFromRegistrationOn) {
   EXPECT_EQ(dispatcher_->list().front().delivered, 3u);
 }
 
+// One expiry's notice lists every hold it released, each with its amount, and their total.
+TEST_F(Webhooks, AHoldExpiredNoticeListsItsHolds) {
+  receiver hooks;
+  ASSERT_TRUE(dispatcher_->add(hooks.url(), secret, ledger::storage::all_notice_types, 1).ok());
+  ledger::notice told;
+  told.account_seq = 1;
+  told.type = notice_type::hold_expired;
+  told.at_ms = 1'790'000'000'000;
+  told.balance = ledger::money::dollars(10);
+  told.available = ledger::money::dollars(10);
+  told.holds = {{41, ledger::money::dollars(2)}, {7, ledger::money::from_micros(250'000)}};
+  told.amount = ledger::money::from_micros(2'250'000);
+  change_set changes;
+  changes.put_notice(5, told);
+  ledger::storage::testing::write(*db_, changes);
+  ASSERT_TRUE(harness::wait_until([&] { return hooks.received().size() == 1; }));
+  const json got = hooks.received().front();
+  EXPECT_EQ(got["type"], "hold_expired");
+  EXPECT_EQ(got["amount"], "2.25");
+  EXPECT_EQ(got["holds"], json::parse(R"([{"hold_id": "41", "amount": "2.00"},
+                                           {"hold_id": "7", "amount": "0.25"}])"));
+  EXPECT_FALSE(got.contains("hold_id"));
+}
+
 TEST_F(Webhooks, RetriesWithBackoffWhileTheReceiverFailsAndLosesNothing) {
   receiver hooks;
   ASSERT_TRUE(dispatcher_->add(hooks.url(), secret, ledger::storage::all_notice_types, 1).ok());
