@@ -11,6 +11,7 @@ set -uo pipefail
 build=$1 source_dir=$2 port=${3:-7540}
 work=$(mktemp -d /tmp/expiry-during.XXXXXX)
 cp -a "$source_dir" "$work/data"
+sync  # or the copy's write-back lands in the measured seconds
 "$build/apps/ledgerd/ledgerd" --ledger.data-dir="$work/data" --net.stream-port="$port" \
   --net.http-port=$((port + 1)) --net.admin-port=0 --http.open-access >"$work/ledgerd.log" 2>&1 &
 server=$!
