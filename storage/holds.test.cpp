@@ -545,6 +545,54 @@ TEST(hold_storage, a_swept_hold_writes_its_record_and_leaves_its_index_entry) {
   EXPECT_FALSE(wrong.validity().ok());
 }
 
+// A mass expiry leaves an entry per hold, and verify reads each account once for all of
+// its entries: entries of two accounts, interleaved in expiry order, each judged against its
+// own account, and a stale one among them still reported.
+TEST(hold_storage, leftover_entries_of_several_accounts_are_each_judged_by_their_own) {
+  funded_database f(42);
+  ASSERT_TRUE(f.db);
+  account_harness other(43);
+  ASSERT_TRUE(other.adjust(usd(20)).ok());
+  change_set funded;
+  funded.put_journal(other.journal().back());
+  funded.put_account_state(other.acct());
+  write(*f.db, funded);
+  // 42's holds 1-3 expire at 1, 3, 5 s, 43's 1, 2 and 7 at 2, 4, 6 s; 42's hold 7 stays
+  // open (judged against 42, 43's entry of hold 7 would be stale), and so does 43's hold 4.
+  const uint64_t others[] = {1, 2, 7};
+  for (uint64_t i = 1; i <= 3; ++i) {
+    const auto odd = static_cast<int64_t>(2 * i - 1) * 1'000;
+    persist(*f.db, f.h.acct(), f.h.authorize(i, usd(1), usd(1), odd), {});
+    persist(*f.db, other.acct(), other.authorize(others[i - 1], usd(1), usd(1), odd + 1'000), {});
+  }
+  persist(*f.db, f.h.acct(), f.h.authorize(4, usd(1), usd(1), 60'000), {});
+  persist(*f.db, f.h.acct(), f.h.authorize(7, usd(1), usd(1), 60'000), {});
+  persist(*f.db, other.acct(), other.authorize(4, usd(1), usd(1), 60'000), {});
+  f.h.advance_ms(6'000);
+  other.advance_ms(6'000);
+  for (account_harness* h : {&f.h, &other}) {
+    auto expired = h->expire();
+    ASSERT_EQ(expired.holds.size(), 3u);
+    change_set swept;
+    for (const auto& hold : expired.holds)
+      swept.put_swept_hold(h->acct().id, hold);
+    swept.put_account_state(h->acct());
+    write(*f.db, swept);
+  }
+  const hold_record open = *find_open_hold(f.h.acct(), 4);
+  persist(*f.db, f.h.acct(), f.h.capture(4, usd(1)), expiries(f.h.acct()));
+  change_set stale;  // what no build writes: the captured hold's entry again
+  stale.put_hold(42, open, 0);
+  write(*f.db, stale);
+
+  auto report = verify(*f.db);
+  EXPECT_EQ(problem_kinds(report), std::vector<std::string>{"stale_hold_expiry"});
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems.front().account_id, 42u);
+  EXPECT_EQ(report.swept_index_entries, 6u);
+  EXPECT_EQ(report.open_holds, 2u);
+}
+
 TEST(hold_storage, an_index_entry_of_a_captured_hold_is_still_stale) {
   funded_database f(42);
   ASSERT_TRUE(f.db);
