@@ -69,9 +69,10 @@ inline constexpr std::chrono::milliseconds hold_sweep_interval_default{std::chro
 // The most expiry index entries one read of the sweep returns (a page of its round).
 inline constexpr size_t hold_sweep_page_max = 1024;
 // The most accounts the sweep has sent expire_holds and not heard back from. Each is one
-// change_set in the writer's queue (about two records per hold it releases), so this is the
-// sweep's share of the queue, and what a debit submitted during a mass expiry may wait
-// behind: 128 accounts of 10 holds are about 2,700 records, a few ms of the writer's time
+// change_set in the writer's queue (the closed record of each hold it releases, its state
+// and its one notice, which is two records), so this is the sweep's share of the queue, and
+// what a debit submitted during a mass expiry may wait behind: 128 accounts of 10 holds are
+// about 1,700 records, a few ms of the writer's time
 // (docs/performance.md, "Expiry after a restart"). Several times what one write of the
 // writer takes under a debit load, so that the sweep keeps it busy between debit writes.
 inline constexpr size_t hold_sweep_accounts_in_flight_max = 128;

@@ -1008,6 +1008,7 @@ status validate_released_holds(const notice& told) {
   if (told.holds.empty() || told.holds.size() > limits::holds_per_account_max) {
     return invalid("notice", "hold count");
   }
+  if (told.reference != 0) return invalid("notice", "reference");  // the holds name them
   int64_t total_micros = 0;
   for (size_t i = 0; i < told.holds.size(); ++i) {
     const released_hold& hold = told.holds[i];

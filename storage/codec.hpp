@@ -8,12 +8,13 @@
 // are not repeated in the value; the decoder takes them from the key.
 //
 // Optional trailing parts. Fields added after a record kind was first written (an account's
-// open holds, velocity part and card order, a recharge's outcome, a card's unusable flag)
-// follow the
-// original fields, and a record that carries them says so in its tag byte
-// (trailing_parts_flag): such a record cut off where they begin is corrupt, not an older
-// record. A record without the flag is read as before; one written before the flag existed
-// may still carry them, and they are read when present.
+// open holds, velocity part and card order, a recharge's outcome, a card's unusable flag, a
+// hold_expired notice's holds) follow the original fields, and a record that carries them
+// says so in its tag byte (trailing_parts_flag): such a record cut off where they begin is
+// corrupt, not an older record. A record without the flag is read as before; an account
+// state written before the flag existed may still carry its open holds, and they are read
+// when present (any other record without the flag and with bytes after its fields is
+// corrupt).
 //
 // Decoding never trusts its input: truncated, oversized or garbage bytes, unknown versions
 // and tags, trailing bytes and out-of-range values are a storage_failure status with a

@@ -173,7 +173,6 @@ TEST(codec, notices_and_webhooks_round_trip_and_are_validated) {
   EXPECT_FALSE(validate_webhook(wrong).ok());
 }
 
-// The account's notice state and threshold travel with its state.
 // A hold_expired notice lists its holds (format version 3); one written before names its
 // one hold in `reference` and reads as a list of one.
 TEST(codec, hold_expired_notices_list_their_holds) {
@@ -224,8 +223,44 @@ TEST(codec, hold_expired_notices_list_their_holds) {
   bad = sample_notice();
   bad.holds = {{1, money::dollars(1)}};
   EXPECT_FALSE(validate_notice(bad).ok()) << "only hold_expired lists holds";
+  bad = sample_hold_expired();
+  bad.reference = 17;
+  EXPECT_FALSE(validate_notice(bad).ok()) << "a listing notice names its holds in the list";
 }
 
+// Bytes no build writes: a listing notice's trailing part is checked as strictly as the
+// rest of the record.
+TEST(codec, malformed_hold_lists_are_corrupt) {
+  const auto varint = [](uint64_t value) {
+    std::string out;
+    for (; value >= 0x80; value >>= 7)
+      out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    out.push_back(static_cast<char>(value));
+    return out;
+  };
+  const auto flagged = [](std::string bytes) {
+    bytes[1] = static_cast<char>(static_cast<uint8_t>(bytes[1]) | trailing_parts_flag);
+    return bytes;
+  };
+  notice unlisted = sample_hold_expired();  // its fields up to the list, unflagged
+  unlisted.holds.clear();
+  unlisted.amount = money::dollars(2);
+  unlisted.reference = 9;
+  ASSERT_TRUE(decode_notice(1, encode_notice(42, unlisted)).ok()) << "written before: hold 9";
+  unlisted.reference = 0;
+  const std::string head = encode_notice(42, unlisted);
+  EXPECT_FALSE(decode_notice(1, head)) << "an older notice of hold 0";
+  const std::string one_hold = varint(9) + varint(4'000'000);  // hold 9 holding $2 (zigzag)
+  EXPECT_TRUE(decode_notice(1, flagged(head) + varint(1) + one_hold).ok());
+  EXPECT_FALSE(decode_notice(1, flagged(head) + varint(0))) << "a list of none";
+  EXPECT_FALSE(decode_notice(1, flagged(head) + varint(limits::holds_per_account_max + 1)));
+  EXPECT_FALSE(decode_notice(1, flagged(head) + varint(2) + one_hold)) << "one hold short";
+  EXPECT_FALSE(decode_notice(1, head + varint(1) + one_hold)) << "a list without the flag";
+  EXPECT_FALSE(decode_notice(1, flagged(encode_notice(42, sample_notice())) + varint(1) + one_hold))
+      << "a list on a charge_failed notice";
+}
+
+// The account's notice state and threshold travel with its state.
 TEST(codec, the_notice_state_round_trips) {
   account acct = make_account(84);
   acct.balance = money::dollars(10);
