@@ -128,7 +128,9 @@ bool verify_account(const database& db, const account& acct, books& totals, veri
   return true;
 }
 
-using expiry_key = std::tuple<int64_t, uint64_t, uint64_t>;  // expires_at, account, hold
+// account, expires_at, hold: in account order, so that verify_unclaimed_entries reads each
+// account once for all of its entries.
+using expiry_key = std::tuple<uint64_t, int64_t, uint64_t>;
 
 // The account's open holds against the expiry index (entries found are taken out of
 // `unclaimed`: what is left names no open hold) and the holds column's open records. An
@@ -142,7 +144,7 @@ void verify_holds(const account& acct, const std::vector<hold_record>& open_reco
   for (const auto& hold : open) {
     ++report.open_holds;
     report.held_total += hold.held.micros();
-    if (unclaimed.erase(expiry_key{hold.expires_at_ms, acct.id, hold.hold_id()}) == 0) {
+    if (unclaimed.erase(expiry_key{acct.id, hold.expires_at_ms, hold.hold_id()}) == 0) {
       add_problem(report, acct.id, "hold_not_indexed",
                   "open hold " + std::to_string(hold.hold_id()) +
                       " is not in the expiry index at " + std::to_string(hold.expires_at_ms));
@@ -189,7 +191,7 @@ void verify_highest_hold_id(const database& db, const account& acct, verify_repo
 
 // The account an index entry names, read at most once for all of its entries: a mass
 // expiry leaves an entry per hold, 19 per account in the benchmark's directory
-// (verify_unclaimed_entries visits them in account order).
+// (verify_unclaimed_entries visits them in account order, expiry_key's).
 class account_of_entries {
  public:
   explicit account_of_entries(const database& db) : db_(db) {}
@@ -228,12 +230,8 @@ expected<bool> swept_at(const database& db, account_of_entries& accounts, uint64
 // erase is counted (swept_index_entries), any other is a problem.
 void verify_unclaimed_entries(const database& db, const std::set<expiry_key>& unclaimed,
                               verify_report& report) {
-  std::vector<expiry_key> by_account(unclaimed.begin(), unclaimed.end());
-  std::stable_sort(
-      by_account.begin(), by_account.end(),
-      [](const expiry_key& a, const expiry_key& b) { return std::get<1>(a) < std::get<1>(b); });
   account_of_entries accounts(db);
-  for (const auto& [expires_at, account_id, hold_id] : by_account) {
+  for (const auto& [account_id, expires_at, hold_id] : unclaimed) {
     const auto swept = swept_at(db, accounts, account_id, hold_id, expires_at);
     if (!swept) {
       add_problem(report, account_id, "holds_unreadable", swept.error().message);
@@ -280,7 +278,7 @@ verify_report verify(const database& db) {
       [&](const account& acct, const std::vector<hold_record>& open_records) {
         if (!index_loaded) {
           for (const auto& entry : index)
-            unclaimed.emplace(entry.expires_at_ms, entry.account_id, entry.hold_id);
+            unclaimed.emplace(entry.account_id, entry.expires_at_ms, entry.hold_id);
           index_loaded = true;
         }
         ++report.accounts_checked;
@@ -293,7 +291,7 @@ verify_report verify(const database& db) {
   if (!report.scan.ok()) return report;
   if (!index_loaded) {
     for (const auto& entry : index)
-      unclaimed.emplace(entry.expires_at_ms, entry.account_id, entry.hold_id);
+      unclaimed.emplace(entry.account_id, entry.expires_at_ms, entry.hold_id);
   }
   verify_unclaimed_entries(db, unclaimed, report);
   wide_sum system_total = 0;
